@@ -1,0 +1,1 @@
+"""Shared domain types, errors and configuration for every callqa stage."""

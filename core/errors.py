@@ -1,0 +1,51 @@
+"""Errors raised by callqa.
+
+    CallQAError                 base; message says what was wrong and what to do
+    ├── ConfigError             callqa.toml / env / flags cannot be used
+    ├── BadAudioError           a recording cannot be decoded or is not usable audio
+    ├── ModelNotFoundError      the ASR model is not installed / cannot be resolved offline
+    ├── TranscriptFormatError   an imported transcript file is malformed
+    ├── RubricError             a rubric / objection catalogue file is invalid
+    ├── StoreBusyError          the DuckDB file stayed locked past the timeout
+    ├── RunLockedError          another batch run holds the run lock
+    └── AccessDeniedError       the user's role does not allow the action
+
+Raise deep, render at one edge: the CLI prints the message and exits non-zero, the UI
+shows ``st.error``, the batch records an error row and goes on.
+"""
+
+
+class CallQAError(Exception):
+    """Base class of all callqa errors."""
+
+
+class ConfigError(CallQAError):
+    pass
+
+
+class BadAudioError(CallQAError):
+    pass
+
+
+class ModelNotFoundError(CallQAError):
+    pass
+
+
+class TranscriptFormatError(CallQAError):
+    pass
+
+
+class RubricError(CallQAError):
+    pass
+
+
+class StoreBusyError(CallQAError):
+    pass
+
+
+class RunLockedError(CallQAError):
+    pass
+
+
+class AccessDeniedError(CallQAError):
+    pass

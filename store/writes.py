@@ -1,0 +1,160 @@
+"""Write functions. Each takes an open transaction from :func:`store.db.writer`
+(so a caller can group several writes) or a db path (then it opens its own)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import duckdb
+
+from core.types import Call, CallMetrics, CallScore, Recording, Transcript
+
+
+def _join(items) -> str | None:
+    items = [str(i) for i in items if i]
+    return ",".join(items) if items else None
+
+
+def upsert_recording(con: duckdb.DuckDBPyConnection, rec: Recording) -> None:
+    """Remember a recording (status new); a known sha keeps its status, path is refreshed."""
+    con.execute(
+        """
+        INSERT INTO recordings (sha256, path, size, mtime) VALUES (?, ?, ?, ?)
+        ON CONFLICT (sha256) DO UPDATE SET path = excluded.path, updated_at = current_timestamp
+        """,
+        [rec.sha256, str(rec.path), rec.size, rec.mtime],
+    )
+
+
+def mark_recording_failed(con: duckdb.DuckDBPyConnection, rec: Recording, error: str, flags=()) -> None:
+    upsert_recording(con, rec)
+    con.execute(
+        """UPDATE recordings SET status = 'failed', error = ?, attempts = attempts + 1,
+           flags = ?, updated_at = current_timestamp WHERE sha256 = ?""",
+        [error, _join(flags), rec.sha256],
+    )
+
+
+def write_segments(con: duckdb.DuckDBPyConnection, call_id: str, transcript: Transcript) -> None:
+    con.execute("DELETE FROM segments WHERE call_id = ?", [call_id])
+    rows = [
+        (
+            call_id, s.idx, s.speaker, s.channel, float(s.start_s), float(s.end_s), s.text,
+            " ".join(s.lemmas) if s.lemmas else None, s.avg_logprob, s.no_speech_prob,
+            bool(s.low_confidence),
+        )
+        for s in transcript.segments
+    ]
+    if rows:
+        con.executemany(
+            "INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+
+
+def write_call(con: duckdb.DuckDBPyConnection, call: Call) -> None:
+    """Replace everything about one call (metadata, segments, current score) as a whole."""
+    m = call.meta
+    con.execute("DELETE FROM calls WHERE call_id = ?", [call.call_id])
+    con.execute(
+        """
+        INSERT INTO calls (call_id, recording_sha, path, started_at, direction, manager_id,
+            manager_ext, client_masked, external_id, deal_id, duration_s, channels, true_stereo,
+            source, asr_model, language, flags, processed_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            call.call_id,
+            call.recording.sha256 if call.recording else None,
+            str(call.recording.path) if call.recording else None,
+            m.started_at, m.direction, call.manager_id, m.manager_ext, m.client_number_masked,
+            m.external_id, m.deal_id, call.duration_s, call.channels, call.true_stereo,
+            call.source, call.transcript.asr_model, call.transcript.language,
+            _join(call.transcript.flags), datetime.now(),
+        ],
+    )
+    write_segments(con, call.call_id, call.transcript)
+    if call.score is not None:
+        write_score(con, call.call_id, call.score)
+    if call.recording is not None:
+        upsert_recording(con, call.recording)
+        con.execute(
+            """UPDATE recordings SET status = 'done', error = NULL, attempts = attempts + 1,
+               flags = ?, updated_at = current_timestamp WHERE sha256 = ?""",
+            [_join(call.transcript.flags), call.recording.sha256],
+        )
+
+
+def write_metrics(con: duckdb.DuckDBPyConnection, call_id: str, m: CallMetrics) -> None:
+    con.execute("DELETE FROM call_metrics WHERE call_id = ?", [call_id])
+    con.execute(
+        "INSERT INTO call_metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            call_id, m.manager_talk_ratio, m.longest_manager_monologue_s, m.manager_questions,
+            m.manager_questions_per_min, m.interruptions, m.overlap_s, m.silence_share,
+            m.longest_silence_s, m.patience_s, m.manager_words_per_min, m.client_words_per_min,
+        ],
+    )
+
+
+def write_score(con: duckdb.DuckDBPyConnection, call_id: str, score: CallScore) -> None:
+    """Store one rubric version's results for a call; other versions' rows are kept."""
+    v = score.rubric_version
+    for table in ("call_scores", "criterion_results", "objections"):
+        con.execute(f"DELETE FROM {table} WHERE call_id = ? AND rubric_version = ?", [call_id, v])
+    con.execute(
+        """INSERT INTO call_scores (call_id, rubric_id, rubric_version, score_pct, points,
+           max_points, fatal_failed, applicable, uncertain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            call_id, score.rubric_id, v, score.score_pct, score.points, score.max_points,
+            _join(score.fatal_failed), score.applicable, score.uncertain,
+        ],
+    )
+    crit_rows = []
+    for c in score.criteria:
+        e = c.evidence
+        crit_rows.append((
+            call_id, v, c.criterion_id, c.stage, c.title, c.verdict, c.points, c.max_points,
+            c.fatal, c.confidence, c.reason,
+            e.segment_idx if e else None, e.start_s if e else None, e.end_s if e else None,
+            e.quote if e else None,
+        ))
+    if crit_rows:
+        con.executemany(
+            "INSERT INTO criterion_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            crit_rows,
+        )
+    obj_rows = [
+        (
+            call_id, v, n, o.kind, o.segment_idx, o.start_s, o.quote, o.handling, o.response_idx,
+            o.response_quote, o.confidence, json.dumps(list(o.rule_hits), ensure_ascii=False),
+        )
+        for n, o in enumerate(score.objections)
+    ]
+    if obj_rows:
+        con.executemany("INSERT INTO objections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", obj_rows)
+    write_metrics(con, call_id, score.metrics)
+
+
+def register_rubric_version(
+    con: duckdb.DuckDBPyConnection, rubric_id: str, version: str, yaml_text: str
+) -> None:
+    """Record a rubric version and make it the current one for its rubric_id."""
+    con.execute(
+        "INSERT INTO rubric_versions (rubric_id, version, yaml) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        [rubric_id, version, yaml_text],
+    )
+    con.execute(
+        "UPDATE rubric_versions SET is_current = (version = ?) WHERE rubric_id = ?",
+        [version, rubric_id],
+    )
+
+
+def upsert_manager(con, manager_id: str, name: str, extension: str | None, team: str | None) -> None:
+    con.execute(
+        """INSERT INTO managers (manager_id, name, extension, team) VALUES (?, ?, ?, ?)
+           ON CONFLICT (manager_id) DO UPDATE SET name = excluded.name,
+             extension = excluded.extension, team = excluded.team""",
+        [manager_id, name, extension, team],
+    )
