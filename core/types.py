@@ -65,6 +65,7 @@ class Audio:
     duration_s: float
     source_channels: int
     true_stereo: bool = False
+    flags: tuple[str, ...] = ()  # e.g. "more_than_2_channels", "silent", "resampled_from_8k"
 
 
 @dataclass(frozen=True, slots=True)
