@@ -1,0 +1,202 @@
+"""The `callqa` command: a thin edge over the library (parse, call, render)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from core.config import DEFAULTS, load_config
+from core.errors import CallQAError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+log = logging.getLogger("callqa")
+
+
+class _Group(click.Group):
+    """Renders CallQAError as a clear message and exit code 1 (raise deep, render here)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CallQAError as exc:
+            click.echo(f"callqa: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Group)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="callqa.toml to use")
+@click.option("--home", help="CALLQA_HOME: folder for the database, models and logs")
+@click.option("--db", help="CALLQA_DB: the DuckDB file")
+@click.option("-v", "--verbose", is_flag=True)
+@click.pass_context
+def main(ctx, config_file, home, db, verbose):
+    """callqa — offline call-quality analysis for sales teams."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("faster_whisper", "httpx", "numba"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    ctx.obj = load_config(config_file, overrides={"paths.home": home, "paths.db": db})
+
+
+@main.command("run")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path), required=False)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="only calls on or after this date")
+@click.option("--limit", type=int, help="process at most N new calls")
+@click.option("--dry-run", is_flag=True, help="list what would be processed, change nothing")
+@click.option("--fake-asr", is_flag=True, hidden=True, help="use FakeTranscriber (tests)")
+@click.pass_obj
+def run_cmd(cfg, folder, since, limit, dry_run, fake_asr):
+    """Process new recordings in FOLDER (default: paths.calls_folder)."""
+    from pipeline.run import RunOptions, run
+
+    folder = folder or (Path(cfg["paths.calls_folder"]) if cfg["paths.calls_folder"] else None)
+    if folder is None:
+        raise click.UsageError("Give the calls FOLDER or set paths.calls_folder in callqa.toml.")
+    opts = RunOptions(folder=folder, since=since.date() if since else None, limit=limit, dry_run=dry_run)
+    transcriber = None
+    if fake_asr:
+        from transcribe import FakeTranscriber
+
+        transcriber = FakeTranscriber()
+    with _progress() as progress:
+        summary = run(cfg, opts, transcriber=transcriber, progress=progress)
+    if dry_run:
+        for p in summary.planned:
+            click.echo(f"would process {p}")
+    rtf = f"{summary.rtf:.3f}" if summary.rtf is not None else "-"
+    click.echo(
+        f"found {summary.found} · new {summary.new} · done {summary.done} · failed {summary.failed}"
+        f" · skipped {summary.skipped} · audio {summary.audio_s / 3600:.2f} h"
+        f" · wall {summary.wall_s:.1f} s · RTF {rtf}"
+    )
+    if summary.failed:
+        click.echo("Failed files and reasons: callqa status")
+
+
+class _progress:
+    """A rich progress bar with ETA on a terminal; plain log lines otherwise (cron)."""
+
+    def __enter__(self):
+        self._bar = None
+        if sys.stderr.isatty():
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn())
+            self._bar.start()
+            self._task = None
+        return self._update
+
+    def _update(self, name: str, i: int, total: int) -> None:
+        if self._bar is None:
+            log.info("[%d/%d] %s", i + 1, total, name)
+            return
+        if self._task is None:
+            self._task = self._bar.add_task("calls", total=total)
+        self._bar.update(self._task, completed=i, description=name[:40])
+
+    def __exit__(self, *exc):
+        if self._bar is not None:
+            self._bar.stop()
+
+
+@main.command("status")
+@click.option("--runs", default=5, show_default=True, help="how many recent runs to show")
+@click.pass_obj
+def status_cmd(cfg, runs):
+    """Show the last runs and the failed files with reasons."""
+    from store import db
+
+    rows = db.query_rows(
+        cfg.db_path,
+        "SELECT run_id, started_at, status, found, new, done, failed, skipped, audio_s, wall_s"
+        " FROM runs ORDER BY run_id DESC LIMIT ?", [runs],
+    )
+    click.echo(f"database: {cfg.db_path}")
+    click.echo("last runs:" if rows else "no runs yet")
+    for r in rows:
+        click.echo(
+            f"  #{r[0]} {r[1]:%Y-%m-%d %H:%M} {r[2]:<11} found {r[3]} new {r[4]} done {r[5]}"
+            f" failed {r[6]} skipped {r[7]} audio {r[8] / 60:.1f} min wall {r[9]:.0f} s"
+        )
+    counts = dict(db.query_rows(cfg.db_path, "SELECT status, count(*) FROM recordings GROUP BY 1"))
+    calls = db.query_rows(cfg.db_path, "SELECT count(*) FROM calls")[0][0]
+    click.echo(f"recordings: {counts.get('done', 0)} done, {counts.get('failed', 0)} failed; calls stored: {calls}")
+    failed = db.query_rows(
+        cfg.db_path,
+        "SELECT path, attempts, error FROM recordings WHERE status = 'failed' ORDER BY path",
+    )
+    if failed:
+        click.echo(f"failed files (retried up to {cfg['ingest.max_attempts']} times):")
+        for path, attempts, error in failed:
+            click.echo(f"  {path} [attempts {attempts}]\n      {error}")
+
+
+@main.group("config")
+def config_group():
+    """Configuration commands."""
+
+
+@config_group.command("show")
+@click.pass_obj
+def config_show(cfg):
+    """Print the effective configuration and where each value came from."""
+    click.echo(f"# config file: {cfg.config_file or '(none found)'}")
+    click.echo(f"# database: {cfg.db_path}")
+    for key in DEFAULTS:
+        click.echo(f"{key} = {cfg[key]!r}    # {cfg.sources[key]}")
+    if cfg.managers:
+        click.echo("# managers (extension → id, name, team):")
+        for m in cfg.managers:
+            click.echo(f"#   {m.extension} → {m.manager_id}, {m.name}, {m.team or '-'}")
+
+
+@main.command("import-transcripts")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.pass_obj
+def import_cmd(cfg, paths):
+    """Import transcripts (callqa JSON, Whisper JSON, Yandex SpeechKit JSON) and score them."""
+    from pipeline.importer import import_transcripts
+
+    s = import_transcripts(cfg, list(paths))
+    click.echo(f"imported {s.imported} calls · {len(s.errors)} bad files")
+    for path, err in s.errors:
+        click.echo(f"  {path}: {err}", err=True)
+
+
+@main.command("init")
+@click.pass_obj
+def init_cmd(cfg):
+    """Create the database (and apply migrations)."""
+    from store import db
+
+    db.init(cfg.db_path)
+    click.echo(f"database ready: {cfg.db_path} (schema v{db.schema_version(cfg.db_path)})")
+
+
+def _register_plugins() -> None:
+    """Commands of the other stages (each module exports COMMANDS)."""
+    for module in ("pipeline.cli_scoring", "pipeline.cli_users", "pipeline.cli_owner", "pipeline.cli_demo"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        for cmd in getattr(mod, "COMMANDS", []):
+            main.add_command(cmd)
+
+
+_register_plugins()
+
+
+if __name__ == "__main__":
+    main()

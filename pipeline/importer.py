@@ -1,0 +1,83 @@
+"""`callqa import-transcripts`: bring ready transcripts (callqa JSON, Whisper JSON, Yandex
+SpeechKit JSON) into the store, score them, and report bad files without stopping."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.config import Config
+from core.errors import CallQAError
+from core.types import Call
+from store import db, writes
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    imported: int = 0
+    unchanged: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def import_transcripts(cfg: Config, paths: list[Path], scorer=None, batch_size: int = 200) -> ImportSummary:
+    """Import every transcript under ``paths``; calls already stored are replaced as a whole."""
+    import scoring
+    from transcribe.importers import load_transcript_paths
+
+    scorer = scorer or scoring.Scorer(cfg)
+    with db.writer(cfg.db_path) as con:
+        for rubric_id, version, text in scorer.rubric_versions():
+            writes.register_rubric_version(con, rubric_id, version, text)
+    summary = ImportSummary()
+    pending: list[tuple[Call, object]] = []
+    for item in load_transcript_paths(paths):
+        if isinstance(item, tuple):
+            path, exc = item
+            summary.errors.append((str(path), str(exc)))
+            continue
+        try:
+            pending.append((_to_call(cfg, item, scorer), item.manager))
+        except CallQAError as exc:
+            summary.errors.append((str(getattr(item, "call_id", "?")), str(exc)))
+            continue
+        if len(pending) >= batch_size:
+            summary.imported += _flush(cfg, pending)
+    summary.imported += _flush(cfg, pending)
+    return summary
+
+
+def _to_call(cfg: Config, item, scorer) -> Call:
+    import scoring
+
+    transcript = scoring.prepare_transcript(item.transcript)
+    manager_id, team = None, None
+    if item.manager is not None:
+        manager_id = item.manager.id or (f"m{item.manager.extension}" if item.manager.extension else None)
+        team = item.manager.team
+    if manager_id is None:
+        m = cfg.manager_for_extension(item.meta.manager_ext)
+        if m:
+            manager_id, team = m.manager_id, m.team
+    score = scorer.score(transcript, item.meta, item.duration_s, item.channels, team=team)
+    return Call(
+        call_id=item.call_id, meta=item.meta, transcript=transcript, duration_s=item.duration_s,
+        channels=item.channels, source="import", manager_id=manager_id, score=score,
+        true_stereo=item.channels == 2,
+    )
+
+
+def _flush(cfg: Config, pending: list) -> int:
+    if not pending:
+        return 0
+    with db.writer(cfg.db_path) as con:
+        for call, manager in pending:
+            if manager is not None and call.manager_id:
+                writes.upsert_manager(con, call.manager_id, manager.name or call.manager_id,
+                                      manager.extension, manager.team)
+            writes.write_call(con, call)
+    n = len(pending)
+    pending.clear()
+    return n

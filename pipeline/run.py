@@ -1,0 +1,297 @@
+"""The nightly batch: discover → skip done → decode → transcribe → score → store.
+
+Each call is written in one short transaction, so a run killed at any point is resumed by
+simply running again: finished calls are skipped by content hash, nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+import ingest
+from core.config import Config
+from core.errors import BadAudioError, CallQAError, RunLockedError
+from core.types import Call, Recording, Transcript
+from store import db, writes
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    folder: Path
+    since: date | None = None
+    limit: int | None = None
+    dry_run: bool = False
+
+
+@dataclass(slots=True)
+class RunSummary:
+    found: int = 0
+    new: int = 0
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0
+    audio_s: float = 0.0
+    wall_s: float = 0.0
+    status: str = "running"
+    run_id: int | None = None
+    planned: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def rtf(self) -> float | None:
+        return self.wall_s / self.audio_s if self.audio_s > 0 else None
+
+
+Progress = Callable[[str, int, int], None]  # (file name, index, total)
+
+
+def run(cfg: Config, opts: RunOptions, transcriber=None, scorer=None, progress: Progress | None = None) -> RunSummary:
+    """Run one batch over ``opts.folder``. Raises RunLockedError if another run is active."""
+    lock = FileLock(str(cfg.home / "run.lock"))
+    cfg.home.mkdir(parents=True, exist_ok=True)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout as exc:
+        raise RunLockedError(
+            f"Another `callqa run` is already processing calls (lock {cfg.home / 'run.lock'}). "
+            "Wait for it to finish; if no callqa process is running, delete the lock file."
+        ) from exc
+    try:
+        return _run_locked(cfg, opts, transcriber, scorer, progress)
+    finally:
+        lock.release()
+
+
+def _run_locked(cfg, opts, transcriber, scorer, progress) -> RunSummary:
+    t0 = time.monotonic()
+    summary = RunSummary()
+    found = ingest.find_recordings(opts.folder, min_age_s=float(cfg["ingest.min_age_s"]))
+    summary.found = len(found)
+    todo, summary.skipped = _select_work(cfg, found, opts)
+    summary.new = len(todo)
+    if opts.dry_run:
+        summary.planned = [str(item.path) for item in todo]
+        summary.status = "dry-run"
+        return summary
+    summary.run_id = _start_run(cfg, opts.folder)
+    if todo:
+        transcriber = transcriber or _default_transcriber(cfg)
+        scorer = scorer or _default_scorer(cfg)
+        _register_rubrics(cfg, scorer)
+    try:
+        for i, item in enumerate(todo):
+            if progress:
+                progress(item.path.name, i, len(todo))
+            ok, audio_s = _process_one(cfg, item, transcriber, scorer)
+            summary.audio_s += audio_s
+            if ok:
+                summary.done += 1
+            else:
+                summary.failed += 1
+        summary.status = "completed"
+    except KeyboardInterrupt:
+        summary.status = "interrupted"
+        raise
+    finally:
+        summary.wall_s = time.monotonic() - t0
+        _finish_run(cfg, summary)
+    return summary
+
+
+# --- selection ---------------------------------------------------------------------------
+
+def _select_work(cfg: Config, found, opts: RunOptions) -> tuple[list, int]:
+    """Keep new recordings and failed ones with attempts left; count the rest as skipped."""
+    known = {
+        sha: (status, attempts)
+        for sha, status, attempts in db.query_rows(
+            cfg.db_path, "SELECT sha256, status, attempts FROM recordings"
+        )
+    }
+    max_attempts = int(cfg["ingest.max_attempts"])
+    todo, skipped, seen = [], 0, set()
+    for item in found:
+        if isinstance(item, ingest.TooFresh):
+            skipped += 1
+            continue
+        key = _key(item)
+        if key in seen:  # the same content twice in the folder is one call
+            skipped += 1
+            continue
+        seen.add(key)
+        status, attempts = known.get(key, ("new", 0))
+        if status == "done" or (status == "failed" and attempts >= max_attempts):
+            skipped += 1
+            continue
+        if opts.since and isinstance(item, Recording) and _call_date(cfg, item) < opts.since:
+            skipped += 1
+            continue
+        todo.append(item)
+    if opts.limit is not None:
+        skipped += max(0, len(todo) - opts.limit)
+        todo = todo[: opts.limit]
+    return todo, skipped
+
+
+def _key(item) -> str:
+    if isinstance(item, Recording):
+        return item.sha256
+    # Unreadable files have no content hash; key them by path so retries are counted.
+    return "unreadable:" + hashlib.sha256(str(item.path).encode()).hexdigest()[:48]
+
+
+def _call_date(cfg: Config, rec: Recording) -> date:
+    meta = _parse_meta(cfg, rec.path)
+    if meta.started_at:
+        return meta.started_at.date()
+    return datetime.fromtimestamp(rec.mtime).date()
+
+
+def _parse_meta(cfg: Config, path: Path):
+    return ingest.parse_filename(
+        path, templates=tuple(cfg["ingest.templates"]), custom_regex=cfg["ingest.custom_regex"]
+    )
+
+
+# --- one call ----------------------------------------------------------------------------
+
+def _process_one(cfg: Config, item, transcriber, scorer) -> tuple[bool, float]:
+    """Process one recording; any failure becomes a failed row and the batch goes on."""
+    if not isinstance(item, Recording):
+        rec = Recording(item.path, _key(item), 0, 0.0)
+        _record_failure(cfg, rec, item.error)
+        return False, 0.0
+    try:
+        call = build_call(cfg, item, transcriber, scorer)
+    except BadAudioError as exc:
+        _record_failure(cfg, item, str(exc))
+        return False, 0.0
+    except CallQAError as exc:
+        _record_failure(cfg, item, str(exc))
+        return False, 0.0
+    except Exception as exc:  # a bug must not stop the batch; keep the reason for `callqa status`
+        log.exception("unexpected error on %s", item.path)
+        _record_failure(cfg, item, f"internal error ({type(exc).__name__}: {exc}); please report it")
+        return False, 0.0
+    with db.writer(cfg.db_path) as con:
+        if call.manager_id:
+            m = cfg.manager_for_extension(call.meta.manager_ext)
+            if m:
+                writes.upsert_manager(con, m.manager_id, m.name, m.extension, m.team)
+        writes.write_call(con, call)
+    log.info("done %s (%s, %.0f s)", item.path.name, call.call_id, call.duration_s)
+    return True, call.duration_s
+
+
+def build_call(cfg: Config, rec: Recording, transcriber, scorer) -> Call:
+    meta = _parse_meta(cfg, rec.path)
+    meta = _apply_crm(rec.path, meta)
+    audio = ingest.decode(rec.path, max_duration_s=float(cfg["ingest.max_duration_h"]) * 3600)
+    flags = list(audio.flags)
+    if ingest.is_silent(audio):
+        flags.append("silent")
+        transcript = Transcript(segments=(), asr_model=getattr(transcriber, "name", ""))
+    else:
+        transcript = transcriber.transcribe(audio)
+    transcript = dataclasses.replace(transcript, flags=tuple(dict.fromkeys([*transcript.flags, *flags])))
+    manager = cfg.manager_for_extension(meta.manager_ext)
+    score = None
+    if scorer is not None:
+        transcript = _prepare(transcript)
+        score = scorer.score(transcript, meta, audio.duration_s, len(audio.channels),
+                             team=manager.team if manager else None)
+    return Call(
+        call_id=rec.call_id, meta=meta, transcript=transcript, duration_s=audio.duration_s,
+        channels=audio.source_channels, source="audio", recording=rec,
+        true_stereo=audio.true_stereo, manager_id=manager.manager_id if manager else None,
+        score=score,
+    )
+
+
+def _prepare(transcript: Transcript) -> Transcript:
+    import scoring
+
+    return scoring.prepare_transcript(transcript)
+
+
+def _apply_crm(path: Path, meta):
+    rows = _crm_rows_for(path.parent)
+    return ingest.match_crm(rows, path, meta) if rows else meta
+
+
+_crm_cache: dict[Path, list] = {}
+
+
+def _crm_rows_for(folder: Path) -> list:
+    if folder not in _crm_cache:
+        rows = []
+        for csv_path in ingest.find_sidecars(folder):
+            try:
+                rows.extend(ingest.load_crm_csv(csv_path))
+            except CallQAError as exc:
+                log.warning("CRM file %s ignored: %s", csv_path, exc)
+        _crm_cache[folder] = rows
+    return _crm_cache[folder]
+
+
+def _record_failure(cfg: Config, rec: Recording, error: str) -> None:
+    log.warning("failed %s: %s", rec.path, error)
+    with db.writer(cfg.db_path) as con:
+        writes.mark_recording_failed(con, rec, error)
+
+
+# --- stages wiring -----------------------------------------------------------------------
+
+def _default_transcriber(cfg: Config):
+    import transcribe
+
+    return transcribe.make_transcriber(cfg)
+
+
+def _default_scorer(cfg: Config):
+    import scoring
+
+    return scoring.Scorer(cfg)
+
+
+def _register_rubrics(cfg: Config, scorer) -> None:
+    if scorer is None or not hasattr(scorer, "rubric_versions"):
+        return
+    with db.writer(cfg.db_path) as con:
+        for rubric_id, version, text in scorer.rubric_versions():
+            writes.register_rubric_version(con, rubric_id, version, text)
+
+
+# --- run bookkeeping ---------------------------------------------------------------------
+
+def _start_run(cfg: Config, folder: Path) -> int:
+    with db.writer(cfg.db_path) as con:
+        # A run still marked 'running' was killed (we hold the run lock now).
+        con.execute(
+            "UPDATE runs SET status = 'interrupted', message = 'process ended without finishing'"
+            " WHERE status = 'running'"
+        )
+        return con.execute(
+            "INSERT INTO runs (folder) VALUES (?) RETURNING run_id", [str(folder)]
+        ).fetchone()[0]
+
+
+def _finish_run(cfg: Config, s: RunSummary) -> None:
+    if s.run_id is None:
+        return
+    with db.writer(cfg.db_path) as con:
+        con.execute(
+            """UPDATE runs SET finished_at = current_timestamp, status = ?, found = ?, new = ?,
+               done = ?, failed = ?, skipped = ?, audio_s = ?, wall_s = ? WHERE run_id = ?""",
+            [s.status, s.found, s.new, s.done, s.failed, s.skipped, s.audio_s, s.wall_s, s.run_id],
+        )
