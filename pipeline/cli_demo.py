@@ -1,0 +1,93 @@
+"""`callqa demo seed`: make the demo store complete — imported demo transcripts, one user per
+role, and the simulated РОП history. Idempotent: a second run changes nothing."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+import click
+
+from core.config import DATA_DIR
+from store import db
+
+DEMO_DIR = DATA_DIR / "demo"
+DEMO_USERS = (  # username, role, manager_id, display name
+    ("owner", "owner", None, "Владелец"),
+    ("rop", "head", None, "Руководитель отдела продаж"),
+    ("manager", "manager", "m101", "Менеджер (доб. 101)"),
+)
+
+
+@click.group("demo")
+def demo():
+    """Demo data commands."""
+
+
+@demo.command("seed")
+@click.option("--transcripts", type=click.Path(path_type=Path), default=DEMO_DIR / "transcripts")
+@click.option("--history", type=click.Path(path_type=Path), default=DEMO_DIR / "review_history.json")
+@click.pass_obj
+def seed(cfg, transcripts: Path, history: Path):
+    """Import demo transcripts, create demo users and load the demo РОП history."""
+    db.init(cfg.db_path)
+    _import_missing(cfg, transcripts)
+    _load_history(cfg, history)
+    _ensure_users(cfg)
+
+
+def _import_missing(cfg, folder: Path) -> None:
+    if not folder.exists():
+        click.echo(f"no demo transcripts in {folder}; skipped")
+        return
+    files = sorted(folder.glob("*.json"))
+    stored = {r[0] for r in db.query_rows(cfg.db_path, "SELECT call_id FROM calls WHERE source = 'import'")}
+    missing = [p for p in files if json.loads(p.read_text(encoding="utf-8")).get("call_id") not in stored]
+    if not missing:
+        click.echo(f"demo transcripts: all {len(files)} already imported")
+        return
+    from pipeline.importer import import_transcripts
+
+    s = import_transcripts(cfg, missing)
+    click.echo(f"demo transcripts: imported {s.imported}, bad files {len(s.errors)}")
+    for path, err in s.errors:
+        click.echo(f"  {path}: {err}", err=True)
+
+
+def _load_history(cfg, path: Path) -> None:
+    if not path.exists():
+        return
+    try:
+        from pipeline.demo_history import load_review_history
+    except ModuleNotFoundError:
+        click.echo("demo РОП history: loader not installed; skipped")
+        return
+    load_review_history(cfg.db_path, path)
+    click.echo("demo РОП history loaded")
+
+
+def _ensure_users(cfg) -> None:
+    try:
+        from ui import auth
+    except ModuleNotFoundError:
+        return
+    secrets_file = cfg.home / "demo-users.txt"
+    known = dict(line.split(" ", 1) for line in secrets_file.read_text().splitlines()) if secrets_file.exists() else {}
+    existing = {r[0] for r in db.query_rows(cfg.db_path, "SELECT username FROM users")}
+    for username, role, manager_id, display in DEMO_USERS:
+        if username not in existing or username not in known:
+            known[username] = secrets.token_urlsafe(6)
+            if username in existing:
+                auth.set_password(cfg.db_path, username, known[username])
+            else:
+                auth.add_user(cfg.db_path, username, role, known[username], manager_id=manager_id,
+                              display_name=display)
+    secrets_file.write_text("".join(f"{u} {p}\n" for u, p in known.items()))
+    secrets_file.chmod(0o600)
+    click.echo("demo logins (user / password):")
+    for username, role, _, display in DEMO_USERS:
+        click.echo(f"  {username:<8} {known[username]:<12} {display} [{role}]")
+
+
+COMMANDS = [demo]
