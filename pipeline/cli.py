@@ -63,9 +63,7 @@ def run_cmd(cfg, folder, since, limit, dry_run, fake_asr):
     opts = RunOptions(folder=folder, since=since.date() if since else None, limit=limit, dry_run=dry_run)
     transcriber = None
     if fake_asr:
-        from transcribe import FakeTranscriber
-
-        transcriber = FakeTranscriber()
+        transcriber = _fake_transcriber()
     with _progress() as progress:
         summary = run(cfg, opts, transcriber=transcriber, progress=progress)
     if dry_run:
@@ -79,6 +77,27 @@ def run_cmd(cfg, folder, since, limit, dry_run, fake_asr):
     )
     if summary.failed:
         click.echo("Failed files and reasons: callqa status")
+
+
+def _fake_transcriber():
+    """FakeTranscriber for tests; CALLQA_FAKE_ASR_DELAY_S slows it to test interruptions."""
+    import time
+
+    from transcribe import FakeTranscriber
+
+    fake = FakeTranscriber()
+    delay = float(os.environ.get("CALLQA_FAKE_ASR_DELAY_S", "0") or 0)
+    if not delay:
+        return fake
+
+    class _Slow:
+        name = fake.name
+
+        def transcribe(self, audio):
+            time.sleep(delay)
+            return fake.transcribe(audio)
+
+    return _Slow()
 
 
 class _progress:
