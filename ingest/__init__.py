@@ -1,1 +1,42 @@
-"""callqa ingest stage."""
+"""callqa ingest stage: find recordings, read their names and CRM sidecars, decode audio.
+
+Public entry points::
+
+    find_recordings(folder, min_age_s=60.0, now=None) -> list[Found]
+    parse_filename(path, templates=("asterisk", "mango", "bitrix24"), custom_regex="") -> CallMeta
+    mask_phone(number) -> str
+    find_sidecars(folder) -> list[Path]
+    load_crm_csv(path) -> list[CrmRow]
+    match_crm(rows, recording_path, meta) -> CallMeta
+    decode(path, max_duration_s=7200) -> Audio
+    speech_energy_seconds(samples, sample_rate=16000) -> float
+    is_silent(audio) -> bool
+"""
+
+from ingest.crm import CrmRow, find_sidecars, load_crm_csv, match_crm
+from ingest.decode import channels_duplicated, decode, format_duration
+from ingest.discover import AUDIO_EXTENSIONS, Found, TooFresh, Unreadable, find_recordings
+from ingest.filenames import mask_phone, normalize_direction, parse_filename
+from ingest.silence import is_silent, nonsilent_spans, speech_energy_seconds, to_audio_segment
+
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "CrmRow",
+    "Found",
+    "TooFresh",
+    "Unreadable",
+    "channels_duplicated",
+    "decode",
+    "find_recordings",
+    "find_sidecars",
+    "format_duration",
+    "is_silent",
+    "load_crm_csv",
+    "mask_phone",
+    "match_crm",
+    "nonsilent_spans",
+    "normalize_direction",
+    "parse_filename",
+    "speech_energy_seconds",
+    "to_audio_segment",
+]

@@ -1,0 +1,115 @@
+"""Find call recordings in the PBX folder.
+
+Every audio file becomes exactly one ``Found`` item: a ``Recording`` (readable, hashed), an
+``Unreadable`` (we could not open it; the batch records the reason) or a ``TooFresh`` (modified
+less than ``min_age_s`` ago, so the PBX may still be writing it; the batch skips it this run).
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import stat
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.types import Recording
+
+log = logging.getLogger(__name__)
+
+AUDIO_EXTENSIONS: frozenset[str] = frozenset(
+    {
+        "wav", "mp3", "ogg", "opus", "oga", "m4a", "aac", "mp4", "flac", "amr", "awb",
+        "wma", "webm", "gsm", "3gp", "mka", "aif", "aiff", "au",
+    }
+)
+_PARTIAL_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload")
+_HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """An audio file we could not read; ``error`` says why and what to do."""
+
+    path: Path
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class TooFresh:
+    """An audio file modified so recently that the PBX may still be writing it."""
+
+    path: Path
+
+
+Found = Recording | Unreadable | TooFresh
+
+
+def find_recordings(
+    folder: str | os.PathLike, min_age_s: float = 60.0, now: float | None = None
+) -> list[Found]:
+    """Walk ``folder`` recursively and classify every audio file, sorted by path."""
+    root = Path(folder)
+    now = time.time() if now is None else now
+    return [_classify(path, min_age_s, now) for path in sorted(_audio_files(root))]
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of the file content, read in 1 MiB chunks (hour-long WAVs stay out of memory)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def is_audio_name(name: str) -> bool:
+    """True for names we treat as recordings: known audio extension, not hidden, not partial."""
+    if name.startswith(".") or name.lower().endswith(_PARTIAL_SUFFIXES):
+        return False
+    return name.rsplit(".", 1)[-1].lower() in AUDIO_EXTENSIONS if "." in name else False
+
+
+def _audio_files(root: Path):
+    for dirpath, dirnames, filenames in os.walk(root, onerror=_log_walk_error):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if is_audio_name(name):
+                yield Path(dirpath) / name
+
+
+def _log_walk_error(exc: OSError) -> None:
+    log.warning("cannot list %s: %s; give the callqa user read access to it", exc.filename, exc.strerror)
+
+
+def _classify(path: Path, min_age_s: float, now: float) -> Found:
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return Unreadable(path, _read_error(path, exc))
+    if not stat.S_ISREG(st.st_mode):
+        return Unreadable(path, f"cannot read {path}: it is not a regular file; "
+                                "put the recording itself in the folder, not a pipe or device")
+    if st.st_mtime > now - min_age_s:
+        return TooFresh(path)
+    try:
+        sha = file_sha256(path)
+    except OSError as exc:
+        return Unreadable(path, _read_error(path, exc))
+    return Recording(path=path, sha256=sha, size=st.st_size, mtime=st.st_mtime)
+
+
+def _read_error(path: Path, exc: OSError) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (f"cannot read {path}: permission denied; give the callqa user read access "
+                f"(chmod o+r '{path}' or add the user to the file's group)")
+    if exc.errno == errno.ENOENT:
+        return (f"cannot read {path}: the file disappeared or is a broken link; "
+                "check that the PBX did not move it, or fix the link")
+    if exc.errno == errno.ELOOP:
+        return f"cannot read {path}: the link points to itself (symlink loop); fix or remove it"
+    reason = exc.strerror or str(exc)
+    return f"cannot read {path}: {reason.lower()}; check the disk and the file, then run again"
