@@ -1,0 +1,54 @@
+"""`callqa users add|passwd|list`: accounts of the review UI (bcrypt hashes in the store)."""
+
+from __future__ import annotations
+
+import click
+
+from store import db
+from ui import auth
+
+
+@click.group("users")
+def users():
+    """Accounts of the review UI."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(auth.ROLES), required=True)
+@click.option("--manager", "manager_id", help="manager_id whose calls a manager account sees")
+@click.option("--display-name", help="name shown in the UI")
+@click.option("--password", help="asked for when absent (better: keeps it out of shell history)")
+@click.pass_obj
+def add_cmd(cfg, name, role, manager_id, display_name, password):
+    """Create user NAME (or change its role and password)."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    auth.add_user(cfg.db_path, name, role, password, manager_id=manager_id, display_name=display_name)
+    click.echo(f"user {name} saved ({role}{', ' + manager_id if manager_id else ''})")
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option("--password", help="asked for when absent")
+@click.pass_obj
+def passwd_cmd(cfg, name, password):
+    """Set a new password for user NAME."""
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    auth.set_password(cfg.db_path, name, password)
+    click.echo(f"password of {name} changed")
+
+
+@users.command("list")
+@click.pass_obj
+def list_cmd(cfg):
+    """List users and roles (never passwords)."""
+    rows = db.query_rows(
+        cfg.db_path, "SELECT username, role, manager_id, display_name FROM users ORDER BY username"
+    )
+    for username, role, manager_id, display_name in rows:
+        click.echo(f"{username:<16} {role:<8} {manager_id or '-':<10} {display_name or ''}")
+
+
+COMMANDS = [users]
