@@ -87,23 +87,31 @@ def _check_readable(path: Path) -> None:
 
 
 def _open_error(path: Path, exc: Exception) -> str:
-    head = path.read_bytes()[:64] if path.stat().st_size else b""
-    if _looks_like_text(head):
-        preview = head.decode("utf-8", "replace").strip().splitlines()[0][:30] if head.strip() else ""
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    text = _as_text(head)
+    if text is not None:
+        preview = text.strip().splitlines()[0][:30] if text.strip() else ""
         return (f"{path.name} is a text file, not a recording (it starts with {preview!r}); "
                 "remove it from the calls folder or export the audio again")
     return (f"{path.name} is damaged or incomplete and cannot be played ({_short(exc)}); "
             "download or export the recording from the PBX again")
 
 
-def _looks_like_text(head: bytes) -> bool:
-    if not head:
-        return False
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return all(ch.isprintable() or ch in "\r\n\t" for ch in text)
+def _as_text(head: bytes) -> str | None:
+    """The bytes as text if they read as UTF-8 or Windows-1251 text, else None."""
+    if not head or b"\x00" in head:
+        return None
+    for cut in range(4):  # the 64-byte window may split a multi-byte UTF-8 letter
+        try:
+            text = head[: len(head) - cut].decode("utf-8")
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        text = head.decode("cp1251", "replace")
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    return text if text and printable == len(text) and " " in text else None
 
 
 def _short(exc: Exception) -> str:
