@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import ConfigError
 from core.types import Recording
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,14 @@ Found = Recording | Unreadable | TooFresh
 def find_recordings(
     folder: str | os.PathLike, min_age_s: float = 60.0, now: float | None = None
 ) -> list[Found]:
-    """Walk ``folder`` recursively and classify every audio file, sorted by path."""
+    """Walk ``folder`` recursively and classify every audio file, sorted by path.
+
+    A missing folder raises ConfigError: an unmounted PBX share must not look like "no calls".
+    """
     root = Path(folder)
+    if not root.is_dir():
+        raise ConfigError(f"calls folder {root} does not exist or is not a folder; check "
+                          "paths.calls_folder in callqa.toml or mount the PBX share")
     now = time.time() if now is None else now
     return [_classify(path, min_age_s, now) for path in sorted(_audio_files(root))]
 
