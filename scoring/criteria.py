@@ -1,0 +1,224 @@
+"""Evaluate rubric criteria on one call: verdict, points, evidence, confidence, Russian reason.
+
+A criterion looks at the segments of its speaker inside its window. It is ``insufficient``
+(not failed) when that speaker said too little there, when the speaker's channel is missing,
+or when most of the words there were recognised with low confidence and nothing was found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.types import CallMeta, CallMetrics, CriterionResult, Evidence, ObjectionResult
+from scoring.matcher import Hit, SegmentWords, find, find_all_distinct, find_any
+from scoring.metrics import count_questions
+from scoring.rubric import Criterion, Rubric, Window
+
+LOW_CONFIDENCE_SHARE = 0.5
+HANDLED = ("value", "question")
+SPEAKER_RU = {"manager": "менеджера", "client": "клиента", "any": "собеседников"}
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """What criteria may look at: segments (sorted, with lemmas), metadata, metrics, objections."""
+
+    words: tuple[SegmentWords, ...]
+    meta: CallMeta
+    metrics: CallMetrics
+    objections: tuple[ObjectionResult, ...]
+    channels: int
+
+    def of_speaker(self, speaker: str) -> list[SegmentWords]:
+        if speaker == "any":
+            return [w for w in self.words if w.words]
+        return [w for w in self.words if w.segment.speaker == speaker and w.words]
+
+
+def evaluate(rubric: Rubric, ctx: CallContext) -> tuple[CriterionResult, ...]:
+    return tuple(evaluate_criterion(c, ctx) for c in rubric.criteria)
+
+
+def not_applicable_all(rubric: Rubric, reason: str) -> tuple[CriterionResult, ...]:
+    return tuple(_result(c, "not_applicable", reason) for c in rubric.criteria)
+
+
+def insufficient_all(rubric: Rubric, reason: str) -> tuple[CriterionResult, ...]:
+    return tuple(_result(c, "insufficient", reason, confidence=0.0) for c in rubric.criteria)
+
+
+def evaluate_criterion(c: Criterion, ctx: CallContext) -> CriterionResult:
+    reason = _not_applicable_reason(c, ctx)
+    if reason:
+        return _result(c, "not_applicable", reason)
+    speaker_segments = ctx.of_speaker(c.speaker)
+    if not speaker_segments and c.min_words > 0:
+        return _result(c, "insufficient", f"Нет речи {SPEAKER_RU[c.speaker]} (канал отсутствует или пуст)", confidence=0.0)
+    segs = select_window(speaker_segments, c.window)
+    n_words = sum(len(sw.words) for sw in segs)
+    if n_words < c.min_words:
+        return _result(c, "insufficient", f"Слишком мало речи {SPEAKER_RU[c.speaker]} {c.window.describe()} ({n_words} сл.)", confidence=0.2)
+    low_share = _low_confidence_share(segs)
+    outcome = _Outcome()
+    _check_phrases(c, segs, outcome)
+    _check_metrics(c, segs, ctx, outcome)
+    return _verdict(c, outcome, low_share)
+
+
+def select_window(segs: list[SegmentWords], w: Window) -> list[SegmentWords]:
+    if not segs:
+        return []
+    if w.first_s is not None:
+        limit = segs[0].segment.start_s + w.first_s
+        return [s for s in segs if s.segment.start_s <= limit]
+    if w.last_s is not None:
+        limit = segs[-1].segment.end_s - w.last_s
+        return [s for s in segs if s.segment.end_s >= limit]
+    if w.first_turns is not None:
+        return segs[: w.first_turns]
+    if w.last_turns is not None:
+        return segs[-w.last_turns:]
+    return segs
+
+
+@dataclass(slots=True)
+class _Outcome:
+    passed: bool = True
+    hits: tuple[Hit, ...] = ()
+    violation: Hit | None = None
+    missing: str = ""
+    objection: ObjectionResult | None = None
+    metric_note: str = ""
+
+
+def _check_phrases(c: Criterion, segs: list[SegmentWords], out: _Outcome) -> None:
+    hits: list[Hit] = []
+    if c.any:
+        found = find_all_distinct(c.any, segs) if c.min_hits > 1 else [h for h in [find_any(c.any, segs)] if h]
+        hits.extend(found)
+        if len(found) < c.min_hits:
+            out.passed, out.missing = False, "any"
+    for group in c.all:
+        hit = find_any(group, segs)
+        if hit:
+            hits.append(hit)
+        else:
+            out.passed, out.missing = False, group[0].source
+    out.hits = tuple(hits)
+    if c.none:
+        out.violation = _first_violation(c, segs)
+        if out.violation:
+            out.passed = False
+
+
+def _first_violation(c: Criterion, segs: list[SegmentWords]) -> Hit | None:
+    for sw in segs:
+        for phrase in c.none:
+            hit = find(phrase, sw)
+            if hit and not any(find(u, sw) for u in c.unless):
+                return hit
+    return None
+
+
+def metric_values(segs: list[SegmentWords], ctx: CallContext) -> dict[str, float | None]:
+    questions, open_questions = count_questions([sw.segment for sw in segs])
+    objections = ctx.objections
+    handled = sum(o.handling in HANDLED for o in objections)
+    m = ctx.metrics
+    return {
+        "questions": questions, "open_questions": open_questions,
+        "words": sum(len(sw.words) for sw in segs),
+        "talk_ratio": m.manager_talk_ratio, "longest_monologue_s": m.longest_manager_monologue_s,
+        "interruptions": m.interruptions, "patience_s": m.patience_s,
+        "silence_share": m.silence_share, "words_per_min": m.manager_words_per_min,
+        "objections": len(objections), "objections_handled": handled,
+        "objections_handled_share": handled / len(objections) if objections else None,
+        "objections_discount": sum(o.handling == "discount" for o in objections),
+    }
+
+
+def _check_metrics(c: Criterion, segs: list[SegmentWords], ctx: CallContext, out: _Outcome) -> None:
+    if not c.metrics:
+        return
+    values = metric_values(segs, ctx)
+    failed = [cond for cond in c.metrics if not cond.holds(values[cond.metric])]
+    if any(cond.metric.startswith("objections") for cond in c.metrics) and ctx.objections:
+        bad = [o for o in ctx.objections if o.handling not in HANDLED]
+        out.objection = bad[0] if failed and bad else ctx.objections[0]
+    shown = failed or c.metrics
+    out.metric_note = ", ".join(f"{cond.metric} = {_fmt(values[cond.metric])}" for cond in shown)
+    if failed:
+        out.passed = False
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return "—"
+    return f"{v:g}" if isinstance(v, int) or float(v).is_integer() else f"{v:.2f}"
+
+
+def _verdict(c: Criterion, out: _Outcome, low_share: float) -> CriterionResult:
+    certainty = 1.0 - 0.5 * low_share
+    if out.passed:
+        if not out.hits and c.none and low_share >= LOW_CONFIDENCE_SHARE:
+            return _result(c, "insufficient", "Низкое качество распознавания: нельзя утверждать, что нарушений нет", confidence=0.3)
+        evidence = _evidence_of(out.hits[-1]) if out.hits else _objection_evidence(out.objection)
+        note = f" ({out.metric_note})" if out.metric_note else ""
+        return _result(c, "pass", (c.pass_reason or "Выполнено") + note, evidence,
+                       confidence=round((0.9 if out.hits else 0.8) * certainty, 3))
+    if out.violation:
+        return _result(c, "fail", f"{c.fail_reason or 'Нарушение'}: «{out.violation.phrase.source}»",
+                       _evidence_of(out.violation), confidence=round(0.9 * certainty, 3))
+    if low_share >= LOW_CONFIDENCE_SHARE:
+        return _result(c, "insufficient", f"Низкое качество распознавания речи {SPEAKER_RU[c.speaker]} {c.window.describe()}", confidence=0.3)
+    note = f" ({out.metric_note})" if out.metric_note else ""
+    reason = c.fail_reason or f"Не найдено {c.window.describe()}"
+    return _result(c, "fail", reason + note, _objection_evidence(out.objection),
+                   confidence=round(0.75 * certainty, 3))
+
+
+def _evidence_of(hit: Hit) -> Evidence:
+    s = hit.segment
+    return Evidence(s.idx, s.start_s, s.end_s, s.text)
+
+
+def _objection_evidence(o: ObjectionResult | None) -> Evidence | None:
+    if o is None:
+        return None
+    quote = f"Клиент: {o.quote}" + (f" — Менеджер: {o.response_quote}" if o.response_quote else "")
+    return Evidence(o.segment_idx, o.start_s, o.start_s, quote)
+
+
+def _low_confidence_share(segs: list[SegmentWords]) -> float:
+    total = sum(len(sw.words) for sw in segs)
+    if not total:
+        return 0.0
+    return sum(len(sw.words) for sw in segs if sw.segment.low_confidence) / total
+
+
+def _not_applicable_reason(c: Criterion, ctx: CallContext) -> str:
+    direction = ctx.meta.direction
+    for cond in c.applies_when:
+        if cond == "objection_raised" and not ctx.objections:
+            return "Не применимо: клиент не высказывал возражений"
+        if cond == "no_objection" and ctx.objections:
+            return "Не применимо: клиент высказывал возражения"
+        if cond == "direction_in" and direction != "in":
+            return "Не применимо: только для входящих звонков"
+        if cond == "direction_out" and direction != "out":
+            return "Не применимо: только для исходящих звонков"
+        if cond == "stereo" and ctx.channels < 2:
+            return "Не применимо: нужна стереозапись (раздельные каналы)"
+    return ""
+
+
+def _result(c: Criterion, verdict: str, reason: str, evidence: Evidence | None = None,
+            confidence: float = 1.0) -> CriterionResult:
+    counted = verdict in ("pass", "fail")
+    return CriterionResult(
+        criterion_id=c.id, verdict=verdict,
+        points=c.weight if verdict == "pass" else 0.0,
+        max_points=c.weight if counted else 0.0,
+        evidence=evidence, confidence=confidence, reason=reason, stage=c.stage,
+        title=c.title, fatal=c.fatal,
+    )

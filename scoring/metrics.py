@@ -1,0 +1,146 @@
+"""Conversation metrics of one call (talk ratio, questions, interruptions, silence, pace).
+
+They need segment times, speakers and raw text only — no NLP — so re-scoring is cheap.
+Whisper punctuates, so a question is a sentence ending with "?" or starting with a question
+word; an *open* question starts with a word that cannot be answered yes/no (как, какой…).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+
+from core.types import CallMetrics, Segment, Transcript
+
+OPEN_QUESTION_WORDS = frozenset(
+    "как какой какая какое какие каким какую каких каком какому каков какова "
+    "что чего чем чём чему зачем почему отчего сколько где куда откуда когда кто кого кому "
+    "кем насколько чтобы".split()
+)
+OPEN_REQUEST_WORDS = frozenset("расскажите опишите поделитесь уточните объясните".split())
+CLOSED_QUESTION_START = frozenset("ли разве неужели".split())
+_SENTENCE_RE = re.compile(r"[^.!?…]+[.!?…]*")
+_WORD_RE = re.compile(r"[а-яёa-z]+", re.IGNORECASE)
+OVERLAP_MIN_S = 0.3  # shorter overlaps are back-channel noise ("угу") or timestamp jitter
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_RE.findall(text) if s.strip()]
+
+
+def question_kind(sentence: str) -> str | None:
+    """'open', 'closed' or None (not a question)."""
+    words = [w.lower().replace("ё", "е") for w in _WORD_RE.findall(sentence)[:5]]
+    if not words:
+        return None
+    opens = any(w in OPEN_QUESTION_WORDS for w in words[:4]) and words[0] not in CLOSED_QUESTION_START
+    if words[0] in OPEN_REQUEST_WORDS:
+        return "open"
+    if sentence.rstrip().endswith("?"):
+        return "open" if opens else "closed"
+    if words[0] in OPEN_QUESTION_WORDS and words[0] not in ("что", "как", "когда", "чтобы"):
+        return "open"  # Whisper sometimes drops the "?" after "какой…", "сколько…"
+    return None
+
+
+def count_questions(segments: list[Segment] | tuple[Segment, ...]) -> tuple[int, int]:
+    """(questions, open questions) asked in ``segments``."""
+    total = open_ = 0
+    for seg in segments:
+        for sentence in sentences(seg.text):
+            kind = question_kind(sentence)
+            if kind:
+                total += 1
+                open_ += kind == "open"
+    return total, open_
+
+
+def word_count(seg: Segment) -> int:
+    return len(_WORD_RE.findall(seg.text))
+
+
+def compute_metrics(transcript: Transcript, duration_s: float, channels: int = 2) -> CallMetrics:
+    segs = sorted((s for s in transcript.segments if s.text.strip()), key=lambda s: s.start_s)
+    manager = [s for s in segs if s.speaker == "manager"]
+    client = [s for s in segs if s.speaker == "client"]
+    m_time, c_time = _speech_time(manager), _speech_time(client)
+    duration = max(duration_s, segs[-1].end_s if segs else 0.0)
+    questions, _ = count_questions(manager)
+    interruptions, overlap_s = _overlaps(segs) if channels >= 2 else (0, 0.0)
+    silence_share, longest_silence = _silences(segs, duration)
+    return CallMetrics(
+        manager_talk_ratio=round(m_time / (m_time + c_time), 4) if m_time + c_time > 0 else None,
+        longest_manager_monologue_s=_longest_monologue(segs) if manager else None,
+        manager_questions=questions,
+        manager_questions_per_min=round(questions / (duration / 60), 3) if duration > 0 else None,
+        interruptions=interruptions,
+        overlap_s=round(overlap_s, 2),
+        silence_share=silence_share,
+        longest_silence_s=longest_silence,
+        patience_s=_patience(segs),
+        manager_words_per_min=_words_per_min(manager, m_time),
+        client_words_per_min=_words_per_min(client, c_time),
+    )
+
+
+def _speech_time(segs: list[Segment]) -> float:
+    return sum(max(0.0, s.end_s - s.start_s) for s in segs)
+
+
+def _words_per_min(segs: list[Segment], speech_s: float) -> float | None:
+    if speech_s < 1.0:
+        return None
+    return round(sum(word_count(s) for s in segs) / (speech_s / 60), 1)
+
+
+def _longest_monologue(segs: list[Segment]) -> float:
+    """Longest stretch of manager turns with no client turn between them."""
+    longest, start, end = 0.0, None, None
+    for s in segs:
+        if s.speaker == "manager":
+            start = s.start_s if start is None else start
+            end = s.end_s if end is None else max(end, s.end_s)
+            longest = max(longest, end - start)
+        elif s.speaker == "client":
+            start = end = None
+    return round(longest, 2)
+
+
+def _overlaps(segs: list[Segment]) -> tuple[int, float]:
+    """Manager turns that start while the client is still speaking, and total overlap time."""
+    interruptions, overlap = 0, 0.0
+    for i, s in enumerate(segs):
+        for prev in segs[max(0, i - 4):i]:
+            if prev.speaker == s.speaker or "unknown" in (prev.speaker, s.speaker):
+                continue
+            o = min(prev.end_s, s.end_s) - s.start_s
+            if o >= OVERLAP_MIN_S:
+                overlap += o
+                interruptions += s.speaker == "manager"
+    return interruptions, overlap
+
+
+def _silences(segs: list[Segment], duration: float) -> tuple[float | None, float | None]:
+    if duration <= 0:
+        return None, None
+    covered, longest, cursor = 0.0, 0.0, 0.0
+    for s in segs:
+        if s.start_s > cursor:
+            if cursor > 0:  # silence before the first word is ringing / IVR, not a pause
+                longest = max(longest, s.start_s - cursor)
+            covered += s.end_s - s.start_s
+        else:
+            covered += max(0.0, s.end_s - cursor)
+        cursor = max(cursor, s.end_s)
+    share = max(0.0, 1.0 - covered / duration)
+    return round(share, 4), round(longest, 2) if segs else None
+
+
+def _patience(segs: list[Segment]) -> float | None:
+    """Median pause between the client's last word and the manager's answer (0 if overlapped)."""
+    pauses = [
+        max(0.0, nxt.start_s - cur.end_s)
+        for cur, nxt in zip(segs, segs[1:], strict=False)
+        if cur.speaker == "client" and nxt.speaker == "manager"
+    ]
+    return round(statistics.median(pauses), 2) if pauses else None

@@ -1,0 +1,271 @@
+"""Objections: find the client's objection (catalogue triggers) and classify how the manager
+answered it (TF-IDF on lemmas + logistic regression, rules kept as the explanation).
+
+The handling model is bootstrapped from the catalogue's example answers; ``callqa train``
+retrains it from the РОП's labels and saves ``<home>/models/handling-<timestamp>.joblib`` with a
+pointer file ``handling-current.txt``; :func:`load_handling_model` prefers that one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from core.config import DATA_DIR
+from core.errors import RubricError
+from core.types import HANDLINGS, ObjectionResult, Segment
+from scoring.matcher import SegmentWords, find, find_any
+from scoring.rubric import Phrase, _LineFinder, lemmatize_phrase
+from scoring.text import lemmatize
+
+log = logging.getLogger(__name__)
+
+SCHEMA_PATH = DATA_DIR / "schemas" / "objections.schema.json"
+POINTER = "handling-current.txt"
+RESPONSE_TURNS = 2  # the manager's answer is the next 1–2 manager turns
+RESPONSE_MAX_DELAY_S = 30.0  # a later manager turn is not an answer any more
+RULE_BONUS = 0.12  # each rule hit nudges its class; the model still decides
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectionKind:
+    id: str
+    title: str
+    triggers: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HandlingClass:
+    id: str
+    title: str
+    rules: tuple[Phrase, ...]
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    kinds: tuple[ObjectionKind, ...]
+    handling: tuple[HandlingClass, ...]
+    version: str
+    path: str = ""
+
+    def title(self, kind: str) -> str:
+        return next((k.title for k in self.kinds if k.id == kind), kind)
+
+
+@dataclass(frozen=True)
+class HandlingModel:
+    """A fitted scikit-learn pipeline over space-joined lemma strings."""
+
+    pipeline: object
+    version: str  # "bootstrap-<catalogue sha[:12]>" or "handling-<timestamp>"
+    classes: tuple[str, ...]
+
+    def predict_proba(self, docs: list[str]) -> list[dict[str, float]]:
+        if not docs:
+            return []
+        probs = self.pipeline.predict_proba(docs)
+        return [dict(zip(self.classes, map(float, row), strict=True)) for row in probs]
+
+
+# --- catalogue ---------------------------------------------------------------------------
+
+def load_catalogue(path: str | Path) -> Catalogue:
+    """Load and validate the objection catalogue; RubricError with line numbers on problems."""
+    path = Path(path)
+    try:
+        raw_text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(raw_text)
+    except (OSError, yaml.YAMLError) as exc:
+        raise RubricError(f"Cannot read objection catalogue {path}: {exc}") from exc
+    return _catalogue_cached(str(path), raw_text) if data is not None else _invalid(path, ["empty file"])
+
+
+@lru_cache(maxsize=8)
+def _catalogue_cached(path: str, raw_text: str) -> Catalogue:
+    data = yaml.safe_load(raw_text)
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    lines = _LineFinder(yaml.compose(raw_text))
+    errors = [f"{path}:{lines.line(list(e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)]
+    if errors:
+        _invalid(path, errors)
+    kinds = tuple(
+        ObjectionKind(k["id"], k["title"], tuple(Phrase(t, lemmatize_phrase(t)) for t in k["triggers"]))
+        for k in data["kinds"]
+    )
+    handling = tuple(
+        HandlingClass(
+            cls, spec.get("title", cls),
+            tuple(Phrase(r, lemmatize_phrase(r)) for r in spec.get("rules", [])),
+            tuple(spec["examples"]),
+        )
+        for cls, spec in data["handling"].items()
+    )
+    version = hashlib.sha256(raw_text.encode("utf-8")).hexdigest()
+    return Catalogue(kinds, handling, version, path)
+
+
+def _invalid(path, errors: list[str]):
+    raise RubricError(f"Objection catalogue {path} is invalid:\n" + "\n".join(errors))
+
+
+# --- the handling model --------------------------------------------------------------------
+
+def _split(doc: str) -> list[str]:
+    return doc.split()
+
+
+def make_pipeline():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline as sk_pipeline
+
+    return sk_pipeline(
+        TfidfVectorizer(analyzer=_word_ngrams, sublinear_tf=True, min_df=1),
+        LogisticRegression(C=8.0, max_iter=2000, class_weight="balanced"),
+    )
+
+
+def _word_ngrams(doc: str) -> list[str]:
+    words = doc.split()
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def catalogue_training_set(cat: Catalogue) -> tuple[list[str], list[str]]:
+    docs, labels = [], []
+    for cls in cat.handling:
+        for example in cls.examples:
+            docs.append(" ".join(lemmatize(example)))
+            labels.append(cls.id)
+    return docs, labels
+
+
+def train_model(docs: list[str], labels: list[str], version: str) -> HandlingModel:
+    pipe = make_pipeline()
+    pipe.fit(docs, labels)
+    return HandlingModel(pipe, version, tuple(pipe.classes_))
+
+
+@lru_cache(maxsize=4)
+def bootstrap_model(cat: Catalogue) -> HandlingModel:
+    docs, labels = catalogue_training_set(cat)
+    return train_model(docs, labels, f"bootstrap-{cat.version[:12]}")
+
+
+def save_model(model: HandlingModel, home: Path, meta: dict | None = None) -> Path:
+    import joblib
+
+    folder = home / "models"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{model.version}.joblib"
+    joblib.dump({"pipeline": model.pipeline, "version": model.version, "classes": model.classes,
+                 "meta": meta or {}}, path)
+    (folder / POINTER).write_text(path.name + "\n", encoding="utf-8")
+    return path
+
+
+def new_model_version() -> str:
+    return "handling-" + datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def load_handling_model(home: Path, cat: Catalogue) -> HandlingModel:
+    """The model `callqa train` made (pointer in <home>/models), else the bootstrap model."""
+    pointer = home / "models" / POINTER
+    if pointer.exists():
+        path = pointer.parent / pointer.read_text(encoding="utf-8").strip()
+        try:
+            import joblib
+
+            data = joblib.load(path)
+            return HandlingModel(data["pipeline"], data["version"], tuple(data["classes"]))
+        except Exception as exc:  # a broken model file must not stop scoring
+            log.warning("handling model %s unusable (%s); using the bootstrap model", path, exc)
+    return bootstrap_model(cat)
+
+
+# --- detection -----------------------------------------------------------------------------
+
+def response_segments(segments: list[Segment], trigger_pos: int) -> list[Segment]:
+    """The manager's answer: the next 1–2 manager turns after the trigger (within 30 s)."""
+    trigger = segments[trigger_pos]
+    out: list[Segment] = []
+    for seg in segments[trigger_pos + 1:]:
+        if seg.speaker == "manager":
+            if seg.start_s - trigger.end_s > RESPONSE_MAX_DELAY_S and not out:
+                break
+            out.append(seg)
+            if len(out) >= RESPONSE_TURNS:
+                break
+        elif out and seg.speaker == "client" and len(seg.lemmas) > 2:
+            break  # the client took the floor again: the answer is over
+    return out
+
+
+def response_doc(segments: list[Segment]) -> str:
+    return " ".join(" ".join(s.lemmas) for s in segments)
+
+
+def detect_objections(
+    words: list[SegmentWords], cat: Catalogue, model: HandlingModel
+) -> tuple[ObjectionResult, ...]:
+    """Every client objection in the call with the class of the manager's answer."""
+    segments = [sw.segment for sw in words]
+    found: list[tuple[int, ObjectionKind, str]] = []
+    for pos, sw in enumerate(words):
+        if sw.segment.speaker != "client":
+            continue
+        for kind in cat.kinds:
+            hit = find_any(kind.triggers, [sw])
+            if hit:
+                found.append((pos, kind, hit.phrase.source))
+                break
+    if not found:
+        return ()
+    answers = [response_segments(segments, pos) for pos, _, _ in found]
+    docs = [response_doc(a) for a in answers]
+    probs = model.predict_proba([d for d in docs if d.split()])
+    prob_iter = iter(probs)
+    results = []
+    for (pos, kind, trigger), answer, doc in zip(found, answers, docs, strict=True):
+        p = next(prob_iter) if doc.split() else None
+        results.append(_result(segments[pos], kind, trigger, answer, p, cat))
+    return tuple(results)
+
+
+def _result(seg: Segment, kind: ObjectionKind, trigger: str, answer: list[Segment],
+            probs: dict[str, float] | None, cat: Catalogue) -> ObjectionResult:
+    hits = [f"trigger: {trigger}"]
+    if probs is None or len(response_doc(answer).split()) < 2:
+        handling, confidence = "ignored", 0.9
+        hits.append("ignored: нет ответа менеджера")
+    else:
+        handling, confidence, rule_hits = _decide(answer, probs, cat)
+        hits.extend(rule_hits)
+    first = answer[0] if answer else None
+    return ObjectionResult(
+        kind=kind.id, segment_idx=seg.idx, start_s=seg.start_s, quote=seg.text,
+        handling=handling, response_idx=first.idx if first else None,
+        response_quote=" ".join(s.text for s in answer), confidence=round(confidence, 3),
+        rule_hits=tuple(hits),
+    )
+
+
+def _decide(answer: list[Segment], probs: dict[str, float], cat: Catalogue) -> tuple[str, float, list[str]]:
+    scores = {c: probs.get(c, 0.0) for c in HANDLINGS}
+    rule_hits = []
+    sws = [SegmentWords.of(s) for s in answer]
+    for cls in cat.handling:
+        for rule in cls.rules:
+            if any(find(rule, sw) for sw in sws):
+                rule_hits.append(f"{cls.id}: {rule.source}")
+                scores[cls.id] = scores.get(cls.id, 0.0) + RULE_BONUS
+    best = max(scores, key=scores.get)
+    return best, scores[best] / sum(scores.values()), rule_hits

@@ -1,0 +1,290 @@
+"""Rubric files: YAML (Russian content, English keys) → a validated, lemmatised :class:`Rubric`.
+
+Phrases are written in natural Russian and lemmatised at load time; ``*`` is a gap of up to
+:data:`GAP_MAX` words and ``<num>`` matches any number. Every problem is reported with the
+line it is on (YAML node marks), so ``callqa rubric check`` can point at it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from core.config import DATA_DIR
+from core.errors import RubricError
+from scoring import text
+
+SCHEMA_PATH = DATA_DIR / "schemas" / "rubric.schema.json"
+GAP = "*"
+ANY_NUM = "<num>"
+GAP_MAX = 4
+
+METRIC_NAMES = (
+    "questions", "open_questions", "words", "talk_ratio", "longest_monologue_s",
+    "interruptions", "patience_s", "silence_share", "words_per_min",
+    "objections", "objections_handled", "objections_handled_share", "objections_discount",
+)
+CONDITIONS = ("objection_raised", "no_objection", "direction_in", "direction_out", "stereo")
+_CONDITION_RE = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    source: str
+    tokens: tuple[str, ...]  # lemmas; GAP and ANY_NUM are wildcards
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(t for t in self.tokens if t not in (GAP, ANY_NUM))
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    first_s: float | None = None  # from the speaker's first word
+    last_s: float | None = None  # up to the speaker's last word
+    first_turns: int | None = None  # the speaker's first N turns
+    last_turns: int | None = None
+
+    def describe(self) -> str:
+        if self.first_s is not None:
+            return f"в первые {self.first_s:g} секунд"
+        if self.last_s is not None:
+            return f"в последние {self.last_s:g} секунд"
+        if self.first_turns is not None:
+            return f"в первых {self.first_turns} репликах"
+        if self.last_turns is not None:
+            return f"в последних {self.last_turns} репликах"
+        return "за весь звонок"
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    metric: str
+    op: str
+    value: float
+    source: str
+
+    def holds(self, actual: float | None) -> bool:
+        if actual is None:
+            return False
+        return {
+            ">=": actual >= self.value, "<=": actual <= self.value, ">": actual > self.value,
+            "<": actual < self.value, "==": actual == self.value, "!=": actual != self.value,
+        }[self.op]
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    id: str
+    title: str
+    stage: str
+    speaker: str  # manager | client | any
+    window: Window
+    any: tuple[Phrase, ...] = ()
+    all: tuple[tuple[Phrase, ...], ...] = ()  # every group must match; a group is alternatives
+    none: tuple[Phrase, ...] = ()
+    unless: tuple[Phrase, ...] = ()  # a `none` hit in a segment that also matches these is excused
+    metrics: tuple[Condition, ...] = ()
+    min_hits: int = 1
+    min_words: int = 3
+    weight: float = 1.0
+    fatal: bool = False
+    applies_when: tuple[str, ...] = ()
+    pass_reason: str = ""
+    fail_reason: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    rubric_id: str
+    title: str
+    version: str  # sha256 of the file text
+    yaml_text: str
+    criteria: tuple[Criterion, ...]
+    stages: tuple[tuple[str, str], ...] = ()  # (stage id, title)
+    not_applicable_phrases: tuple[Phrase, ...] = ()
+    fatal_policy: str = "zero"  # zero: a fatal failure makes the score 0 | list: only listed
+    path: str = ""
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        for c in self.criteria:
+            if c.id == criterion_id:
+                return c
+        raise KeyError(criterion_id)
+
+
+def load_rubric(path: str | Path) -> Rubric:
+    """Load and validate a rubric file; raises RubricError listing every problem with its line."""
+    path = Path(path)
+    try:
+        yaml_text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RubricError(f"Cannot read rubric {path}: {exc}. Check the path (scoring.rubric).") from exc
+    rubric, errors = parse_rubric(yaml_text, str(path))
+    if errors:
+        raise RubricError(f"Rubric {path} has {len(errors)} error(s):\n" + "\n".join(errors))
+    assert rubric is not None
+    return rubric
+
+
+def check_rubric(path: str | Path) -> list[str]:
+    """All problems of a rubric file as ``file:line: message`` strings (empty when valid)."""
+    path = Path(path)
+    try:
+        return parse_rubric(path.read_text(encoding="utf-8"), str(path))[1]
+    except OSError as exc:
+        return [f"{path}: cannot read: {exc}"]
+
+
+def parse_rubric(yaml_text: str, name: str = "<rubric>") -> tuple[Rubric | None, list[str]]:
+    try:
+        node = yaml.compose(yaml_text)
+        data = yaml.safe_load(yaml_text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        return None, [f"{name}:{line}: YAML syntax error: {exc.problem or exc}"]
+    lines = _LineFinder(node)
+    errors = [
+        f"{name}:{lines.line(list(e.absolute_path))}: {_path_text(e.absolute_path)}{e.message}"
+        for e in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    if errors:
+        return None, errors
+    builder = _Builder(name, lines)
+    rubric = builder.build(data, yaml_text)
+    return (None, builder.errors) if builder.errors else (rubric, [])
+
+
+def lemmatize_phrase(source: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for part in re.split(r"(\*|<num>)", source):
+        if part in (GAP, ANY_NUM):
+            out.append(part)
+        elif part.strip():
+            out.extend(t for t in text.lemmatize(part) if t != text.QUESTION)
+    return tuple(out)
+
+
+def rubric_version(yaml_text: str) -> str:
+    return hashlib.sha256(yaml_text.encode("utf-8")).hexdigest()
+
+
+# --- internals ---------------------------------------------------------------------------
+
+_schema_cache: list = []
+
+
+def _validator():
+    if not _schema_cache:
+        schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+        _schema_cache.append(jsonschema.Draft202012Validator(schema))
+    return _schema_cache[0]
+
+
+def _path_text(path) -> str:
+    parts = list(path)
+    return ("/".join(map(str, parts)) + ": ") if parts else ""
+
+
+class _LineFinder:
+    """Maps a JSON path (keys / indexes) to the 1-based line of that YAML node."""
+
+    def __init__(self, root):
+        self.root = root
+
+    def line(self, path: list) -> int:
+        node = self.root
+        best = node.start_mark.line + 1 if node is not None else 0
+        for key in path:
+            node = self._child(node, key)
+            if node is None:
+                break
+            best = node.start_mark.line + 1
+        return best
+
+    @staticmethod
+    def _child(node, key):
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == str(key):
+                    return v
+        if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            return node.value[key]
+        return None
+
+
+class _Builder:
+    def __init__(self, name: str, lines: _LineFinder):
+        self.name, self.lines, self.errors = name, lines, []
+
+    def error(self, path: list, message: str) -> None:
+        self.errors.append(f"{self.name}:{self.lines.line(path)}: {message}")
+
+    def build(self, data: dict, yaml_text: str) -> Rubric:
+        criteria, stages, seen = [], [], set()
+        for si, stage in enumerate(data["stages"]):
+            stages.append((stage["id"], stage.get("title", stage["id"])))
+            for ci, raw in enumerate(stage["criteria"]):
+                path = ["stages", si, "criteria", ci]
+                if raw["id"] in seen:
+                    self.error([*path, "id"], f"criterion id '{raw['id']}' is used twice")
+                seen.add(raw["id"])
+                criteria.append(self.criterion(raw, stage["id"], path))
+        na = tuple(self.phrase(p, ["not_applicable_phrases", i])
+                   for i, p in enumerate(data.get("not_applicable_phrases", [])))
+        return Rubric(
+            rubric_id=data["id"], title=data.get("title", data["id"]),
+            version=rubric_version(yaml_text), yaml_text=yaml_text, criteria=tuple(criteria),
+            stages=tuple(stages), not_applicable_phrases=na,
+            fatal_policy=data.get("fatal_policy", "zero"), path=self.name,
+        )
+
+    def criterion(self, raw: dict, stage: str, path: list) -> Criterion:
+        def phrases(key):
+            return tuple(self.phrase(p, [*path, key, i]) for i, p in enumerate(raw.get(key, [])))
+
+        all_groups = tuple(
+            tuple(self.phrase(p, [*path, "all", gi, pi]) for pi, p in enumerate(g if isinstance(g, list) else [g]))
+            for gi, g in enumerate(raw.get("all", []))
+        )
+        conditions = tuple(self.condition(c, [*path, "metrics", i]) for i, c in enumerate(raw.get("metrics", [])))
+        c = Criterion(
+            id=raw["id"], title=raw.get("title", raw["id"]), stage=stage,
+            speaker=raw.get("speaker", "manager"), window=Window(**raw.get("window", {})),
+            any=phrases("any"), all=all_groups, none=phrases("none"), unless=phrases("unless"),
+            metrics=conditions, min_hits=int(raw.get("min_hits", 1)),
+            min_words=int(raw.get("min_words", 3)), weight=float(raw.get("weight", 1)),
+            fatal=bool(raw.get("fatal", False)), applies_when=tuple(raw.get("applies_when", [])),
+            pass_reason=raw.get("pass_reason", ""), fail_reason=raw.get("fail_reason", ""),
+            line=self.lines.line(path),
+        )
+        if not (c.any or c.all or c.none or c.metrics):
+            self.error(path, f"criterion '{c.id}' needs at least one of any / all / none / metrics")
+        if c.min_hits > max(1, len(c.any)):
+            self.error([*path, "min_hits"], f"min_hits {c.min_hits} is more than the {len(c.any)} phrases in `any`")
+        return c
+
+    def phrase(self, source: str, path: list) -> Phrase:
+        tokens = lemmatize_phrase(str(source))
+        if not any(t not in (GAP, ANY_NUM) for t in tokens) and ANY_NUM not in tokens:
+            self.error(path, f"phrase {source!r} has no words")
+        if tokens and (tokens[0] == GAP or tokens[-1] == GAP):
+            self.error(path, f"phrase {source!r} cannot start or end with '*'")
+        return Phrase(str(source), tokens)
+
+    def condition(self, source: str, path: list) -> Condition:
+        m = _CONDITION_RE.match(str(source))
+        if not m:
+            self.error(path, f"metric condition {source!r} must look like 'questions >= 3'")
+            return Condition("questions", ">=", 0, str(source))
+        if m.group(1) not in METRIC_NAMES:
+            self.error(path, f"unknown metric '{m.group(1)}'; known: {', '.join(METRIC_NAMES)}")
+        return Condition(m.group(1), m.group(2), float(m.group(3)), str(source))

@@ -1,0 +1,113 @@
+"""Score one call against a rubric: the public entry of the scoring stage."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from core.config import Config
+from core.types import CallMeta, CallScore, CriterionResult, Transcript
+from scoring import criteria, text
+from scoring.matcher import SegmentWords, find
+from scoring.metrics import compute_metrics
+from scoring.objections import (
+    Catalogue,
+    HandlingModel,
+    detect_objections,
+    load_catalogue,
+    load_handling_model,
+)
+from scoring.rubric import Rubric, load_rubric
+
+log = logging.getLogger(__name__)
+
+MIN_LIVE_CLIENT_WORDS = 5  # fewer live client words next to an IVR phrase: nobody answered
+
+
+class Scorer:
+    """Loads rubrics, the objection catalogue and the handling model once; scores many calls."""
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self.default = load_rubric(cfg.rubric_path)
+        self.by_direction = {k: _load(v) for k, v in (cfg["scoring.rubrics_by_direction"] or {}).items()}
+        self.by_team = {k: _load(v) for k, v in (cfg["scoring.rubrics_by_team"] or {}).items()}
+        self.catalogue = load_catalogue(cfg.objections_path)
+        self.model = load_handling_model(cfg.home, self.catalogue)
+        log.info("scorer ready: rubric %s (%s), handling model %s", self.default.rubric_id,
+                 self.default.version[:12], self.model.version)
+
+    def rubric_for(self, meta: CallMeta, team: str | None = None) -> Rubric:
+        if team and team in self.by_team:
+            return self.by_team[team]
+        if meta.direction and meta.direction in self.by_direction:
+            return self.by_direction[meta.direction]
+        return self.default
+
+    def score(self, transcript: Transcript, meta: CallMeta, duration_s: float, channels: int,
+              team: str | None = None) -> CallScore:
+        return score_call(transcript, meta, duration_s, channels, self.rubric_for(meta, team),
+                          self.catalogue, self.model)
+
+    def rubric_versions(self) -> list[tuple[str, str, str]]:
+        seen: dict[str, Rubric] = {}
+        for r in (self.default, *self.by_direction.values(), *self.by_team.values()):
+            seen.setdefault(r.version, r)
+        return [(r.rubric_id, r.version, r.yaml_text) for r in seen.values()]
+
+
+def _load(path: str) -> Rubric:
+    return load_rubric(Path(path))
+
+
+def score_call(transcript: Transcript, meta: CallMeta, duration_s: float, channels: int,
+               rubric: Rubric, catalogue: Catalogue, model: HandlingModel) -> CallScore:
+    """Verdicts, objections and metrics of one call. Uses stored lemmas when present."""
+    segments = sorted(
+        (text.segment_with_lemmas(s) for s in transcript.segments if s.text.strip()),
+        key=lambda s: (s.start_s, s.idx),
+    )
+    words = tuple(SegmentWords.of(s) for s in segments)
+    metrics = compute_metrics(transcript, duration_s, channels)
+    na_reason = not_applicable_reason(words, rubric)
+    if na_reason:
+        return _score(rubric, criteria.not_applicable_all(rubric, na_reason), (), metrics, applicable=False)
+    if not any(w.segment.speaker == "manager" for w in words if w.words):
+        reason = "Роли не определены: нет канала менеджера, оценка невозможна"
+        return _score(rubric, criteria.insufficient_all(rubric, reason), (), metrics, uncertain=True)
+    objections = detect_objections(list(words), catalogue, model)
+    ctx = criteria.CallContext(words, meta, metrics, objections, channels)
+    results = criteria.evaluate(rubric, ctx)
+    uncertain = "low_confidence" in transcript.flags or any(r.verdict == "insufficient" for r in results)
+    return _score(rubric, results, objections, metrics, uncertain=uncertain)
+
+
+def not_applicable_reason(words: tuple[SegmentWords, ...], rubric: Rubric) -> str:
+    """Why the call cannot be scored at all (no speech, IVR only, voicemail), or ''."""
+    spoken = [w for w in words if w.words]
+    if not spoken:
+        return "Нет речи в записи"
+    ivr = [w for w in spoken if any(find(p, w) for p in rubric.not_applicable_phrases)]
+    if ivr:
+        live_client = sum(len(w.words) for w in spoken if w.segment.speaker == "client" and w not in ivr)
+        if live_client < MIN_LIVE_CLIENT_WORDS:
+            return "Автоответчик или голосовое меню: живого разговора с клиентом не было"
+    manager_or_unknown = [w for w in spoken if w.segment.speaker in ("manager", "unknown")]
+    if not manager_or_unknown:
+        return "Менеджер не говорил в этом звонке"
+    return ""
+
+
+def _score(rubric: Rubric, results: tuple[CriterionResult, ...], objections, metrics,
+           applicable: bool = True, uncertain: bool = False) -> CallScore:
+    points = sum(r.points for r in results)
+    max_points = sum(r.max_points for r in results)
+    fatal_failed = tuple(r.criterion_id for r in results if r.fatal and r.verdict == "fail")
+    score_pct = round(100.0 * points / max_points, 1) if applicable and max_points > 0 else None
+    if fatal_failed and rubric.fatal_policy == "zero" and score_pct is not None:
+        score_pct, points = 0.0, 0.0
+    return CallScore(
+        rubric_id=rubric.rubric_id, rubric_version=rubric.version, score_pct=score_pct,
+        points=points, max_points=max_points, criteria=results, objections=objections,
+        metrics=metrics, fatal_failed=fatal_failed, applicable=applicable, uncertain=uncertain,
+    )
