@@ -1,0 +1,104 @@
+"""Scoring commands of `callqa`: rubric check / diff / versions, rescore, train (thin edge)."""
+
+from __future__ import annotations
+
+import click
+
+from core.errors import RubricError
+
+
+@click.group("rubric")
+def rubric_group():
+    """Check rubric files and compare rubric versions."""
+
+
+@rubric_group.command("check")
+@click.argument("file", type=click.Path(dir_okay=False))
+def rubric_check(file):
+    """Validate a rubric FILE; prints every error with its line number."""
+    from scoring import check_rubric, load_rubric
+
+    errors = check_rubric(file)
+    if errors:
+        for e in errors:
+            click.echo(e, err=True)
+        raise SystemExit(1)
+    r = load_rubric(file)
+    weights = sum(c.weight for c in r.criteria)
+    click.echo(f"{file}: OK · rubric '{r.rubric_id}' · {len(r.criteria)} criteria in "
+               f"{len(r.stages)} stages · total weight {weights:g} · version {r.version[:12]}")
+
+
+@rubric_group.command("versions")
+def rubric_versions():
+    """List stored rubric versions (current marked with *)."""
+    from store import db
+
+    cfg = click.get_current_context().obj
+    for rid, version, loaded, current in db.query_rows(
+        cfg.db_path, "SELECT rubric_id, version, loaded_at, is_current FROM rubric_versions ORDER BY loaded_at"
+    ):
+        click.echo(f"{'*' if current else ' '} {rid:<16} {version[:12]}  {loaded:%Y-%m-%d %H:%M}")
+
+
+@rubric_group.command("diff")
+@click.argument("old_version")
+@click.argument("new_version")
+@click.option("--limit", default=20, show_default=True, help="flipped calls to list")
+def rubric_diff(old_version, new_version, limit):
+    """Calls and criteria whose verdict flipped between OLD_VERSION and NEW_VERSION."""
+    from pipeline.rescore import diff_versions, resolve_version
+
+    cfg = click.get_current_context().obj
+    old, new = resolve_version(cfg.db_path, old_version), resolve_version(cfg.db_path, new_version)
+    flips = diff_versions(cfg.db_path, old, new)
+    _print_flips(flips, limit)
+
+
+def _print_flips(flips, limit: int) -> None:
+    if flips.empty:
+        click.echo("no verdict flipped")
+        return
+    click.echo(f"{len(flips)} verdicts flipped in {flips['call_id'].nunique()} calls:")
+    summary = flips.groupby(["criterion_id", "old_verdict", "new_verdict"]).size()
+    for (crit, old, new), n in summary.items():
+        click.echo(f"  {crit:<20} {old:>14} → {new:<14} {n}")
+    for row in flips.head(limit).itertuples():
+        click.echo(f"  {row.call_id}  {row.criterion_id}: {row.old_verdict} → {row.new_verdict}")
+
+
+@click.command("rescore")
+@click.option("--rubric", "rubric_file", type=click.Path(exists=True, dir_okay=False),
+              help="rubric YAML to score every call with (default: the configured rubrics)")
+def rescore_cmd(rubric_file):
+    """Re-evaluate every stored call from stored lemmas; old versions' results are kept."""
+    from pipeline.rescore import diff_versions, rescore
+
+    cfg = click.get_current_context().obj
+    report = rescore(cfg, rubric_file)
+    click.echo(f"rescored {report.calls} calls with {report.rubric_id} {report.new_version[:12]} "
+               f"in {report.wall_s:.1f} s ({report.calls_per_s:.0f} calls/s)")
+    if report.old_version and report.old_version != report.new_version:
+        click.echo(f"previous version {report.old_version[:12]}: {report.flips} verdicts flipped")
+        _print_flips(diff_versions(cfg.db_path, report.old_version, report.new_version), 10)
+    elif report.old_version == report.new_version:
+        click.echo("the rubric did not change (same version); results refreshed")
+
+
+@click.command("train")
+def train_cmd():
+    """Retrain the objection-handling classifier from the РОП's labels + catalogue examples."""
+    from pipeline.train import train
+
+    cfg = click.get_current_context().obj
+    r = train(cfg)
+    acc = f"{r.cv_accuracy:.3f} ({r.cv_folds}-fold)" if r.cv_accuracy is not None else "n/a (too few labels)"
+    click.echo(f"model {r.version} saved to {r.path}")
+    click.echo(f"trained on {r.store_labels} РОП labels + {r.catalogue_examples} catalogue examples; "
+               f"cross-validated accuracy {acc}")
+    click.echo("classes: " + ", ".join(f"{k} {v}" for k, v in sorted(r.class_counts.items())))
+
+
+COMMANDS: list[click.Command] = [rubric_group, rescore_cmd, train_cmd]
+
+__all__ = ["COMMANDS", "RubricError"]
