@@ -98,17 +98,31 @@ def _check_phrases(c: Criterion, segs: list[SegmentWords], out: _Outcome) -> Non
         hits.extend(found)
         if len(found) < c.min_hits:
             out.passed, out.missing = False, "any"
-    for group in c.all:
-        hit = find_any(group, segs)
-        if hit:
-            hits.append(hit)
+    if c.all:
+        found = _all_groups(c.all, segs)
+        if found:
+            hits.extend(found)
         else:
-            out.passed, out.missing = False, group[0].source
+            out.passed, out.missing = False, "all"
     out.hits = tuple(hits)
     if c.none:
         out.violation = _first_violation(c, segs)
         if out.violation:
             out.passed = False
+
+
+def _all_groups(groups, segs: list[SegmentWords]) -> list[Hit] | None:
+    """Hits of every group inside one turn, else inside two consecutive turns (latest wins).
+
+    Keeping the groups close stops "монтаж" in one turn and "десять лет" in another from
+    reading as "a meeting with a date"."""
+    for span in (1, 2):
+        for k in range(len(segs) - span, -1, -1):
+            window = segs[k:k + span]
+            hits = [find_any(g, window) for g in groups]
+            if all(hits):
+                return hits
+    return None
 
 
 def _first_violation(c: Criterion, segs: list[SegmentWords]) -> Hit | None:
