@@ -1,0 +1,83 @@
+"""Objections: every kind is found on the client side, every handling class is recognised."""
+
+import pytest
+
+from scoring.text import lemmatize
+from tests.scoring_calls import GOOD_CALL, score, verdicts
+
+OPENING = GOOD_CALL[:5]
+
+
+def _objection(client_text: str, manager_text: str | None):
+    lines = [*OPENING, ("client", client_text)]
+    if manager_text is not None:
+        lines.append(("manager", manager_text))
+    lines.append(("client", "Хорошо."))
+    lines.append(("manager", "Всего доброго, до свидания!"))
+    s = score(lines)
+    assert len(s.objections) == 1, s.objections
+    return s, s.objections[0]
+
+
+@pytest.mark.parametrize("client_text, kind", [
+    ("Ой, это дорого для нас.", "price"),
+    ("У конкурентов на 20% дешевле.", "competitor_cheaper"),
+    ("Мне в другом месте предложили дешевле на пять тысяч.", "competitor_cheaper"),
+    ("Я подумаю ещё, не сейчас.", "think_later"),
+    ("Извините, у меня нет времени.", "no_time"),
+    ("Мы уже работаем с другой компанией.", "have_supplier"),
+    ("Пришлите КП на почту.", "send_offer"),
+    ("Мне надо посоветоваться с женой.", "need_consult"),
+])
+def test_each_objection_kind_is_found(client_text, kind):
+    _, o = _objection(client_text, "Понимаю. А что для вас важно при выборе?")
+    assert o.kind == kind
+    assert o.segment_idx == 5 and o.rule_hits[0].startswith("trigger:")
+
+
+@pytest.mark.parametrize("answer, handling", [
+    ("Понимаю. Зато у нас гарантия десять лет и собственное производство, вы сэкономите на отоплении.", "value"),
+    ("Дорого по сравнению с чем? С чем вы сравниваете?", "question"),
+    ("Хорошо, давайте я вам сделаю скидочку пять процентов.", "discount"),
+    ("Угу. Так вот, какой у вас этаж?", "ignored"),
+    ("Хорошо, как скажете, до свидания.", "other"),
+])
+def test_each_handling_class_is_recognised(answer, handling):
+    s, o = _objection("Это дорого.", answer)
+    assert o.handling == handling, o
+    assert o.response_idx == 6 and 0 < o.confidence <= 1
+
+
+def test_an_unanswered_objection_is_ignored_and_the_criterion_fails():
+    s = score([*OPENING, ("client", "Это слишком дорого."), ("client", "Алло? Вы тут?")])
+    (o,) = s.objections
+    assert o.handling == "ignored" and o.response_idx is None
+    assert "ignored: нет ответа менеджера" in o.rule_hits
+    assert verdicts(s)["objection_handling"] == "fail"
+    s2, o2 = _objection("Это слишком дорого.", "Давайте я дам скидку десять процентов.")
+    assert o2.handling == "discount"
+    assert verdicts(s2)["objection_handling"] == "fail"
+    assert any(h.startswith("discount:") for h in o2.rule_hits)
+
+
+def test_objection_handling_is_not_applicable_without_objections():
+    assert verdicts(score(OPENING + [("manager", "Всего доброго!")]))["objection_handling"] == "not_applicable"
+
+
+def test_a_manager_objection_phrase_is_not_a_client_objection():
+    s = score([*OPENING, ("manager", "Многие говорят, что это дорого, но гарантия окупает всё.")])
+    assert s.objections == ()
+
+
+@pytest.mark.parametrize("a, b", [
+    ("скидка", "скидку"), ("скидка", "скидочку"), ("скидка", "скидки"),
+    ("ёлка", "елка"), ("20%", "двадцать процентов"), ("5000", "пять тысяч"),
+    ("5 000 рублей", "пять тысяч рублей"), ("в 15:30", "в пятнадцать тридцать"),
+])
+def test_inflections_yo_and_numbers_read_alike(a, b):
+    assert lemmatize(a) == lemmatize(b)
+
+
+def test_number_tokens_are_canonical():
+    assert lemmatize("на 20% дешевле") == ("на", "<num:20>", "процент", "дешевый")
+    assert lemmatize("сто двадцать пять тысяч") == ("<num:125000>",)
