@@ -252,10 +252,15 @@ def _to_audio(path: Path, data: np.ndarray, source_channels: int, source_rate: i
             flags.append("duplicated_stereo")
         else:
             true_stereo = True
-            if min(float(np.abs(c).max()) for c in channels) < _SILENT_CHANNEL_PEAK:
+            if min(_peak(c) for c in channels) < _SILENT_CHANNEL_PEAK:
                 flags.append("one_channel_silent")
     return Audio(channels=channels, sample_rate=SAMPLE_RATE, duration_s=duration_s,
                  source_channels=source_channels, true_stereo=true_stereo, flags=tuple(flags))
+
+
+def _peak(samples: np.ndarray) -> float:
+    # max/min instead of np.abs(): no temporary copy of an hour-long channel
+    return max(float(samples.max()), -float(samples.min()))
 
 
 def channels_duplicated(left: np.ndarray, right: np.ndarray, chunk: int = 1 << 20) -> bool:
