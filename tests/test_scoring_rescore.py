@@ -1,0 +1,89 @@
+"""Re-scoring from stored lemmas keeps old versions' results and reports flips; training."""
+
+import dataclasses
+
+import pytest
+from click.testing import CliRunner
+
+import scoring
+from core.config import DATA_DIR, load_config
+from core.types import Call, CallMeta
+from pipeline import cli_scoring
+from pipeline.rescore import diff_versions, rescore
+from pipeline.train import train
+from store import db, writes
+from tests.scoring_calls import GOOD_CALL, transcript
+
+POOR_GREETING = [("manager", "Алло, слушаю.")] + GOOD_CALL[1:]
+
+
+@pytest.fixture
+def cfg(tmp_path):
+    cfg = load_config(overrides={"paths.home": str(tmp_path / "home")})
+    scorer = scoring.Scorer(cfg)
+    with db.writer(cfg.db_path) as con:
+        for rid, version, text in scorer.rubric_versions():
+            writes.register_rubric_version(con, rid, version, text)
+        for i, lines in enumerate([GOOD_CALL, POOR_GREETING, GOOD_CALL]):
+            t = scoring.prepare_transcript(transcript(lines))
+            s = scorer.score(t, CallMeta(direction="in"), 60.0, 2)
+            writes.write_call(con, Call(f"call{i}", CallMeta(direction="in"), t, 60.0, 2, "import", score=s))
+    return cfg
+
+
+def _lenient_rubric(tmp_path):
+    text = (DATA_DIR / "rubrics" / "default.yaml").read_text(encoding="utf-8")
+    text = text.replace("[меня зовут,", "[алло, меня зовут,").replace("[компания, фирма,", "[слушать, компания, фирма,")
+    p = tmp_path / "lenient.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_rescore_keeps_old_results_and_reports_flips(cfg, tmp_path):
+    old = scoring.load_rubric(DATA_DIR / "rubrics" / "default.yaml").version
+    report = rescore(cfg, _lenient_rubric(tmp_path))
+    assert report.calls == 3 and report.old_version == old and report.new_version != old
+    assert report.nlp_fallback_segments == 0  # stored lemmas only
+    assert report.flips == 1 and report.flips_by_criterion == {"greeting": 1}
+    rows = db.query_rows(cfg.db_path, "SELECT rubric_version, count(*) FROM call_scores GROUP BY 1")
+    assert dict(rows) == {old: 3, report.new_version: 3}
+    current = db.query_rows(cfg.db_path, "SELECT version FROM rubric_versions WHERE is_current")
+    assert current == [(report.new_version,)]
+    flips = diff_versions(cfg.db_path, old, report.new_version)
+    assert list(flips[["call_id", "criterion_id", "old_verdict", "new_verdict"]].itertuples(index=False, name=None)) == [
+        ("call1", "greeting", "fail", "pass")]
+
+
+def test_rescored_rows_match_the_batch_writer(cfg):
+    """Bulk rows written by rescore equal what store.writes.write_score wrote for the same version."""
+    before = db.query_df(cfg.db_path, "SELECT * EXCLUDE (scored_at) FROM call_scores ORDER BY call_id")
+    crit_before = db.query_df(cfg.db_path, "SELECT * FROM criterion_results ORDER BY call_id, criterion_id")
+    report = rescore(cfg)
+    assert report.flips == 0
+    after = db.query_df(cfg.db_path, "SELECT * EXCLUDE (scored_at) FROM call_scores ORDER BY call_id")
+    crit_after = db.query_df(cfg.db_path, "SELECT * FROM criterion_results ORDER BY call_id, criterion_id")
+    assert before.equals(after) and crit_before.equals(crit_after)
+
+
+def test_cli_rescore_and_diff(cfg, tmp_path):
+    runner = CliRunner()
+    cmds = {c.name: c for c in cli_scoring.COMMANDS}
+    result = runner.invoke(cmds["rescore"], ["--rubric", str(_lenient_rubric(tmp_path))], obj=cfg)
+    assert result.exit_code == 0, result.output
+    assert "1 verdicts flipped" in result.output and "greeting" in result.output
+    versions = [r[0][:10] for r in db.query_rows(cfg.db_path, "SELECT version FROM rubric_versions ORDER BY loaded_at")]
+    diff = runner.invoke(cmds["rubric"], ["diff", *versions], obj=cfg)
+    assert diff.exit_code == 0 and "call1  greeting: fail → pass" in diff.output
+
+
+def test_train_uses_rop_labels_and_the_new_model_is_loaded(cfg):
+    with db.writer(cfg.db_path) as con:
+        con.execute("INSERT INTO objection_labels (call_id, segment_idx, kind, handling, username)"
+                    " VALUES ('call0', 5, 'price', 'question', 'rop')")
+    report = train(cfg)
+    assert report.store_labels == 1 and report.path.exists()
+    assert report.cv_accuracy is None or 0 <= report.cv_accuracy <= 1
+    scorer = scoring.Scorer(cfg)
+    assert scorer.model.version == report.version
+    s = scorer.score(scoring.prepare_transcript(transcript(GOOD_CALL)), CallMeta(), 60.0, 2)
+    assert dataclasses.asdict(s.objections[0])["handling"] == "question"
