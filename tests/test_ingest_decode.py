@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -210,3 +211,14 @@ def test_one_hour_call_decodes_without_a_second_copy_in_memory(tmp_path):
     duration, peak, nbytes = (float(x) for x in out.stdout.split())
     assert duration == pytest.approx(3600.0, abs=1.0)
     assert peak < nbytes + 150e6  # result + interpreter and libraries, no second copy
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+
+
+@pytest.mark.parametrize("name", ["speech_8k.gsm", "speech_gsm610.wav"])
+def test_gsm_recordings_of_old_asterisk_setups_decode(name):
+    """PyAV cannot encode GSM, so these 3 KB fixtures were made once with Debian sox."""
+    audio = decode(FIXTURES / name)
+    assert audio.source_channels == 1 and audio.duration_s == pytest.approx(2.0, abs=0.1)
+    assert "resampled_from_8k" in audio.flags
