@@ -291,7 +291,7 @@ def _finish_run(cfg: Config, s: RunSummary) -> None:
         return
     with db.writer(cfg.db_path) as con:
         con.execute(
-            """UPDATE runs SET finished_at = current_timestamp, status = ?, found = ?, new = ?,
+            """UPDATE runs SET finished_at = now(), status = ?, found = ?, new = ?,
                done = ?, failed = ?, skipped = ?, audio_s = ?, wall_s = ? WHERE run_id = ?""",
             [s.status, s.found, s.new, s.done, s.failed, s.skipped, s.audio_s, s.wall_s, s.run_id],
         )

@@ -21,7 +21,7 @@ def upsert_recording(con: duckdb.DuckDBPyConnection, rec: Recording) -> None:
     con.execute(
         """
         INSERT INTO recordings (sha256, path, size, mtime) VALUES (?, ?, ?, ?)
-        ON CONFLICT (sha256) DO UPDATE SET path = excluded.path, updated_at = current_timestamp
+        ON CONFLICT (sha256) DO UPDATE SET path = excluded.path, updated_at = now()
         """,
         [rec.sha256, str(rec.path), rec.size, rec.mtime],
     )
@@ -31,7 +31,7 @@ def mark_recording_failed(con: duckdb.DuckDBPyConnection, rec: Recording, error:
     upsert_recording(con, rec)
     con.execute(
         """UPDATE recordings SET status = 'failed', error = ?, attempts = attempts + 1,
-           flags = ?, updated_at = current_timestamp WHERE sha256 = ?""",
+           flags = ?, updated_at = now() WHERE sha256 = ?""",
         [error, _join(flags), rec.sha256],
     )
 
@@ -80,7 +80,7 @@ def write_call(con: duckdb.DuckDBPyConnection, call: Call) -> None:
         upsert_recording(con, call.recording)
         con.execute(
             """UPDATE recordings SET status = 'done', error = NULL, attempts = attempts + 1,
-               flags = ?, updated_at = current_timestamp WHERE sha256 = ?""",
+               flags = ?, updated_at = now() WHERE sha256 = ?""",
             [_join(call.transcript.flags), call.recording.sha256],
         )
 
