@@ -141,10 +141,17 @@ _OUTGOING_KINDS = {"out", "external"}
 _GROUP_KINDS = {"rg", "q", "g"}  # dst is a ring group / queue number, not a manager
 
 
+# FreePBX 2.x names: OUT<ext>-…, q<queue>-…, g<group>-…, or just <date>-<time>-<uniqueid>.
+_ASTERISK_LEGACY_RE = re.compile(
+    r"^(?:(?P<kind>OUT|IN|q|g)(?P<num>\d{2,5})-)?(?P<date>\d{8})-(?P<time>\d{6})"
+    r"-(?P<id>\d+\.\d+)$"
+)
+
+
 def _parse_asterisk(stem: str) -> CallMeta | None:
     m = _ASTERISK_RE.match(stem)
     if not m:
-        return None
+        return _parse_asterisk_legacy(stem)
     kind = m["kind"].lower()
     parties = [p for p in m["parties"].split("-")[:-1]]
     dst = parties[0] if parties else None
@@ -161,6 +168,17 @@ def _parse_asterisk(stem: str) -> CallMeta | None:
         ext, client = _split_parties(dst, src)
     return _meta("asterisk", started=_parse_started(m["date"], m["time"]), direction=direction,
                  ext=ext, client=client, call_id=m["id"])
+
+
+def _parse_asterisk_legacy(stem: str) -> CallMeta | None:
+    m = _ASTERISK_LEGACY_RE.match(stem)
+    if not m:
+        return None
+    kind = (m["kind"] or "").lower()
+    direction = {"out": "out", "in": "in", "q": "in", "g": "in"}.get(kind)
+    ext = m["num"] if kind in ("out", "in") else None
+    return _meta("asterisk", started=_parse_started(m["date"], m["time"]), direction=direction,
+                 ext=ext, call_id=m["id"])
 
 
 # --- MANGO OFFICE ------------------------------------------------------------------------------

@@ -44,6 +44,10 @@ def _summary(meta: CallMeta) -> tuple:
         # fewer fields: no uniqueid
         ("out-89161234567-101-20240115-103015.wav",
          ("asterisk", "out", "101", MASKED_67, T, None)),
+        # FreePBX 2.x names
+        ("OUT101-20240115-103015-1705303815.12.wav", ("asterisk", "out", "101", None, T, "1705303815.12")),
+        ("q600-20240115-103015-1705303815.12.wav", ("asterisk", "in", None, None, T, "1705303815.12")),
+        ("20240115-103015-1705303815.12.wav", ("asterisk", None, None, None, T, "1705303815.12")),
     ],
 )
 def test_asterisk_freepbx_names(name, expected):
