@@ -1,0 +1,483 @@
+"""Named read queries for the review UI; each returns a DataFrame (the store → UI edge).
+
+Roles are enforced here, not only in menus: every query that returns calls or feedback takes
+the viewer (anything with ``role`` and ``manager_id``, e.g. ``ui.auth.User``) and restricts a
+manager to calls with ``calls.manager_id = viewer.manager_id``. A manager asking for another
+manager's call gets :class:`~core.errors.AccessDeniedError`.
+
+The "current" score of a call is the one scored with its rubric's current version
+(``rubric_versions.is_current``), falling back to the latest scored version. Verdicts and
+objection handling shown to users are *effective*: the latest РОП override / label wins.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Protocol
+
+import pandas as pd
+
+from core.errors import AccessDeniedError
+from store import db
+
+PathLike = str | os.PathLike
+
+
+class Viewer(Protocol):
+    role: str
+    manager_id: str | None
+
+
+SORT_COLUMNS = {
+    "started_at": "f.started_at",
+    "score": "f.score_pct",
+    "duration": "f.duration_s",
+    "manager": "f.manager_name",
+}
+
+# The current score row per call: current rubric version first, else the latest scored.
+_SCORE_CTE = """
+cur AS (SELECT version FROM rubric_versions WHERE is_current),
+score AS (
+    SELECT cs.* FROM call_scores cs
+    QUALIFY row_number() OVER (
+        PARTITION BY cs.call_id
+        ORDER BY (cs.rubric_version IN (SELECT version FROM cur)) DESC, cs.scored_at DESC,
+                 cs.rubric_version DESC) = 1
+)"""
+
+
+@dataclass(frozen=True, slots=True)
+class CallFilters:
+    date_from: date | None = None
+    date_to: date | None = None  # inclusive
+    manager_ids: tuple[str, ...] = ()
+    score_min: float | None = None
+    score_max: float | None = None
+    objection_kind: str | None = None
+    handling: str | None = None
+    fatal_only: bool = False
+    low_confidence_only: bool = False
+    not_reviewed_only: bool = False
+    phrase_lemmas: tuple[str, ...] = ()  # lemma sequence of the search phrase
+    phrase_text: str = ""  # the raw phrase, lower-cased substring fallback
+
+
+@dataclass(frozen=True, slots=True)
+class CallPage:
+    rows: pd.DataFrame
+    total: int
+
+
+def _scope(viewer: Viewer, alias: str = "c") -> tuple[str, list]:
+    """SQL condition limiting a manager to own calls; everyone else sees all."""
+    if viewer.role == "manager":
+        return f"{alias}.manager_id = ?", [viewer.manager_id]
+    if viewer.role in ("head", "owner"):
+        return "TRUE", []
+    raise AccessDeniedError(f"Role {viewer.role!r} may not read calls.")
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filter_sql(f: CallFilters) -> tuple[list[str], list]:
+    where: list[str] = []
+    params: list = []
+    if f.date_from:
+        where.append("c.started_at >= ?")
+        params.append(f.date_from)
+    if f.date_to:
+        where.append("c.started_at < ?")
+        params.append(f.date_to + timedelta(days=1))
+    if f.manager_ids:
+        where.append(f"c.manager_id IN ({', '.join('?' * len(f.manager_ids))})")
+        params.extend(f.manager_ids)
+    if f.score_min is not None:
+        where.append("s.score_pct >= ?")
+        params.append(f.score_min)
+    if f.score_max is not None:
+        where.append("s.score_pct <= ?")
+        params.append(f.score_max)
+    if f.objection_kind or f.handling:
+        cond = ["o.call_id = c.call_id", "o.rubric_version = s.rubric_version"]
+        if f.objection_kind:
+            cond.append("o.kind = ?")
+            params.append(f.objection_kind)
+        if f.handling:
+            cond.append("o.handling = ?")
+            params.append(f.handling)
+        where.append(f"EXISTS (SELECT 1 FROM objections o WHERE {' AND '.join(cond)})")
+    if f.fatal_only:
+        where.append("coalesce(s.fatal_failed, '') <> ''")
+    if f.low_confidence_only:
+        where.append(
+            "(coalesce(c.flags, '') LIKE '%low_confidence%' OR coalesce(s.uncertain, FALSE)"
+            " OR EXISTS (SELECT 1 FROM segments lc WHERE lc.call_id = c.call_id AND lc.low_confidence))"
+        )
+    if f.not_reviewed_only:
+        where.append(
+            "NOT EXISTS (SELECT 1 FROM review_events r WHERE r.call_id = c.call_id AND r.kind = 'reviewed')"
+        )
+    phrase_sql, phrase_params = _phrase_sql(f)
+    if phrase_sql:
+        where.append(f"EXISTS (SELECT 1 FROM segments sg WHERE sg.call_id = c.call_id AND {phrase_sql})")
+        params.extend(phrase_params)
+    return where, params
+
+
+def _phrase_sql(f: CallFilters) -> tuple[str, list]:
+    """Match a segment by lemma sequence (word-bounded) or, failing lemmas, by raw text."""
+    parts, params = [], []
+    if f.phrase_lemmas:
+        parts.append("(' ' || coalesce(sg.lemmas, '') || ' ') LIKE ? ESCAPE '\\'")
+        params.append(f"% {_like_escape(' '.join(f.phrase_lemmas))} %")
+    if f.phrase_text.strip():
+        parts.append("lower(sg.text) LIKE ? ESCAPE '\\'")
+        params.append(f"%{_like_escape(f.phrase_text.strip().lower())}%")
+    return (f"({' OR '.join(parts)})" if parts else ""), params
+
+
+def list_calls(
+    db_path: PathLike,
+    viewer: Viewer,
+    filters: CallFilters = CallFilters(),
+    sort: str = "started_at",
+    descending: bool = True,
+    limit: int = 50,
+    offset: int = 0,
+) -> CallPage:
+    """One page of calls (LIMIT/OFFSET in SQL) and the total count under the filters."""
+    scope, params = _scope(viewer)
+    where, fparams = _filter_sql(filters)
+    order = SORT_COLUMNS.get(sort, SORT_COLUMNS["started_at"])
+    direction = "DESC" if descending else "ASC"
+    base = f"""
+        WITH {_SCORE_CTE},
+        filtered AS (
+            SELECT c.call_id, c.started_at, c.direction, c.duration_s, c.client_masked,
+                   c.manager_id, m.name AS manager_name, c.source, c.path, c.flags,
+                   s.score_pct, s.fatal_failed, s.uncertain, s.rubric_version
+            FROM calls c
+            LEFT JOIN managers m ON m.manager_id = c.manager_id
+            LEFT JOIN score s ON s.call_id = c.call_id
+            WHERE {' AND '.join([scope, *where])}
+        )"""
+    snippet_sql, snippet_params = _phrase_sql(filters)
+    snippet = (
+        f"(SELECT sg.text FROM segments sg WHERE sg.call_id = f.call_id AND {snippet_sql}"
+        " ORDER BY sg.idx LIMIT 1)" if snippet_sql else "NULL"
+    )
+    page_sql = f"""{base}
+        SELECT f.*,
+            (SELECT count(*) FROM objections o
+              WHERE o.call_id = f.call_id AND o.rubric_version = f.rubric_version) AS objections,
+            EXISTS (SELECT 1 FROM review_events r
+              WHERE r.call_id = f.call_id AND r.kind = 'reviewed') AS reviewed,
+            {snippet} AS match
+        FROM filtered f
+        ORDER BY {order} {direction} NULLS LAST, f.call_id
+        LIMIT ? OFFSET ?"""
+    with db.reader(db_path) as con:
+        total = con.execute(f"{base} SELECT count(*) FROM filtered", [*params, *fparams]).fetchone()[0]
+        rows = con.execute(
+            page_sql, [*params, *fparams, *snippet_params, int(limit), int(offset)]
+        ).df()
+    return CallPage(rows, int(total))
+
+
+def managers(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
+    """Managers the viewer may see (a manager: only self)."""
+    if viewer.role == "manager":
+        return db.query_df(
+            db_path, "SELECT manager_id, name, team FROM managers WHERE manager_id = ?",
+            [viewer.manager_id],
+        )
+    return db.query_df(db_path, "SELECT manager_id, name, team FROM managers ORDER BY name")
+
+
+# --- one call ----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class CallView:
+    """Everything the call page shows, read in one short connection after one access check."""
+
+    call: dict
+    segments: pd.DataFrame
+    criteria: pd.DataFrame  # ``verdict`` = latest override, ``auto_verdict`` = the scorer's
+    objections: pd.DataFrame  # ``handling`` = latest РОП label, ``auto_handling`` = the model's
+    metrics: pd.DataFrame
+    feedback: pd.DataFrame
+    training_items: pd.DataFrame
+    review: dict  # opened, played_s, reviewed_at
+
+
+def call_view(db_path: PathLike, viewer: Viewer, call_id: str) -> CallView | None:
+    """The call page's data; None when unknown; AccessDeniedError for another manager's call."""
+    with db.reader(db_path) as con:
+        call = _get_call(con, viewer, call_id)
+        if call is None:
+            return None
+        version = call["rubric_version"]
+        return CallView(
+            call=call,
+            segments=_segments(con, call_id),
+            criteria=_criteria(con, call_id, version),
+            objections=_objections(con, call_id, version),
+            metrics=con.execute(
+                "SELECT * EXCLUDE (call_id) FROM call_metrics WHERE call_id = ?", [call_id]).df(),
+            feedback=_call_feedback(con, viewer, call),
+            training_items=con.execute(
+                "SELECT * FROM training_items WHERE call_id = ? ORDER BY start_s", [call_id]).df(),
+            review=_review_summary(con, call_id),
+        )
+
+
+def get_call(db_path: PathLike, viewer: Viewer, call_id: str) -> dict | None:
+    """The call with its current score; None when unknown; AccessDeniedError when not allowed."""
+    with db.reader(db_path) as con:
+        return _get_call(con, viewer, call_id)
+
+
+def _get_call(con, viewer: Viewer, call_id: str) -> dict | None:
+    _scope(viewer)
+    df = con.execute(
+        """WITH cur AS (SELECT version FROM rubric_versions WHERE is_current),
+            score AS (
+                SELECT cs.* FROM call_scores cs WHERE cs.call_id = ?
+                ORDER BY (cs.rubric_version IN (SELECT version FROM cur)) DESC, cs.scored_at DESC,
+                         cs.rubric_version DESC LIMIT 1)
+            SELECT c.*, m.name AS manager_name, s.rubric_id, s.rubric_version, s.score_pct,
+                   s.points, s.max_points, s.fatal_failed, s.applicable, s.uncertain
+            FROM calls c LEFT JOIN managers m ON m.manager_id = c.manager_id
+            LEFT JOIN score s ON s.call_id = c.call_id
+            WHERE c.call_id = ?""",
+        [call_id, call_id],
+    ).df()
+    if df.empty:
+        return None
+    row = df.iloc[0].to_dict()
+    if viewer.role == "manager" and row["manager_id"] != viewer.manager_id:
+        raise AccessDeniedError("Этот звонок другого менеджера: доступ только к своим звонкам.")
+    return row
+
+
+def _segments(con, call_id: str) -> pd.DataFrame:
+    return con.execute(
+        "SELECT idx, speaker, start_s, end_s, text, low_confidence, avg_logprob FROM segments"
+        " WHERE call_id = ? ORDER BY idx",
+        [call_id],
+    ).df()
+
+
+def _criteria(con, call_id: str, version: str | None) -> pd.DataFrame:
+    return con.execute(
+        """WITH ov AS (
+               SELECT * FROM overrides WHERE call_id = ?
+               QUALIFY row_number() OVER (PARTITION BY criterion_id
+                                          ORDER BY created_at DESC, override_id DESC) = 1)
+           SELECT r.criterion_id, r.stage, r.title, coalesce(ov.verdict, r.verdict) AS verdict,
+                  r.verdict AS auto_verdict, ov.reason AS override_reason,
+                  ov.username AS override_by, ov.created_at AS override_at, r.points,
+                  r.max_points, r.fatal, r.confidence, r.reason, r.evidence_idx,
+                  r.evidence_start_s, r.evidence_end_s, r.evidence_quote
+           FROM criterion_results r LEFT JOIN ov ON ov.criterion_id = r.criterion_id
+           WHERE r.call_id = ? AND r.rubric_version = ?
+           ORDER BY r.rowid""",
+        [call_id, call_id, version],
+    ).df()
+
+
+def _objections(con, call_id: str, version: str | None) -> pd.DataFrame:
+    return con.execute(
+        """WITH lb AS (
+               SELECT * FROM objection_labels WHERE call_id = ?
+               QUALIFY row_number() OVER (PARTITION BY segment_idx
+                                          ORDER BY created_at DESC, label_id DESC) = 1)
+           SELECT o.n, o.kind, o.segment_idx, o.start_s, o.quote,
+                  coalesce(lb.handling, o.handling) AS handling, o.handling AS auto_handling,
+                  lb.username AS labelled_by, o.response_idx, o.response_quote, o.confidence
+           FROM objections o LEFT JOIN lb ON lb.segment_idx = o.segment_idx
+           WHERE o.call_id = ? AND o.rubric_version = ? ORDER BY o.n""",
+        [call_id, call_id, version],
+    ).df()
+
+
+def _call_feedback(con, viewer: Viewer, call: dict) -> pd.DataFrame:
+    sql = "SELECT * FROM feedback WHERE call_id = ?"
+    params: list = [call["call_id"]]
+    if viewer.role == "manager":
+        sql += " AND manager_id = ?"
+        params.append(viewer.manager_id)
+    return con.execute(sql + " ORDER BY created_at DESC", params).df()
+
+
+def _review_summary(con, call_id: str) -> dict:
+    opened, played_s, reviewed_at = con.execute(
+        """SELECT count(*) FILTER (WHERE kind = 'opened'),
+                  coalesce(sum(played_s) FILTER (WHERE kind = 'played'), 0),
+                  max(created_at) FILTER (WHERE kind = 'reviewed')
+           FROM review_events WHERE call_id = ?""",
+        [call_id],
+    ).fetchone()
+    return {"opened": int(opened), "played_s": float(played_s), "reviewed_at": reviewed_at}
+
+
+
+# --- feedback and training library ---------------------------------------------------------
+
+def feedback_for_manager(db_path: PathLike, viewer: Viewer, manager_id: str | None = None) -> pd.DataFrame:
+    """Feedback addressed to a manager; a manager always gets only their own."""
+    if viewer.role == "manager":
+        manager_id = viewer.manager_id
+    sql = """SELECT f.feedback_id, f.call_id, f.manager_id, m.name AS manager_name,
+                    f.criterion_id, f.objection_kind, f.text, f.username, f.created_at,
+                    f.acknowledged_at, c.started_at AS call_started_at
+             FROM feedback f LEFT JOIN managers m ON m.manager_id = f.manager_id
+             LEFT JOIN calls c ON c.call_id = f.call_id"""
+    params: list = []
+    if manager_id is not None or viewer.role == "manager":
+        sql += " WHERE f.manager_id = ?"
+        params.append(manager_id)
+    return db.query_df(db_path, sql + " ORDER BY f.created_at DESC", params)
+
+
+def training_library(db_path: PathLike, viewer: Viewer, label: str | None = None) -> pd.DataFrame:
+    """Saved clips; a manager sees clips of own calls only."""
+    scope, params = _scope(viewer)
+    sql = f"""SELECT t.item_id, t.call_id, t.start_s, t.end_s, t.label, t.note, t.username,
+                     t.created_at, c.manager_id, m.name AS manager_name, c.started_at, c.path,
+                     (SELECT string_agg(sg.text, ' ' ORDER BY sg.idx) FROM segments sg
+                       WHERE sg.call_id = t.call_id AND sg.end_s > t.start_s
+                         AND sg.start_s < t.end_s) AS text
+              FROM training_items t JOIN calls c ON c.call_id = t.call_id
+              LEFT JOIN managers m ON m.manager_id = c.manager_id
+              WHERE {scope}"""
+    if label:
+        sql += " AND t.label = ?"
+        params.append(label)
+    return db.query_df(db_path, sql + " ORDER BY t.created_at DESC", params)
+
+
+# --- managers page ------------------------------------------------------------------------
+
+def manager_summary(db_path: PathLike, viewer: Viewer, min_calls: int = 5) -> pd.DataFrame:
+    """Per manager: calls, scored calls, mean score, fatal calls, ``low_data`` below min_calls."""
+    scope, params = _scope(viewer)
+    return db.query_df(
+        db_path,
+        f"""WITH {_SCORE_CTE}
+            SELECT c.manager_id, any_value(m.name) AS manager_name, count(*) AS calls,
+                   count(s.score_pct) AS scored, avg(s.score_pct) AS mean_score,
+                   count(*) FILTER (WHERE coalesce(s.fatal_failed, '') <> '') AS fatal_calls,
+                   count(s.score_pct) < ? AS low_data
+            FROM calls c LEFT JOIN managers m ON m.manager_id = c.manager_id
+            LEFT JOIN score s ON s.call_id = c.call_id
+            WHERE {scope} GROUP BY c.manager_id ORDER BY manager_name""",
+        [min_calls, *params],
+    )
+
+
+def score_trend(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
+    """Mean score per manager and week."""
+    scope, params = _scope(viewer)
+    return db.query_df(
+        db_path,
+        f"""WITH {_SCORE_CTE}
+            SELECT c.manager_id, any_value(m.name) AS manager_name,
+                   date_trunc('week', c.started_at) AS week, avg(s.score_pct) AS mean_score,
+                   count(s.score_pct) AS calls
+            FROM calls c JOIN score s ON s.call_id = c.call_id
+            LEFT JOIN managers m ON m.manager_id = c.manager_id
+            WHERE {scope} AND c.started_at IS NOT NULL
+            GROUP BY c.manager_id, week ORDER BY week""",
+        params,
+    )
+
+
+def criteria_pass_rates(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
+    """Pass rate per manager and criterion over pass/fail verdicts (overrides applied)."""
+    scope, params = _scope(viewer)
+    return db.query_df(
+        db_path,
+        f"""WITH {_SCORE_CTE},
+            ov AS (SELECT call_id, criterion_id, verdict FROM overrides
+                   QUALIFY row_number() OVER (PARTITION BY call_id, criterion_id
+                                              ORDER BY created_at DESC, override_id DESC) = 1),
+            v AS (SELECT c.manager_id, r.criterion_id, any_value(r.title) OVER (PARTITION BY r.criterion_id) AS title,
+                         coalesce(ov.verdict, r.verdict) AS verdict
+                  FROM calls c JOIN score s ON s.call_id = c.call_id
+                  JOIN criterion_results r ON r.call_id = c.call_id AND r.rubric_version = s.rubric_version
+                  LEFT JOIN ov ON ov.call_id = c.call_id AND ov.criterion_id = r.criterion_id
+                  WHERE {scope})
+            SELECT v.manager_id, any_value(m.name) AS manager_name, v.criterion_id,
+                   any_value(v.title) AS title,
+                   count(*) FILTER (WHERE verdict IN ('pass', 'fail')) AS n,
+                   count(*) FILTER (WHERE verdict = 'pass') AS passed,
+                   passed / nullif(n, 0) AS pass_rate
+            FROM v LEFT JOIN managers m ON m.manager_id = v.manager_id
+            GROUP BY v.manager_id, v.criterion_id ORDER BY manager_name, v.criterion_id""",
+        params,
+    )
+
+
+def handling_mix(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
+    """Objections per manager, kind and handling class (РОП labels applied)."""
+    scope, params = _scope(viewer)
+    return db.query_df(
+        db_path,
+        f"""WITH {_SCORE_CTE},
+            lb AS (SELECT call_id, segment_idx, handling FROM objection_labels
+                   QUALIFY row_number() OVER (PARTITION BY call_id, segment_idx
+                                              ORDER BY created_at DESC, label_id DESC) = 1)
+            SELECT c.manager_id, any_value(m.name) AS manager_name, o.kind,
+                   coalesce(lb.handling, o.handling) AS handling, count(*) AS n
+            FROM calls c JOIN score s ON s.call_id = c.call_id
+            JOIN objections o ON o.call_id = c.call_id AND o.rubric_version = s.rubric_version
+            LEFT JOIN lb ON lb.call_id = c.call_id AND lb.segment_idx = o.segment_idx
+            LEFT JOIN managers m ON m.manager_id = c.manager_id
+            WHERE {scope}
+            GROUP BY c.manager_id, o.kind, coalesce(lb.handling, o.handling)
+            ORDER BY manager_name, o.kind""",
+        params,
+    )
+
+
+def metrics_summary(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
+    """Mean conversation metrics per manager."""
+    scope, params = _scope(viewer)
+    return db.query_df(
+        db_path,
+        f"""SELECT c.manager_id, any_value(m.name) AS manager_name, count(*) AS calls,
+                   avg(x.manager_talk_ratio) AS talk_ratio,
+                   avg(x.manager_questions) AS questions,
+                   avg(x.longest_manager_monologue_s) AS longest_monologue_s,
+                   avg(x.interruptions) AS interruptions,
+                   avg(x.patience_s) AS patience_s,
+                   avg(x.manager_words_per_min) AS words_per_min
+            FROM calls c JOIN call_metrics x ON x.call_id = c.call_id
+            LEFT JOIN managers m ON m.manager_id = c.manager_id
+            WHERE {scope} GROUP BY c.manager_id ORDER BY manager_name""",
+        params,
+    )
+
+
+# --- rubric -------------------------------------------------------------------------------
+
+def rubric_versions(db_path: PathLike) -> pd.DataFrame:
+    return db.query_df(
+        db_path,
+        """SELECT v.rubric_id, v.version, v.loaded_at, v.is_current,
+                  (SELECT count(*) FROM call_scores s WHERE s.rubric_version = v.version) AS calls_scored
+           FROM rubric_versions v ORDER BY v.loaded_at DESC, v.rubric_id""",
+    )
+
+
+def current_rubrics(db_path: PathLike) -> pd.DataFrame:
+    return db.query_df(
+        db_path,
+        "SELECT rubric_id, version, yaml, loaded_at FROM rubric_versions WHERE is_current ORDER BY rubric_id",
+    )

@@ -1,0 +1,281 @@
+"""Page «Звонок»: player, transcript, verdicts with evidence, objections, metrics, РОП actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import AccessDeniedError
+from core.types import HANDLINGS, VERDICTS
+from store import queries, review
+from ui import auth, player
+from ui.common import (
+    DIRECTION_LABELS,
+    HANDLING_LABELS,
+    OBJECTION_LABELS,
+    SPEAKER_COLORS,
+    SPEAKER_LABELS,
+    TRAINING_LABELS,
+    VERDICT_LABELS,
+    criterion_title,
+    db_path,
+    fmt_score,
+    fmt_time,
+    masked_file_name,
+    save,
+)
+
+SEEK_KEY = "_seek"
+VISIT_KEY = "_open_visit"
+
+
+def call_page() -> None:
+    user = auth.require_role("owner", "head", "manager")
+    call_id = st.query_params.get("call_id")
+    if not call_id:
+        st.info("Выберите звонок на странице «Звонки».")
+        return
+    path = db_path()
+    try:
+        view = queries.call_view(path, user, call_id)
+    except AccessDeniedError as exc:
+        st.error(f"Доступ запрещён. {exc}")
+        return
+    if view is None:
+        st.error(f"Звонок {call_id} не найден.")
+        return
+    _log_visit(path, user, call_id)
+    _header(view.call)
+    _player(path, user, view.call)
+    left, right = st.columns([3, 2])
+    with left:
+        _transcript(view.segments, call_id)
+    with right:
+        _criteria(view.criteria, call_id)
+        _objections(view.objections, call_id)
+        _metrics(view.metrics)
+    _feedback_list(view.feedback)
+    if user.role == "head":
+        _head_actions(path, user, view)
+
+
+# --- listening ---------------------------------------------------------------------------
+
+def _log_visit(path, user, call_id: str) -> None:
+    """One ``opened`` event per visit (leaving for the list and coming back is a new visit)."""
+    if st.session_state.get(VISIT_KEY) != call_id:
+        st.session_state[VISIT_KEY] = call_id
+        save(review.record_opened, path, user, call_id)
+
+
+def seek(call_id: str, seconds: float) -> None:
+    previous = st.session_state.get(SEEK_KEY) or {}
+    st.session_state[SEEK_KEY] = {"call_id": call_id, "s": float(seconds),
+                                  "nonce": int(previous.get("nonce", 0)) + 1}
+
+
+def _player(path, user, call: dict) -> None:
+    audio = Path(call["path"]) if isinstance(call.get("path"), str) and call["path"] else None
+    if audio is None:
+        st.info("Аудио нет: звонок загружен из готовой расшифровки.")
+        return
+    if not audio.exists():
+        st.warning(f"Файл записи не найден: {masked_file_name(call['path'])}. Расшифровка ниже.")
+        return
+    src = player.audio_source(audio, call["call_id"])
+    if src is None:
+        st.warning("Файл записи слишком большой для проигрывателя.")
+        return
+    target = st.session_state.get(SEEK_KEY) or {}
+    if target.get("call_id") != call["call_id"]:
+        target = {}
+    played = player.audio_player(f"player-{call['call_id']}", src, target.get("s"), target.get("nonce"))
+    delta = player.new_played_seconds(call["call_id"], played)
+    if delta:
+        save(review.record_played, path, user, call["call_id"], delta,
+             played.position_s if played else None)
+    if target:
+        st.caption(f"Переход к {fmt_time(target['s'])}")
+
+
+# --- what the call holds -------------------------------------------------------------------
+
+def _header(call: dict) -> None:
+    started = call.get("started_at")
+    when = started.strftime("%d.%m.%Y %H:%M") if started is not None and not pd.isna(started) else "дата неизвестна"
+    st.title(f"Звонок {when}")
+    cols = st.columns(5)
+    cols[0].metric("Оценка", fmt_score(call.get("score_pct")))
+    cols[1].metric("Менеджер", call.get("manager_name") or call.get("manager_id") or "—")
+    cols[2].metric("Длительность", fmt_time(call.get("duration_s")))
+    cols[3].metric("Направление", DIRECTION_LABELS.get(call.get("direction"), "—"))
+    cols[4].metric("Клиент", call.get("client_masked") or "—")
+    fatal = call.get("fatal_failed")
+    if isinstance(fatal, str) and fatal:
+        st.error("Фатальная ошибка: " + ", ".join(criterion_title(c) for c in fatal.split(",")))
+    flags = call.get("flags") if isinstance(call.get("flags"), str) else ""
+    if "low_confidence" in flags or call.get("uncertain") is True:
+        st.warning("Низкая уверенность распознавания — проверить на слух.")
+    st.caption(f"Файл: {masked_file_name(call.get('path'))} · id {call['call_id']}"
+               f" · версия рубрики {str(call.get('rubric_version') or '—')[:12]}")
+
+
+def _transcript(segments: pd.DataFrame, call_id: str) -> None:
+    st.subheader("Расшифровка")
+    if segments.empty:
+        st.info("В звонке нет распознанной речи.")
+        return
+    with st.container(height=520):
+        for seg in segments.itertuples():
+            time_col, text_col = st.columns([1, 6])
+            time_col.button(f"▶ {fmt_time(seg.start_s)}", key=f"seg-{seg.idx}",
+                            on_click=seek, args=(call_id, seg.start_s))
+            color = SPEAKER_COLORS.get(seg.speaker, "gray")
+            flag = " ⚠️ *проверить на слух*" if seg.low_confidence else ""
+            text_col.markdown(f":{color}[**{SPEAKER_LABELS.get(seg.speaker, seg.speaker)}**] {seg.text}{flag}")
+
+
+def _criteria(crit: pd.DataFrame, call_id: str) -> None:
+    st.subheader("Критерии")
+    if crit.empty:
+        st.info("Звонок ещё не оценён по текущей рубрике.")
+        return
+    for c in crit.itertuples():
+        label = VERDICT_LABELS.get(c.verdict, c.verdict)
+        st.markdown(f"**{criterion_title(c.criterion_id, c.title)}** — {label}")
+        if isinstance(c.override_by, str):
+            st.caption(f"Исправлено РОП ({c.override_by}): было «{VERDICT_LABELS.get(c.auto_verdict)}». {c.override_reason or ''}")
+        elif isinstance(c.reason, str) and c.reason:
+            st.caption(c.reason)
+        if isinstance(c.evidence_quote, str) and not pd.isna(c.evidence_start_s):
+            quote_col, go_col = st.columns([4, 1])
+            quote_col.markdown(f"> {c.evidence_quote} ({fmt_time(c.evidence_start_s)})")
+            go_col.button("перейти", key=f"ev-{c.criterion_id}", on_click=seek,
+                          args=(call_id, c.evidence_start_s))
+
+
+def _objections(objections: pd.DataFrame, call_id: str) -> None:
+    if objections.empty:
+        return
+    st.subheader("Возражения")
+    for o in objections.itertuples():
+        handled = HANDLING_LABELS.get(o.handling, o.handling)
+        by = f" (отметка РОП {o.labelled_by})" if isinstance(o.labelled_by, str) else ""
+        quote_col, go_col = st.columns([4, 1])
+        quote_col.markdown(
+            f"**{OBJECTION_LABELS.get(o.kind, o.kind)}** → {handled}{by}  \n> {o.quote}"
+            + (f"  \nОтвет: {o.response_quote}" if isinstance(o.response_quote, str) and o.response_quote else "")
+        )
+        go_col.button("перейти", key=f"obj-{o.n}", on_click=seek, args=(call_id, o.start_s or 0.0))
+
+
+def _metrics(metrics: pd.DataFrame) -> None:
+    if metrics.empty:
+        return
+    m = metrics.iloc[0]
+    st.subheader("Метрики разговора")
+    cols = st.columns(3)
+    ratio = m["manager_talk_ratio"]
+    cols[0].metric("Доля речи менеджера", "—" if pd.isna(ratio) else f"{ratio:.0%}")
+    cols[1].metric("Вопросов менеджера", int(m["manager_questions"] or 0))
+    cols[2].metric("Перебиваний", int(m["interruptions"] or 0))
+
+
+def _feedback_list(feedback: pd.DataFrame) -> None:
+    if feedback.empty:
+        return
+    st.subheader("Отзывы по звонку")
+    for f in feedback.itertuples():
+        state = "ознакомлен" if not pd.isna(f.acknowledged_at) else "не прочитан"
+        about = criterion_title(f.criterion_id) if isinstance(f.criterion_id, str) else "звонок"
+        st.markdown(f"**{about}** · {f.username} · {state}  \n{f.text}")
+
+
+# --- РОП actions ---------------------------------------------------------------------------
+
+def _head_actions(path, user, view: queries.CallView) -> None:
+    call_id = view.call["call_id"]
+    st.divider()
+    st.subheader("Действия РОП")
+    summary = view.review
+    st.caption(f"Открытий: {summary['opened']} · прослушано {fmt_time(summary['played_s'])}"
+               + (f" · разобран {summary['reviewed_at']:%d.%m.%Y %H:%M}" if summary["reviewed_at"] else ""))
+    crit = view.criteria
+    tabs = st.tabs(["Исправить оценку", "Отзыв менеджеру", "В библиотеку", "Возражения", "Разобран"])
+    with tabs[0]:
+        _override_form(path, user, call_id, crit)
+    with tabs[1]:
+        _feedback_form(path, user, call_id, crit)
+    with tabs[2]:
+        _training_form(path, user, call_id, view)
+    with tabs[3]:
+        _label_form(path, user, call_id, view.objections)
+    with tabs[4]:
+        if st.button("Отметить звонок разобранным", key="mark-reviewed") and save(
+                review.mark_reviewed, path, user, call_id):
+            st.success("Звонок отмечен разобранным.")
+
+
+def _criterion_options(crit: pd.DataFrame) -> dict[str, str]:
+    return {c.criterion_id: criterion_title(c.criterion_id, c.title) for c in crit.itertuples()}
+
+
+def _override_form(path, user, call_id: str, crit: pd.DataFrame) -> None:
+    options = _criterion_options(crit)
+    if not options:
+        st.info("Нет оценок, которые можно исправить.")
+        return
+    with st.form("override-form", clear_on_submit=False):
+        criterion = st.selectbox("Критерий", list(options), format_func=options.get, key="ov-criterion")
+        verdict = st.selectbox("Верный вердикт", VERDICTS, format_func=VERDICT_LABELS.get, key="ov-verdict")
+        reason = st.text_input("Причина", key="ov-reason")
+        if st.form_submit_button("Сохранить исправление"):
+            if not reason.strip():
+                st.error("Укажите причину исправления.")
+            elif save(review.override_verdict, path, user, call_id, criterion, verdict, reason.strip()):
+                st.rerun()
+
+
+def _feedback_form(path, user, call_id: str, crit: pd.DataFrame) -> None:
+    options = {"": "Звонок в целом", **_criterion_options(crit)}
+    with st.form("feedback-form", clear_on_submit=False):
+        criterion = st.selectbox("О чём", list(options), format_func=options.get, key="fb-criterion")
+        text = st.text_area("Что сделать иначе", key="fb-text")
+        if st.form_submit_button("Отправить менеджеру"):
+            if save(review.give_feedback, path, user, call_id, text, criterion or None):
+                st.success("Отзыв отправлен менеджеру.")
+
+
+def _training_form(path, user, call_id: str, view: queries.CallView) -> None:
+    target = st.session_state.get(SEEK_KEY) or {}
+    start_default = float(target.get("s", 0.0)) if target.get("call_id") == call_id else 0.0
+    duration = float(view.call.get("duration_s") or 0.0)
+    with st.form("training-form", clear_on_submit=False):
+        c1, c2 = st.columns(2)
+        start_s = c1.number_input("Начало, с", min_value=0.0, value=start_default, step=1.0, key="tr-start")
+        end_s = c2.number_input("Конец, с", min_value=0.0, value=min(start_default + 15.0, duration or start_default + 15.0),
+                                step=1.0, key="tr-end")
+        label = st.selectbox("Метка", list(TRAINING_LABELS), format_func=TRAINING_LABELS.get, key="tr-label")
+        note = st.text_input("Заметка", key="tr-note")
+        if st.form_submit_button("Добавить в библиотеку") and save(
+                review.add_training_item, path, user, call_id, start_s, end_s, label, note):
+            st.rerun()
+    for t in view.training_items.itertuples():
+        st.caption(f"{TRAINING_LABELS.get(t.label, t.label)}: {fmt_time(t.start_s)}–{fmt_time(t.end_s)} {t.note or ''}")
+
+
+def _label_form(path, user, call_id: str, objections: pd.DataFrame) -> None:
+    if objections.empty:
+        st.info("В звонке не найдено возражений.")
+        return
+    options = {int(o.segment_idx): f"{OBJECTION_LABELS.get(o.kind, o.kind)}: «{o.quote}»"
+               for o in objections.itertuples()}
+    kinds = {int(o.segment_idx): o.kind for o in objections.itertuples()}
+    with st.form("label-form", clear_on_submit=False):
+        segment_idx = st.selectbox("Возражение", list(options), format_func=options.get, key="lb-objection")
+        handling = st.selectbox("Как отработано", HANDLINGS, format_func=HANDLING_LABELS.get, key="lb-handling")
+        if st.form_submit_button("Сохранить отметку") and save(
+                review.label_objection, path, user, call_id, segment_idx, kinds[segment_idx], handling):
+            st.rerun()

@@ -1,0 +1,124 @@
+"""Shared bits of the review UI: the store path, Russian labels, saving with retry, formatting."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import streamlit as st
+
+from core.config import load_config
+from core.errors import CallQAError, StoreBusyError
+
+log = logging.getLogger(__name__)
+
+VERDICT_LABELS = {
+    "pass": "✅ выполнено",
+    "fail": "❌ не выполнено",
+    "insufficient": "❔ недостаточно данных",
+    "not_applicable": "➖ неприменимо",
+}
+HANDLING_LABELS = {
+    "value": "ценность",
+    "question": "уточняющий вопрос",
+    "discount": "скидка",
+    "ignored": "проигнорировано",
+    "other": "другое",
+}
+OBJECTION_LABELS = {
+    "price": "дорого",
+    "competitor_cheaper": "у конкурентов дешевле",
+    "think_later": "подумаю / не сейчас",
+    "no_time": "нет времени",
+    "have_supplier": "уже работаем с другими",
+    "send_offer": "пришлите КП",
+    "need_consult": "надо посоветоваться",
+}
+CRITERION_LABELS = {
+    "greeting": "Приветствие",
+    "client_name": "Имя клиента",
+    "needs_discovery": "Выявление потребностей",
+    "value_presentation": "Презентация ценности",
+    "objection_handling": "Отработка возражений",
+    "next_step": "Следующий шаг",
+    "summary": "Резюме договорённостей",
+    "farewell": "Прощание",
+    "forbidden_phrases": "Запрещённые фразы",
+    "no_rudeness": "Без грубости",
+}
+SPEAKER_LABELS = {"manager": "Менеджер", "client": "Клиент", "unknown": "Не определён"}
+SPEAKER_COLORS = {"manager": "blue", "client": "green", "unknown": "gray"}
+TRAINING_LABELS = {"example": "образец отработки", "mistake": "ошибка"}
+DIRECTION_LABELS = {"in": "входящий", "out": "исходящий"}
+SAVE_ATTEMPTS = 20  # × the writer's own 60 s wait: an action is never silently dropped
+
+
+def db_path() -> Path:
+    """The store of this app run (CALLQA_DB / CALLQA_HOME / callqa.toml), read on every run."""
+    return load_config().db_path
+
+
+def save(action: Callable[..., object], *args, **kwargs) -> bool:
+    """Run a store write behind a spinner, retrying while the store is busy.
+
+    The writer already waits for its file lock; when a long batch write still holds it we
+    keep trying instead of dropping the РОП's work. Domain errors are shown, not raised.
+    Returns True when the write went through.
+    """
+    with st.spinner("Сохраняю…"):
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
+            try:
+                action(*args, **kwargs)
+                return True
+            except StoreBusyError:
+                log.warning("store busy, retrying %s (attempt %d)", action.__name__, attempt)
+                time.sleep(min(0.2 * attempt, 2.0))
+            except CallQAError as exc:
+                st.error(str(exc))
+                return False
+    st.error("База занята слишком долго. Данные формы сохранены — нажмите «Сохранить» ещё раз.")
+    return False
+
+
+def fmt_time(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds:  # NaN
+        return "—"
+    s = int(round(float(seconds)))
+    return f"{s // 60:02d}:{s % 60:02d}"
+
+
+def fmt_score(score: float | None) -> str:
+    if score is None or score != score:
+        return "—"
+    return f"{score:.0f}%"
+
+
+_LONG_DIGITS = re.compile(r"\+?\d{9,}")
+
+
+def mask_digits(text: str) -> str:
+    """Mask phone-like runs of 9+ digits, keeping the last two (dates and times stay)."""
+    return _LONG_DIGITS.sub(lambda m: "*" * (len(m.group()) - 2) + m.group()[-2:], text)
+
+
+def masked_file_name(path: str | None) -> str:
+    return mask_digits(Path(path).name) if path else "—"
+
+
+def query_lemmas(phrase: str) -> tuple[str, ...]:
+    """Lemmas of a search phrase ("скидку" → "скидка"); plain lower-case words as a fallback."""
+    phrase = phrase.strip()
+    if not phrase:
+        return ()
+    try:
+        from scoring.text import lemmatize
+    except ImportError:
+        return tuple(phrase.lower().replace("ё", "е").split())
+    return tuple(lemmatize(phrase))
+
+
+def criterion_title(criterion_id: str, title: str | None = None) -> str:
+    return title or CRITERION_LABELS.get(criterion_id, criterion_id)

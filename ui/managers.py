@@ -1,0 +1,136 @@
+"""Page «Менеджеры»: score trend, criteria pass-rate heatmap, objection handling, metrics."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from core.config import load_config
+from store import queries
+from ui import auth
+from ui.common import HANDLING_LABELS, OBJECTION_LABELS, criterion_title, db_path, fmt_score
+
+LOW_DATA_TEXT = "мало данных"
+
+
+def managers_page() -> None:
+    user = auth.require_role("owner", "head")
+    st.title("Менеджеры")
+    path = db_path()
+    min_calls = int(load_config()["scoring.min_calls"])
+    summary = queries.manager_summary(path, user, min_calls)
+    if summary.empty:
+        st.info("Звонков пока нет.")
+        return
+    _summary_table(summary, min_calls)
+    st.subheader("Оценка по неделям")
+    _trend_chart(queries.score_trend(path, user))
+    st.subheader("Выполнение критериев")
+    _criteria_heatmap(queries.criteria_pass_rates(path, user), min_calls)
+    st.subheader("Отработка возражений")
+    _handling_chart(queries.handling_mix(path, user))
+    st.subheader("Метрики разговора (средние)")
+    _metrics_table(queries.metrics_summary(path, user))
+
+
+def _summary_table(summary: pd.DataFrame, min_calls: int) -> None:
+    table = pd.DataFrame({
+        "Менеджер": summary["manager_name"].fillna(summary["manager_id"]),
+        "Звонков": summary["calls"],
+        "Оценено": summary["scored"],
+        "Средняя оценка": [
+            LOW_DATA_TEXT if low else fmt_score(score)
+            for low, score in zip(summary["low_data"], summary["mean_score"], strict=True)
+        ],
+        "С фатальной ошибкой": summary["fatal_calls"],
+    })
+    st.dataframe(table, hide_index=True, width="stretch")
+    if summary["low_data"].any():
+        st.caption(f"«{LOW_DATA_TEXT}»: меньше {min_calls} оценённых звонков — сравнивать рано.")
+
+
+def _trend_chart(trend: pd.DataFrame) -> None:
+    if trend.empty:
+        st.info(LOW_DATA_TEXT.capitalize())
+        return
+    chart = alt.Chart(trend).mark_line(point=True).encode(
+        x=alt.X("week:T", title="Неделя"),
+        y=alt.Y("mean_score:Q", title="Средняя оценка, %", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("manager_name:N", title="Менеджер"),
+        tooltip=[alt.Tooltip("manager_name:N", title="Менеджер"), alt.Tooltip("calls:Q", title="Звонков"),
+                 alt.Tooltip("mean_score:Q", title="Оценка", format=".0f")],
+    )
+    st.altair_chart(chart, width="stretch")
+
+
+def _criteria_heatmap(rates: pd.DataFrame, min_calls: int) -> None:
+    if rates.empty:
+        st.info(LOW_DATA_TEXT.capitalize())
+        return
+    rates = rates.copy()
+    rates["criterion"] = [criterion_title(c) for c in rates["criterion_id"]]
+    rates["low_data"] = rates["n"] < min_calls
+    rates["label"] = [
+        "мало" if low else f"{rate:.0%}" if rate == rate else "—"
+        for low, rate in zip(rates["low_data"], rates["pass_rate"], strict=True)
+    ]
+    rates["interval"] = [_wilson_text(int(p), int(n)) for p, n in zip(rates["passed"], rates["n"], strict=True)]
+    base = alt.Chart(rates).encode(
+        x=alt.X("criterion:N", title="Критерий", sort=None),
+        y=alt.Y("manager_name:N", title="Менеджер"),
+    )
+    heat = base.mark_rect().encode(
+        color=alt.Color("pass_rate:Q", title="Выполнено", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen")),
+        tooltip=[alt.Tooltip("criterion:N", title="Критерий"), alt.Tooltip("n:Q", title="Звонков"),
+                 alt.Tooltip("pass_rate:Q", title="Доля", format=".0%"),
+                 alt.Tooltip("interval:N", title="95% интервал")],
+    )
+    text = base.mark_text().encode(text="label:N")
+    st.altair_chart(heat + text, width="stretch")
+
+
+def _wilson_text(passed: int, n: int) -> str:
+    if n == 0:
+        return "—"
+    try:
+        from scoring.stats import wilson
+    except ImportError:
+        return "—"
+    low, high = wilson(passed, n)
+    return f"{low:.0%}–{high:.0%}"
+
+
+def _handling_chart(mix: pd.DataFrame) -> None:
+    if mix.empty:
+        st.info("Возражений пока не найдено.")
+        return
+    mix = mix.copy()
+    mix["handling_ru"] = mix["handling"].map(HANDLING_LABELS).fillna(mix["handling"])
+    mix["kind_ru"] = mix["kind"].map(OBJECTION_LABELS).fillna(mix["kind"])
+    chart = alt.Chart(mix).mark_bar().encode(
+        x=alt.X("sum(n):Q", title="Возражений", stack="normalize"),
+        y=alt.Y("manager_name:N", title="Менеджер"),
+        color=alt.Color("handling_ru:N", title="Отработка"),
+        tooltip=[alt.Tooltip("kind_ru:N", title="Возражение"), alt.Tooltip("handling_ru:N", title="Отработка"),
+                 alt.Tooltip("n:Q", title="Сколько")],
+    )
+    st.altair_chart(chart, width="stretch")
+
+
+def _metrics_table(metrics: pd.DataFrame) -> None:
+    if metrics.empty:
+        st.info(LOW_DATA_TEXT.capitalize())
+        return
+    st.dataframe(
+        pd.DataFrame({
+            "Менеджер": metrics["manager_name"].fillna(metrics["manager_id"]),
+            "Звонков": metrics["calls"],
+            "Доля речи менеджера": metrics["talk_ratio"].map(lambda v: "—" if pd.isna(v) else f"{v:.0%}"),
+            "Вопросов за звонок": metrics["questions"].round(1),
+            "Самый длинный монолог, с": metrics["longest_monologue_s"].round(0),
+            "Перебиваний": metrics["interruptions"].round(1),
+            "Слов в минуту": metrics["words_per_min"].round(0),
+        }),
+        hide_index=True, width="stretch",
+    )
