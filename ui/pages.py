@@ -59,6 +59,11 @@ def owner_pages(user: User) -> list[st.Page]:
     return out
 
 
+def work_page_titles(role: str) -> list[str]:
+    """Titles of the call-review pages a role gets (the menu's first section)."""
+    return [title for _, title, _, _, roles in _PAGES if role in roles]
+
+
 def pages_for(user: User) -> dict[str, list[st.Page]]:
     """Sections of the navigation menu for this user's role."""
     work = [_page(t, title, url, icon) for t, title, url, icon, roles in _PAGES if user.role in roles]
