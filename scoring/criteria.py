@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.types import CallMeta, CallMetrics, CriterionResult, Evidence, ObjectionResult
-from scoring.matcher import Hit, SegmentWords, find, find_all_distinct, find_any
+from scoring.matcher import Hit, SegmentWords, find_all_distinct, find_any
 from scoring.metrics import count_questions
 from scoring.rubric import Criterion, Rubric, Window
 
@@ -127,10 +127,9 @@ def _all_groups(groups, segs: list[SegmentWords]) -> list[Hit] | None:
 
 def _first_violation(c: Criterion, segs: list[SegmentWords]) -> Hit | None:
     for sw in segs:
-        for phrase in c.none:
-            hit = find(phrase, sw)
-            if hit and not any(find(u, sw) for u in c.unless):
-                return hit
+        hit = find_any(c.none, [sw])
+        if hit and not find_any(c.unless, [sw]):
+            return hit
     return None
 
 

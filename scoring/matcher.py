@@ -55,8 +55,8 @@ def find(phrase: Phrase, sw: SegmentWords) -> Hit | None:
 def find_any(phrases: tuple[Phrase, ...], segments: list[SegmentWords]) -> Hit | None:
     """The earliest segment hit of any phrase (phrases in file order within a segment)."""
     for sw in segments:
-        for p in phrases:
-            hit = find(p, sw)
+        for phrase in candidates(phrases, sw):
+            hit = find(phrase, sw)
             if hit:
                 return hit
     return None
@@ -64,14 +64,48 @@ def find_any(phrases: tuple[Phrase, ...], segments: list[SegmentWords]) -> Hit |
 
 def find_all_distinct(phrases: tuple[Phrase, ...], segments: list[SegmentWords]) -> list[Hit]:
     """One hit (the first) for each phrase that occurs anywhere in ``segments``."""
-    hits = []
-    for p in phrases:
-        for sw in segments:
-            hit = find(p, sw)
-            if hit:
-                hits.append(hit)
-                break
-    return hits
+    first: dict[int, Hit] = {}
+    order = {id(p): n for n, p in enumerate(phrases)}
+    for sw in segments:
+        for phrase in candidates(phrases, sw):
+            n = order[id(phrase)]
+            if n not in first and (hit := find(phrase, sw)):
+                first[n] = hit
+    return [first[n] for n in sorted(first)]
+
+
+# Phrase lists live as long as their rubric / catalogue, so an index keyed by the list's id
+# (checked by identity) is built once: a segment then only tries phrases whose first literal
+# lemma it contains, instead of every phrase of the list.
+_INDEX: dict[int, tuple[tuple[Phrase, ...], dict[str, list[tuple[int, Phrase]]], list[tuple[int, Phrase]]]] = {}
+
+
+def candidates(phrases: tuple[Phrase, ...], sw: SegmentWords) -> list[Phrase]:
+    """Phrases of ``phrases`` that could occur in the segment, in list order."""
+    cached = _INDEX.get(id(phrases))
+    if cached is None or cached[0] is not phrases:
+        cached = _build_index(phrases)
+    _, by_word, always = cached
+    found = [entry for w in sw.vocab if (lst := by_word.get(w)) for entry in lst]
+    if always:
+        found.extend(always)
+    if len(found) > 1:
+        found.sort(key=lambda e: e[0])
+    return [p for _, p in found]
+
+
+def _build_index(phrases: tuple[Phrase, ...]):
+    by_word: dict[str, list[tuple[int, Phrase]]] = {}
+    always: list[tuple[int, Phrase]] = []
+    for n, p in enumerate(phrases):
+        literal = [t for t in p.tokens if t not in (GAP, ANY_NUM)]
+        if literal:
+            by_word.setdefault(literal[0], []).append((n, p))
+        else:
+            always.append((n, p))
+    entry = (phrases, by_word, always)
+    _INDEX[id(phrases)] = entry
+    return entry
 
 
 def _same(token: str, word: str) -> bool:

@@ -23,7 +23,7 @@ from core.config import DATA_DIR
 from core.errors import RubricError
 from core.types import HANDLINGS, ObjectionResult, Segment
 from scoring.matcher import SegmentWords, find, find_any
-from scoring.rubric import Phrase, _LineFinder, lemmatize_phrase
+from scoring.rubric import Phrase, _LineFinder
 from scoring.text import lemmatize
 
 log = logging.getLogger(__name__)
@@ -98,13 +98,13 @@ def _catalogue_cached(path: str, raw_text: str) -> Catalogue:
     if errors:
         _invalid(path, errors)
     kinds = tuple(
-        ObjectionKind(k["id"], k["title"], tuple(Phrase(t, lemmatize_phrase(t)) for t in k["triggers"]))
+        ObjectionKind(k["id"], k["title"], tuple(Phrase.of(t) for t in k["triggers"]))
         for k in data["kinds"]
     )
     handling = tuple(
         HandlingClass(
             cls, spec.get("title", cls),
-            tuple(Phrase(r, lemmatize_phrase(r)) for r in spec.get("rules", [])),
+            tuple(Phrase.of(r) for r in spec.get("rules", [])),
             tuple(spec["examples"]),
         )
         for cls, spec in data["handling"].items()

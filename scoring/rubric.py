@@ -38,10 +38,12 @@ _CONDITION_RE = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)
 class Phrase:
     source: str
     tokens: tuple[str, ...]  # lemmas; GAP and ANY_NUM are wildcards
+    words: frozenset[str] = frozenset()  # the literal lemmas, for a fast subset pre-check
 
-    @property
-    def words(self) -> tuple[str, ...]:
-        return tuple(t for t in self.tokens if t not in (GAP, ANY_NUM))
+    @classmethod
+    def of(cls, source: str) -> Phrase:
+        tokens = lemmatize_phrase(source)
+        return cls(source, tokens, frozenset(t for t in tokens if t not in (GAP, ANY_NUM)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,12 +275,13 @@ class _Builder:
         return c
 
     def phrase(self, source: str, path: list) -> Phrase:
-        tokens = lemmatize_phrase(str(source))
-        if not any(t not in (GAP, ANY_NUM) for t in tokens) and ANY_NUM not in tokens:
+        phrase = Phrase.of(str(source))
+        tokens = phrase.tokens
+        if not phrase.words and ANY_NUM not in tokens:
             self.error(path, f"phrase {source!r} has no words")
         if tokens and (tokens[0] == GAP or tokens[-1] == GAP):
             self.error(path, f"phrase {source!r} cannot start or end with '*'")
-        return Phrase(str(source), tokens)
+        return phrase
 
     def condition(self, source: str, path: list) -> Condition:
         m = _CONDITION_RE.match(str(source))

@@ -8,7 +8,7 @@ from pathlib import Path
 from core.config import Config
 from core.types import CallMeta, CallScore, CriterionResult, Transcript
 from scoring import criteria, text
-from scoring.matcher import SegmentWords, find
+from scoring.matcher import SegmentWords, find_any
 from scoring.metrics import compute_metrics
 from scoring.objections import (
     Catalogue,
@@ -87,7 +87,7 @@ def not_applicable_reason(words: tuple[SegmentWords, ...], rubric: Rubric) -> st
     spoken = [w for w in words if w.words]
     if not spoken:
         return "Нет речи в записи"
-    ivr = [w for w in spoken if any(find(p, w) for p in rubric.not_applicable_phrases)]
+    ivr = [w for w in spoken if find_any(rubric.not_applicable_phrases, [w])]
     if ivr:
         live_client = sum(len(w.words) for w in spoken if w.segment.speaker == "client" and w not in ivr)
         if live_client < MIN_LIVE_CLIENT_WORDS:
