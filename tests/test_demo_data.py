@@ -217,3 +217,70 @@ def test_generators_are_deterministic_and_keep_the_bank_discipline():
 
 def test_demo_transcripts_stay_small():
     assert sum(p.stat().st_size for p in (DEMO / "transcripts").glob("*.json")) < 3_000_000
+
+
+# --- audio ----------------------------------------------------------------------------------
+
+AUDIO = sorted((DEMO / "audio").glob("*.mp3"))
+
+
+def test_twelve_demo_recordings_exist_and_stay_under_5_mb():
+    assert len(AUDIO) >= 12
+    assert sum(p.stat().st_size for p in AUDIO) < 5_000_000
+
+
+def test_demo_recordings_are_named_like_asterisk_for_managers_101_to_104():
+    from ingest.filenames import parse_filename
+
+    extensions = set()
+    for path in AUDIO:
+        meta = parse_filename(path.name)
+        assert meta.started_at is not None and meta.direction in ("in", "out"), path.name
+        assert meta.started_at.strftime("%Y-%m") in ("2026-09", "2026-10")
+        extensions.add(meta.manager_ext)
+    assert extensions == {"101", "102", "103", "104"}
+
+
+def test_every_recording_has_its_script_and_reference_turns():
+    turns = json.loads((DEMO / "audio_turns.json").read_text(encoding="utf-8"))
+    assert set(turns) == {p.name for p in AUDIO}
+    for placed in turns.values():
+        assert {t[0] for t in placed} == {"manager", "client"}
+        assert 60 <= placed[-1][2] <= 180  # 1-3 minutes
+
+
+def solo_intervals(placed: list) -> list[tuple[str, float, float]]:
+    """Each turn's time with the overlaps of its neighbours cut off."""
+    out = []
+    for i, (speaker, start, end, _) in enumerate(placed):
+        if i > 0:
+            start = max(start, placed[i - 1][2])
+        if i + 1 < len(placed):
+            end = min(end, placed[i + 1][1])
+        out.append((speaker, start, end))
+    return out
+
+
+def decode_pcm(path) -> tuple[np.ndarray, int]:
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        assert stream.codec_context.channels == 2, f"{path.name} is not stereo"
+        frames = [f.to_ndarray() for f in container.decode(stream)]
+        rate = stream.codec_context.sample_rate
+    return np.concatenate(frames, axis=1).astype(np.float64), rate
+
+
+@pytest.mark.parametrize("path", AUDIO, ids=lambda p: p.name[:20])
+def test_recording_decodes_with_pyav_as_stereo_8k_with_the_manager_on_the_left(path):
+    pcm, rate = decode_pcm(path)
+    assert rate == 8000
+    turns = json.loads((DEMO / "audio_turns.json").read_text(encoding="utf-8"))[path.name]
+    for speaker, start, end in solo_intervals(turns):
+        if end - start < 0.5:
+            continue
+        chunk = pcm[:, int(start * rate):int(end * rate)]
+        left, right = np.sqrt((chunk**2).mean(axis=1))
+        louder, quieter = (left, right) if speaker == "manager" else (right, left)
+        assert louder > 10 * quieter, (path.name, speaker, start)
