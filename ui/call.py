@@ -71,9 +71,12 @@ def _log_visit(path, user, call_id: str) -> None:
 
 
 def seek(call_id: str, seconds: float) -> None:
+    """Button callback: make the player jump; the training clip form starts there too."""
     previous = st.session_state.get(SEEK_KEY) or {}
     st.session_state[SEEK_KEY] = {"call_id": call_id, "s": float(seconds),
                                   "nonce": int(previous.get("nonce", 0)) + 1}
+    st.session_state["tr-start"] = float(seconds)
+    st.session_state["tr-end"] = float(seconds) + 15.0
 
 
 def _player(path, user, call: dict) -> None:
@@ -249,14 +252,13 @@ def _feedback_form(path, user, call_id: str, crit: pd.DataFrame) -> None:
 
 
 def _training_form(path, user, call_id: str, view: queries.CallView) -> None:
-    target = st.session_state.get(SEEK_KEY) or {}
-    start_default = float(target.get("s", 0.0)) if target.get("call_id") == call_id else 0.0
-    duration = float(view.call.get("duration_s") or 0.0)
+    # the clip starts where the РОП last jumped (seek() sets both fields)
+    st.session_state.setdefault("tr-start", 0.0)
+    st.session_state.setdefault("tr-end", min(15.0, float(view.call.get("duration_s") or 15.0)))
     with st.form("training-form", clear_on_submit=False):
         c1, c2 = st.columns(2)
-        start_s = c1.number_input("Начало, с", min_value=0.0, value=start_default, step=1.0, key="tr-start")
-        end_s = c2.number_input("Конец, с", min_value=0.0, value=min(start_default + 15.0, duration or start_default + 15.0),
-                                step=1.0, key="tr-end")
+        start_s = c1.number_input("Начало, с", min_value=0.0, step=1.0, key="tr-start")
+        end_s = c2.number_input("Конец, с", min_value=0.0, step=1.0, key="tr-end")
         label = st.selectbox("Метка", list(TRAINING_LABELS), format_func=TRAINING_LABELS.get, key="tr-label")
         note = st.text_input("Заметка", key="tr-note")
         if st.form_submit_button("Добавить в библиотеку") and save(

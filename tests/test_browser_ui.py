@@ -1,0 +1,131 @@
+"""The review UI in real Debian Chromium: РОП logs in, listens, jumps, overrides, saves a clip."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from store import db
+from tests.ui_data import PASSWORD, build_store
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    return {
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--autoplay-policy=no-user-gesture-required"],
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    data = build_store(tmp_path / "callqa.duckdb", n_calls=1, audio_dir=tmp_path / "audio")
+    port = _free_port()
+    env = {**os.environ, "CALLQA_HOME": str(tmp_path), "CALLQA_DB": str(data.db_path),
+           "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("streamlit did not start: " + proc.stderr.read().decode()[-2000:])
+            time.sleep(0.3)
+    yield url, data
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _login_and_open_call(page, url: str) -> None:
+    page.goto(url)
+    page.get_by_label("Логин").fill("rop")
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    page.get_by_text("Найдено звонков: 1").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Открыть", exact=True).click()
+    page.get_by_text("Расшифровка").wait_for(timeout=30_000)
+
+
+def _select(page, label: str, option: str) -> None:
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).locator("input").click()
+    page.keyboard.type(option)
+    page.keyboard.press("Enter")
+
+
+def test_head_listens_overrides_and_saves_a_clip_that_persist(server, page):
+    url, data = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    call_id = data.call_ids[0]
+    _login_and_open_call(page, url)
+    audio = page.locator("audio")
+    audio.wait_for(state="attached", timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "call-page.png"), full_page=True)
+
+    # jump to the evidence of «Узнал имя клиента» (segment 2, 00:04) and listen a little
+    page.get_by_role("button", name="перейти").nth(1).click()
+    page.get_by_text("Переход к 00:04").wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => { const a = document.querySelector('audio') ||"
+        " [...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean)"
+        ".map(r => r.querySelector('audio')).find(Boolean); return a && a.currentTime >= 7.5; }",
+        timeout=30_000,
+    )
+    audio.evaluate("a => a.pause()")
+    deadline = time.monotonic() + 20
+    while not db.query_rows(data.db_path, "SELECT count(*) FROM review_events WHERE kind = 'played'")[0][0]:
+        assert time.monotonic() < deadline, "the player never reported seconds played"
+        time.sleep(0.3)
+    played = db.query_rows(data.db_path, "SELECT sum(played_s) FROM review_events WHERE kind = 'played'")[0][0]
+    assert 2.0 <= played <= 10.0
+
+    # override a verdict
+    _select(page, "Верный вердикт", "не выполнено")
+    page.get_by_label("Причина").fill("Компания не названа")
+    page.get_by_role("button", name="Сохранить исправление").click()
+    page.get_by_text("Исправлено РОП (rop)").wait_for(timeout=30_000)
+
+    # add a training clip from the jump position
+    page.get_by_role("tab", name="В библиотеку").click()
+    page.get_by_label("Заметка").fill("Как спросить имя")
+    page.get_by_role("button", name="Добавить в библиотеку").click()
+    page.get_by_text("образец отработки: 00:04").wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "call-page-annotated.png"), full_page=True)
+
+    # a reload is a new session: sign in again and find both persisted
+    page.reload()
+    _login_and_open_call(page, url)
+    page.get_by_text("Исправлено РОП (rop)").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="В библиотеку").click()
+    page.get_by_text("образец отработки: 00:04").wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "call-page-reloaded.png"), full_page=True)
+    assert db.query_rows(data.db_path, "SELECT criterion_id, verdict FROM overrides") == [("greeting", "fail")]
+    assert db.query_rows(data.db_path, "SELECT call_id, start_s, label FROM training_items") == [
+        (call_id, 4.4, "example")]
