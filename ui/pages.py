@@ -13,12 +13,12 @@ log = logging.getLogger(__name__)
 
 # (page function path, title, url_path, icon, roles)
 _PAGES: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
-    ("ui.calls:calls_page", "Звонки", "calls", "📞", ("owner", "head", "manager")),
-    ("ui.call:call_page", "Звонок", "call", "🎧", ("owner", "head", "manager")),
-    ("ui.managers:managers_page", "Менеджеры", "managers", "📊", ("owner", "head")),
-    ("ui.feedback:my_feedback_page", "Мои отзывы", "my-feedback", "💬", ("manager",)),
-    ("ui.library:library_page", "Библиотека обучения", "library", "🎓", ("owner", "head", "manager")),
-    ("ui.rubric:rubric_page", "Рубрика", "rubric", "📋", ("owner", "head", "manager")),
+    ("ui.calls:calls_page", "Звонки", "calls", ":material/call:", ("owner", "head", "manager")),
+    ("ui.call:call_page", "Звонок", "call", ":material/headphones:", ("owner", "head", "manager")),
+    ("ui.managers:managers_page", "Менеджеры", "managers", ":material/monitoring:", ("owner", "head")),
+    ("ui.feedback:my_feedback_page", "Мои отзывы", "my-feedback", ":material/chat:", ("manager",)),
+    ("ui.library:library_page", "Библиотека обучения", "library", ":material/school:", ("owner", "head", "manager")),
+    ("ui.rubric:rubric_page", "Рубрика", "rubric", ":material/checklist:", ("owner", "head", "manager")),
 )
 
 
