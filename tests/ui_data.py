@@ -218,7 +218,7 @@ def build_store(db_path: str | Path, n_calls: int = 12, audio_dir: Path | None =
             call = _call(n, MANAGERS[n % len(MANAGERS)], audio_path if n == 0 else None)
             writes.write_call(con, call)
             if n == 0 and audio_path is not None:
-                # the path only: upsert_recording's ON CONFLICT clause fails on DuckDB 2.0
+                # the audio path only: UI tests need no recordings row
                 con.execute("UPDATE calls SET path = ? WHERE call_id = ?", [str(audio_path), call.call_id])
             call_ids.append(call.call_id)
         # an older rubric version's score for call 0 must never show as current
