@@ -6,7 +6,8 @@
     ├── ModelNotFoundError      the ASR model is not installed / cannot be resolved offline
     ├── TranscriptFormatError   an imported transcript file is malformed
     ├── RubricError             a rubric / objection catalogue file is invalid
-    ├── StoreBusyError          the DuckDB file stayed locked past the timeout
+    ├── StoreError              the DuckDB file cannot be created, opened or written
+    │   └── StoreBusyError      the DuckDB file stayed locked past the timeout
     ├── RunLockedError          another batch run holds the run lock
     └── AccessDeniedError       the user's role does not allow the action
 
@@ -39,7 +40,11 @@ class RubricError(CallQAError):
     pass
 
 
-class StoreBusyError(CallQAError):
+class StoreError(CallQAError):
+    pass
+
+
+class StoreBusyError(StoreError):
     pass
 
 

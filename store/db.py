@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from core.errors import StoreBusyError
+from core.errors import StoreBusyError, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +47,17 @@ def _connect_retrying(path: Path, read_only: bool, deadline: float) -> duckdb.Du
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
-            if not _is_lock_error(exc) or time.monotonic() > deadline:
-                if _is_lock_error(exc):
-                    raise StoreBusyError(
-                        f"The callqa database {path} stayed locked by another process for too "
-                        "long. A batch run or another UI write is holding it; try again in a "
-                        "minute, or check `callqa status` for a stuck run."
-                    ) from exc
-                raise
+            if not _is_lock_error(exc):
+                raise StoreError(
+                    f"Cannot open the callqa database {path}: {exc}. Check that the folder "
+                    "exists and is writable by this user, or point CALLQA_DB elsewhere."
+                ) from exc
+            if time.monotonic() > deadline:
+                raise StoreBusyError(
+                    f"The callqa database {path} stayed locked by another process for too "
+                    "long. A batch run or another UI write is holding it; try again in a "
+                    "minute, or check `callqa status` for a stuck run."
+                ) from exc
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 1.6, 0.5)
 
@@ -67,7 +70,13 @@ def lock_path(db_path: Path) -> Path:
 def writer(db_path: str | os.PathLike, timeout_s: float = DEFAULT_TIMEOUT_S) -> Iterator[duckdb.DuckDBPyConnection]:
     """One write transaction: file lock + short connection + BEGIN/COMMIT + close."""
     path = Path(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"Cannot create the folder for the callqa database {path}: {exc.strerror}. "
+            "Set CALLQA_HOME / CALLQA_DB to a writable place."
+        ) from exc
     deadline = time.monotonic() + timeout_s
     lock = FileLock(str(lock_path(path)))
     try:
