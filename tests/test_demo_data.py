@@ -284,3 +284,21 @@ def test_recording_decodes_with_pyav_as_stereo_8k_with_the_manager_on_the_left(p
         left, right = np.sqrt((chunk**2).mean(axis=1))
         louder, quieter = (left, right) if speaker == "manager" else (right, left)
         assert louder > 10 * quieter, (path.name, speaker, start)
+
+
+def test_call_scripts_carry_expected_verdicts_and_objections_on_client_turns():
+    import yaml
+
+    dialogues = yaml.safe_load((DEMO / "scripts" / "dialogues.yaml").read_text(encoding="utf-8"))
+    assert len(dialogues) >= 12
+    kinds = set()
+    for d in dialogues:
+        turns = [next(iter(t.items())) for t in d["turns"]]
+        assert {s for s, _ in turns} == {"m", "c"}
+        assert set(d["labels"]) == CRITERIA
+        for obj in d["objections"]:
+            assert turns[obj["turn"]][0] == "c" and obj["kind"] in OBJECTION_KINDS
+            kinds.add(obj["kind"])
+    assert kinds == OBJECTION_KINDS
+    verdicts = Counter(v for d in dialogues for v in d["labels"].values())
+    assert verdicts["pass"] and verdicts["fail"]

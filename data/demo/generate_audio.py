@@ -40,7 +40,7 @@ SEED = 20260915
 TTS_RATE = 16000  # festival's clunits voice speaks at 16 kHz
 VOICE = "(voice_msu_ru_nsh_clunits)"
 CLIENT_PITCH_CENTS = 400
-MP3_KBPS = 16  # 12 dialogues stay well under 5 MB
+MP3_KBPS = 24  # 12 dialogues stay well under 5 MB
 TURN_RMS = 0.08
 PAUSE_S = (0.3, 1.2)
 OVERLAP_S = (0.15, 0.4)
@@ -84,20 +84,29 @@ def festival_text(text: str) -> str:
 def speak(text: str, speaker: str) -> np.ndarray:
     """One turn as float32 mono at TTS_RATE; raises if festival produced no audio."""
     said = festival_text(text)
-    key = hashlib.sha256(f"{speaker}|{said}".encode()).hexdigest()[:20]
-    wav = CACHE_DIR / f"{key}.wav"
+    raw = _festival_wav(said, text)
+    effects = ["pitch", str(CLIENT_PITCH_CENTS)] if speaker == "client" else []
+    wav = raw.with_suffix(f".{'-'.join(effects) or 'plain'}.wav")
     if not wav.exists():
-        CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        txt, raw = CACHE_DIR / f"{key}.txt", CACHE_DIR / f"{key}.raw.wav"
-        txt.write_text(said + "\n", encoding="utf-8")
-        subprocess.run(["text2wave", "-eval", VOICE, str(txt), "-o", str(raw)], check=True, capture_output=True)
-        if not raw.exists() or raw.stat().st_size < 2000:
-            raise RuntimeError(f"festival wrote no audio for {said!r} (from {text!r}); rephrase the turn")
-        effects = ["pitch", str(CLIENT_PITCH_CENTS)] if speaker == "client" else []
         subprocess.run(["sox", str(raw), "-r", str(TTS_RATE), "-c", "1", str(wav), *effects], check=True)
     samples = _read_wav(wav)
     rms = float(np.sqrt(np.mean(samples**2))) or 1.0
     return (samples * (TURN_RMS / rms)).clip(-0.95, 0.95)
+
+
+def _festival_wav(said: str, original: str) -> Path:
+    """festival's rendering of ``said``, cached by its text (TTS is the slow part)."""
+    key = hashlib.sha256(said.encode()).hexdigest()[:20]
+    raw = CACHE_DIR / f"{key}.wav"
+    if not raw.exists():
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        txt = CACHE_DIR / f"{key}.txt"
+        txt.write_text(said + "\n", encoding="utf-8")
+        subprocess.run(["text2wave", "-eval", VOICE, str(txt), "-o", str(raw)], check=True, capture_output=True)
+        if not raw.exists() or raw.stat().st_size < 2000:
+            raw.unlink(missing_ok=True)
+            raise RuntimeError(f"festival wrote no audio for {said!r} (from {original!r}); rephrase the turn")
+    return raw
 
 
 def _read_wav(path: Path) -> np.ndarray:
