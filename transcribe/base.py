@@ -1,0 +1,73 @@
+"""The transcription stage's contract: options, the Transcriber protocol, and a fake engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Protocol
+
+import numpy as np
+
+from core.types import Audio, Segment, Transcript
+
+
+@dataclass(frozen=True, slots=True)
+class TranscribeOptions:
+    model: str = "base"
+    language: str = "ru"
+    device: str = "cpu"
+    compute_type: str = "int8"
+    cpu_threads: int = 0  # 0 = all cores
+    batch_size: int = 8  # <= 1: sequential
+    segmentation: str = "turns"  # turns | vad
+    vad_threshold: float = 0.3
+    manager_channel: str = "left"  # left | right | auto
+    word_timestamps: bool = False
+    mask_numbers: bool = True
+    low_confidence_logprob: float = -1.0
+
+    @classmethod
+    def from_config(cls, cfg) -> TranscribeOptions:
+        return cls(**{f.name: cfg[f"asr.{f.name}"] for f in fields(cls)})
+
+
+class Transcriber(Protocol):
+    name: str
+
+    def transcribe(self, audio: Audio) -> Transcript: ...
+
+
+_DEFAULT_LINES: tuple[tuple[str, str], ...] = (
+    ("manager", "Здравствуйте, компания Окна Комфорт, меня зовут Анна. Как я могу к вам обращаться?"),
+    ("client", "Меня зовут Олег. Сколько у вас стоит окно?"),
+    ("manager", "Олег, подскажите, какие окна у вас сейчас и что вас в них не устраивает?"),
+    ("client", "Старые деревянные, дует. Но у вас дорого."),
+    ("manager", "Понимаю. Зато профиль с гарантией десять лет и монтаж в подарок. Когда удобно сделать замер?"),
+    ("client", "В четверг в десять."),
+    ("manager", "Итак, договорились: замер в четверг в десять утра. Всего доброго, до свидания!"),
+)
+
+
+class FakeTranscriber:
+    """A deterministic stand-in for Whisper in tests of other stages (no model, instant).
+
+    Lines are spread evenly over the audio; manager lines on channel 0, client on channel 1.
+    Silent audio gives no segments, as a real engine would.
+    """
+
+    def __init__(self, lines: tuple[tuple[str, str], ...] | list | None = None, name: str = "fake"):
+        self.lines = tuple(lines) if lines else _DEFAULT_LINES
+        self.name = name
+
+    def transcribe(self, audio: Audio) -> Transcript:
+        if all(float(np.max(np.abs(ch))) < 1e-4 if ch.size else True for ch in audio.channels):
+            return Transcript(segments=(), asr_model=self.name)
+        step = max(audio.duration_s, 0.1) / len(self.lines)
+        segments = tuple(
+            Segment(
+                idx=i, speaker=speaker, start_s=round(i * step, 3),
+                end_s=round((i + 0.9) * step, 3), text=text,
+                channel=0 if speaker == "manager" else 1, avg_logprob=-0.2, no_speech_prob=0.01,
+            )
+            for i, (speaker, text) in enumerate(self.lines)
+        )
+        return Transcript(segments=segments, asr_model=self.name)
