@@ -1,0 +1,119 @@
+"""Transcript importers: callqa JSON v1, Whisper JSON, Yandex SpeechKit JSON; clear errors."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.errors import TranscriptFormatError
+from transcribe.importers import ImportedCall, load_transcript_file, load_transcript_paths
+
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "transcripts"
+
+
+def _write(tmp_path, name, data) -> Path:
+    p = tmp_path / name
+    p.write_text(json.dumps(data, ensure_ascii=False) if not isinstance(data, str) else data, encoding="utf-8")
+    return p
+
+
+CALLQA = {
+    "format": "callqa.transcript", "version": 1, "call_id": "c-1",
+    "started_at": "2026-09-01T10:15:00", "direction": "in",
+    "manager": {"id": "m101", "name": "Анна", "extension": "101", "team": "Розница"},
+    "client_number": "+7 916 123-45-67", "duration_s": 20, "channels": 2,
+    "segments": [
+        {"speaker": "client", "start": 3.0, "end": 5.0, "text": "Мой номер восемь девятьсот шестнадцать сто двадцать три сорок пять шестьдесят семь"},
+        {"speaker": "manager", "start": 0.0, "end": 2.5, "text": "Здравствуйте, компания Окна Комфорт."},
+    ],
+}
+
+
+def test_callqa_json_is_loaded_sorted_and_masked(tmp_path):
+    call = load_transcript_file(_write(tmp_path, "a.json", CALLQA))
+    assert call.call_id == "c-1" and call.channels == 2 and call.duration_s == 20
+    assert [s.speaker for s in call.transcript.segments] == ["manager", "client"]
+    assert [s.idx for s in call.transcript.segments] == [0, 1]
+    assert "[номер]" in call.transcript.segments[1].text
+    assert call.meta.client_number_masked.endswith("67") and "916" not in call.meta.client_number_masked
+    assert call.manager.id == "m101" and call.meta.manager_ext == "101"
+    assert call.meta.started_at.hour == 10
+
+
+@pytest.mark.parametrize(
+    ("patch", "expected"),
+    [
+        ({"segments": [{"speaker": "boss", "start": 0, "end": 1, "text": "x"}]}, r"\$\.segments\[0\]\.speaker"),
+        ({"segments": [{"speaker": "manager", "start": "0", "end": 1, "text": "x"}]}, r"\$\.segments\[0\]\.start"),
+        ({"version": 2}, r"\$\.version"),
+        ({"started_at": "вчера"}, r"\$\.started_at.*ISO 8601"),
+        ({"segments": [{"speaker": "manager", "start": 5, "end": 1, "text": "x"}]}, r"end 1 is before start 5"),
+    ],
+)
+def test_callqa_json_errors_name_file_and_field(tmp_path, patch, expected):
+    path = _write(tmp_path, "bad.json", {**CALLQA, **patch})
+    with pytest.raises(TranscriptFormatError, match=expected) as err:
+        load_transcript_file(path)
+    assert "bad.json" in str(err.value)
+
+
+def test_whisper_json_gets_roles_guessed(tmp_path):
+    data = {"language": "ru", "text": "…", "segments": [
+        {"start": 0.0, "end": 2.0, "text": " Здравствуйте, компания Окна Комфорт, меня зовут Анна.", "avg_logprob": -0.3, "no_speech_prob": 0.01},
+        {"start": 2.5, "end": 4.0, "text": " Сколько стоит окно?", "avg_logprob": -0.4, "no_speech_prob": 0.02},
+    ]}
+    call = load_transcript_file(_write(tmp_path, "w.json", data))
+    assert call.channels == 1 and len(call.transcript.segments) == 2
+    assert call.transcript.segments[0].avg_logprob == -0.3
+    assert "roles_guessed" in call.transcript.flags
+
+
+def test_whisper_json_missing_text_is_reported(tmp_path):
+    with pytest.raises(TranscriptFormatError, match=r"\$\.segments\[0\]\.text is missing"):
+        load_transcript_file(_write(tmp_path, "w.json", {"segments": [{"start": 0, "end": 1}]}))
+
+
+def test_speechkit_v2_channels_become_roles(tmp_path):
+    data = {"done": True, "response": {"chunks": [
+        {"channelTag": "2", "alternatives": [{"text": "алло слушаю", "confidence": 1,
+            "words": [{"startTime": "3.100s", "endTime": "3.500s", "word": "алло"}, {"startTime": "3.600s", "endTime": "4.200s", "word": "слушаю"}]}]},
+        {"channelTag": "1", "alternatives": [{"text": "добрый день компания окна комфорт", "confidence": 1,
+            "words": [{"startTime": "0.500s", "endTime": "0.900s", "word": "добрый"}, {"startTime": "1.000s", "endTime": "2.800s", "word": "комфорт"}]}]},
+    ]}}
+    call = load_transcript_file(_write(tmp_path, "sk.json", data))
+    segs = call.transcript.segments
+    assert [(s.speaker, s.start_s) for s in segs] == [("manager", 0.5), ("client", 3.1)]
+    assert call.channels == 2 and call.duration_s == pytest.approx(4.2)
+
+
+def test_speechkit_v3_results(tmp_path):
+    data = [
+        {"result": {"final": {"channelTag": "0", "alternatives": [{"text": "здравствуйте", "startTimeMs": "0", "endTimeMs": "900", "words": []}]}}},
+        {"result": {"partial": {"alternatives": [{"text": "здра"}]}}},
+    ]
+    call = load_transcript_file(_write(tmp_path, "sk3.json", data))
+    assert [s.text for s in call.transcript.segments] == ["здравствуйте"]
+    assert call.transcript.segments[0].end_s == pytest.approx(0.9)
+
+
+def test_speechkit_bad_time_is_reported(tmp_path):
+    data = {"response": {"chunks": [{"channelTag": "1", "alternatives": [{"text": "да", "words": [{"startTime": "soon", "endTime": "1s"}]}]}]}}
+    with pytest.raises(TranscriptFormatError, match=r"startTime.*expected a time"):
+        load_transcript_file(_write(tmp_path, "sk.json", data))
+
+
+def test_a_bad_file_never_stops_the_others(tmp_path):
+    _write(tmp_path, "1.json", CALLQA)
+    _write(tmp_path, "2.json", "{not json")
+    _write(tmp_path, "3.json", {"hello": "world"})
+    items = list(load_transcript_paths([tmp_path]))
+    good = [i for i in items if isinstance(i, ImportedCall)]
+    bad = [i for i in items if not isinstance(i, ImportedCall)]
+    assert len(good) == 1 and len(bad) == 2
+    assert "not valid UTF-8 JSON" in str(bad[0][1]) and "unknown transcript format" in str(bad[1][1])
+
+
+def test_all_demo_transcripts_load():
+    items = list(load_transcript_paths([DEMO]))
+    assert len(items) >= 300
+    assert all(isinstance(i, ImportedCall) for i in items)
