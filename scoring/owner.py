@@ -1,0 +1,583 @@
+"""The owner's view of the head of sales (РОП): is he listening, coaching, and does it work?
+
+Public entry: :func:`owner_report` (everything the «Контроль РОП» page and the weekly digest
+show for one ISO week). The parts are public too: :func:`coaching_effects`,
+:func:`red_flags`, :func:`agreement`, :func:`cohen_kappa`, :func:`two_proportion_p`.
+
+Rolling windows end at ``as_of`` (the end of the week, or now for the current week): the
+РОП's meetings are checked over the last 7 days, one-to-ones and trainings over the last 30,
+"managers left alone" over ``owner.no_review_days``; so a past week reads the same forever
+and the current week is judged on the days that have really passed.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from core.errors import CallQAError
+from scoring.stats import wilson
+from store import db
+from store import owner_queries as q
+
+log = logging.getLogger(__name__)
+
+PathLike = q.PathLike
+MONTH_DAYS = 30
+LOOKBACK_DAYS = 91  # coaching effects and AI–РОП agreement use the last 13 weeks
+STREAK_LOOKBACK_DAYS = 30
+SIGNIFICANCE = 0.05
+
+IMPROVED, NO_EFFECT, LOW_DATA = "улучшилось", "без эффекта", "мало данных"
+REVISE_CRITERION = "пересмотреть формулировку критерия"
+
+
+# --- weeks --------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    """An ISO week ``YYYY-Www``: ``[start, end)`` from Monday 00:00."""
+
+    label: str
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def parse(cls, label: str) -> Week:
+        try:
+            year, num = label.strip().upper().split("-W")
+            monday = date.fromisocalendar(int(year), int(num), 1)
+        except ValueError as exc:
+            raise CallQAError(f"Week {label!r} is not an ISO week; write it as 2026-W47.") from exc
+        return cls.containing(monday)
+
+    @classmethod
+    def containing(cls, day: date | datetime) -> Week:
+        day = day.date() if isinstance(day, datetime) else day
+        year, num, weekday = day.isocalendar()
+        start = datetime.combine(day - timedelta(days=weekday - 1), datetime.min.time())
+        return cls(f"{year}-W{num:02d}", start, start + timedelta(days=7))
+
+    def previous(self) -> Week:
+        return Week.containing(self.start - timedelta(days=1))
+
+    def as_of(self, now: datetime | None = None) -> datetime:
+        """The moment the week is judged at: its end, or now while it is running."""
+        return min(self.end, now or datetime.now())
+
+    @property
+    def title(self) -> str:
+        last = self.end - timedelta(days=1)
+        return f"{self.label} ({self.start:%d.%m}–{last:%d.%m.%Y})"
+
+
+def recent_weeks(db_path: PathLike, now: datetime | None = None, limit: int = 26) -> list[Week]:
+    """Weeks with calls in the store, newest first (at least the current week)."""
+    first, last = q.data_weeks(db_path)
+    now = now or datetime.now()
+    newest = Week.containing(min(last, now) if last else now)
+    weeks = [newest]
+    while len(weeks) < limit and first is not None and weeks[-1].start > first:
+        weeks.append(weeks[-1].previous())
+    return weeks
+
+
+# --- parameters ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class OwnerParams:
+    low_score: float = 60.0
+    min_calls: int = 5
+    no_review_days: int = 14
+    min_review_share: float = 0.05
+    min_played_minutes_week: float = 30
+    expected_planning_per_week: int = 1
+    expected_one_to_one_per_month: int = 1
+    expected_training_per_month: int = 1
+    coaching_window_calls: int = 10
+    repeat_error_calls: int = 3
+    team_stage_fail_rate: float = 0.6
+    discount_share_rise: float = 0.15
+    low_kappa: float = 0.4
+
+    @classmethod
+    def from_config(cls, cfg) -> OwnerParams:
+        owner_keys = {name: cfg[f"owner.{name}"] for name in cls.__dataclass_fields__
+                      if f"owner.{name}" in cfg.values}
+        return cls(low_score=float(cfg["scoring.low_score_threshold"]),
+                   min_calls=int(cfg["scoring.min_calls"]), **owner_keys)
+
+
+# --- results ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class HeadActivity:
+    """The РОП's week in numbers (calls = calls started in the week)."""
+
+    opened_calls: int
+    played_min: float
+    calls: int
+    reviewed_calls: int
+    overrides: int
+    feedback_given: int
+    feedback_ack: int
+
+    @property
+    def coverage(self) -> float:
+        return self.reviewed_calls / self.calls if self.calls else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """Hours from a low-scoring call to the first feedback; open calls count with their age."""
+
+    low_calls: int
+    answered: int
+    open: int
+    median_h: float | None
+    worst_h: float | None
+    calls: pd.DataFrame  # call_id, manager_id, manager_name, started_at, score_pct, latency_h, open
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    kind: str  # planning | one_to_one | training
+    period_days: int
+    expected: int
+    held: int
+    missing_manager_ids: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.held >= self.expected and not self.missing_manager_ids
+
+
+@dataclass(frozen=True, slots=True)
+class CoachingEffect:
+    """Pass rate before vs after one feedback (objections: share of answers without discount)."""
+
+    feedback_id: int
+    manager_id: str
+    manager_name: str
+    subject: str  # criterion id or objection kind
+    about: str  # criterion | objection
+    given_at: datetime
+    call_id: str | None
+    text: str
+    before_n: int
+    before_k: int
+    after_n: int
+    after_k: int
+    before_ci: tuple[float, float]
+    after_ci: tuple[float, float]
+    p_value: float | None
+    verdict: str
+
+    @property
+    def before_rate(self) -> float | None:
+        return self.before_k / self.before_n if self.before_n else None
+
+    @property
+    def after_rate(self) -> float | None:
+        return self.after_k / self.after_n if self.after_n else None
+
+
+@dataclass(frozen=True, slots=True)
+class RedFlag:
+    code: str
+    title: str
+    on: bool
+    detail: str
+    call_ids: tuple[str, ...] = ()
+    manager_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """AI vs РОП on one criterion (or ``objection_handling`` classes)."""
+
+    subject: str
+    n: int
+    agreed: int
+    kappa: float | None
+    confusion: pd.DataFrame  # rows: automatic verdict, columns: РОП verdict
+    flagged: bool
+
+    @property
+    def action(self) -> str:
+        return REVISE_CRITERION if self.flagged else ""
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerReport:
+    week: Week
+    as_of: datetime
+    params: OwnerParams
+    managers: pd.DataFrame
+    previous_managers: pd.DataFrame
+    activity: HeadActivity
+    latency: Latency
+    cadence: tuple[Cadence, ...]
+    coaching: tuple[CoachingEffect, ...]
+    flags: tuple[RedFlag, ...]
+    agreement: tuple[Agreement, ...]
+    objection_agreement: Agreement
+    objections: pd.DataFrame
+    previous_objections: pd.DataFrame
+    criteria: pd.DataFrame
+
+    @property
+    def flags_on(self) -> tuple[RedFlag, ...]:
+        return tuple(f for f in self.flags if f.on)
+
+
+# --- the report ---------------------------------------------------------------------------
+
+def owner_report(db_path: PathLike, params: OwnerParams, week: Week,
+                 now: datetime | None = None) -> OwnerReport:
+    """Everything about the РОП's work in ``week``, judged at the week's end (or now).
+
+    All queries share one short read-only connection.
+    """
+    with db.reader(db_path) as con:
+        return _owner_report(con, params, week, now)
+
+
+def _owner_report(db_path, params: OwnerParams, week: Week, now: datetime | None) -> OwnerReport:
+    as_of = week.as_of(now)
+    prev = week.previous()
+    managers = q.manager_week(db_path, week.start, week.end, as_of, params.low_score)
+    previous = q.manager_week(db_path, prev.start, prev.end, prev.as_of(now), params.low_score)
+    objections = q.objection_week(db_path, week.start, week.end, as_of)
+    prev_objections = q.objection_week(db_path, prev.start, prev.end, prev.as_of(now))
+    criteria = q.team_criterion_rates(db_path, week.start, week.end, as_of)
+    cadence = head_cadence(db_path, params, as_of)
+    report = OwnerReport(
+        week=week, as_of=as_of, params=params, managers=managers, previous_managers=previous,
+        activity=head_activity(managers),
+        latency=feedback_latency(db_path, params, week, as_of),
+        cadence=cadence,
+        coaching=coaching_effects(db_path, params, as_of),
+        flags=(),
+        agreement=agreement(db_path, params, as_of),
+        objection_agreement=objection_agreement(db_path, params, as_of),
+        objections=objections, previous_objections=prev_objections, criteria=criteria,
+    )
+    flags = red_flags(db_path, params, report)
+    return _replace_flags(report, flags)
+
+
+def _replace_flags(report: OwnerReport, flags: tuple[RedFlag, ...]) -> OwnerReport:
+    return replace(report, flags=flags)
+
+
+def head_activity(managers: pd.DataFrame) -> HeadActivity:
+    return HeadActivity(
+        opened_calls=int(managers["opened_calls"].sum()),
+        played_min=float(managers["played_s"].sum()) / 60.0,
+        calls=int(managers["calls"].sum()),
+        reviewed_calls=int(managers["reviewed_calls"].sum()),
+        overrides=int(managers["overrides"].sum()),
+        feedback_given=int(managers["feedback_given"].sum()),
+        feedback_ack=int(managers["feedback_ack"].sum()),
+    )
+
+
+def feedback_latency(db_path: PathLike, params: OwnerParams, week: Week, as_of: datetime) -> Latency:
+    calls = q.low_score_calls(db_path, week.start, week.end, as_of, params.low_score)
+    answered = calls["first_feedback_at"].notna()
+    until = calls["first_feedback_at"].where(answered, pd.Timestamp(as_of))
+    calls = calls.assign(
+        latency_h=(until - calls["started_at"]).dt.total_seconds() / 3600.0,
+        open=~answered,
+    )
+    hours = calls["latency_h"]
+    return Latency(
+        low_calls=len(calls), answered=int(answered.sum()), open=int((~answered).sum()),
+        median_h=float(hours.median()) if len(hours) else None,
+        worst_h=float(hours.max()) if len(hours) else None,
+        calls=calls,
+    )
+
+
+def head_cadence(db_path: PathLike, params: OwnerParams, as_of: datetime) -> tuple[Cadence, ...]:
+    """The РОП's regular actions from his log against the expected cadence."""
+    month_ago = as_of - timedelta(days=MONTH_DAYS)
+    week_ago = as_of - timedelta(days=7)
+    entries = q.head_log_entries(db_path, month_ago, as_of)
+    held_on = pd.to_datetime(entries["held_on"])
+    planning = entries[(entries["kind"] == "planning") & (held_on >= pd.Timestamp(week_ago.date()))]
+    one_to_one = entries[entries["kind"] == "one_to_one"]
+    training = entries[entries["kind"] == "training"]
+    active = q.last_reviews(db_path, month_ago, as_of)["manager_id"].tolist()
+    met = one_to_one.groupby("manager_id").size()
+    missing = tuple(m for m in active if met.get(m, 0) < params.expected_one_to_one_per_month)
+    return (
+        Cadence("planning", 7, params.expected_planning_per_week, len(planning)),
+        Cadence("one_to_one", MONTH_DAYS, params.expected_one_to_one_per_month * len(active),
+                int(len(one_to_one)), missing),
+        Cadence("training", MONTH_DAYS, params.expected_training_per_month, len(training)),
+    )
+
+
+# --- coaching effect ----------------------------------------------------------------------
+
+def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float | None:
+    """Two-sided p-value of the pooled two-proportion z-test; None when undefined."""
+    if not n1 or not n2:
+        return None
+    pooled = (k1 + k2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return None if k1 / n1 == k2 / n2 else 0.0
+    z = (k2 / n2 - k1 / n1) / se
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def effect_verdict(before_k: int, before_n: int, after_k: int, after_n: int, window: int) -> str:
+    """«улучшилось» when the after-interval lies above the before-interval or the two-proportion
+    test is significant upwards; «мало данных» with fewer than window/2 calls on either side."""
+    if min(before_n, after_n) < window / 2:
+        return LOW_DATA
+    b_lo, b_hi = wilson(before_k, before_n)
+    a_lo, _ = wilson(after_k, after_n)
+    p = two_proportion_p(before_k, before_n, after_k, after_n)
+    rising = after_k / after_n > before_k / before_n
+    if rising and (a_lo > b_hi or (p is not None and p < SIGNIFICANCE)):
+        return IMPROVED
+    return NO_EFFECT
+
+
+def coaching_effects(db_path: PathLike, params: OwnerParams, as_of: datetime,
+                     since: datetime | None = None) -> tuple[CoachingEffect, ...]:
+    """One :class:`CoachingEffect` per feedback given in the lookback, newest first."""
+    since = since or as_of - timedelta(days=LOOKBACK_DAYS)
+    window = params.coaching_window_calls
+    crit = q.coaching_samples(db_path, since, as_of, window)
+    obj = q.objection_coaching_samples(db_path, since, as_of, window)
+    obj = obj.assign(passed=obj["n"] - obj["discount"])
+    effects = [*_effects(crit, "criterion_id", "criterion", window),
+               *_effects(obj, "objection_kind", "objection", window)]
+    return tuple(sorted(effects, key=lambda e: (e.given_at, e.feedback_id), reverse=True))
+
+
+def _effects(samples: pd.DataFrame, subject_col: str, about: str, window: int) -> list[CoachingEffect]:
+    out = []
+    for feedback_id, rows in samples.groupby("feedback_id", sort=False):
+        first = rows.iloc[0]
+        side = {bool(r.before): (int(r.n), int(r.passed)) for r in rows.itertuples() if r.before == r.before}
+        (bn, bk), (an, ak) = side.get(True, (0, 0)), side.get(False, (0, 0))
+        out.append(CoachingEffect(
+            feedback_id=int(feedback_id), manager_id=first["manager_id"],
+            manager_name=first["manager_name"], subject=first[subject_col], about=about,
+            given_at=first["created_at"].to_pydatetime(), call_id=first["call_id"], text=first["text"],
+            before_n=bn, before_k=bk, after_n=an, after_k=ak,
+            before_ci=wilson(bk, bn), after_ci=wilson(ak, an),
+            p_value=two_proportion_p(bk, bn, ak, an),
+            verdict=effect_verdict(bk, bn, ak, an, window),
+        ))
+    return out
+
+
+# --- AI vs РОП agreement ------------------------------------------------------------------
+
+def cohen_kappa(confusion: pd.DataFrame) -> float | None:
+    """Cohen's κ of a square confusion table (rows: rater A, columns: rater B).
+
+    None when undefined (every pair in one category: chance agreement is 1).
+    """
+    labels = sorted(set(confusion.index) | set(confusion.columns))
+    table = confusion.reindex(index=labels, columns=labels, fill_value=0).astype(float)
+    n = table.values.sum()
+    if n == 0:
+        return None
+    observed = sum(table.at[label, label] for label in labels) / n
+    expected = float((table.sum(axis=1) * table.sum(axis=0)).sum()) / (n * n)
+    if expected >= 1.0:
+        return None
+    return (observed - expected) / (1.0 - expected)
+
+
+def _agreement(subject: str, pairs: pd.DataFrame, params: OwnerParams) -> Agreement:
+    confusion = pairs.pivot_table(index="auto", columns="head", values="n", aggfunc="sum",
+                                  fill_value=0) if len(pairs) else pd.DataFrame()
+    n = int(pairs["n"].sum()) if len(pairs) else 0
+    agreed = int(pairs.loc[pairs["auto"] == pairs["head"], "n"].sum()) if len(pairs) else 0
+    kappa = cohen_kappa(confusion) if n else None
+    flagged = kappa is not None and n >= params.min_calls and kappa < params.low_kappa
+    return Agreement(subject, n, agreed, kappa, confusion, flagged)
+
+
+def agreement(db_path: PathLike, params: OwnerParams, as_of: datetime,
+              since: datetime | None = None) -> tuple[Agreement, ...]:
+    """Per criterion: κ and confusion between automatic verdicts and the РОП's, over calls he
+    reviewed; criteria with κ < owner.low_kappa are flagged «пересмотреть формулировку»."""
+    since = since or as_of - timedelta(days=LOOKBACK_DAYS)
+    pairs = q.agreement_pairs(db_path, since, as_of)
+    return tuple(_agreement(cid, rows, params) for cid, rows in pairs.groupby("criterion_id"))
+
+
+def objection_agreement(db_path: PathLike, params: OwnerParams, as_of: datetime,
+                        since: datetime | None = None) -> Agreement:
+    since = since or as_of - timedelta(days=LOOKBACK_DAYS)
+    return _agreement("objection_handling", q.objection_agreement_pairs(db_path, since, as_of), params)
+
+
+# --- red flags ----------------------------------------------------------------------------
+
+def red_flags(db_path: PathLike, params: OwnerParams, report: OwnerReport) -> tuple[RedFlag, ...]:
+    """Live signals, each with the calls / managers behind it."""
+    as_of = report.as_of
+    return (
+        _not_listening(db_path, params, report),
+        _abandoned(db_path, params, as_of),
+        _no_training(db_path, params, report.cadence, as_of),
+        _no_meetings(report.cadence),
+        _repeat_errors(db_path, params, as_of),
+        _team_stage_fail(report.criteria, params),
+        _discount_rise(report.objections, report.previous_objections, params),
+    )
+
+
+def _not_listening(db_path: PathLike, params: OwnerParams, report: OwnerReport) -> RedFlag:
+    minutes = report.activity.played_min
+    if report.as_of < report.week.end:  # a running week: judge the last 7 days
+        since = report.as_of - timedelta(days=7)
+        week = q.manager_week(db_path, since, report.as_of, report.as_of, params.low_score)
+        minutes = float(week["played_s"].sum()) / 60.0
+    on = minutes < params.min_played_minutes_week
+    return RedFlag("not_listening", "РОП не слушает звонки", on,
+                   f"За 7 дней прослушано {fmt_minutes(minutes)} при норме "
+                   f"{params.min_played_minutes_week:g} мин.")
+
+
+def _abandoned(db_path: PathLike, params: OwnerParams, as_of: datetime) -> RedFlag:
+    since = as_of - timedelta(days=params.no_review_days)
+    managers = q.last_reviews(db_path, since, as_of)
+    left = managers[managers["last_review_at"].isna()]
+    names = ", ".join(left["manager_name"])
+    call_ids = tuple(cid for ids in left["latest_call_ids"] for cid in ids)
+    detail = (f"Ни одного разобранного звонка за {params.no_review_days} дн.: {names}." if len(left)
+              else f"Каждого менеджера с звонками РОП разбирал за последние {params.no_review_days} дн.")
+    return RedFlag("abandoned", "Менеджеры брошены", bool(len(left)), detail, call_ids,
+                   tuple(left["manager_id"]))
+
+
+def _no_training(db_path: PathLike, params: OwnerParams, cadence: tuple[Cadence, ...],
+                 as_of: datetime) -> RedFlag:
+    sessions = next(c for c in cadence if c.kind == "training").held
+    clips = q.training_clips(db_path, as_of - timedelta(days=MONTH_DAYS), as_of)
+    on = sessions < params.expected_training_per_month and clips.empty
+    return RedFlag("no_training", "Нет обучения", on,
+                   f"За 30 дней: обучений {sessions}, новых фрагментов в библиотеке {len(clips)}.",
+                   tuple(clips["call_id"]))
+
+
+def _no_meetings(cadence: tuple[Cadence, ...]) -> RedFlag:
+    planning = next(c for c in cadence if c.kind == "planning")
+    one_to_one = next(c for c in cadence if c.kind == "one_to_one")
+    on = not planning.ok
+    detail = f"Планёрок за 7 дней: {planning.held} (норма {planning.expected})."
+    if one_to_one.missing_manager_ids:
+        detail += f" Без встречи один на один за 30 дней: {len(one_to_one.missing_manager_ids)} менедж."
+    return RedFlag("no_meetings", "Нет регулярных встреч", on, detail,
+                   manager_ids=one_to_one.missing_manager_ids)
+
+
+def _repeat_errors(db_path: PathLike, params: OwnerParams, as_of: datetime) -> RedFlag:
+    streaks = q.fail_streaks(db_path, as_of - timedelta(days=STREAK_LOOKBACK_DAYS), as_of,
+                             params.repeat_error_calls)
+    parts = [f"{r.manager_name} — «{criterion_name(r.criterion_id)}» {r.streak} звонков подряд"
+             for r in streaks.itertuples()]
+    detail = ("; ".join(parts) + ", обратной связи не было.") if parts else \
+        "Повторяющихся ошибок без обратной связи нет."
+    call_ids = tuple(cid for ids in streaks["call_ids"] for cid in ids)
+    return RedFlag("repeat_errors", "Повторяющиеся ошибки без обратной связи", bool(parts), detail,
+                   call_ids, tuple(dict.fromkeys(streaks["manager_id"])))
+
+
+def _team_stage_fail(criteria: pd.DataFrame, params: OwnerParams) -> RedFlag:
+    rates = criteria[criteria["n"] >= params.min_calls]
+    rates = rates.assign(rate=rates["failed"] / rates["n"])
+    bad = rates[rates["rate"] >= params.team_stage_fail_rate]
+    parts = [f"«{criterion_name(r.criterion_id)}» не выполнено в {r.rate:.0%} звонков"
+             for r in bad.itertuples()]
+    detail = "; ".join(parts) + "." if parts else "Ни один этап не проваливается у всей команды."
+    call_ids = tuple(cid for ids in bad["failed_call_ids"] for cid in ids)
+    return RedFlag("team_stage_fail", "Провал этапа скрипта у всей команды", bool(parts), detail, call_ids)
+
+
+def discount_share(objections: pd.DataFrame, kind: str = "price") -> tuple[int, int]:
+    """(discount answers, all answers) to one objection kind."""
+    rows = objections[objections["kind"] == kind]
+    return int(rows.loc[rows["handling"] == "discount", "n"].sum()), int(rows["n"].sum())
+
+
+def _discount_rise(now: pd.DataFrame, before: pd.DataFrame, params: OwnerParams) -> RedFlag:
+    k1, n1 = discount_share(before)
+    k2, n2 = discount_share(now)
+    enough = min(n1, n2) >= params.min_calls
+    rise = (k2 / n2 - k1 / n1) if enough else 0.0
+    on = enough and rise >= params.discount_share_rise
+    detail = (f"Скидкой на «дорого» ответили в {k2} из {n2} случаев ({k2 / n2:.0%}) против "
+              f"{k1} из {n1} ({k1 / n1:.0%}) неделей раньше." if enough
+              else "Мало возражений «дорого», чтобы сравнить недели.")
+    rows = now[(now["kind"] == "price") & (now["handling"] == "discount")]
+    call_ids = tuple(dict.fromkeys(cid for ids in rows["call_ids"] for cid in ids))
+    return RedFlag("discount_rise", "Рост доли скидок в ответ на «дорого»", on, detail, call_ids,
+                   tuple(dict.fromkeys(rows["manager_id"].dropna())))
+
+
+# --- wording ------------------------------------------------------------------------------
+
+CRITERION_NAMES = {
+    "greeting": "Приветствие",
+    "client_name": "Имя клиента",
+    "needs_discovery": "Выявление потребностей",
+    "value_presentation": "Презентация ценности",
+    "objection_handling": "Отработка возражений",
+    "next_step": "Следующий шаг",
+    "summary": "Резюме договорённостей",
+    "farewell": "Прощание",
+    "forbidden_phrases": "Запрещённые фразы",
+    "no_rudeness": "Без грубости",
+}
+OBJECTION_NAMES = {
+    "price": "дорого",
+    "competitor_cheaper": "у конкурентов дешевле",
+    "think_later": "подумаю / не сейчас",
+    "no_time": "нет времени",
+    "have_supplier": "уже работаем с другими",
+    "send_offer": "пришлите КП",
+    "need_consult": "надо посоветоваться",
+}
+HANDLING_NAMES = {"value": "ценность", "question": "уточняющий вопрос", "discount": "скидка",
+                  "ignored": "проигнорировано", "other": "другое"}
+CADENCE_NAMES = {"planning": "Планёрки", "one_to_one": "Встречи один на один", "training": "Обучение"}
+
+
+def criterion_name(criterion_id: str) -> str:
+    return CRITERION_NAMES.get(criterion_id, criterion_id)
+
+
+def objection_name(kind: str) -> str:
+    return OBJECTION_NAMES.get(kind, kind)
+
+
+def fmt_minutes(minutes: float) -> str:
+    """«3 ч 20 мин», «45 мин»."""
+    total = int(round(minutes))
+    hours, mins = divmod(total, 60)
+    return f"{hours} ч {mins} мин" if hours else f"{mins} мин"
+
+
+def fmt_hours(hours: float | None) -> str:
+    if hours is None or hours != hours:
+        return "—"
+    if hours < 48:
+        return f"{hours:.0f} ч"
+    return f"{hours / 24:.1f} дн".replace(".", ",")

@@ -1,0 +1,369 @@
+"""Read queries behind the owner's view of the РОП; each returns a DataFrame.
+
+Conventions shared by every query here:
+
+* **Who is the РОП.** Actions count as the РОП's when their ``username`` is not an owner or
+  manager account in ``users`` (so the demo history counts even before its user exists).
+* **Time.** ``start``/``end`` bound a week ``[start, end)``; ``as_of`` is "now" for the
+  question asked (events after it are ignored, so a past week reads the same later).
+* **Reviewed call.** The РОП played it for >= 10 s in total, overrode or commented on it, gave
+  feedback on it, labelled an objection, clipped it for training, or marked it reviewed.
+* **Effective verdict.** The call's current score (current rubric version first, else the
+  latest scored) with the РОП's latest override applied; objection handling likewise with the
+  latest label.
+
+Every query first narrows ``calls`` by time so that 1M-call stores answer in a few hundred ms.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from store import db
+
+# A store path (a short read-only connection per query) or an open connection (several
+# queries of one report share it; see scoring.owner.owner_report).
+PathLike = str | os.PathLike | duckdb.DuckDBPyConnection
+MIN_PLAYED_S = 10.0
+_REVIEW_KINDS = "('override', 'comment', 'reviewed', 'feedback', 'label', 'training', 'tag')"
+
+_NOT_HEAD = "(SELECT username FROM users WHERE role IN ('owner', 'manager'))"
+
+
+def _reviews_cte(call_scope: str) -> str:
+    """``rev(call_id, reviewed_at, last_review_at)``: calls the РОП reviewed before ``$as_of``.
+
+    ``call_scope`` is a SQL set of call ids the caller cares about (keeps scans narrow).
+    """
+    return f"""
+    hev AS (SELECT call_id, kind, created_at, played_s FROM review_events
+            WHERE created_at < $as_of AND call_id IN {call_scope}
+              AND username NOT IN {_NOT_HEAD}),
+    rev_raw AS (
+        SELECT call_id, created_at AS ts FROM hev WHERE kind IN {_REVIEW_KINDS}
+        UNION ALL
+        SELECT call_id, max(created_at) FROM hev WHERE kind = 'played'
+        GROUP BY call_id HAVING sum(played_s) >= {MIN_PLAYED_S}
+        UNION ALL
+        SELECT call_id, created_at FROM overrides
+        WHERE created_at < $as_of AND call_id IN {call_scope} AND username NOT IN {_NOT_HEAD}
+        UNION ALL
+        SELECT call_id, created_at FROM feedback
+        WHERE created_at < $as_of AND call_id IN {call_scope} AND username NOT IN {_NOT_HEAD}),
+    rev AS (SELECT call_id, min(ts) AS reviewed_at, max(ts) AS last_review_at
+            FROM rev_raw GROUP BY call_id)"""
+
+
+def _score_cte(call_scope: str) -> str:
+    """``sc(call_id, rubric_version, score_pct)``: the current score of each call in scope."""
+    return f"""
+    cur AS (SELECT version FROM rubric_versions WHERE is_current),
+    sc AS (SELECT cs.call_id, cs.rubric_version, cs.score_pct FROM call_scores cs
+           WHERE cs.call_id IN {call_scope}
+           QUALIFY row_number() OVER (
+               PARTITION BY cs.call_id
+               ORDER BY (cs.rubric_version IN (SELECT version FROM cur)) DESC, cs.scored_at DESC,
+                        cs.rubric_version DESC) = 1)"""
+
+
+def _verdict_cte(call_scope: str) -> str:
+    """``ev(call_id, criterion_id, auto, verdict)`` plus ``sc``: effective verdicts in scope."""
+    return _score_cte(call_scope) + f""",
+    ov AS (SELECT call_id, criterion_id, verdict FROM overrides
+           WHERE created_at < $as_of AND call_id IN {call_scope}
+           QUALIFY row_number() OVER (PARTITION BY call_id, criterion_id
+                                      ORDER BY created_at DESC, override_id DESC) = 1),
+    ev AS (SELECT r.call_id, r.criterion_id, r.verdict AS auto,
+                  coalesce(ov.verdict, r.verdict) AS verdict
+           FROM criterion_results r JOIN sc ON sc.call_id = r.call_id
+                AND sc.rubric_version = r.rubric_version
+           LEFT JOIN ov ON ov.call_id = r.call_id AND ov.criterion_id = r.criterion_id)"""
+
+
+def _handling_cte(call_scope: str) -> str:
+    """``eo(call_id, segment_idx, kind, auto, handling, labelled)`` plus ``sc``."""
+    return _score_cte(call_scope) + f""",
+    lb AS (SELECT call_id, segment_idx, handling FROM objection_labels
+           WHERE created_at < $as_of AND call_id IN {call_scope}
+           QUALIFY row_number() OVER (PARTITION BY call_id, segment_idx
+                                      ORDER BY created_at DESC, label_id DESC) = 1),
+    eo AS (SELECT o.call_id, o.segment_idx, o.kind, o.handling AS auto,
+                  coalesce(lb.handling, o.handling) AS handling, lb.handling IS NOT NULL AS labelled
+           FROM objections o JOIN sc ON sc.call_id = o.call_id AND sc.rubric_version = o.rubric_version
+           LEFT JOIN lb ON lb.call_id = o.call_id AND lb.segment_idx = o.segment_idx)"""
+
+
+_WEEK_CALLS = "(SELECT call_id FROM calls WHERE started_at >= $start AND started_at < $end)"
+
+
+def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datetime,
+                 low_score: float) -> pd.DataFrame:
+    """Per manager: the week's calls, scores, review coverage and the РОП's actions.
+
+    ``calls``/``scored``/``mean_score``/``low_calls``/``reviewed_calls`` are about calls
+    started in the week (reviewed by ``as_of``); ``opened_calls``/``played_s``/``overrides``/
+    ``feedback_given``/``feedback_ack`` are the РОП's actions dated in the week on the
+    manager's calls (feedback: addressed to the manager).
+    """
+    sql = f"""
+    WITH {_score_cte(_WEEK_CALLS)}, {_reviews_cte(_WEEK_CALLS)},
+    wk AS (SELECT c.manager_id, count(*) AS calls, count(sc.score_pct) AS scored,
+                  avg(sc.score_pct) AS mean_score,
+                  count(*) FILTER (WHERE sc.score_pct < $low) AS low_calls,
+                  count(rev.call_id) AS reviewed_calls
+           FROM calls c LEFT JOIN sc ON sc.call_id = c.call_id
+           LEFT JOIN rev ON rev.call_id = c.call_id
+           WHERE c.started_at >= $start AND c.started_at < $end GROUP BY c.manager_id),
+    act AS (SELECT c.manager_id,
+                   count(DISTINCT e.call_id) FILTER (WHERE e.kind = 'opened') AS opened_calls,
+                   coalesce(sum(e.played_s) FILTER (WHERE e.kind = 'played'), 0) AS played_s
+            FROM review_events e JOIN calls c ON c.call_id = e.call_id
+            WHERE e.created_at >= $start AND e.created_at < $until
+              AND e.username NOT IN {_NOT_HEAD}
+            GROUP BY c.manager_id),
+    ovr AS (SELECT c.manager_id, count(*) AS overrides FROM overrides o
+            JOIN calls c ON c.call_id = o.call_id
+            WHERE o.created_at >= $start AND o.created_at < $until AND o.username NOT IN {_NOT_HEAD}
+            GROUP BY c.manager_id),
+    fb AS (SELECT manager_id, count(*) AS feedback_given,
+                  count(*) FILTER (WHERE acknowledged_at IS NOT NULL
+                                   AND acknowledged_at < $as_of) AS feedback_ack
+           FROM feedback WHERE created_at >= $start AND created_at < $until
+             AND username NOT IN {_NOT_HEAD}
+           GROUP BY manager_id),
+    ids AS (SELECT manager_id FROM managers WHERE active
+            UNION SELECT manager_id FROM wk UNION SELECT manager_id FROM act
+            UNION SELECT manager_id FROM fb)
+    SELECT ids.manager_id, coalesce(m.name, ids.manager_id, '—') AS manager_name,
+           coalesce(wk.calls, 0) AS calls, coalesce(wk.scored, 0) AS scored, wk.mean_score,
+           coalesce(wk.low_calls, 0) AS low_calls, coalesce(wk.reviewed_calls, 0) AS reviewed_calls,
+           coalesce(act.opened_calls, 0) AS opened_calls, coalesce(act.played_s, 0) AS played_s,
+           coalesce(ovr.overrides, 0) AS overrides, coalesce(fb.feedback_given, 0) AS feedback_given,
+           coalesce(fb.feedback_ack, 0) AS feedback_ack
+    FROM ids LEFT JOIN managers m ON m.manager_id = ids.manager_id
+    LEFT JOIN wk ON wk.manager_id IS NOT DISTINCT FROM ids.manager_id
+    LEFT JOIN act ON act.manager_id IS NOT DISTINCT FROM ids.manager_id
+    LEFT JOIN ovr ON ovr.manager_id IS NOT DISTINCT FROM ids.manager_id
+    LEFT JOIN fb ON fb.manager_id IS NOT DISTINCT FROM ids.manager_id
+    ORDER BY manager_name"""
+    until = min(end, as_of)
+    return _df(db_path, sql, start=start, end=end, until=until, as_of=as_of, low=low_score)
+
+
+def last_reviews(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
+    """Per manager with calls since ``since``: calls and reviews made in ``[since, as_of)``,
+    the last review time (``NULL`` when none) and the ids of their latest calls."""
+    recent = "(SELECT call_id FROM calls WHERE started_at >= $since - INTERVAL 60 DAY AND started_at < $as_of)"
+    sql = f"""
+    WITH {_reviews_cte(recent)},
+    mc AS (SELECT manager_id, count(*) AS calls,
+                  list(call_id ORDER BY started_at DESC)[1:5] AS latest_call_ids
+           FROM calls WHERE started_at >= $since AND started_at < $as_of AND manager_id IS NOT NULL
+           GROUP BY manager_id),
+    mr AS (SELECT c.manager_id, max(rev.last_review_at) AS last_review_at
+           FROM rev JOIN calls c ON c.call_id = rev.call_id
+           WHERE rev.last_review_at >= $since GROUP BY c.manager_id)
+    SELECT mc.manager_id, coalesce(m.name, mc.manager_id) AS manager_name, mc.calls,
+           mr.last_review_at, mc.latest_call_ids
+    FROM mc LEFT JOIN mr ON mr.manager_id = mc.manager_id
+    LEFT JOIN managers m ON m.manager_id = mc.manager_id ORDER BY manager_name"""
+    return _df(db_path, sql, since=since, as_of=as_of)
+
+
+def low_score_calls(db_path: PathLike, start: datetime, end: datetime, as_of: datetime,
+                    low_score: float) -> pd.DataFrame:
+    """Low-scoring calls of the week and the first РОП feedback on each.
+
+    Feedback counts when it is on the call itself, or addressed to the call's manager about a
+    criterion the call failed, given after the call started (and before ``as_of``).
+    """
+    sql = f"""
+    WITH {_verdict_cte(_WEEK_CALLS)},
+    low AS (SELECT c.call_id, c.manager_id, c.started_at, sc.score_pct
+            FROM calls c JOIN sc ON sc.call_id = c.call_id
+            WHERE c.started_at >= $start AND c.started_at < $end AND sc.score_pct < $low),
+    fails AS (SELECT ev.call_id, ev.criterion_id FROM ev JOIN low USING (call_id)
+              WHERE ev.verdict = 'fail'),
+    fb AS (SELECT call_id, manager_id, criterion_id, created_at FROM feedback
+           WHERE created_at < $as_of AND created_at >= $start AND username NOT IN {_NOT_HEAD}),
+    first_fb AS (
+        SELECT low.call_id, min(fb.created_at) AS first_feedback_at FROM low JOIN fb
+          ON fb.created_at >= low.started_at
+         AND (fb.call_id = low.call_id
+              OR (fb.manager_id = low.manager_id AND EXISTS (
+                  SELECT 1 FROM fails f WHERE f.call_id = low.call_id
+                                          AND f.criterion_id = fb.criterion_id)))
+        GROUP BY low.call_id)
+    SELECT low.*, coalesce(m.name, low.manager_id) AS manager_name, first_fb.first_feedback_at
+    FROM low LEFT JOIN first_fb USING (call_id) LEFT JOIN managers m ON m.manager_id = low.manager_id
+    ORDER BY low.started_at"""
+    return _df(db_path, sql, start=start, end=end, as_of=as_of, low=low_score)
+
+
+def head_log_entries(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
+    """The РОП's log (planning / one_to_one / training) held in ``[since, as_of)``."""
+    sql = """
+    SELECT h.entry_id, h.kind, h.held_on, h.manager_id, coalesce(m.name, h.manager_id) AS manager_name,
+           h.note, h.username, h.created_at
+    FROM head_log h LEFT JOIN managers m ON m.manager_id = h.manager_id
+    WHERE h.held_on >= CAST($since AS DATE) AND h.held_on < CAST($as_of AS DATE) + 1
+    ORDER BY h.held_on DESC, h.entry_id DESC"""
+    return _df(db_path, sql, since=since, as_of=as_of)
+
+
+def training_clips(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
+    sql = """SELECT item_id, call_id, label, note, created_at FROM training_items
+             WHERE created_at >= $since AND created_at < $as_of ORDER BY created_at DESC"""
+    return _df(db_path, sql, since=since, as_of=as_of)
+
+
+def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window: int) -> pd.DataFrame:
+    """For each criterion feedback given in ``[since, as_of)``: the manager's effective
+    pass/fail verdicts on that criterion in the ``window`` calls before and after it.
+
+    One row per (feedback, side): ``before`` true/false, ``n`` verdicts, ``passed``.
+    """
+    sql = f"""
+    WITH fbk AS (SELECT feedback_id, manager_id, criterion_id, created_at, call_id, text
+                 FROM feedback WHERE criterion_id IS NOT NULL AND created_at >= $since
+                   AND created_at < $as_of AND username NOT IN {_NOT_HEAD}),
+    scope AS (SELECT call_id FROM calls WHERE started_at < $as_of
+              AND manager_id IN (SELECT manager_id FROM fbk)),
+    {_verdict_cte('(SELECT call_id FROM scope)')},
+    mv AS (SELECT c.manager_id, c.started_at, ev.criterion_id, ev.verdict
+           FROM ev JOIN calls c ON c.call_id = ev.call_id
+           WHERE ev.verdict IN ('pass', 'fail')
+             AND ev.criterion_id IN (SELECT criterion_id FROM fbk)),
+    j AS (SELECT f.feedback_id, mv.started_at < f.created_at AS before, mv.verdict,
+                 row_number() OVER (PARTITION BY f.feedback_id, mv.started_at < f.created_at
+                                    ORDER BY abs(epoch(mv.started_at) - epoch(f.created_at))) AS rn
+          FROM fbk f JOIN mv ON mv.manager_id = f.manager_id AND mv.criterion_id = f.criterion_id)
+    SELECT f.feedback_id, f.manager_id, coalesce(m.name, f.manager_id) AS manager_name,
+           f.criterion_id, f.created_at, f.call_id, f.text, s.before,
+           coalesce(s.n, 0) AS n, coalesce(s.passed, 0) AS passed
+    FROM fbk f LEFT JOIN (SELECT feedback_id, before, count(*) AS n,
+                                 count(*) FILTER (WHERE verdict = 'pass') AS passed
+                          FROM j WHERE rn <= $window GROUP BY ALL) s USING (feedback_id)
+    LEFT JOIN managers m ON m.manager_id = f.manager_id
+    ORDER BY f.created_at, f.feedback_id"""
+    return _df(db_path, sql, since=since, as_of=as_of, window=window)
+
+
+def objection_coaching_samples(db_path: PathLike, since: datetime, as_of: datetime,
+                               window: int) -> pd.DataFrame:
+    """Like :func:`coaching_samples` for feedback with an ``objection_kind``: the manager's
+    answers to that objection kind, ``window`` before and after; ``discount`` counts them."""
+    sql = f"""
+    WITH fbk AS (SELECT feedback_id, manager_id, objection_kind, created_at, call_id, text
+                 FROM feedback WHERE objection_kind IS NOT NULL AND created_at >= $since
+                   AND created_at < $as_of AND username NOT IN {_NOT_HEAD}),
+    scope AS (SELECT call_id FROM calls WHERE started_at < $as_of
+              AND manager_id IN (SELECT manager_id FROM fbk)),
+    {_handling_cte('(SELECT call_id FROM scope)')},
+    mo AS (SELECT c.manager_id, c.started_at, eo.kind, eo.handling
+           FROM eo JOIN calls c ON c.call_id = eo.call_id),
+    j AS (SELECT f.feedback_id, mo.started_at < f.created_at AS before, mo.handling,
+                 row_number() OVER (PARTITION BY f.feedback_id, mo.started_at < f.created_at
+                                    ORDER BY abs(epoch(mo.started_at) - epoch(f.created_at))) AS rn
+          FROM fbk f JOIN mo ON mo.manager_id = f.manager_id AND mo.kind = f.objection_kind)
+    SELECT f.feedback_id, f.manager_id, coalesce(m.name, f.manager_id) AS manager_name,
+           f.objection_kind, f.created_at, f.call_id, f.text, s.before,
+           coalesce(s.n, 0) AS n, coalesce(s.discount, 0) AS discount
+    FROM fbk f LEFT JOIN (SELECT feedback_id, before, count(*) AS n,
+                                 count(*) FILTER (WHERE handling = 'discount') AS discount
+                          FROM j WHERE rn <= $window GROUP BY ALL) s USING (feedback_id)
+    LEFT JOIN managers m ON m.manager_id = f.manager_id
+    ORDER BY f.created_at, f.feedback_id"""
+    return _df(db_path, sql, since=since, as_of=as_of, window=window)
+
+
+def fail_streaks(db_path: PathLike, since: datetime, as_of: datetime, min_len: int) -> pd.DataFrame:
+    """Managers whose latest ``>= min_len`` calls (since ``since``) all fail one criterion and
+    who got no feedback on that criterion after the first failed call of the run."""
+    scope = "(SELECT call_id FROM calls WHERE started_at >= $since AND started_at < $as_of)"
+    sql = f"""
+    WITH {_verdict_cte(scope)},
+    mv AS (SELECT c.manager_id, c.call_id, c.started_at, ev.criterion_id, ev.verdict,
+                  count(*) FILTER (WHERE ev.verdict = 'pass') OVER (
+                      PARTITION BY c.manager_id, ev.criterion_id ORDER BY c.started_at DESC
+                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS passes_after
+           FROM ev JOIN calls c ON c.call_id = ev.call_id
+           WHERE ev.verdict IN ('pass', 'fail') AND c.manager_id IS NOT NULL),
+    runs AS (SELECT manager_id, criterion_id, count(*) AS streak, min(started_at) AS first_at,
+                    list(call_id ORDER BY started_at DESC) AS call_ids
+             FROM mv WHERE passes_after = 0 GROUP BY manager_id, criterion_id
+             HAVING count(*) >= $min_len)
+    SELECT runs.*, coalesce(m.name, runs.manager_id) AS manager_name FROM runs
+    LEFT JOIN managers m ON m.manager_id = runs.manager_id
+    WHERE NOT EXISTS (SELECT 1 FROM feedback f WHERE f.manager_id = runs.manager_id
+                      AND f.criterion_id = runs.criterion_id AND f.created_at >= runs.first_at
+                      AND f.created_at < $as_of)
+    ORDER BY streak DESC, manager_name, criterion_id"""
+    return _df(db_path, sql, since=since, as_of=as_of, min_len=min_len)
+
+
+def team_criterion_rates(db_path: PathLike, start: datetime, end: datetime, as_of: datetime) -> pd.DataFrame:
+    """Per criterion over the week's calls: effective pass/fail counts and failed call ids."""
+    sql = f"""
+    WITH {_verdict_cte(_WEEK_CALLS)}
+    SELECT criterion_id, count(*) FILTER (WHERE verdict IN ('pass', 'fail')) AS n,
+           count(*) FILTER (WHERE verdict = 'fail') AS failed,
+           list(call_id) FILTER (WHERE verdict = 'fail')[1:50] AS failed_call_ids
+    FROM ev GROUP BY criterion_id ORDER BY failed DESC, criterion_id"""
+    return _df(db_path, sql, start=start, end=end, as_of=as_of)
+
+
+def objection_week(db_path: PathLike, start: datetime, end: datetime, as_of: datetime) -> pd.DataFrame:
+    """Objections in the week's calls by manager, kind and effective handling, with call ids."""
+    sql = f"""
+    WITH {_handling_cte(_WEEK_CALLS)}
+    SELECT c.manager_id, eo.kind, eo.handling, count(*) AS n, count(DISTINCT eo.call_id) AS calls,
+           list(DISTINCT eo.call_id)[1:50] AS call_ids
+    FROM eo JOIN calls c ON c.call_id = eo.call_id GROUP BY ALL ORDER BY n DESC"""
+    return _df(db_path, sql, start=start, end=end, as_of=as_of)
+
+
+def agreement_pairs(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
+    """Per criterion: (automatic verdict, РОП verdict, count) over calls the РОП reviewed
+    in ``[since, as_of)``; a reviewed call without an override counts as agreement."""
+    scope = f"""(SELECT call_id FROM review_events WHERE created_at >= $since AND created_at < $as_of
+                 AND username NOT IN {_NOT_HEAD}
+                 UNION SELECT call_id FROM overrides WHERE created_at >= $since AND created_at < $as_of)"""
+    sql = f"""
+    WITH {_reviews_cte(scope)}, {_verdict_cte(scope)}
+    SELECT ev.criterion_id, ev.auto, ev.verdict AS head, count(*) AS n
+    FROM ev JOIN rev ON rev.call_id = ev.call_id GROUP BY ALL ORDER BY ALL"""
+    return _df(db_path, sql, since=since, as_of=as_of)
+
+
+def objection_agreement_pairs(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
+    """(automatic handling, РОП handling, count) over objections in calls the РОП reviewed."""
+    scope = f"""(SELECT call_id FROM review_events WHERE created_at >= $since AND created_at < $as_of
+                 AND username NOT IN {_NOT_HEAD}
+                 UNION SELECT call_id FROM objection_labels WHERE created_at >= $since AND created_at < $as_of)"""
+    sql = f"""
+    WITH {_reviews_cte(scope)}, {_handling_cte(scope)}
+    SELECT eo.auto, eo.handling AS head, count(*) AS n
+    FROM eo JOIN rev ON rev.call_id = eo.call_id GROUP BY ALL ORDER BY ALL"""
+    return _df(db_path, sql, since=since, as_of=as_of)
+
+
+def data_weeks(db_path: PathLike) -> tuple[datetime | None, datetime | None]:
+    """The first and last call start in the store (for the week selector)."""
+    rows = _df(db_path, "SELECT min(started_at) AS first, max(started_at) AS last FROM calls")
+    first, last = rows.iloc[0] if len(rows) else (None, None)
+    return (None if pd.isna(first) else first.to_pydatetime(),
+            None if pd.isna(last) else last.to_pydatetime())
+
+
+def _df(db_path: PathLike, sql: str, **params) -> pd.DataFrame:
+    """Run with named ``$params``; only the names the SQL uses are bound."""
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    if isinstance(db_path, duckdb.DuckDBPyConnection):
+        return db_path.execute(sql, used).df()
+    with db.reader(db_path) as con:
+        return con.execute(sql, used).df()
