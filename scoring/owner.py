@@ -119,6 +119,7 @@ class HeadActivity:
     """The РОП's week in numbers (calls = calls started in the week)."""
 
     opened_calls: int
+    played_calls: int
     played_min: float
     calls: int
     reviewed_calls: int
@@ -278,6 +279,7 @@ def _replace_flags(report: OwnerReport, flags: tuple[RedFlag, ...]) -> OwnerRepo
 def head_activity(managers: pd.DataFrame) -> HeadActivity:
     return HeadActivity(
         opened_calls=int(managers["opened_calls"].sum()),
+        played_calls=int(managers["played_calls"].sum()),
         played_min=float(managers["played_s"].sum()) / 60.0,
         calls=int(managers["calls"].sum()),
         reviewed_calls=int(managers["reviewed_calls"].sum()),
@@ -491,7 +493,8 @@ def _no_meetings(cadence: tuple[Cadence, ...]) -> RedFlag:
 def _repeat_errors(db_path: PathLike, params: OwnerParams, as_of: datetime) -> RedFlag:
     streaks = q.fail_streaks(db_path, as_of - timedelta(days=STREAK_LOOKBACK_DAYS), as_of,
                              params.repeat_error_calls)
-    parts = [f"{r.manager_name} — «{criterion_name(r.criterion_id)}» {r.streak} звонков подряд"
+    parts = [f"{r.manager_name} — «{criterion_name(r.criterion_id)}» {r.streak} "
+             f"{plural(r.streak, ('звонок', 'звонка', 'звонков'))} подряд"
              for r in streaks.itertuples()]
     detail = ("; ".join(parts) + ", обратной связи не было.") if parts else \
         "Повторяющихся ошибок без обратной связи нет."
@@ -558,6 +561,16 @@ OBJECTION_NAMES = {
 HANDLING_NAMES = {"value": "ценность", "question": "уточняющий вопрос", "discount": "скидка",
                   "ignored": "проигнорировано", "other": "другое"}
 CADENCE_NAMES = {"planning": "Планёрки", "one_to_one": "Встречи один на один", "training": "Обучение"}
+
+
+def plural(n: int, forms: tuple[str, str, str]) -> str:
+    """Russian plural: plural(1, ("звонок", "звонка", "звонков")) → «звонок»."""
+    n = abs(int(n))
+    if n % 10 == 1 and n % 100 != 11:
+        return forms[0]
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return forms[1]
+    return forms[2]
 
 
 def criterion_name(criterion_id: str) -> str:

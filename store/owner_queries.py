@@ -120,6 +120,8 @@ def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datet
            WHERE c.started_at >= $start AND c.started_at < $end GROUP BY c.manager_id),
     act AS (SELECT c.manager_id,
                    count(DISTINCT e.call_id) FILTER (WHERE e.kind = 'opened') AS opened_calls,
+                   count(DISTINCT e.call_id) FILTER (WHERE e.kind = 'played' AND e.played_s > 0)
+                       AS played_calls,
                    coalesce(sum(e.played_s) FILTER (WHERE e.kind = 'played'), 0) AS played_s
             FROM review_events e JOIN calls c ON c.call_id = e.call_id
             WHERE e.created_at >= $start AND e.created_at < $until
@@ -141,7 +143,8 @@ def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datet
     SELECT ids.manager_id, coalesce(m.name, ids.manager_id, '—') AS manager_name,
            coalesce(wk.calls, 0) AS calls, coalesce(wk.scored, 0) AS scored, wk.mean_score,
            coalesce(wk.low_calls, 0) AS low_calls, coalesce(wk.reviewed_calls, 0) AS reviewed_calls,
-           coalesce(act.opened_calls, 0) AS opened_calls, coalesce(act.played_s, 0) AS played_s,
+           coalesce(act.opened_calls, 0) AS opened_calls,
+           coalesce(act.played_calls, 0) AS played_calls, coalesce(act.played_s, 0) AS played_s,
            coalesce(ovr.overrides, 0) AS overrides, coalesce(fb.feedback_given, 0) AS feedback_given,
            coalesce(fb.feedback_ack, 0) AS feedback_ack
     FROM ids LEFT JOIN managers m ON m.manager_id = ids.manager_id
