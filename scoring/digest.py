@@ -170,7 +170,7 @@ def _objection_sentences(r: OwnerReport) -> list[str]:
     text = (f"Самая частая проблема — {OBJECTION_PROBLEMS.get(top.kind, objection_name(top.kind))} "
             f"({_n_calls(int(top.calls))})")
     if top.discount:
-        text += f": в {int(top.discount)} из {int(top.n)} менеджеры сразу дают скидку."
+        text += f": в {int(top.discount)} из {int(top.n)} случаев менеджеры сразу дают скидку."
     else:
         text += f": чаще всего отвечают так — {_main_handling(r.objections, top.kind)}."
     out = [text]

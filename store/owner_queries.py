@@ -370,3 +370,65 @@ def _df(db_path: PathLike, sql: str, **params) -> pd.DataFrame:
         return db_path.execute(sql, used).df()
     with db.reader(db_path) as con:
         return con.execute(sql, used).df()
+
+
+# --- exports ------------------------------------------------------------------------------
+
+_PERIOD_CALLS = "(SELECT call_id FROM calls WHERE started_at >= $start AND started_at < $end)"
+
+EXPORT_TABLES: dict[str, str] = {
+    "calls": f"""
+    WITH {_score_cte(_PERIOD_CALLS)}
+    SELECT c.call_id, c.started_at, c.direction, c.manager_id, m.name AS manager_name, m.team,
+           c.duration_s, c.source, sc.score_pct, cs.fatal_failed, sc.rubric_version
+    FROM calls c LEFT JOIN sc ON sc.call_id = c.call_id
+    LEFT JOIN call_scores cs ON cs.call_id = sc.call_id AND cs.rubric_version = sc.rubric_version
+    LEFT JOIN managers m ON m.manager_id = c.manager_id
+    WHERE c.started_at >= $start AND c.started_at < $end ORDER BY c.started_at, c.call_id""",
+    "verdicts": f"""
+    WITH {_verdict_cte(_PERIOD_CALLS)}
+    SELECT ev.call_id, c.manager_id, ev.criterion_id, r.title, ev.auto AS auto_verdict, ev.verdict,
+           ev.auto <> ev.verdict AS overridden, r.points, r.max_points, r.confidence,
+           r.evidence_start_s, r.evidence_quote
+    FROM ev JOIN calls c ON c.call_id = ev.call_id
+    JOIN criterion_results r ON r.call_id = ev.call_id AND r.criterion_id = ev.criterion_id
+         AND r.rubric_version = (SELECT rubric_version FROM sc WHERE sc.call_id = ev.call_id)
+    ORDER BY c.started_at, ev.call_id, ev.criterion_id""",
+    "objections": f"""
+    WITH {_handling_cte(_PERIOD_CALLS)}
+    SELECT o.call_id, c.manager_id, o.n, o.kind, o.segment_idx, o.start_s, o.quote,
+           eo.auto AS auto_handling, eo.handling, eo.labelled, o.response_quote, o.confidence
+    FROM eo JOIN objections o ON o.call_id = eo.call_id AND o.segment_idx IS NOT DISTINCT FROM eo.segment_idx
+         AND o.rubric_version = (SELECT rubric_version FROM sc WHERE sc.call_id = eo.call_id)
+    JOIN calls c ON c.call_id = o.call_id ORDER BY c.started_at, o.call_id, o.n""",
+    "managers": f"""
+    WITH {_verdict_cte(_PERIOD_CALLS)},
+    pc AS (SELECT c.manager_id, count(*) AS calls, count(sc.score_pct) AS scored,
+                  avg(sc.score_pct) AS mean_score, count(*) FILTER (WHERE sc.score_pct < $low) AS low_calls
+           FROM calls c LEFT JOIN sc ON sc.call_id = c.call_id
+           WHERE c.started_at >= $start AND c.started_at < $end GROUP BY c.manager_id),
+    pv AS (SELECT c.manager_id,
+                  count(*) FILTER (WHERE ev.verdict = 'pass') AS criteria_passed,
+                  count(*) FILTER (WHERE ev.verdict IN ('pass', 'fail')) AS criteria_judged
+           FROM ev JOIN calls c ON c.call_id = ev.call_id GROUP BY c.manager_id)
+    SELECT pc.manager_id, m.name AS manager_name, m.team, pc.calls, pc.scored, pc.mean_score,
+           pc.low_calls, pv.criteria_passed / nullif(pv.criteria_judged, 0) AS criteria_pass_rate
+    FROM pc LEFT JOIN pv ON pv.manager_id IS NOT DISTINCT FROM pc.manager_id
+    LEFT JOIN managers m ON m.manager_id = pc.manager_id ORDER BY manager_name""",
+}
+
+
+def export_table(db_path: PathLike, name: str, start: datetime, end: datetime,
+                 low_score: float) -> pd.DataFrame:
+    """One of :data:`EXPORT_TABLES` for calls started in ``[start, end)``."""
+    return _df(db_path, EXPORT_TABLES[name], start=start, end=end, as_of=datetime.max, low=low_score)
+
+
+def copy_table(con: duckdb.DuckDBPyConnection, name: str, start: datetime, end: datetime,
+               low_score: float, target: str, options: str) -> None:
+    """``COPY (export query) TO target (options)`` — DuckDB writes the file itself."""
+    sql = EXPORT_TABLES[name]
+    params = {"start": start, "end": end, "as_of": datetime.max, "low": low_score}
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    quoted = target.replace("'", "''")
+    con.execute(f"COPY ({sql}) TO '{quoted}' ({options})", used)
