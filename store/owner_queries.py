@@ -432,3 +432,30 @@ def copy_table(con: duckdb.DuckDBPyConnection, name: str, start: datetime, end: 
     used = {k: v for k, v in params.items() if f"${k}" in sql}
     quoted = target.replace("'", "''")
     con.execute(f"COPY ({sql}) TO '{quoted}' ({options})", used)
+
+
+# --- the РОП's log (the one write of this module) -----------------------------------------
+
+HEAD_LOG_KINDS = ("planning", "one_to_one", "training")
+
+
+def add_head_log(db_path: str | os.PathLike, username: str, kind: str, held_on, manager_id: str | None,
+                 note: str) -> int:
+    """The РОП records a planning meeting, a one-to-one or a training; returns its id."""
+    from core.errors import CallQAError
+
+    if kind not in HEAD_LOG_KINDS:
+        raise CallQAError(f"Unknown log entry kind {kind!r}; use one of {', '.join(HEAD_LOG_KINDS)}.")
+    if kind == "one_to_one" and not manager_id:
+        raise CallQAError("A one-to-one needs the manager it was held with.")
+    with db.writer(db_path) as con:
+        row = con.execute(
+            "INSERT INTO head_log (kind, held_on, manager_id, note, username) VALUES (?, ?, ?, ?, ?)"
+            " RETURNING entry_id",
+            [kind, held_on, manager_id or None, note.strip() or None, username],
+        ).fetchone()
+    return int(row[0])
+
+
+def managers_list(db_path: PathLike) -> pd.DataFrame:
+    return _df(db_path, "SELECT manager_id, name FROM managers WHERE active ORDER BY name")
