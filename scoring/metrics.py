@@ -19,6 +19,8 @@ OPEN_QUESTION_WORDS = frozenset(
 )
 OPEN_REQUEST_WORDS = frozenset("расскажите опишите поделитесь уточните объясните".split())
 CLOSED_QUESTION_START = frozenset("ли разве неужели".split())
+ASK_WORDS = frozenset("подскажите скажите".split())
+YOU_WORDS = frozenset("вы вас вам вами ваш ваша ваше ваши вашего вашей вашем вашу".split())
 _SENTENCE_RE = re.compile(r"[^.!?…]+[.!?…]*")
 _WORD_RE = re.compile(r"[а-яёa-z]+", re.IGNORECASE)
 OVERLAP_MIN_S = 0.3  # shorter overlaps are back-channel noise ("угу") or timestamp jitter
@@ -38,8 +40,20 @@ def question_kind(sentence: str) -> str | None:
         return "open"
     if sentence.rstrip().endswith("?"):
         return "open" if opens else "closed"
+    # Whisper often drops the "?" on telephone audio: recognise open questions by their words.
     if words[0] in OPEN_QUESTION_WORDS and words[0] not in ("что", "как", "когда", "чтобы"):
-        return "open"  # Whisper sometimes drops the "?" after "какой…", "сколько…"
+        return "open"
+    if words[0] in ASK_WORDS and any(w in OPEN_QUESTION_WORDS for w in words[1:4]):
+        return "open"  # "Подскажите, как я могу к вам обращаться."
+    for clause in sentence.split(","):
+        cw = [w.lower().replace("ё", "е") for w in _WORD_RE.findall(clause)]
+        if not cw or len(cw) > 12 or cw[0] in CLOSED_QUESTION_START:
+            continue
+        if cw[0] in OPEN_QUESTION_WORDS and cw[0] not in ("что", "как", "когда", "чтобы"):
+            return "open"  # "Очень приятно, Ирина, сколько окон вы планируете менять."
+        addressed = bool(YOU_WORDS & set(cw)) or any(w.endswith(("ете", "ите")) for w in cw[1:])
+        if addressed and any(w in OPEN_QUESTION_WORDS - {"чтобы"} for w in cw[:3]):
+            return "open"  # "Когда вы планируете установку." / "А с чем вы сравниваете"
     return None
 
 
