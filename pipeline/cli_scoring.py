@@ -87,7 +87,8 @@ def rescore_cmd(rubric_file):
 
 @click.command("train")
 def train_cmd():
-    """Retrain the objection-handling classifier from the РОП's labels + catalogue examples."""
+    """Retrain the objection-handling classifier (РОП labels + catalogue) and the role classifier
+    (stereo calls in the store)."""
     from pipeline.train import train
 
     cfg = click.get_current_context().obj
@@ -97,6 +98,10 @@ def train_cmd():
     click.echo(f"trained on {r.store_labels} РОП labels + {r.catalogue_examples} catalogue examples; "
                f"cross-validated accuracy {acc}")
     click.echo("classes: " + ", ".join(f"{k} {v}" for k, v in sorted(r.class_counts.items())))
+    from transcribe.roles import refresh_from_store
+
+    n_turns, path = refresh_from_store(cfg.db_path, cfg.home)
+    click.echo(f"role classifier (mono calls) refreshed with {n_turns} turns of stereo calls: {path}")
 
 
 COMMANDS: list[click.Command] = [rubric_group, rescore_cmd, train_cmd]

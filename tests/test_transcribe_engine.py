@@ -167,3 +167,22 @@ def test_real_model_transcribes_a_demo_stereo_call(model_home):
         first_client = next(s for s in tr.segments if s.speaker == "client")
         assert any(w in client_words for w in first_client.text.lower().split())
     assert all(s.avg_logprob is not None for s in tr.segments)
+
+
+def test_role_classifier_is_refreshed_from_stereo_calls_in_the_store(tmp_path):
+    from core.types import Call, CallMeta, Transcript
+    from store import db, writes
+    from transcribe import roles
+
+    dbp = tmp_path / "c.duckdb"
+    segs = (Segment(0, "manager", 0, 1, "Компания Окна Комфорт, слушаю вас"), Segment(1, "client", 1, 2, "Хочу окна"))
+    with db.writer(dbp) as con:
+        writes.write_call(con, Call("a", CallMeta(), Transcript(segs), 2.0, 2, "audio", true_stereo=True))
+    n, path = roles.refresh_from_store(dbp, tmp_path)
+    assert n == 2 and path.exists()
+    roles.use_home(tmp_path)
+    try:
+        assert roles.default_classifier().predict(["Компания Окна Комфорт, слушаю вас"])[0] == "manager"
+    finally:
+        roles._home = None
+        roles.default_classifier.cache_clear()

@@ -43,6 +43,9 @@ class WhisperTranscriber:
         self.name = f"whisper-{Path(options.model).name}"
         self._model = None
         self._batched = None
+        from transcribe import roles
+
+        roles.use_home(self.home)
 
     # --- model ---------------------------------------------------------------------------
 

@@ -51,12 +51,55 @@ def train_role_classifier(texts: Sequence[str], labels: Sequence[str]):
     return model
 
 
+MODEL_FILE = "roles.joblib"
+_home: Path | None = None
+
+
+def use_home(home: Path) -> None:
+    """Look for a refreshed role model in ``<home>/models`` (set by the transcriber)."""
+    global _home
+    if _home != Path(home):
+        _home = Path(home)
+        default_classifier.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def default_classifier():
+    """The refreshed model of this CALLQA_HOME if `callqa train` made one, else one trained
+    from the shipped role-labelled transcripts (about 2 s)."""
+    if _home is not None and (_home / "models" / MODEL_FILE).exists():
+        import joblib
+
+        return joblib.load(_home / "models" / MODEL_FILE)
     texts, labels = load_labelled()
     if not texts:
         raise RuntimeError(f"no role-labelled transcripts in {DEMO_TRANSCRIPTS}")
     return train_role_classifier(texts, labels)
+
+
+def refresh_from_store(db_path: Path, home: Path) -> tuple[int, Path]:
+    """Retrain on the shipped transcripts plus the turns of stereo calls already processed
+    (their roles come from the channels, so they are reliable labels); save to <home>/models."""
+    import joblib
+
+    from store import db
+
+    texts, labels = load_labelled(split=None)
+    rows = db.query_rows(
+        db_path,
+        "SELECT s.text, s.speaker FROM segments s JOIN calls c USING (call_id) "
+        "WHERE c.source = 'audio' AND c.true_stereo AND s.speaker IN ('manager', 'client')",
+    )
+    texts += [r[0] for r in rows]
+    labels += [r[1] for r in rows]
+    model = train_role_classifier(texts, labels)
+    path = Path(home) / "models" / MODEL_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    joblib.dump(model, tmp)
+    tmp.replace(path)
+    default_classifier.cache_clear()
+    return len(rows), path
 
 
 def manager_probabilities(texts: Iterable[str], model=None) -> list[float]:
