@@ -401,7 +401,7 @@ def cohen_kappa(confusion: pd.DataFrame) -> float | None:
     expected = float((table.sum(axis=1) * table.sum(axis=0)).sum()) / (n * n)
     if expected >= 1.0:
         return None
-    return (observed - expected) / (1.0 - expected)
+    return round(float((observed - expected) / (1.0 - expected)), 9)  # 0.4 stays 0.4
 
 
 def _agreement(subject: str, pairs: pd.DataFrame, params: OwnerParams) -> Agreement:
@@ -410,7 +410,7 @@ def _agreement(subject: str, pairs: pd.DataFrame, params: OwnerParams) -> Agreem
     n = int(pairs["n"].sum()) if len(pairs) else 0
     agreed = int(pairs.loc[pairs["auto"] == pairs["head"], "n"].sum()) if len(pairs) else 0
     kappa = cohen_kappa(confusion) if n else None
-    flagged = kappa is not None and n >= params.min_calls and kappa < params.low_kappa
+    flagged = bool(kappa is not None and n >= params.min_calls and kappa < params.low_kappa)
     return Agreement(subject, n, agreed, kappa, confusion, flagged)
 
 

@@ -53,6 +53,12 @@ def _reviews_cte(call_scope: str) -> str:
         WHERE created_at < $as_of AND call_id IN {call_scope} AND username NOT IN {_NOT_HEAD}
         UNION ALL
         SELECT call_id, created_at FROM feedback
+        WHERE created_at < $as_of AND call_id IN {call_scope} AND username NOT IN {_NOT_HEAD}
+        UNION ALL
+        SELECT call_id, created_at FROM objection_labels
+        WHERE created_at < $as_of AND call_id IN {call_scope} AND username NOT IN {_NOT_HEAD}
+        UNION ALL
+        SELECT call_id, created_at FROM training_items
         WHERE created_at < $as_of AND call_id IN {call_scope} AND username NOT IN {_NOT_HEAD}),
     rev AS (SELECT call_id, min(ts) AS reviewed_at, max(ts) AS last_review_at
             FROM rev_raw GROUP BY call_id)"""
@@ -193,14 +199,14 @@ def low_score_calls(db_path: PathLike, start: datetime, end: datetime, as_of: da
               WHERE ev.verdict = 'fail'),
     fb AS (SELECT call_id, manager_id, criterion_id, created_at FROM feedback
            WHERE created_at < $as_of AND created_at >= $start AND username NOT IN {_NOT_HEAD}),
-    first_fb AS (
-        SELECT low.call_id, min(fb.created_at) AS first_feedback_at FROM low JOIN fb
-          ON fb.created_at >= low.started_at
-         AND (fb.call_id = low.call_id
-              OR (fb.manager_id = low.manager_id AND EXISTS (
-                  SELECT 1 FROM fails f WHERE f.call_id = low.call_id
-                                          AND f.criterion_id = fb.criterion_id)))
-        GROUP BY low.call_id)
+    answers AS (  -- two equi-joins, not one OR-join (that one is a nested loop)
+        SELECT low.call_id, fb.created_at FROM low JOIN fb
+          ON fb.call_id = low.call_id AND fb.created_at >= low.started_at
+        UNION ALL
+        SELECT low.call_id, fb.created_at FROM low JOIN fails f ON f.call_id = low.call_id
+        JOIN fb ON fb.manager_id = low.manager_id AND fb.criterion_id = f.criterion_id
+               AND fb.created_at >= low.started_at),
+    first_fb AS (SELECT call_id, min(created_at) AS first_feedback_at FROM answers GROUP BY call_id)
     SELECT low.*, coalesce(m.name, low.manager_id) AS manager_name, first_fb.first_feedback_at
     FROM low LEFT JOIN first_fb USING (call_id) LEFT JOIN managers m ON m.manager_id = low.manager_id
     ORDER BY low.started_at"""

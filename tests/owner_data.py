@@ -1,0 +1,153 @@
+"""Constructed РОП histories for the owner tests: rows written straight into the tables of
+store/migrations, so each test knows its answer by construction."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from scoring.owner import OwnerParams, Week
+from store import db
+
+WEEK = Week.parse("2026-W47")  # Mon 2026-11-16 … Sun 2026-11-22
+PREV = WEEK.previous()
+MON = WEEK.start
+AS_OF = WEEK.end  # the week is judged at its end
+PARAMS = OwnerParams()
+CRITERIA = ("greeting", "needs_discovery", "next_step", "summary")
+ROP, OWNER = "rop", "boss"
+_ids = itertools.count(1)
+_open: dict[str, object] = {}
+
+
+@contextmanager
+def batch(path: Path) -> Iterator[None]:
+    """Group the helpers' writes in one writer transaction (a connection per write is slow)."""
+    with db.writer(path) as con:
+        _open[str(path)] = con
+        try:
+            yield
+        finally:
+            _open.pop(str(path), None)
+
+
+@contextmanager
+def _writer(path: Path):
+    con = _open.get(str(path))
+    if con is not None:
+        yield con
+    else:
+        with db.writer(path) as con:
+            yield con
+
+
+def at(day: int, hour: int = 10, minute: int = 0, week: Week = WEEK) -> datetime:
+    """Day 0 = Monday of ``week``."""
+    return week.start + timedelta(days=day, hours=hour, minutes=minute)
+
+
+def new_store(tmp_path: Path, managers=("m1", "m2")) -> Path:
+    path = tmp_path / "callqa.duckdb"
+    db.init(path)
+    with _writer(path) as con:
+        con.execute("INSERT INTO rubric_versions (rubric_id, version, yaml, is_current) VALUES"
+                    " ('default', 'old', '', FALSE), ('default', 'v1', '', TRUE)")
+        for m in managers:
+            con.execute("INSERT INTO managers (manager_id, name) VALUES (?, ?)", [m, f"Менеджер {m}"])
+        con.execute("INSERT INTO users (username, role, manager_id, password_hash) VALUES"
+                    " ('rop', 'head', NULL, 'x'), ('boss', 'owner', NULL, 'x'), ('ivan', 'manager', 'm1', 'x')")
+    return path
+
+
+def add_call(path: Path, manager: str, started_at: datetime, score: float = 80.0,
+             verdicts: dict[str, str] | None = None, objections=(), call_id: str | None = None) -> str:
+    """A call scored with the current rubric version (plus a stale 'old' score that must be
+    ignored); ``verdicts`` default to pass; ``objections`` are (kind, handling) pairs."""
+    call_id = call_id or f"c{next(_ids):05d}"
+    verdicts = {c: "pass" for c in CRITERIA} | (verdicts or {})
+    with _writer(path) as con:
+        con.execute("INSERT INTO calls (call_id, started_at, manager_id, duration_s, source)"
+                    " VALUES (?, ?, ?, 120, 'import')", [call_id, started_at, manager])
+        con.execute("INSERT INTO call_scores (call_id, rubric_id, rubric_version, score_pct, scored_at)"
+                    " VALUES (?, 'default', 'v1', ?, ?), (?, 'default', 'old', 1.0, ?)",
+                    [call_id, score, started_at, call_id, started_at + timedelta(days=30)])
+        for crit, verdict in verdicts.items():
+            for version in ("v1", "old"):
+                con.execute("INSERT INTO criterion_results (call_id, rubric_version, criterion_id, verdict)"
+                            " VALUES (?, ?, ?, ?)",
+                            [call_id, version, crit, verdict if version == "v1" else "fail"])
+        for n, (kind, handling) in enumerate(objections):
+            con.execute("INSERT INTO objections (call_id, rubric_version, n, kind, segment_idx, handling)"
+                        " VALUES (?, 'v1', ?, ?, ?, ?)", [call_id, n, kind, 2 * n + 1, handling])
+    return call_id
+
+
+def event(path: Path, call_id: str | None, kind: str, when: datetime, played_s: float | None = None,
+          username: str = ROP) -> None:
+    with _writer(path) as con:
+        con.execute("INSERT INTO review_events (username, call_id, kind, created_at, played_s)"
+                    " VALUES (?, ?, ?, ?, ?)", [username, call_id, kind, when, played_s])
+
+
+def override(path: Path, call_id: str, criterion_id: str, verdict: str, when: datetime) -> None:
+    with _writer(path) as con:
+        con.execute("INSERT INTO overrides (call_id, criterion_id, verdict, username, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)", [call_id, criterion_id, verdict, ROP, when])
+        con.execute("INSERT INTO review_events (username, call_id, kind, created_at)"
+                    " VALUES (?, ?, 'override', ?)", [ROP, call_id, when])
+
+
+def feedback(path: Path, manager: str, when: datetime, call_id: str | None = None,
+             criterion_id: str | None = None, objection_kind: str | None = None,
+             acknowledged_at: datetime | None = None) -> None:
+    with _writer(path) as con:
+        con.execute("INSERT INTO feedback (call_id, manager_id, criterion_id, objection_kind, text,"
+                    " username, created_at, acknowledged_at) VALUES (?, ?, ?, ?, 'сделай иначе', ?, ?, ?)",
+                    [call_id, manager, criterion_id, objection_kind, ROP, when, acknowledged_at])
+
+
+def label(path: Path, call_id: str, segment_idx: int, handling: str, when: datetime) -> None:
+    with _writer(path) as con:
+        con.execute("INSERT INTO objection_labels (call_id, segment_idx, handling, username, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)", [call_id, segment_idx, handling, ROP, when])
+
+
+def head_log(path: Path, kind: str, held_on: date, manager_id: str | None = None) -> None:
+    with _writer(path) as con:
+        con.execute("INSERT INTO head_log (kind, held_on, manager_id, username) VALUES (?, ?, ?, ?)",
+                    [kind, held_on, manager_id, ROP])
+
+
+def training_clip(path: Path, call_id: str, when: datetime) -> None:
+    with _writer(path) as con:
+        con.execute("INSERT INTO training_items (call_id, start_s, end_s, label, username, created_at)"
+                    " VALUES (?, 0, 10, 'example', ?, ?)", [call_id, ROP, when])
+
+
+def healthy_store(tmp_path: Path) -> Path:
+    """Two managers, 6 calls each in this and last week; the РОП listens 36 min, reviews
+    everybody, holds his meetings and trainings; nothing repeats; discounts are rare.
+    No red flag is on for ``WEEK``."""
+    path = new_store(tmp_path)
+    with batch(path):
+        _healthy_rows(path)
+    return path
+
+
+def _healthy_rows(path: Path) -> None:
+    for week in (PREV, WEEK):
+        for m in ("m1", "m2"):
+            for i in range(6):
+                failed = {CRITERIA[i % len(CRITERIA)]: "fail"} if i % 2 else {}
+                handling = "discount" if i == 0 else "value"
+                cid = add_call(path, m, at(i % 5, 9 + i, week=week), 80, failed,
+                               objections=[("price", handling)])
+                event(path, cid, "opened", at(i % 5, 17, week=week))
+                event(path, cid, "played", at(i % 5, 17, 5, week=week), played_s=180)
+    for m in ("m1", "m2"):
+        head_log(path, "one_to_one", (MON + timedelta(days=2)).date(), m)
+    head_log(path, "planning", MON.date())
+    head_log(path, "training", (MON + timedelta(days=3)).date())
