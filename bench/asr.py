@@ -26,7 +26,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import ingest  # noqa: E402
 from transcribe import TranscribeOptions  # noqa: E402
-from transcribe.engine import WhisperTranscriber  # noqa: E402
+from transcribe.engine import WhisperTranscriber, usable_cores  # noqa: E402
 from transcribe.model import resolve_model  # noqa: E402
 
 AUDIO = ROOT / "data" / "demo" / "audio"
@@ -77,7 +77,7 @@ def run_callqa(audios, opts: TranscribeOptions, home: Path) -> tuple[float, dict
 def run_bare(audios, home: Path, threshold: float) -> tuple[float, dict]:
     from faster_whisper import WhisperModel
 
-    model = WhisperModel(resolve_model("base", home), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 2)
+    model = WhisperModel(resolve_model("base", home), device="cpu", compute_type="int8", cpu_threads=usable_cores())
     out, t0 = {}, time.perf_counter()
     for name, audio in audios:
         texts = {}
@@ -100,7 +100,7 @@ def main() -> None:
     audios = [(f.name, ingest.decode(f)) for f in files]
     audio_s = sum(a.duration_s for _, a in audios)
     home = Path(tempfile.mkdtemp(prefix="callqa-asr-"))
-    print(f"{len(audios)} demo calls, {audio_s / 60:.1f} min of stereo audio, {os.cpu_count()} cores")
+    print(f"{len(audios)} demo calls, {audio_s / 60:.1f} min of stereo audio, {usable_cores()} cores, load average {os.getloadavg()[0]:.1f} at start")
     rows = []
     bare_s, bare_out = run_bare(audios, home, 0.3)
     rows.append(("bare WhisperModel.transcribe, VAD 0.3 per channel", bare_s, score(bare_out)))

@@ -56,7 +56,7 @@ class WhisperTranscriber:
             path = resolve_model(self.options.model, self.home)
             self._model = WhisperModel(
                 path, device=self.options.device, compute_type=self.options.compute_type,
-                cpu_threads=self.options.cpu_threads or (os.cpu_count() or 2),
+                cpu_threads=self.options.cpu_threads or usable_cores(),
             )
             self._batched = BatchedInferencePipeline(self._model)
         return self._model
@@ -300,6 +300,14 @@ def _words_to_turns(raw, pieces, channel: int) -> list[Segment]:
                 no_speech_prob=float(np.mean(t["ns"])),
             ))
     return out
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (respects taskset / container CPU sets)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 2
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 2
 
 
 def _split_long(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
