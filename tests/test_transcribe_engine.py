@@ -134,6 +134,34 @@ def test_vad_guard_retries_when_vad_drops_speech(tmp_path):
     assert tr.segments and "Окна Комфорт" in tr.segments[0].text
 
 
+class _DeafModel:
+    """Stands in for WhisperModel: hears nothing without VAD, and with `hears_vad` only with VAD."""
+
+    def __init__(self, hears_vad):
+        self.hears_vad, self.calls = hears_vad, []
+
+    def transcribe(self, samples, vad_filter=True, vad_parameters=None, **kw):
+        self.calls.append(vad_filter)
+        if vad_filter and self.hears_vad:
+            return iter([_FakeSeg(0.5, 3.0, " Алло, слушаю.")]), _FakeInfo(10.0, 6.0)
+        return iter([]), _FakeInfo(10.0, 6.0 if vad_filter else 10.0)
+
+
+def test_stereo_channel_with_speech_but_no_words_is_retried_with_vad(tmp_path):
+    t = WhisperTranscriber(TranscribeOptions(batch_size=1), home=tmp_path)
+    t._model = _DeafModel(hears_vad=True)
+    tr = t.transcribe(Audio([_speechy(), np.zeros(160000, np.float32)], 16000, 10.0, 2, true_stereo=True))
+    assert "vad_retry" in tr.flags
+    assert [(s.speaker, s.channel, s.text) for s in tr.segments] == [("manager", 0, "Алло, слушаю.")]
+
+
+def test_speech_that_gives_no_words_at_all_is_flagged_not_hidden(tmp_path):
+    t = WhisperTranscriber(TranscribeOptions(batch_size=1), home=tmp_path)
+    t._model = _DeafModel(hears_vad=False)
+    tr = t.transcribe(Audio([_speechy(), np.zeros(160000, np.float32)], 16000, 10.0, 2, true_stereo=True))
+    assert tr.segments == () and "asr_empty_with_energy" in tr.flags
+
+
 def test_low_confidence_segments_flag_the_call(tmp_path):
     class LowModel:
         def transcribe(self, samples, **kw):

@@ -1,10 +1,11 @@
 """WhisperTranscriber: local faster-whisper, telephone-safe, with speaker roles.
 
 Stereo calls: each channel is split into turns by energy (a PBX channel is mostly silence while
-the other side talks), the turns are transcribed as clips — batched with
-``BatchedInferencePipeline`` and ``clip_timestamps`` — and the channels are merged by time. VAD
-windows would glue several turns together and drop words at the joins (measured WER 0.45 with
-VAD 0.3 vs 0.28 with energy turns on synthetic phone calls).
+the other side talks). The turns are packed, with 0.5 s gaps, into windows of at most 28 s, one
+Whisper pass per window (batched with ``BatchedInferencePipeline`` and ``clip_timestamps``), and
+every word goes back to its turn by its timestamp; the channels are merged by time. Measured on
+4 demo calls: WER 0.20 (packed turns) vs 0.24 (one clip per turn, 4x slower) vs 0.33 (VAD 0.3
+per channel). ``asr.segmentation = clips`` keeps the one-clip-per-turn mode.
 
 Mono calls: Silero VAD at a telephone-safe threshold (its default 0.5 drops most 300–3400 Hz
 speech), guarded by an energy estimate, then the text role classifier.
@@ -81,15 +82,21 @@ class WhisperTranscriber:
     # --- stereo: energy turns per channel, batched clips --------------------------------
 
     def _stereo(self, audio: Audio) -> tuple[list[Segment], list[str]]:
-        per_channel = []
+        per_channel: list[list[Segment]] = []
+        flags: list[str] = []
         for ch, samples in enumerate(audio.channels[:2]):
             spans = _split_long(ingest.nonsilent_spans(
                 samples, SR, min_silence_ms=TURN_MIN_SILENCE_MS, pad_s=TURN_PAD_S))
             if self.options.segmentation == "clips":
-                per_channel.append(self._transcribe_clips(samples, spans, ch))
+                segs = self._transcribe_clips(samples, spans, ch)
             else:
-                per_channel.append(self._transcribe_packed(samples, spans, ch))
-        flags: list[str] = []
+                segs = self._transcribe_packed(samples, spans, ch)
+            if not segs and ingest.speech_energy_seconds(samples) > 1.0:
+                log.info("channel %d: no words from energy turns; retrying with guarded VAD", ch)
+                segs, f = self._vad_guarded(samples)
+                segs = [replace(s, channel=ch) for s in segs]
+                flags += ["vad_retry", *f]
+            per_channel.append(segs)
         manager_ch = self._manager_channel(per_channel)
         segments = []
         for ch, segs in enumerate(per_channel):
