@@ -6,6 +6,9 @@ Public entry points::
     make_transcriber(cfg) -> Transcriber        # WhisperTranscriber with options from config
     Transcriber.transcribe(audio) -> Transcript
     FakeTranscriber(lines=None)                 # tests of other stages
+    mask_numbers(text) -> str                   # phone/card numbers -> [номер] / [карта]
+    load_transcript_file(path) -> ImportedCall  # callqa JSON, Whisper JSON, SpeechKit JSON
+    load_transcript_paths(paths) -> Iterator[ImportedCall | (path, TranscriptFormatError)]
 """
 
 import os
@@ -13,6 +16,13 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may download at run time
 
 from transcribe.base import FakeTranscriber, TranscribeOptions, Transcriber  # noqa: E402
+from transcribe.importers import (  # noqa: E402
+    ImportedCall,
+    ImportedManager,
+    load_transcript_file,
+    load_transcript_paths,
+)
+from transcribe.masking import mask_numbers  # noqa: E402
 
 
 def make_transcriber(cfg) -> Transcriber:
@@ -22,4 +32,14 @@ def make_transcriber(cfg) -> Transcriber:
     return WhisperTranscriber(TranscribeOptions.from_config(cfg), home=cfg.home)
 
 
-__all__ = ["FakeTranscriber", "Transcriber", "TranscribeOptions", "make_transcriber"]
+__all__ = [
+    "FakeTranscriber",
+    "ImportedCall",
+    "ImportedManager",
+    "Transcriber",
+    "TranscribeOptions",
+    "load_transcript_file",
+    "load_transcript_paths",
+    "make_transcriber",
+    "mask_numbers",
+]

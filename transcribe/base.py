@@ -7,7 +7,10 @@ from typing import Protocol
 
 import numpy as np
 
+from core.errors import ConfigError
 from core.types import Audio, Segment, Transcript
+
+_CHOICES = {"segmentation": ("turns", "vad"), "manager_channel": ("left", "right", "auto")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +30,28 @@ class TranscribeOptions:
 
     @classmethod
     def from_config(cls, cfg) -> TranscribeOptions:
-        return cls(**{f.name: cfg[f"asr.{f.name}"] for f in fields(cls)})
+        """Options from the ``asr.*`` keys; a value that cannot work raises ConfigError."""
+        options = cls(**{f.name: cfg[f"asr.{f.name}"] for f in fields(cls)})
+        options.check()
+        return options
+
+    def check(self) -> None:
+        for name, allowed in _CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"asr.{name} = {getattr(self, name)!r} is not one of {', '.join(allowed)}.")
+        if not _number_in(self.vad_threshold, 0.0, 1.0, open_low=True):
+            raise ConfigError(
+                f"asr.vad_threshold = {self.vad_threshold!r}: expected a number between 0 and 1 "
+                "(0.3 keeps telephone-band speech)."
+            )
+        if not _number_in(self.cpu_threads, 0, 1024) or int(self.cpu_threads) != self.cpu_threads:
+            raise ConfigError(f"asr.cpu_threads = {self.cpu_threads!r}: expected 0 (all cores) or a whole number.")
+
+
+def _number_in(value, low: float, high: float, open_low: bool = False) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return (low < value if open_low else low <= value) and value <= high
 
 
 class Transcriber(Protocol):
