@@ -33,15 +33,28 @@ _MULTIPLIERS = re.compile(r"^(тысяч|тыс\b|миллион|млн|милл
 
 # Digit runs with common separators; judged by how many digits they hold.
 _DIGIT_RUN = re.compile(r"(?<![\w])\+?\d[\d\s\-().]{5,}\d(?![\w])")
-_WORD = re.compile(r"[А-Яа-яЁё]+|\S")
+# Runs that hold many digits but are no phone: amounts in thousand groups, dates.
+_AMOUNT = re.compile(r"\d{1,3}(?:[ \u00a0]\d{3})+")
+_DATE = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{2,4}")
+
+
+_LEADING_WORDS = re.compile(
+    r"(?<![А-Яа-яЁё])(?:(?:плюс|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r"|\d{1,3})[\s,\-]+)+"
+    r"(\[номер\]|\[карта\])",
+    re.IGNORECASE,
+)
 
 
 def mask_numbers(text: str) -> str:
     """Replace phone and card numbers (digits or words) with [номер] / [карта]."""
-    return _mask_spoken(_DIGIT_RUN.sub(_mask_digit_run, text))
+    masked = _mask_spoken(_DIGIT_RUN.sub(_mask_digit_run, text))
+    # "восемь девятьсот 123-45-67": the spoken prefix belongs to the masked number
+    return _LEADING_WORDS.sub(r"\1", masked)
 
 
 def _mask_digit_run(m: re.Match) -> str:
+    if _AMOUNT.fullmatch(m.group(0)) or _DATE.fullmatch(m.group(0)):
+        return m.group(0)
     if _MULTIPLIERS.match(m.string[m.end() :].lstrip()) or m.string[m.end() :].lstrip()[:1] in ("₽", "%"):
         return m.group(0)  # an amount ("1 500 000 рублей"), not a number to hide
     digits = re.sub(r"\D", "", m.group(0))
@@ -82,7 +95,8 @@ def _mask_spoken(text: str) -> str:
             k += 1
         run = [t.group(0).lower() for t in tokens[j:k]]
         followed_by_amount = k < len(tokens) and _MULTIPLIERS.match(tokens[k].group(0))
-        if len(run) >= 3 and not followed_by_amount:
+        spoken = any(not w.isdigit() for w in run)  # digit-only runs were judged above
+        if len(run) >= 3 and spoken and not followed_by_amount:
             digits = sum(len(w) if w.isdigit() else 0 for w in run) + _spoken_digits([w for w in run if not w.isdigit()])
             if digits >= 7:
                 out.append(text[last : tokens[i].start()])
