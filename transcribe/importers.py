@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -57,7 +58,7 @@ def _walk(paths: Iterable[Path]) -> Iterator[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            yield from sorted(x for x in p.rglob("*.json") if x.is_file())
+            yield from sorted(x for x in p.rglob("*") if x.is_file() and x.suffix.lower() in (".json", ".jsonl"))
         else:
             yield p
 
@@ -66,13 +67,9 @@ def load_transcript_file(path: Path, mask: bool = True) -> ImportedCall:
     path = Path(path)
     try:
         raw = path.read_bytes()
-        data = json.loads(raw.decode("utf-8-sig"))
     except OSError as exc:
         raise TranscriptFormatError(f"{path}: cannot read the file ({exc.strerror}).") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TranscriptFormatError(
-            f"{path}: not valid UTF-8 JSON ({exc}). Export the transcript as JSON again."
-        ) from exc
+    data = _parse_json(path, raw)
     fallback_id = "imp-" + hashlib.sha256(raw).hexdigest()[:16]
     if isinstance(data, dict) and data.get("format") == "callqa.transcript":
         call = _from_callqa(path, data, fallback_id)
@@ -89,7 +86,26 @@ def load_transcript_file(path: Path, mask: bool = True) -> ImportedCall:
     if mask:
         segs = tuple(_replace_text(s, mask_numbers(s.text)) for s in call.transcript.segments)
         call = _with_segments(call, segs)
-    return call
+    return _with_confidence(call)
+
+
+def _parse_json(path: Path, raw: bytes):
+    """One JSON document, or JSON Lines (SpeechKit v3 getRecognition prints one object a line)."""
+    try:
+        text = raw.decode("utf-8-sig")
+        return json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise TranscriptFormatError(f"{path}: not valid UTF-8 JSON ({exc}). Export the transcript as JSON again.") from exc
+    except json.JSONDecodeError as exc:
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) > 1:
+            try:
+                return [json.loads(line) for line in lines]
+            except json.JSONDecodeError:
+                pass
+        raise TranscriptFormatError(
+            f"{path}: not valid UTF-8 JSON ({exc}). Export the transcript as JSON again."
+        ) from exc
 
 
 # --- callqa JSON v1 ----------------------------------------------------------------------
@@ -100,8 +116,69 @@ def _validator() -> jsonschema.protocols.Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
+def _schema_errors(data: dict) -> list:
+    """jsonschema errors of a callqa file. Segments, the bulk of a file, are checked by a small
+    exact interpreter of their (simple) item schema first; jsonschema re-checks the whole file,
+    for its precise messages, only when one fails."""
+    validator = _validator()
+    items = _fast_items_schema(json.dumps(validator.schema))
+    segs = data.get("segments")
+    if items is not None and isinstance(segs, list) and all(_fast_valid(items, s) for s in segs):
+        return list(validator.iter_errors({**data, "segments": []}))
+    return list(validator.iter_errors(data))
+
+
+_FAST_KEYWORDS = {"type", "required", "properties", "additionalProperties", "enum", "minimum", "description"}
+_JSON_TYPES = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+@lru_cache(maxsize=2)
+def _fast_items_schema(schema_text: str) -> dict | None:
+    """The segments' item schema if it uses only keywords _fast_valid implements exactly."""
+    seg_schema = json.loads(schema_text).get("properties", {}).get("segments", {})
+    if set(seg_schema) - {"type", "items", "description"} or seg_schema.get("type") != "array":
+        return None
+    items = seg_schema.get("items")
+    return items if isinstance(items, dict) and _fast_supported(items) else None
+
+
+def _fast_supported(schema: dict) -> bool:
+    if set(schema) - _FAST_KEYWORDS or schema.get("additionalProperties", False) is not False:
+        return False
+    enum = schema.get("enum", ())
+    if any(isinstance(v, (bool, int, float)) for v in enum):  # Python's 1 == True; keep jsonschema's rules
+        return False
+    return all(isinstance(sub, dict) and _fast_supported(sub) for sub in schema.get("properties", {}).values())
+
+
+def _fast_valid(schema: dict, value) -> bool:
+    kinds = schema.get("type")
+    if kinds is not None and not any(_JSON_TYPES[k](value) for k in ([kinds] if isinstance(kinds, str) else kinds)):
+        return False
+    if "enum" in schema and (isinstance(value, (bool, int, float)) or value not in schema["enum"]):
+        return False
+    if "minimum" in schema and _JSON_TYPES["number"](value) and value < schema["minimum"]:
+        return False
+    if not isinstance(value, dict):
+        return True
+    props = schema.get("properties", {})
+    if any(k not in value for k in schema.get("required", ())):
+        return False
+    if "additionalProperties" in schema and any(k not in props for k in value):
+        return False
+    return all(_fast_valid(props[k], v) for k, v in value.items() if k in props)
+
+
 def _from_callqa(path: Path, data: dict, fallback_id: str) -> ImportedCall:
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = sorted(_schema_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         e = errors[0]
         where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.absolute_path)
@@ -136,12 +213,15 @@ def _from_callqa(path: Path, data: dict, fallback_id: str) -> ImportedCall:
             no_speech_prob=s.get("no_speech_prob"),
         ))
     segs = _renumber(segments)
+    guessed = any(s.speaker == "unknown" for s in segs)
+    segs = _assign_roles(segs)
     duration = float(data.get("duration_s") or (max((s.end_s for s in segs), default=0.0)))
     audio = data.get("audio_file")
     return ImportedCall(
         call_id=data.get("call_id") or fallback_id, meta=meta,
-        transcript=Transcript(segs, language=data.get("language", "ru"), asr_model=data.get("asr_model", "import")),
-        duration_s=duration, channels=int(data.get("channels") or (2 if _has_both(segs) else 1)),
+        transcript=Transcript(segs, language=data.get("language", "ru"), asr_model=data.get("asr_model", "import"),
+                              flags=("roles_guessed",) if guessed else ()),
+        duration_s=duration, channels=int(data.get("channels") or (1 if guessed or not _has_both(segs) else 2)),
         manager=manager, audio_path=(path.parent / audio) if audio else None, labels=data.get("labels"),
     )
 
@@ -149,31 +229,53 @@ def _from_callqa(path: Path, data: dict, fallback_id: str) -> ImportedCall:
 # --- Whisper JSON ------------------------------------------------------------------------
 
 def _from_whisper(path: Path, data: dict, fallback_id: str) -> ImportedCall:
-    segments = []
-    for i, s in enumerate(data["segments"]):
-        if not isinstance(s, dict):
-            raise TranscriptFormatError(f"{path}: field $.segments[{i}]: expected an object with start, end, text.")
-        for key in ("start", "end", "text"):
-            if key not in s:
-                raise TranscriptFormatError(f"{path}: field $.segments[{i}].{key} is missing (Whisper segments need start, end, text).")
-        try:
-            start, end = float(s["start"]), float(s["end"])
-        except (TypeError, ValueError) as exc:
-            raise TranscriptFormatError(f"{path}: field $.segments[{i}].start/end: expected numbers of seconds.") from exc
-        speaker = s.get("speaker") if s.get("speaker") in ("manager", "client") else "unknown"
-        segments.append(Segment(
-            idx=0, speaker=speaker, start_s=start, end_s=end, text=str(s["text"]).strip(),
-            avg_logprob=s.get("avg_logprob"), no_speech_prob=s.get("no_speech_prob"),
-        ))
-    segs = _assign_roles(_renumber(segments))
-    duration = float(data.get("duration") or max((s.end_s for s in segs), default=0.0))
-    meta = CallMeta(template="whisper-json")
+    segments = [_whisper_segment(path, s, i) for i, s in enumerate(data["segments"])]
+    segs = _renumber(segments)
+    guessed = any(s.speaker == "unknown" for s in segs)
+    segs = _assign_roles(segs)
+    duration = _number(data.get("duration"), path, "$.duration") or max((s.end_s for s in segs), default=0.0)
     return ImportedCall(
-        call_id=fallback_id, meta=meta,
-        transcript=Transcript(segs, language=data.get("language") or "ru", asr_model="whisper-import",
-                              flags=("roles_guessed",) if segs else ()),
+        call_id=fallback_id, meta=CallMeta(template="whisper-json"),
+        transcript=Transcript(segs, language=_language(data.get("language")), asr_model="whisper-import",
+                              flags=("roles_guessed",) if guessed else ()),
         duration_s=duration, channels=1,
     )
+
+
+def _whisper_segment(path: Path, s, i: int) -> Segment:
+    where = f"$.segments[{i}]"
+    if not isinstance(s, dict):
+        raise TranscriptFormatError(f"{path}: field {where}: expected an object with start, end, text.")
+    for key in ("start", "end", "text"):
+        if s.get(key) is None:
+            raise TranscriptFormatError(f"{path}: field {where}.{key} is missing (Whisper segments need start, end, text).")
+    if not isinstance(s["text"], str):
+        raise TranscriptFormatError(f"{path}: field {where}.text: expected a string.")
+    start, end = _number(s["start"], path, f"{where}.start"), _number(s["end"], path, f"{where}.end")
+    if end < start:
+        raise TranscriptFormatError(f"{path}: field {where}: end {end} is before start {start}.")
+    speaker = s.get("speaker") if s.get("speaker") in ("manager", "client") else "unknown"
+    return Segment(
+        idx=0, speaker=speaker, start_s=start, end_s=end, text=s["text"].strip(),
+        avg_logprob=_number(s.get("avg_logprob"), path, f"{where}.avg_logprob"),
+        no_speech_prob=_number(s.get("no_speech_prob"), path, f"{where}.no_speech_prob"),
+    )
+
+
+def _number(value, path: Path, where: str) -> float | None:
+    """A JSON number (or None when absent); anything else names the field."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    raise TranscriptFormatError(f"{path}: field {where}: expected a number (seconds or score), got {value!r}.")
+
+
+def _language(value) -> str:
+    """Whisper JSON says "ru"; OpenAI's verbose_json says "russian"."""
+    names = {"russian": "ru", "english": "en", "ukrainian": "uk", "kazakh": "kk"}
+    value = str(value or "ru").strip().lower()
+    return names.get(value, value)
 
 
 def _assign_roles(segs: tuple[Segment, ...]) -> tuple[Segment, ...]:
@@ -188,18 +290,136 @@ def _assign_roles(segs: tuple[Segment, ...]) -> tuple[Segment, ...]:
 
 
 # --- Yandex SpeechKit JSON ---------------------------------------------------------------
+#
+# v2 (longRunningRecognize, operation result): {"response": {"chunks": [{"channelTag": "1",
+#   "alternatives": [{"text", "confidence", "words": [{"startTime": "1.200s", ...}]}]}]}};
+#   channel tags count from "1" (left = manager, "2" = client).
+# v3 (recognizeFileAsync + getRecognition): a stream of StreamingResponse objects, saved as a
+#   JSON array or one object a line, each maybe wrapped in {"result": ...}; utterances come as
+#   "final" and, with text normalisation on, again as "finalRefinement.normalizedText" (the
+#   refined text wins); channel tags count from "0" (left = manager, "1" = client).
+
+_V3_EVENTS = ("final", "finalRefinement", "partial", "eouUpdate", "statusCode")
+
 
 def _looks_like_speechkit(data) -> bool:
     if isinstance(data, dict) and isinstance(data.get("response"), dict) and "chunks" in data["response"]:
         return True
     if isinstance(data, dict) and "chunks" in data:
         return True
+    if isinstance(data, dict) and ("result" in data or any(k in data for k in _V3_EVENTS)):
+        return True  # a one-line v3 stream
     items = data if isinstance(data, list) else (data.get("results") if isinstance(data, dict) else None)
-    return isinstance(items, list) and any(isinstance(x, dict) and ("result" in x or "final" in x) for x in items)
+    return isinstance(items, list) and any(
+        isinstance(x, dict) and ("result" in x or any(k in x for k in _V3_EVENTS)) for x in items
+    )
+
+
+def _from_speechkit(path: Path, data, fallback_id: str) -> ImportedCall:
+    if isinstance(data, dict) and ("response" in data or "chunks" in data):
+        segments = _speechkit_v2(path, data)
+        model = "yandex-speechkit-v2"
+    else:
+        items = data if isinstance(data, list) else data.get("results", [data])
+        segments = _speechkit_v3(path, items)
+        model = "yandex-speechkit-v3"
+    segs = _renumber(segments)
+    return ImportedCall(
+        call_id=fallback_id, meta=CallMeta(template="speechkit-json"),
+        transcript=Transcript(segs, asr_model=model),
+        duration_s=max((s.end_s for s in segs), default=0.0),
+        channels=2 if _has_both(segs) else 1,
+    )
+
+
+def _speechkit_v2(path: Path, data: dict) -> list[Segment]:
+    base = "$.response.chunks" if "response" in data else "$.chunks"
+    chunks = data["response"]["chunks"] if "response" in data else data["chunks"]
+    if not isinstance(chunks, list):
+        raise TranscriptFormatError(f"{path}: field {base}: expected a list of recognised chunks.")
+    segments = []
+    for i, ch in enumerate(chunks):
+        alts = ch.get("alternatives") if isinstance(ch, dict) else None
+        if not alts or not isinstance(alts, list):
+            raise TranscriptFormatError(f"{path}: field {base}[{i}].alternatives: expected a non-empty list.")
+        tag = str(ch.get("channelTag", "1"))
+        speaker = {"1": "manager", "2": "client"}.get(tag, "unknown")
+        channel = int(tag) - 1 if tag.isdigit() else None
+        segments.append(_v2_segment(path, alts[0], speaker, channel, f"{base}[{i}].alternatives[0]"))
+    return segments
+
+
+def _v2_segment(path: Path, alt, speaker: str, channel: int | None, where: str) -> Segment:
+    text = _alt_text(path, alt, where)
+    words = alt.get("words") or []
+    if not words:
+        raise TranscriptFormatError(f"{path}: field {where}.words: expected word timings (startTime, endTime).")
+    start = _seconds(words[0].get("startTime"), path, f"{where}.words[0].startTime")
+    end = _seconds(words[-1].get("endTime"), path, f"{where}.words[{len(words) - 1}].endTime")
+    conf = alt.get("confidence")
+    return Segment(idx=0, speaker=speaker, start_s=start, end_s=max(end, start), text=text.strip(),
+                   channel=channel, low_confidence=isinstance(conf, (int, float)) and 0 < conf < 0.5)
+
+
+def _speechkit_v3(path: Path, items: list) -> list[Segment]:
+    slots: dict[tuple, int] = {}  # (channel, final index) and (channel, start, end) -> position
+    segments: list[Segment] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise TranscriptFormatError(f"{path}: field $[{i}]: expected a SpeechKit response object.")
+        body = item.get("result", item)
+        found = _v3_utterance(body)
+        if found is None:
+            continue  # partial results, EOU updates, status messages
+        update, index, refined, key = found
+        where = f"$[{i}]" + (".result" if "result" in item else "") + key
+        alts = update.get("alternatives")
+        if not isinstance(alts, list) or not alts:
+            raise TranscriptFormatError(f"{path}: field {where}.alternatives: expected a non-empty list.")
+        tag = str(update.get("channelTag", body.get("channelTag", "0")))
+        seg = _v3_segment(path, alts[0], tag, f"{where}.alternatives[0]")
+        keys = [(tag, seg.start_s, seg.end_s)] + ([(tag, "final", str(index))] if index is not None else [])
+        pos = next((slots[k] for k in keys if k in slots), None)
+        if pos is None:
+            pos = len(segments)
+            segments.append(seg)
+        elif refined:
+            segments[pos] = seg
+        slots.update(dict.fromkeys(keys, pos))
+    return segments
+
+
+def _v3_utterance(body: dict):
+    """(alternative update, final index, is refinement, JSON key) of a final result, else None."""
+    if isinstance(body.get("final"), dict):
+        index = (body.get("audioCursors") or {}).get("finalIndex")
+        return body["final"], index, False, ".final"
+    refinement = body.get("finalRefinement")
+    if isinstance(refinement, dict) and isinstance(refinement.get("normalizedText"), dict):
+        return refinement["normalizedText"], refinement.get("finalIndex"), True, ".finalRefinement.normalizedText"
+    return None
+
+
+def _v3_segment(path: Path, alt, tag: str, where: str) -> Segment:
+    text = _alt_text(path, alt, where)
+    words = alt.get("words") or []
+    start = alt.get("startTimeMs", words[0].get("startTimeMs") if words else None)
+    end = alt.get("endTimeMs", words[-1].get("endTimeMs") if words else None)
+    start_s = _milliseconds(start, path, f"{where}.startTimeMs")
+    end_s = _milliseconds(end, path, f"{where}.endTimeMs")
+    speaker = {"0": "manager", "1": "client"}.get(tag, "unknown")
+    return Segment(idx=0, speaker=speaker, start_s=start_s, end_s=max(end_s, start_s), text=text.strip(),
+                   channel=int(tag) if tag.isdigit() else None)
+
+
+def _alt_text(path: Path, alt, where: str) -> str:
+    if not isinstance(alt, dict) or not isinstance(alt.get("text"), str):
+        raise TranscriptFormatError(f"{path}: field {where}.text: expected a string.")
+    return alt["text"]
 
 
 def _seconds(value, path: Path, where: str) -> float:
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, str) and value.endswith("s"):
         try:
@@ -209,56 +429,13 @@ def _seconds(value, path: Path, where: str) -> float:
     raise TranscriptFormatError(f"{path}: field {where}: expected a time like \"1.200s\", got {value!r}.")
 
 
-def _speaker_for_tag(tag) -> str:
-    # SpeechKit numbers channels from "1"; PBX stereo puts the manager on the first (left).
-    return {"1": "manager", "2": "client"}.get(str(tag), "unknown")
-
-
-def _from_speechkit(path: Path, data, fallback_id: str) -> ImportedCall:
-    segments: list[Segment] = []
-    if isinstance(data, dict) and ("response" in data or "chunks" in data):
-        chunks = data["response"]["chunks"] if "response" in data else data["chunks"]
-        for i, ch in enumerate(chunks):
-            alts = ch.get("alternatives") if isinstance(ch, dict) else None
-            if not alts:
-                raise TranscriptFormatError(f"{path}: field $.response.chunks[{i}].alternatives: expected a non-empty list.")
-            segments.append(_speechkit_segment(path, alts[0], ch.get("channelTag"), f"$.response.chunks[{i}]", ms=False))
-    else:
-        items = data if isinstance(data, list) else data["results"]
-        for i, item in enumerate(items):
-            body = item.get("result", item)
-            final = body.get("final") or body.get("finalRefinement", {}).get("normalizedText")
-            if not final:
-                continue
-            alts = final.get("alternatives") or []
-            if alts:
-                segments.append(_speechkit_segment(path, alts[0], final.get("channelTag"), f"$[{i}].result.final", ms=True))
-    segs = _renumber(segments)
-    return ImportedCall(
-        call_id=fallback_id, meta=CallMeta(template="speechkit-json"),
-        transcript=Transcript(segs, asr_model="yandex-speechkit"),
-        duration_s=max((s.end_s for s in segs), default=0.0),
-        channels=2 if _has_both(segs) else 1,
-    )
-
-
-def _speechkit_segment(path: Path, alt: dict, tag, where: str, ms: bool) -> Segment:
-    text = alt.get("text")
-    if not isinstance(text, str):
-        raise TranscriptFormatError(f"{path}: field {where}.alternatives[0].text: expected a string.")
-    words = alt.get("words") or []
-    if ms:
-        start = float(alt.get("startTimeMs", words[0].get("startTimeMs", 0) if words else 0)) / 1000
-        end = float(alt.get("endTimeMs", words[-1].get("endTimeMs", 0) if words else 0)) / 1000
-    elif words:
-        start = _seconds(words[0].get("startTime"), path, f"{where}.alternatives[0].words[0].startTime")
-        end = _seconds(words[-1].get("endTime"), path, f"{where}.alternatives[0].words[-1].endTime")
-    else:
-        raise TranscriptFormatError(f"{path}: field {where}.alternatives[0].words: expected word timings.")
-    conf = alt.get("confidence")
-    return Segment(idx=0, speaker=_speaker_for_tag(tag), start_s=start, end_s=max(end, start),
-                   text=text.strip(), channel=(int(tag) - 1) if str(tag).isdigit() else None,
-                   low_confidence=isinstance(conf, (int, float)) and 0 < conf < 0.5)
+def _milliseconds(value, path: Path, where: str) -> float:
+    try:
+        if not isinstance(value, bool):
+            return float(value) / 1000
+    except (TypeError, ValueError):
+        pass
+    raise TranscriptFormatError(f"{path}: field {where}: expected milliseconds like \"1200\", got {value!r}.")
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -278,6 +455,30 @@ def _replace_text(s: Segment, text: str) -> Segment:
 
 def _with_segments(call: ImportedCall, segs: tuple[Segment, ...]) -> ImportedCall:
     return replace(call, transcript=replace(call.transcript, segments=segs))
+
+
+LOW_LOGPROB = -1.0  # the default of asr.low_confidence_logprob
+HIGH_NO_SPEECH = 0.6
+
+
+def _with_confidence(call: ImportedCall) -> ImportedCall:
+    """Mark low-confidence segments (Whisper scores) and flag the call when most speech is."""
+    segs = tuple(
+        replace(s, low_confidence=True) if not s.low_confidence and _is_low(s) else s
+        for s in call.transcript.segments
+    )
+    speech = sum(s.end_s - s.start_s for s in segs)
+    low = sum(s.end_s - s.start_s for s in segs if s.low_confidence)
+    flags = call.transcript.flags
+    if speech > 0 and low / speech > 0.5 and "low_confidence" not in flags:
+        flags += ("low_confidence",)
+    return replace(call, transcript=replace(call.transcript, segments=segs, flags=flags))
+
+
+def _is_low(s: Segment) -> bool:
+    return (s.avg_logprob is not None and s.avg_logprob < LOW_LOGPROB) or (
+        s.no_speech_prob is not None and s.no_speech_prob > HIGH_NO_SPEECH
+    )
 
 
 def _has_both(segs) -> bool:

@@ -83,7 +83,15 @@ def _spoken_digits(words: list[str]) -> int:
     return total
 
 
+_NUMBERISH = re.compile(
+    r"(?<![А-Яа-яЁё])(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")(?![А-Яа-яЁё])|\d+",
+    re.IGNORECASE,
+)
+
+
 def _mask_spoken(text: str) -> str:
+    if len(_NUMBERISH.findall(text)) < 3:
+        return text  # a dictated number needs at least three number words
     tokens = list(re.finditer(r"[А-Яа-яЁё]+|\d+", text))
     out, last, i = [], 0, 0
     while i < len(tokens):
