@@ -1,12 +1,22 @@
 """Transcript importers: callqa JSON v1, Whisper JSON, Yandex SpeechKit JSON; clear errors."""
 
+import copy
 import json
+import random
+import time
 from pathlib import Path
 
 import pytest
 
 from core.errors import TranscriptFormatError
-from transcribe.importers import ImportedCall, load_transcript_file, load_transcript_paths
+from transcribe.importers import (
+    ImportedCall,
+    _fast_items_schema,
+    _fast_valid,
+    _validator,
+    load_transcript_file,
+    load_transcript_paths,
+)
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "transcripts"
 
@@ -66,6 +76,7 @@ def test_whisper_json_gets_roles_guessed(tmp_path):
     assert call.channels == 1 and len(call.transcript.segments) == 2
     assert call.transcript.segments[0].avg_logprob == -0.3
     assert "roles_guessed" in call.transcript.flags
+    assert [s.speaker for s in call.transcript.segments] == ["manager", "client"]
 
 
 def test_whisper_json_missing_text_is_reported(tmp_path):
@@ -86,14 +97,76 @@ def test_speechkit_v2_channels_become_roles(tmp_path):
     assert call.channels == 2 and call.duration_s == pytest.approx(4.2)
 
 
+def _v3(kind, tag, text, start_ms, end_ms, index=None, wrap=True):
+    update = {"alternatives": [{"text": text, "startTimeMs": str(start_ms), "endTimeMs": str(end_ms),
+                                "words": [], "confidence": 0}], "channelTag": tag}
+    if kind == "final":
+        body = {"final": update, "audioCursors": {"finalIndex": str(index)}, "channelTag": tag}
+    elif kind == "refinement":
+        body = {"finalRefinement": {"finalIndex": str(index), "normalizedText": update}, "channelTag": tag}
+    else:
+        body = {"partial": update, "channelTag": tag}
+    return {"result": body} if wrap else body
+
+
 def test_speechkit_v3_results(tmp_path):
     data = [
-        {"result": {"final": {"channelTag": "0", "alternatives": [{"text": "здравствуйте", "startTimeMs": "0", "endTimeMs": "900", "words": []}]}}},
-        {"result": {"partial": {"alternatives": [{"text": "здра"}]}}},
+        _v3("partial", "0", "здра", 0, 400),
+        _v3("final", "0", "здравствуйте компания окна комфорт", 0, 2100, index=0),
+        _v3("refinement", "0", "Здравствуйте, компания «Окна Комфорт».", 0, 2100, index=0),
+        _v3("final", "1", "сколько стоит окно", 2500, 3900, index=0),
+        {"result": {"statusCode": {"codeType": "WORKING"}}},
     ]
     call = load_transcript_file(_write(tmp_path, "sk3.json", data))
-    assert [s.text for s in call.transcript.segments] == ["здравствуйте"]
-    assert call.transcript.segments[0].end_s == pytest.approx(0.9)
+    segs = call.transcript.segments
+    assert [(s.speaker, s.channel, s.text) for s in segs] == [
+        ("manager", 0, "Здравствуйте, компания «Окна Комфорт»."),  # the refined text replaces the final
+        ("client", 1, "сколько стоит окно"),
+    ]
+    assert segs[0].end_s == pytest.approx(2.1) and call.channels == 2
+    assert call.transcript.asr_model == "yandex-speechkit-v3"
+
+
+def test_speechkit_v3_json_lines_as_saved_from_get_recognition(tmp_path):
+    lines = [_v3("final", "1", "алло", 500, 900, index=0), _v3("final", "0", "добрый день", 0, 400, index=0)]
+    path = _write(tmp_path, "sk3.jsonl", "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n")
+    call = next(iter(load_transcript_paths([tmp_path])))
+    assert call == load_transcript_file(path)
+    assert [(s.speaker, s.text) for s in call.transcript.segments] == [("manager", "добрый день"), ("client", "алло")]
+
+
+def test_speechkit_v3_bad_time_is_reported(tmp_path):
+    data = [_v3("final", "0", "да", "скоро", 400, index=0)]
+    with pytest.raises(TranscriptFormatError, match=r"\$\[0\]\.result\.final\.alternatives\[0\]\.startTimeMs.*milliseconds"):
+        load_transcript_file(_write(tmp_path, "sk3.json", data))
+
+
+def test_openai_verbose_json_language_and_low_confidence(tmp_path):
+    data = {"task": "transcribe", "language": "russian", "duration": 9.5, "text": "…", "segments": [
+        {"id": 0, "seek": 0, "start": 0.0, "end": 6.0, "text": " ммм алло", "avg_logprob": -1.4, "no_speech_prob": 0.2},
+        {"id": 1, "seek": 0, "start": 6.0, "end": 8.0, "text": " Добрый день", "avg_logprob": -0.2, "no_speech_prob": 0.7},
+        {"id": 2, "seek": 0, "start": 8.0, "end": 9.0, "text": " Да", "avg_logprob": -0.2, "no_speech_prob": 0.1},
+    ]}
+    call = load_transcript_file(_write(tmp_path, "w.json", data))
+    assert call.transcript.language == "ru" and call.duration_s == 9.5
+    assert [s.low_confidence for s in call.transcript.segments] == [True, True, False]
+    assert "low_confidence" in call.transcript.flags
+
+
+def test_whisper_json_with_text_numbers_is_reported(tmp_path):
+    data = {"segments": [{"start": 0, "end": "1.5", "text": "да"}]}
+    with pytest.raises(TranscriptFormatError, match=r"w\.json: field \$\.segments\[0\]\.end: expected a number"):
+        load_transcript_file(_write(tmp_path, "w.json", data))
+
+
+def test_callqa_json_unknown_speakers_get_roles_and_stay_mono(tmp_path):
+    segs = [{"speaker": "unknown", "start": 0, "end": 2, "text": "Здравствуйте, компания Окна Комфорт, меня зовут Анна."},
+            {"speaker": "unknown", "start": 2.5, "end": 4, "text": "Сколько у вас стоит окно?"}]
+    data = {"format": "callqa.transcript", "version": 1, "segments": segs}
+    call = load_transcript_file(_write(tmp_path, "u.json", data))
+    assert call.call_id.startswith("imp-") and len(call.call_id) == 20
+    assert [s.speaker for s in call.transcript.segments] == ["manager", "client"]
+    assert call.channels == 1 and "roles_guessed" in call.transcript.flags
 
 
 def test_speechkit_bad_time_is_reported(tmp_path):
@@ -113,7 +186,35 @@ def test_a_bad_file_never_stops_the_others(tmp_path):
     assert "not valid UTF-8 JSON" in str(bad[0][1]) and "unknown transcript format" in str(bad[1][1])
 
 
-def test_all_demo_transcripts_load():
+def test_all_demo_transcripts_load_quickly():
+    started = time.perf_counter()
     items = list(load_transcript_paths([DEMO]))
+    elapsed = time.perf_counter() - started
     assert len(items) >= 300
-    assert all(isinstance(i, ImportedCall) for i in items)
+    assert [i for i in items if not isinstance(i, ImportedCall)] == []
+    assert elapsed < 10, f"{len(items)} demo transcripts took {elapsed:.1f} s"
+
+
+def _mutations(seg: dict, rng: random.Random):
+    bad_values = [None, "1", -1, 1.5, True, [], {}, "boss", "", "manager", 0]
+    for _ in range(12):
+        s = copy.deepcopy(seg)
+        action = rng.choice(["set", "drop", "add"])
+        if action == "drop":
+            s.pop(rng.choice(list(s)), None)
+        elif action == "add":
+            s[rng.choice(["extra", "speaker", "words"])] = rng.choice(bad_values)
+        else:
+            s[rng.choice(["speaker", "start", "end", "text", "channel", "avg_logprob", "no_speech_prob"])] = rng.choice(bad_values)
+        yield s
+
+
+def test_fast_segment_check_agrees_with_the_json_schema():
+    """The quick segment check used for speed must accept exactly what the schema accepts."""
+    items = _fast_items_schema(json.dumps(_validator().schema))
+    assert items is not None
+    rng = random.Random(7)
+    seg = {"speaker": "manager", "start": 0.0, "end": 1.0, "text": "да", "channel": 0, "avg_logprob": -0.2, "no_speech_prob": 0.1}
+    for s in [seg, *_mutations(seg, rng), *_mutations(seg, rng), *_mutations(seg, rng)]:
+        doc = {"format": "callqa.transcript", "version": 1, "segments": [s]}
+        assert _fast_valid(items, s) == _validator().is_valid(doc), s
