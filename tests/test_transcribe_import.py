@@ -218,3 +218,14 @@ def test_fast_segment_check_agrees_with_the_json_schema():
     for s in [seg, *_mutations(seg, rng), *_mutations(seg, rng), *_mutations(seg, rng)]:
         doc = {"format": "callqa.transcript", "version": 1, "segments": [s]}
         assert _fast_valid(items, s) == _validator().is_valid(doc), s
+
+
+def test_every_example_in_the_import_docs_loads(tmp_path):
+    import re
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "transcribe-import.md"
+    blocks = re.findall(r"```json\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) == 4
+    for i, block in enumerate(blocks):
+        call = load_transcript_file(_write(tmp_path, f"{i}.json", block))
+        assert [s.speaker for s in call.transcript.segments] == ["manager", "client"]
