@@ -40,7 +40,7 @@ def _reviews_cte(call_scope: str) -> str:
     ``call_scope`` is a SQL set of call ids the caller cares about (keeps scans narrow).
     """
     return f"""
-    hev AS (SELECT call_id, kind, created_at, played_s FROM review_events
+    hev AS MATERIALIZED (SELECT call_id, kind, created_at, played_s FROM review_events
             WHERE created_at < $as_of AND call_id IN {call_scope}
               AND username NOT IN {_NOT_HEAD}),
     rev_raw AS (
@@ -68,7 +68,7 @@ def _score_cte(call_scope: str) -> str:
     """``sc(call_id, rubric_version, score_pct)``: the current score of each call in scope."""
     return f"""
     cur AS (SELECT version FROM rubric_versions WHERE is_current),
-    sc AS (SELECT cs.call_id, cs.rubric_version, cs.score_pct FROM call_scores cs
+    sc AS MATERIALIZED (SELECT cs.call_id, cs.rubric_version, cs.score_pct FROM call_scores cs
            WHERE cs.call_id IN {call_scope}
            QUALIFY row_number() OVER (
                PARTITION BY cs.call_id
@@ -103,7 +103,11 @@ def _handling_cte(call_scope: str) -> str:
            LEFT JOIN lb ON lb.call_id = o.call_id AND lb.segment_idx = o.segment_idx)"""
 
 
-_WEEK_CALLS = "(SELECT call_id FROM calls WHERE started_at >= $start AND started_at < $end)"
+# Each query first materialises the set of call ids it is about (``scope``): DuckDB would
+# otherwise inline the subquery at every use and re-scan calls / review_events each time.
+_SCOPE = "(SELECT call_id FROM scope)"
+_WEEK_SCOPE = "scope AS MATERIALIZED (SELECT call_id FROM calls WHERE started_at >= $start AND started_at < $end)"
+_WEEK_CALLS = _SCOPE
 
 
 def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datetime,
@@ -116,7 +120,7 @@ def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datet
     manager's calls (feedback: addressed to the manager).
     """
     sql = f"""
-    WITH {_score_cte(_WEEK_CALLS)}, {_reviews_cte(_WEEK_CALLS)},
+    WITH {_WEEK_SCOPE}, {_score_cte(_WEEK_CALLS)}, {_reviews_cte(_WEEK_CALLS)},
     wk AS (SELECT c.manager_id, count(*) AS calls, count(sc.score_pct) AS scored,
                   avg(sc.score_pct) AS mean_score,
                   count(*) FILTER (WHERE sc.score_pct < $low) AS low_calls,
@@ -166,9 +170,10 @@ def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datet
 def last_reviews(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
     """Per manager with calls since ``since``: calls and reviews made in ``[since, as_of)``,
     the last review time (``NULL`` when none) and the ids of their latest calls."""
-    recent = "(SELECT call_id FROM calls WHERE started_at >= $since - INTERVAL 60 DAY AND started_at < $as_of)"
     sql = f"""
-    WITH {_reviews_cte(recent)},
+    WITH scope AS MATERIALIZED (SELECT call_id FROM calls
+                                WHERE started_at >= $since - INTERVAL 60 DAY AND started_at < $as_of),
+    {_reviews_cte(_SCOPE)},
     mc AS (SELECT manager_id, count(*) AS calls,
                   list(call_id ORDER BY started_at DESC)[1:5] AS latest_call_ids
            FROM calls WHERE started_at >= $since AND started_at < $as_of AND manager_id IS NOT NULL
@@ -191,7 +196,7 @@ def low_score_calls(db_path: PathLike, start: datetime, end: datetime, as_of: da
     criterion the call failed, given after the call started (and before ``as_of``).
     """
     sql = f"""
-    WITH {_verdict_cte(_WEEK_CALLS)},
+    WITH {_WEEK_SCOPE}, {_verdict_cte(_WEEK_CALLS)},
     low AS (SELECT c.call_id, c.manager_id, c.started_at, sc.score_pct
             FROM calls c JOIN sc ON sc.call_id = c.call_id
             WHERE c.started_at >= $start AND c.started_at < $end AND sc.score_pct < $low),
@@ -240,7 +245,7 @@ def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window
     WITH fbk AS (SELECT feedback_id, manager_id, criterion_id, created_at, call_id, text
                  FROM feedback WHERE criterion_id IS NOT NULL AND created_at >= $since
                    AND created_at < $as_of AND username NOT IN {_NOT_HEAD}),
-    scope AS (SELECT call_id FROM calls WHERE started_at < $as_of
+    scope AS MATERIALIZED (SELECT call_id FROM calls WHERE started_at < $as_of
               AND manager_id IN (SELECT manager_id FROM fbk)),
     {_verdict_cte('(SELECT call_id FROM scope)')},
     mv AS (SELECT c.manager_id, c.started_at, ev.criterion_id, ev.verdict
@@ -270,7 +275,7 @@ def objection_coaching_samples(db_path: PathLike, since: datetime, as_of: dateti
     WITH fbk AS (SELECT feedback_id, manager_id, objection_kind, created_at, call_id, text
                  FROM feedback WHERE objection_kind IS NOT NULL AND created_at >= $since
                    AND created_at < $as_of AND username NOT IN {_NOT_HEAD}),
-    scope AS (SELECT call_id FROM calls WHERE started_at < $as_of
+    scope AS MATERIALIZED (SELECT call_id FROM calls WHERE started_at < $as_of
               AND manager_id IN (SELECT manager_id FROM fbk)),
     {_handling_cte('(SELECT call_id FROM scope)')},
     mo AS (SELECT c.manager_id, c.started_at, eo.kind, eo.handling
@@ -293,9 +298,9 @@ def objection_coaching_samples(db_path: PathLike, since: datetime, as_of: dateti
 def fail_streaks(db_path: PathLike, since: datetime, as_of: datetime, min_len: int) -> pd.DataFrame:
     """Managers whose latest ``>= min_len`` calls (since ``since``) all fail one criterion and
     who got no feedback on that criterion after the first failed call of the run."""
-    scope = "(SELECT call_id FROM calls WHERE started_at >= $since AND started_at < $as_of)"
     sql = f"""
-    WITH {_verdict_cte(scope)},
+    WITH scope AS MATERIALIZED (SELECT call_id FROM calls WHERE started_at >= $since AND started_at < $as_of),
+    {_verdict_cte(_SCOPE)},
     mv AS (SELECT c.manager_id, c.call_id, c.started_at, ev.criterion_id, ev.verdict,
                   count(*) FILTER (WHERE ev.verdict = 'pass') OVER (
                       PARTITION BY c.manager_id, ev.criterion_id ORDER BY c.started_at DESC
@@ -318,7 +323,7 @@ def fail_streaks(db_path: PathLike, since: datetime, as_of: datetime, min_len: i
 def team_criterion_rates(db_path: PathLike, start: datetime, end: datetime, as_of: datetime) -> pd.DataFrame:
     """Per criterion over the week's calls: effective pass/fail counts and failed call ids."""
     sql = f"""
-    WITH {_verdict_cte(_WEEK_CALLS)}
+    WITH {_WEEK_SCOPE}, {_verdict_cte(_WEEK_CALLS)}
     SELECT criterion_id, count(*) FILTER (WHERE verdict IN ('pass', 'fail')) AS n,
            count(*) FILTER (WHERE verdict = 'fail') AS failed,
            list(call_id) FILTER (WHERE verdict = 'fail')[1:50] AS failed_call_ids
@@ -329,7 +334,7 @@ def team_criterion_rates(db_path: PathLike, start: datetime, end: datetime, as_o
 def objection_week(db_path: PathLike, start: datetime, end: datetime, as_of: datetime) -> pd.DataFrame:
     """Objections in the week's calls by manager, kind and effective handling, with call ids."""
     sql = f"""
-    WITH {_handling_cte(_WEEK_CALLS)}
+    WITH {_WEEK_SCOPE}, {_handling_cte(_WEEK_CALLS)}
     SELECT c.manager_id, eo.kind, eo.handling, count(*) AS n, count(DISTINCT eo.call_id) AS calls,
            list(DISTINCT eo.call_id)[1:50] AS call_ids
     FROM eo JOIN calls c ON c.call_id = eo.call_id GROUP BY ALL ORDER BY n DESC"""
@@ -339,11 +344,12 @@ def objection_week(db_path: PathLike, start: datetime, end: datetime, as_of: dat
 def agreement_pairs(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
     """Per criterion: (automatic verdict, РОП verdict, count) over calls the РОП reviewed
     in ``[since, as_of)``; a reviewed call without an override counts as agreement."""
-    scope = f"""(SELECT call_id FROM review_events WHERE created_at >= $since AND created_at < $as_of
-                 AND username NOT IN {_NOT_HEAD}
-                 UNION SELECT call_id FROM overrides WHERE created_at >= $since AND created_at < $as_of)"""
     sql = f"""
-    WITH {_reviews_cte(scope)}, {_verdict_cte(scope)}
+    WITH scope AS MATERIALIZED (
+        SELECT call_id FROM review_events WHERE created_at >= $since AND created_at < $as_of
+          AND username NOT IN {_NOT_HEAD}
+        UNION SELECT call_id FROM overrides WHERE created_at >= $since AND created_at < $as_of),
+    {_reviews_cte(_SCOPE)}, {_verdict_cte(_SCOPE)}
     SELECT ev.criterion_id, ev.auto, ev.verdict AS head, count(*) AS n
     FROM ev JOIN rev ON rev.call_id = ev.call_id GROUP BY ALL ORDER BY ALL"""
     return _df(db_path, sql, since=since, as_of=as_of)
@@ -351,11 +357,12 @@ def agreement_pairs(db_path: PathLike, since: datetime, as_of: datetime) -> pd.D
 
 def objection_agreement_pairs(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
     """(automatic handling, РОП handling, count) over objections in calls the РОП reviewed."""
-    scope = f"""(SELECT call_id FROM review_events WHERE created_at >= $since AND created_at < $as_of
-                 AND username NOT IN {_NOT_HEAD}
-                 UNION SELECT call_id FROM objection_labels WHERE created_at >= $since AND created_at < $as_of)"""
     sql = f"""
-    WITH {_reviews_cte(scope)}, {_handling_cte(scope)}
+    WITH scope AS MATERIALIZED (
+        SELECT call_id FROM review_events WHERE created_at >= $since AND created_at < $as_of
+          AND username NOT IN {_NOT_HEAD}
+        UNION SELECT call_id FROM objection_labels WHERE created_at >= $since AND created_at < $as_of),
+    {_reviews_cte(_SCOPE)}, {_handling_cte(_SCOPE)}
     SELECT eo.auto, eo.handling AS head, count(*) AS n
     FROM eo JOIN rev ON rev.call_id = eo.call_id GROUP BY ALL ORDER BY ALL"""
     return _df(db_path, sql, since=since, as_of=as_of)
@@ -380,7 +387,7 @@ def _df(db_path: PathLike, sql: str, **params) -> pd.DataFrame:
 
 # --- exports ------------------------------------------------------------------------------
 
-_PERIOD_CALLS = "(SELECT call_id FROM calls WHERE started_at >= $start AND started_at < $end)"
+_PERIOD_CALLS = "(SELECT call_id FROM calls WHERE started_at >= $start AND started_at < $end)"  # exports: rare
 
 EXPORT_TABLES: dict[str, str] = {
     "calls": f"""
