@@ -18,6 +18,7 @@ from ui.common import (
     SPEAKER_COLORS,
     SPEAKER_LABELS,
     TRAINING_LABELS,
+    VERDICT_BADGES,
     VERDICT_LABELS,
     criterion_title,
     db_path,
@@ -136,7 +137,7 @@ def _transcript(segments: pd.DataFrame, call_id: str) -> None:
             time_col.button(f"▶ {fmt_time(seg.start_s)}", key=f"seg-{seg.idx}",
                             on_click=seek, args=(call_id, seg.start_s))
             color = SPEAKER_COLORS.get(seg.speaker, "gray")
-            flag = " ⚠️ *проверить на слух*" if seg.low_confidence else ""
+            flag = " :orange[:material/hearing: *проверить на слух*]" if seg.low_confidence else ""
             text_col.markdown(f":{color}[**{SPEAKER_LABELS.get(seg.speaker, seg.speaker)}**] {seg.text}{flag}")
 
 
@@ -146,7 +147,7 @@ def _criteria(crit: pd.DataFrame, call_id: str) -> None:
         st.info("Звонок ещё не оценён по текущей рубрике.")
         return
     for c in crit.itertuples():
-        label = VERDICT_LABELS.get(c.verdict, c.verdict)
+        label = VERDICT_BADGES.get(c.verdict, c.verdict)
         st.markdown(f"**{criterion_title(c.criterion_id, c.title)}** — {label}")
         if isinstance(c.override_by, str):
             st.caption(f"Исправлено РОП ({c.override_by}): было «{VERDICT_LABELS.get(c.auto_verdict)}». {c.override_reason or ''}")

@@ -16,10 +16,17 @@ from core.errors import CallQAError, StoreBusyError
 log = logging.getLogger(__name__)
 
 VERDICT_LABELS = {
-    "pass": "✅ выполнено",
-    "fail": "❌ не выполнено",
-    "insufficient": "❔ недостаточно данных",
-    "not_applicable": "➖ неприменимо",
+    "pass": "выполнено",
+    "fail": "не выполнено",
+    "insufficient": "недостаточно данных",
+    "not_applicable": "неприменимо",
+}
+# Markdown badges: Material icons ship with Streamlit; emoji fonts are often missing on servers.
+VERDICT_BADGES = {
+    "pass": ":green[:material/check_circle: выполнено]",
+    "fail": ":red[:material/cancel: не выполнено]",
+    "insufficient": ":orange[:material/help: недостаточно данных]",
+    "not_applicable": ":gray[:material/remove: неприменимо]",
 }
 HANDLING_LABELS = {
     "value": "ценность",
