@@ -12,6 +12,7 @@ import streamlit as st
 
 from core.config import load_config
 from core.errors import CallQAError, StoreBusyError
+from scoring.owner import CRITERION_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +45,7 @@ OBJECTION_LABELS = {
     "send_offer": "пришлите КП",
     "need_consult": "надо посоветоваться",
 }
-CRITERION_LABELS = {
-    "greeting": "Приветствие",
-    "client_name": "Имя клиента",
-    "needs_discovery": "Выявление потребностей",
-    "value_presentation": "Презентация ценности",
-    "objection_handling": "Отработка возражений",
-    "next_step": "Следующий шаг",
-    "summary": "Резюме договорённостей",
-    "farewell": "Прощание",
-    "forbidden_phrases": "Запрещённые фразы",
-    "no_rudeness": "Без грубости",
-}
+CRITERION_LABELS = CRITERION_NAMES  # one wording for the UI, the owner pages and the digest
 SPEAKER_LABELS = {"manager": "Менеджер", "client": "Клиент", "unknown": "Не определён"}
 SPEAKER_COLORS = {"manager": "blue", "client": "green", "unknown": "gray"}
 TRAINING_LABELS = {"example": "образец отработки", "mistake": "ошибка"}
