@@ -235,33 +235,59 @@ def training_clips(db_path: PathLike, since: datetime, as_of: datetime) -> pd.Da
     return _df(db_path, sql, since=since, as_of=as_of)
 
 
+def _window_samples_sql(samples: str) -> str:
+    """``j(feedback_id, before, outcome)``: the ``$window`` samples of the feedback's manager
+    on its subject right before and after it, from ``samples(manager_id, subj, started_at,
+    outcome)``; the feedback set is ``fbk(feedback_id, manager_id, subj, created_at)``.
+
+    Samples are numbered per (manager, subject) in time; an ASOF join finds how many precede
+    each feedback (``pos``) and an equi-join fetches numbers ``pos-window+1 .. pos+window``,
+    so the cost grows with feedback × window, not feedback × the manager's history.
+    """
+    return f"""
+    mv AS MATERIALIZED (
+        SELECT manager_id, subj, started_at, outcome,
+               row_number() OVER (PARTITION BY manager_id, subj ORDER BY started_at) AS rn,
+               count(*) OVER (PARTITION BY manager_id, subj ORDER BY started_at) AS upto
+        FROM ({samples})),
+    pos AS (SELECT f.feedback_id, f.manager_id, f.subj, coalesce(mv.upto, 0) AS pos
+            FROM fbk f ASOF LEFT JOIN mv ON mv.manager_id = f.manager_id AND mv.subj = f.subj
+                                         AND f.created_at > mv.started_at),
+    want AS (SELECT feedback_id, manager_id, subj, pos,
+                    unnest(range(greatest(pos - $window, 0) + 1, pos + $window + 1)) AS rn FROM pos),
+    j AS (SELECT want.feedback_id, mv.rn <= want.pos AS before, mv.outcome
+          FROM want JOIN mv ON mv.manager_id = want.manager_id AND mv.subj = want.subj
+                           AND mv.rn = want.rn)"""
+
+
+# Samples reach back this far before the oldest feedback (N calls of a manager lie well within).
+_SAMPLE_LOOKBACK = "INTERVAL 120 DAY"
+
+
 def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window: int) -> pd.DataFrame:
     """For each criterion feedback given in ``[since, as_of)``: the manager's effective
     pass/fail verdicts on that criterion in the ``window`` calls before and after it.
 
     One row per (feedback, side): ``before`` true/false, ``n`` verdicts, ``passed``.
     """
+    samples = """SELECT c.manager_id, ev.criterion_id AS subj, c.started_at, ev.verdict AS outcome
+                 FROM ev JOIN calls c ON c.call_id = ev.call_id
+                 WHERE ev.verdict IN ('pass', 'fail')
+                   AND ev.criterion_id IN (SELECT subj FROM fbk)"""
     sql = f"""
-    WITH fbk AS (SELECT feedback_id, manager_id, criterion_id, created_at, call_id, text
+    WITH fbk AS (SELECT feedback_id, manager_id, criterion_id AS subj, created_at, call_id, text
                  FROM feedback WHERE criterion_id IS NOT NULL AND created_at >= $since
                    AND created_at < $as_of AND username NOT IN {_NOT_HEAD}),
     scope AS MATERIALIZED (SELECT call_id FROM calls WHERE started_at < $as_of
+              AND started_at >= $since - {_SAMPLE_LOOKBACK}
               AND manager_id IN (SELECT manager_id FROM fbk)),
-    {_verdict_cte('(SELECT call_id FROM scope)')},
-    mv AS (SELECT c.manager_id, c.started_at, ev.criterion_id, ev.verdict
-           FROM ev JOIN calls c ON c.call_id = ev.call_id
-           WHERE ev.verdict IN ('pass', 'fail')
-             AND ev.criterion_id IN (SELECT criterion_id FROM fbk)),
-    j AS (SELECT f.feedback_id, mv.started_at < f.created_at AS before, mv.verdict,
-                 row_number() OVER (PARTITION BY f.feedback_id, mv.started_at < f.created_at
-                                    ORDER BY abs(epoch(mv.started_at) - epoch(f.created_at))) AS rn
-          FROM fbk f JOIN mv ON mv.manager_id = f.manager_id AND mv.criterion_id = f.criterion_id)
+    {_verdict_cte(_SCOPE)}, {_window_samples_sql(samples)}
     SELECT f.feedback_id, f.manager_id, coalesce(m.name, f.manager_id) AS manager_name,
-           f.criterion_id, f.created_at, f.call_id, f.text, s.before,
+           f.subj AS criterion_id, f.created_at, f.call_id, f.text, s.before,
            coalesce(s.n, 0) AS n, coalesce(s.passed, 0) AS passed
     FROM fbk f LEFT JOIN (SELECT feedback_id, before, count(*) AS n,
-                                 count(*) FILTER (WHERE verdict = 'pass') AS passed
-                          FROM j WHERE rn <= $window GROUP BY ALL) s USING (feedback_id)
+                                 count(*) FILTER (WHERE outcome = 'pass') AS passed
+                          FROM j GROUP BY ALL) s USING (feedback_id)
     LEFT JOIN managers m ON m.manager_id = f.manager_id
     ORDER BY f.created_at, f.feedback_id"""
     return _df(db_path, sql, since=since, as_of=as_of, window=window)
@@ -271,25 +297,23 @@ def objection_coaching_samples(db_path: PathLike, since: datetime, as_of: dateti
                                window: int) -> pd.DataFrame:
     """Like :func:`coaching_samples` for feedback with an ``objection_kind``: the manager's
     answers to that objection kind, ``window`` before and after; ``discount`` counts them."""
+    samples = """SELECT c.manager_id, eo.kind AS subj, c.started_at, eo.handling AS outcome
+                 FROM eo JOIN calls c ON c.call_id = eo.call_id
+                 WHERE eo.kind IN (SELECT subj FROM fbk)"""
     sql = f"""
-    WITH fbk AS (SELECT feedback_id, manager_id, objection_kind, created_at, call_id, text
+    WITH fbk AS (SELECT feedback_id, manager_id, objection_kind AS subj, created_at, call_id, text
                  FROM feedback WHERE objection_kind IS NOT NULL AND created_at >= $since
                    AND created_at < $as_of AND username NOT IN {_NOT_HEAD}),
     scope AS MATERIALIZED (SELECT call_id FROM calls WHERE started_at < $as_of
+              AND started_at >= $since - {_SAMPLE_LOOKBACK}
               AND manager_id IN (SELECT manager_id FROM fbk)),
-    {_handling_cte('(SELECT call_id FROM scope)')},
-    mo AS (SELECT c.manager_id, c.started_at, eo.kind, eo.handling
-           FROM eo JOIN calls c ON c.call_id = eo.call_id),
-    j AS (SELECT f.feedback_id, mo.started_at < f.created_at AS before, mo.handling,
-                 row_number() OVER (PARTITION BY f.feedback_id, mo.started_at < f.created_at
-                                    ORDER BY abs(epoch(mo.started_at) - epoch(f.created_at))) AS rn
-          FROM fbk f JOIN mo ON mo.manager_id = f.manager_id AND mo.kind = f.objection_kind)
+    {_handling_cte(_SCOPE)}, {_window_samples_sql(samples)}
     SELECT f.feedback_id, f.manager_id, coalesce(m.name, f.manager_id) AS manager_name,
-           f.objection_kind, f.created_at, f.call_id, f.text, s.before,
+           f.subj AS objection_kind, f.created_at, f.call_id, f.text, s.before,
            coalesce(s.n, 0) AS n, coalesce(s.discount, 0) AS discount
     FROM fbk f LEFT JOIN (SELECT feedback_id, before, count(*) AS n,
-                                 count(*) FILTER (WHERE handling = 'discount') AS discount
-                          FROM j WHERE rn <= $window GROUP BY ALL) s USING (feedback_id)
+                                 count(*) FILTER (WHERE outcome = 'discount') AS discount
+                          FROM j GROUP BY ALL) s USING (feedback_id)
     LEFT JOIN managers m ON m.manager_id = f.manager_id
     ORDER BY f.created_at, f.feedback_id"""
     return _df(db_path, sql, since=since, as_of=as_of, window=window)
