@@ -44,7 +44,7 @@ def test_options_come_from_asr_config_keys(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("asr.segmentation", "words", r"asr.segmentation = 'words' is not one of turns, vad"),
+        ("asr.segmentation", "words", r"asr.segmentation = 'words' is not one of turns, clips, vad"),
         ("asr.manager_channel", "middle", r"asr.manager_channel .* left, right, auto"),
         ("asr.vad_threshold", 1.5, r"asr.vad_threshold .* between 0 and 1"),
         ("asr.cpu_threads", -2, r"asr.cpu_threads"),

@@ -10,7 +10,7 @@ import numpy as np
 from core.errors import ConfigError
 from core.types import Audio, Segment, Transcript
 
-_CHOICES = {"segmentation": ("turns", "vad"), "manager_channel": ("left", "right", "auto")}
+_CHOICES = {"segmentation": ("turns", "clips", "vad"), "manager_channel": ("left", "right", "auto")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,8 @@ class TranscribeOptions:
     compute_type: str = "int8"
     cpu_threads: int = 0  # 0 = all cores
     batch_size: int = 8  # <= 1: sequential
-    segmentation: str = "turns"  # turns | vad
+    beam_size: int = 1
+    segmentation: str = "turns"  # turns (packed energy turns) | clips (one clip per turn) | vad
     vad_threshold: float = 0.3
     manager_channel: str = "left"  # left | right | auto
     word_timestamps: bool = False

@@ -118,7 +118,7 @@ class WhisperTranscriber:
             raw, _ = self._batched.transcribe(
                 packed, language=o.language, clip_timestamps=[{"start": a, "end": b} for a, b in windows],
                 batch_size=o.batch_size, vad_filter=False, without_timestamps=False,
-                word_timestamps=True, beam_size=5,
+                word_timestamps=True, beam_size=o.beam_size,
             )
             raw = list(raw)
         else:
@@ -126,7 +126,7 @@ class WhisperTranscriber:
             for a, b in windows:
                 segs, _ = self._model.transcribe(
                     packed[int(a * SR): int(b * SR)], language=o.language, vad_filter=False,
-                    condition_on_previous_text=False, word_timestamps=True, beam_size=5,
+                    condition_on_previous_text=False, word_timestamps=True, beam_size=o.beam_size,
                 )
                 raw.extend(_Shifted(seg, a) for seg in segs)
         return _words_to_turns(raw, pieces, channel)
@@ -140,7 +140,7 @@ class WhisperTranscriber:
             raw, _ = self._batched.transcribe(
                 samples, language=o.language, clip_timestamps=[{"start": s, "end": e} for s, e in spans],
                 batch_size=o.batch_size, vad_filter=False, without_timestamps=True,
-                word_timestamps=o.word_timestamps, beam_size=5,
+                word_timestamps=o.word_timestamps, beam_size=o.beam_size,
             )
             raw = list(raw)
         else:
@@ -148,7 +148,7 @@ class WhisperTranscriber:
             for s, e in spans:
                 segs, _ = self._model.transcribe(
                     samples[int(s * SR): int(e * SR)], language=o.language, vad_filter=False,
-                    condition_on_previous_text=False, without_timestamps=True, beam_size=5,
+                    condition_on_previous_text=False, without_timestamps=True, beam_size=o.beam_size,
                     word_timestamps=o.word_timestamps,
                 )
                 raw.extend(_Shifted(seg, s) for seg in segs)
@@ -217,7 +217,7 @@ class WhisperTranscriber:
         if threshold is not None:
             kwargs["vad_parameters"] = {"threshold": threshold, "min_silence_duration_ms": 500}
         raw, info = model.transcribe(
-            samples, language=o.language, condition_on_previous_text=False, beam_size=5,
+            samples, language=o.language, condition_on_previous_text=False, beam_size=o.beam_size,
             word_timestamps=o.word_timestamps, **kwargs,
         )
         segs = [
