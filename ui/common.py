@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.config import load_config
 from core.errors import CallQAError, StoreBusyError
-from scoring.owner import CRITERION_NAMES
+from scoring.owner import CRITERION_NAMES, HANDLING_NAMES, OBJECTION_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -29,23 +29,10 @@ VERDICT_BADGES = {
     "insufficient": ":orange[:material/help: недостаточно данных]",
     "not_applicable": ":gray[:material/remove: неприменимо]",
 }
-HANDLING_LABELS = {
-    "value": "ценность",
-    "question": "уточняющий вопрос",
-    "discount": "скидка",
-    "ignored": "проигнорировано",
-    "other": "другое",
-}
-OBJECTION_LABELS = {
-    "price": "дорого",
-    "competitor_cheaper": "у конкурентов дешевле",
-    "think_later": "подумаю / не сейчас",
-    "no_time": "нет времени",
-    "have_supplier": "уже работаем с другими",
-    "send_offer": "пришлите КП",
-    "need_consult": "надо посоветоваться",
-}
-CRITERION_LABELS = CRITERION_NAMES  # one wording for the UI, the owner pages and the digest
+# One wording for the UI, the owner pages and the digest.
+HANDLING_LABELS = HANDLING_NAMES
+OBJECTION_LABELS = OBJECTION_NAMES
+CRITERION_LABELS = CRITERION_NAMES
 SPEAKER_LABELS = {"manager": "Менеджер", "client": "Клиент", "unknown": "Не определён"}
 SPEAKER_COLORS = {"manager": "blue", "client": "green", "unknown": "gray"}
 TRAINING_LABELS = {"example": "образец отработки", "mistake": "ошибка"}
