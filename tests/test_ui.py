@@ -339,3 +339,21 @@ def test_pages_refuse_anonymous_visitors(store):
 
     at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
     assert "Войдите в систему" in texts(at)
+
+
+
+def test_managers_page_preselects_the_manager_of_a_red_flag_link(store):
+    """Owner red flags link to /managers?manager_id=…: the page opens filtered to that manager."""
+
+    def script():
+        from ui.managers import managers_page
+
+        managers_page()
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT)
+    at.session_state["user"] = user("owner")
+    at.query_params["manager_id"] = "m101"
+    at.run()
+    assert not at.exception
+    assert at.multiselect[0].value == ["m101"]
+    assert list(at.dataframe[0].value["Менеджер"]) == ["Иван Петров"]

@@ -23,15 +23,26 @@ def managers_page() -> None:
     if summary.empty:
         st.info("Звонков пока нет.")
         return
-    _summary_table(summary, min_calls)
+    chosen = _manager_filter(summary)
+    only = (lambda df: df[df["manager_id"].isin(chosen)]) if chosen else (lambda df: df)
+    _summary_table(only(summary), min_calls)
     st.subheader("Оценка по неделям")
-    _trend_chart(queries.score_trend(path, user))
+    _trend_chart(only(queries.score_trend(path, user)))
     st.subheader("Выполнение критериев")
-    _criteria_heatmap(queries.criteria_pass_rates(path, user), min_calls)
+    _criteria_heatmap(only(queries.criteria_pass_rates(path, user)), min_calls)
     st.subheader("Отработка возражений")
-    _handling_chart(queries.handling_mix(path, user))
+    _handling_chart(only(queries.handling_mix(path, user)))
     st.subheader("Метрики разговора (средние)")
-    _metrics_table(queries.metrics_summary(path, user))
+    _metrics_table(only(queries.metrics_summary(path, user)))
+
+
+def _manager_filter(summary: pd.DataFrame) -> list[str]:
+    """Managers to show; `?manager_id=` (links from the owner's red flags) preselects one."""
+    names = dict(zip(summary["manager_id"], summary["manager_name"].fillna(summary["manager_id"]), strict=True))
+    wanted = st.query_params.get("manager_id")
+    default = [wanted] if wanted in names else []
+    return st.multiselect("Менеджеры", list(names), default=default, format_func=names.get,
+                          placeholder="все менеджеры")
 
 
 def _summary_table(summary: pd.DataFrame, min_calls: int) -> None:
