@@ -62,7 +62,7 @@ def generate(path: Path, calls: int, segments_per_call: int, events_per_call: fl
             SELECT c.call_id, 'v1', cr.id,
                    CASE WHEN hash(c.call_id || cr.id) % 10 < 6 THEN 'pass'
                         WHEN hash(c.call_id || cr.id) % 10 < 9 THEN 'fail' ELSE 'not_applicable' END
-            FROM calls c, (SELECT unnest({list(CRITERIA)}) AS id) cr ORDER BY c.call_id, cr.id""",
+            FROM calls c, (SELECT unnest({list(CRITERIA)}) AS id) cr ORDER BY c.started_at, cr.id""",
         "objections": f"""INSERT INTO objections (call_id, rubric_version, n, kind, segment_idx, handling)
             SELECT call_id, 'v1', 0, {list(KINDS)}[(1 + hash(call_id) % {len(KINDS)})::BIGINT], 5,
                    {list(HANDLINGS)}[(1 + hash(call_id || 'h') % {len(HANDLINGS)})::BIGINT]
@@ -85,8 +85,9 @@ def generate(path: Path, calls: int, segments_per_call: int, events_per_call: fl
         "feedback": f"""INSERT INTO feedback (call_id, manager_id, criterion_id, objection_kind, text, username,
                                          created_at, acknowledged_at)
             SELECT c.call_id, c.manager_id,
-                   CASE WHEN hash(c.call_id) % 4 = 0 THEN NULL ELSE {list(CRITERIA)}[(1 + hash(c.call_id) % 10)::BIGINT] END,
-                   CASE WHEN hash(c.call_id) % 4 = 0 THEN 'price' END, 'сделай иначе', 'rop',
+                   CASE WHEN hash(c.call_id || 'k') % 4 = 0 THEN NULL
+                        ELSE {list(CRITERIA)}[(1 + hash(c.call_id || 'c') % 10)::BIGINT] END,
+                   CASE WHEN hash(c.call_id || 'k') % 4 = 0 THEN 'price' END, 'сделай иначе', 'rop',
                    c.started_at + INTERVAL 20 HOUR, c.started_at + INTERVAL 40 HOUR
             FROM calls c WHERE hash(c.call_id) % 200 = 0""",
         "head_log": f"""INSERT INTO head_log (kind, held_on, manager_id, username)

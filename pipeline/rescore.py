@@ -18,6 +18,7 @@ from core.config import Config
 from core.types import CallMeta, CallScore, Segment, Transcript
 from scoring import Scorer, load_rubric
 from store import db, writes
+from store.writes import CRITERION_COLUMNS, OBJECTION_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,8 @@ def _stored_calls(db_path) -> list[tuple]:
     return db.query_rows(
         db_path,
         """SELECT c.call_id, c.direction, c.duration_s, c.channels, m.team
-           FROM calls c LEFT JOIN managers m ON m.manager_id = c.manager_id ORDER BY c.call_id""",
+           FROM calls c LEFT JOIN managers m ON m.manager_id = c.manager_id
+           ORDER BY c.started_at NULLS LAST, c.call_id""",  # results stay in time order on disk
     )
 
 
@@ -159,7 +161,12 @@ def write_scores(db_path, scores: list[tuple[str, CallScore]]) -> None:
             if len(frame):
                 con.register("frame_df", frame)
                 cols = ", ".join(frame.columns)
-                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM frame_df")
+                if table == "call_metrics":
+                    con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM frame_df")
+                else:  # result rows carry the call's start time (migration 002)
+                    picked = ", ".join(f"f.{c}" for c in frame.columns)
+                    con.execute(f"INSERT INTO {table} ({cols}, started_at) SELECT {picked}, c.started_at"
+                                " FROM frame_df f LEFT JOIN calls c ON c.call_id = f.call_id")
                 con.unregister("frame_df")
         con.unregister("ids_df")
 
@@ -188,13 +195,8 @@ def _frames(scores: list[tuple[str, CallScore]]) -> dict[str, pd.DataFrame]:
         "call_scores": pd.DataFrame(call_rows, columns=[
             "call_id", "rubric_id", "rubric_version", "score_pct", "points", "max_points",
             "fatal_failed", "applicable", "uncertain"]),
-        "criterion_results": pd.DataFrame(crit_rows, columns=[
-            "call_id", "rubric_version", "criterion_id", "stage", "title", "verdict", "points",
-            "max_points", "fatal", "confidence", "reason", "evidence_idx", "evidence_start_s",
-            "evidence_end_s", "evidence_quote"]),
-        "objections": pd.DataFrame(obj_rows, columns=[
-            "call_id", "rubric_version", "n", "kind", "segment_idx", "start_s", "quote",
-            "handling", "response_idx", "response_quote", "confidence", "rule_hits"]),
+        "criterion_results": pd.DataFrame(crit_rows, columns=list(CRITERION_COLUMNS[:-1])),
+        "objections": pd.DataFrame(obj_rows, columns=list(OBJECTION_COLUMNS[:-1])),
         "call_metrics": pd.DataFrame(metric_rows, columns=[
             "call_id", "manager_talk_ratio", "longest_manager_monologue_s", "manager_questions",
             "manager_questions_per_min", "interruptions", "overlap_s", "silence_share",

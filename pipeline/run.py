@@ -150,6 +150,9 @@ def _key(item) -> str:
     return "unreadable:" + hashlib.sha256(str(item.path).encode()).hexdigest()[:48]
 
 
+TIME_FROM_MTIME = "time_from_mtime"
+
+
 def _call_date(cfg: Config, rec: Recording) -> date:
     meta = _parse_meta(cfg, rec.path)
     if meta.started_at:
@@ -198,6 +201,11 @@ def build_call(cfg: Config, rec: Recording, transcriber, scorer) -> Call:
     meta = _apply_crm(rec.path, meta)
     audio = ingest.decode(rec.path, max_duration_s=float(cfg["ingest.max_duration_h"]) * 3600)
     flags = list(audio.flags)
+    if meta.started_at is None and rec.mtime:
+        # Neither the name nor a CRM row dates the call: the file's time is the best guess,
+        # and without a date the call would be missing from every weekly figure.
+        meta = dataclasses.replace(meta, started_at=datetime.fromtimestamp(rec.mtime))
+        flags.append(TIME_FROM_MTIME)
     if ingest.is_silent(audio):
         flags.append("silent")
         transcript = Transcript(segments=(), asr_model=getattr(transcriber, "name", ""))

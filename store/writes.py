@@ -55,6 +55,7 @@ def write_segments(con: duckdb.DuckDBPyConnection, call_id: str, transcript: Tra
 def write_call(con: duckdb.DuckDBPyConnection, call: Call) -> None:
     """Replace everything about one call (metadata, segments, current score) as a whole."""
     m = call.meta
+    old = con.execute("SELECT started_at FROM calls WHERE call_id = ?", [call.call_id]).fetchone()
     con.execute("DELETE FROM calls WHERE call_id = ?", [call.call_id])
     con.execute(
         """
@@ -74,6 +75,9 @@ def write_call(con: duckdb.DuckDBPyConnection, call: Call) -> None:
         ],
     )
     write_segments(con, call.call_id, call.transcript)
+    if old is not None and old[0] != m.started_at:  # e.g. CRM time arrived later
+        for table in _RESULT_TABLES:
+            con.execute(f"UPDATE {table} SET started_at = ? WHERE call_id = ?", [m.started_at, call.call_id])
     if call.score is not None:
         write_score(con, call.call_id, call.score)
     if call.recording is not None:
@@ -97,17 +101,35 @@ def write_metrics(con: duckdb.DuckDBPyConnection, call_id: str, m: CallMetrics) 
     )
 
 
+# Result tables carry a copy of calls.started_at (migration 002) for time-pruned scans.
+_RESULT_TABLES = ("call_scores", "criterion_results", "objections")
+CRITERION_COLUMNS = (
+    "call_id", "rubric_version", "criterion_id", "stage", "title", "verdict", "points",
+    "max_points", "fatal", "confidence", "reason", "evidence_idx", "evidence_start_s",
+    "evidence_end_s", "evidence_quote", "started_at")
+OBJECTION_COLUMNS = (
+    "call_id", "rubric_version", "n", "kind", "segment_idx", "start_s", "quote", "handling",
+    "response_idx", "response_quote", "confidence", "rule_hits", "started_at")
+
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
 def write_score(con: duckdb.DuckDBPyConnection, call_id: str, score: CallScore) -> None:
     """Store one rubric version's results for a call; other versions' rows are kept."""
     v = score.rubric_version
-    for table in ("call_scores", "criterion_results", "objections"):
+    for table in _RESULT_TABLES:
         con.execute(f"DELETE FROM {table} WHERE call_id = ? AND rubric_version = ?", [call_id, v])
+    row = con.execute("SELECT started_at FROM calls WHERE call_id = ?", [call_id]).fetchone()
+    started = row[0] if row else None
     con.execute(
         """INSERT INTO call_scores (call_id, rubric_id, rubric_version, score_pct, points,
-           max_points, fatal_failed, applicable, uncertain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           max_points, fatal_failed, applicable, uncertain, started_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             call_id, score.rubric_id, v, score.score_pct, score.points, score.max_points,
-            _join(score.fatal_failed), score.applicable, score.uncertain,
+            _join(score.fatal_failed), score.applicable, score.uncertain, started,
         ],
     )
     crit_rows = []
@@ -117,22 +139,20 @@ def write_score(con: duckdb.DuckDBPyConnection, call_id: str, score: CallScore) 
             call_id, v, c.criterion_id, c.stage, c.title, c.verdict, c.points, c.max_points,
             c.fatal, c.confidence, c.reason,
             e.segment_idx if e else None, e.start_s if e else None, e.end_s if e else None,
-            e.quote if e else None,
+            e.quote if e else None, started,
         ))
     if crit_rows:
-        con.executemany(
-            "INSERT INTO criterion_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            crit_rows,
-        )
+        con.executemany(_insert_sql("criterion_results", CRITERION_COLUMNS), crit_rows)
     obj_rows = [
         (
             call_id, v, n, o.kind, o.segment_idx, o.start_s, o.quote, o.handling, o.response_idx,
             o.response_quote, o.confidence, json.dumps(list(o.rule_hits), ensure_ascii=False),
+            started,
         )
         for n, o in enumerate(score.objections)
     ]
     if obj_rows:
-        con.executemany("INSERT INTO objections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", obj_rows)
+        con.executemany(_insert_sql("objections", OBJECTION_COLUMNS), obj_rows)
     write_metrics(con, call_id, score.metrics)
 
 

@@ -71,17 +71,19 @@ def add_call(path: Path, manager: str, started_at: datetime, score: float = 80.0
     with _writer(path) as con:
         con.execute("INSERT INTO calls (call_id, started_at, manager_id, duration_s, source)"
                     " VALUES (?, ?, ?, 120, 'import')", [call_id, started_at, manager])
-        con.execute("INSERT INTO call_scores (call_id, rubric_id, rubric_version, score_pct, scored_at)"
-                    " VALUES (?, 'default', 'v1', ?, ?), (?, 'default', 'old', 1.0, ?)",
-                    [call_id, score, started_at, call_id, started_at + timedelta(days=30)])
+        con.execute("INSERT INTO call_scores (call_id, rubric_id, rubric_version, score_pct, scored_at, started_at)"
+                    " VALUES (?, 'default', 'v1', ?, ?, ?), (?, 'default', 'old', 1.0, ?, ?)",
+                    [call_id, score, started_at, started_at, call_id, started_at + timedelta(days=30),
+                     started_at])
         for crit, verdict in verdicts.items():
             for version in ("v1", "old"):
-                con.execute("INSERT INTO criterion_results (call_id, rubric_version, criterion_id, verdict)"
-                            " VALUES (?, ?, ?, ?)",
-                            [call_id, version, crit, verdict if version == "v1" else "fail"])
+                con.execute("INSERT INTO criterion_results (call_id, rubric_version, criterion_id, verdict,"
+                            " started_at) VALUES (?, ?, ?, ?, ?)",
+                            [call_id, version, crit, verdict if version == "v1" else "fail", started_at])
         for n, (kind, handling) in enumerate(objections):
-            con.execute("INSERT INTO objections (call_id, rubric_version, n, kind, segment_idx, handling)"
-                        " VALUES (?, 'v1', ?, ?, ?, ?)", [call_id, n, kind, 2 * n + 1, handling])
+            con.execute("INSERT INTO objections (call_id, rubric_version, n, kind, segment_idx, handling,"
+                        " started_at) VALUES (?, 'v1', ?, ?, ?, ?, ?)",
+                        [call_id, n, kind, 2 * n + 1, handling, started_at])
     return call_id
 
 

@@ -157,6 +157,21 @@ def test_coaching_without_change_is_no_effect_and_few_calls_is_low_data(tmp_path
     assert effects["m2"].verdict == LOW_DATA  # 4 < 10 / 2
 
 
+def test_coaching_window_counts_the_managers_calls_not_only_judged_ones(tmp_path):
+    """«N calls before vs after» (the issue's words): a call where the criterion was not
+    applicable takes its place in the window and adds no verdict."""
+    path = new_store(tmp_path)
+    given = at(0, 0, week=PREV)
+    with batch(path):
+        for i in range(12):  # newest first: 4 not applicable among the 10 nearest calls
+            verdict = "not_applicable" if i % 3 == 0 else "fail"
+            add_call(path, "m1", given - timedelta(hours=i + 1), verdicts={"next_step": verdict})
+            add_call(path, "m1", given + timedelta(hours=i + 1), verdicts={"next_step": "pass"})
+        feedback(path, "m1", given, None, "next_step")
+    (effect,) = coaching_effects(path, PARAMS, AS_OF)
+    assert (effect.before_k, effect.before_n, effect.after_k, effect.after_n) == (0, 6, 10, 10)
+
+
 def test_objection_coaching_measures_answers_without_discount(tmp_path):
     path = new_store(tmp_path)
     given = at(0, 0, week=PREV)

@@ -96,6 +96,23 @@ def test_second_run_processes_nothing_new_and_renamed_files_are_known(env, tmp_p
     assert db.query_rows(env / "callqa.duckdb", "SELECT count(*) FROM calls")[0][0] == 2
 
 
+def test_a_call_whose_name_has_no_time_is_dated_by_the_file(env, tmp_path):
+    """An undated call would vanish from every weekly figure: the file's mtime stands in,
+    flagged so the call page can say so; a dated name keeps its own time."""
+    calls = tmp_path / "calls"
+    undated = write_stereo_call(calls / "zapis.wav", seed=3)
+    os.utime(undated, (1757930400, 1757930400))  # 2025-09-15 10:00 UTC
+    write_stereo_call(calls / "out-79161234560-101-20260915-100000-1758000000.1.wav", seed=4)
+    assert "done 2" in _invoke("run", str(calls), "--fake-asr").output
+    rows = dict(db.query_rows(env / "callqa.duckdb", "SELECT path, flags FROM calls"))
+    started = dict(db.query_rows(env / "callqa.duckdb", "SELECT path, started_at FROM calls"))
+    assert "time_from_mtime" in (rows[str(undated)] or "")
+    assert started[str(undated)].date().isoformat() == "2025-09-15"
+    dated = next(p for p in rows if "20260915" in p)
+    assert "time_from_mtime" not in (rows[dated] or "")
+    assert str(started[dated]) == "2026-09-15 10:00:00"
+
+
 def test_dry_run_and_limit(env, tmp_path):
     calls = tmp_path / "calls"
     for i in range(3):

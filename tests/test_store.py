@@ -23,8 +23,56 @@ def test_migrations_are_recorded_once(tmp_path):
     db.init(path)
     db._migrated.clear()  # a new process would check again
     db.init(path)
-    rows = db.query_rows(path, "SELECT version, name FROM schema_migrations")
-    assert rows == [(1, "001_initial.sql")]
+    rows = db.query_rows(path, "SELECT version, name FROM schema_migrations ORDER BY version")
+    assert rows == [(1, "001_initial.sql"), (2, "002_result_started_at.sql")]
+
+
+def test_migration_002_copies_call_start_onto_existing_results(tmp_path):
+    """A store made by the first release (schema 1, with scored calls) gets ``started_at`` on
+    its result rows when a newer callqa opens it."""
+    import duckdb
+    from importlib import resources
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(resources.files("store.migrations").joinpath("001_initial.sql").read_text("utf-8"))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+                " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+    con.execute("INSERT INTO schema_migrations (version, name) VALUES (1, '001_initial.sql')")
+    con.execute("INSERT INTO calls (call_id, started_at, source) VALUES ('a', TIMESTAMP '2025-03-04 10:00', 'import')")
+    con.execute("INSERT INTO call_scores (call_id, rubric_id, rubric_version) VALUES ('a', 'default', 'v1')")
+    con.execute("INSERT INTO criterion_results (call_id, rubric_version, criterion_id, verdict)"
+                " VALUES ('a', 'v1', 'greeting', 'pass')")
+    con.execute("INSERT INTO objections (call_id, rubric_version, n, kind) VALUES ('a', 'v1', 0, 'price')")
+    con.close()
+    db.init(path)
+    for table in ("call_scores", "criterion_results", "objections"):
+        assert str(db.query_rows(path, f"SELECT started_at FROM {table}")[0][0]) == "2025-03-04 10:00:00"
+
+
+def test_result_rows_follow_the_call_start(tmp_path):
+    """Scores written with the call carry its start; a later rewrite with a corrected start
+    (e.g. a CRM row arrived) moves every stored rubric version's rows along."""
+    from datetime import datetime
+    from core.types import CallMetrics, CallScore, CriterionResult
+
+    path = tmp_path / "c.duckdb"
+
+    def scored(started: datetime, version: str) -> Call:
+        crit = CriterionResult("greeting", "pass", 1.0, 1.0)
+        score = CallScore("default", version, 100.0, 1.0, 1.0, (crit,), (), CallMetrics())
+        return Call("a", CallMeta(started_at=started), Transcript(()), 10.0, 2, "import", score=score)
+
+    first, fixed = datetime(2025, 3, 4, 10, 0), datetime(2025, 3, 4, 9, 58)
+    with db.writer(path) as con:
+        writes.write_call(con, scored(first, "v1"))
+        writes.write_score(con, "a", scored(first, "v2").score)
+    assert db.query_rows(path, "SELECT DISTINCT started_at FROM criterion_results") == [(first,)]
+    with db.writer(path) as con:
+        writes.write_call(con, scored(fixed, "v2"))
+    for table in ("call_scores", "criterion_results"):
+        rows = db.query_rows(path, f"SELECT rubric_version, started_at FROM {table} ORDER BY 1")
+        assert rows == [("v1", fixed), ("v2", fixed)]
 
 
 def test_write_is_one_transaction(tmp_path):

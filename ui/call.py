@@ -122,6 +122,8 @@ def _header(call: dict) -> None:
     flags = call.get("flags") if isinstance(call.get("flags"), str) else ""
     if "low_confidence" in flags or call.get("uncertain") is True:
         st.warning("Низкая уверенность распознавания — проверить на слух.")
+    if "time_from_mtime" in flags:
+        st.caption("Время звонка взято из даты файла: в имени файла и в выгрузке CRM его нет.")
     st.caption(f"Файл: {masked_file_name(call.get('path'))} · id {call['call_id']}"
                f" · версия рубрики {str(call.get('rubric_version') or '—')[:12]}")
 
