@@ -30,8 +30,9 @@ def test_migrations_are_recorded_once(tmp_path):
 def test_migration_002_copies_call_start_onto_existing_results(tmp_path):
     """A store made by the first release (schema 1, with scored calls) gets ``started_at`` on
     its result rows when a newer callqa opens it."""
-    import duckdb
     from importlib import resources
+
+    import duckdb
 
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
@@ -54,6 +55,7 @@ def test_result_rows_follow_the_call_start(tmp_path):
     """Scores written with the call carry its start; a later rewrite with a corrected start
     (e.g. a CRM row arrived) moves every stored rubric version's rows along."""
     from datetime import datetime
+
     from core.types import CallMetrics, CallScore, CriterionResult
 
     path = tmp_path / "c.duckdb"
