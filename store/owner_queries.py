@@ -93,8 +93,18 @@ def _score_cte(call_scope: str, lo: str, hi: str) -> str:
 # with its scored version and a map of the РОП's latest overrides (NULL for most calls),
 # which is twice as fast at 1M calls as a second join of every result row to the overrides.
 
-def _verdict_cte(call_scope: str, lo: str, hi: str) -> str:
-    """``ev(call_id, criterion_id, auto, verdict)`` plus ``sc``: effective verdicts in scope."""
+def _with_call(scoped: str, lo: str, hi: str, meta: bool) -> str:
+    """The build side of the effective-verdict joins: ``scoped`` rows plus the call's manager and
+    start (``meta``) or NULLs (queries that need neither skip a join to ``calls``)."""
+    if not meta:
+        return f"{scoped}, NULL::VARCHAR AS manager_id, NULL::TIMESTAMP AS started_at FROM sc"
+    return (f"{scoped}, c.manager_id, c.started_at FROM sc JOIN calls c ON c.call_id = sc.call_id"
+            f" AND {_in_period('c', lo, hi)}")
+
+
+def _verdict_cte(call_scope: str, lo: str, hi: str, meta: bool = True) -> str:
+    """``ev(call_id, manager_id, started_at, criterion_id, auto, verdict)`` plus ``sc``:
+    effective verdicts in scope."""
     return _score_cte(call_scope, lo, hi) + f""",
     ov AS (SELECT call_id, map(list(criterion_id), list(verdict)) AS m FROM (
                SELECT call_id, criterion_id, verdict FROM overrides
@@ -102,9 +112,9 @@ def _verdict_cte(call_scope: str, lo: str, hi: str) -> str:
                QUALIFY row_number() OVER (PARTITION BY call_id, criterion_id
                                           ORDER BY created_at DESC, override_id DESC) = 1)
            GROUP BY call_id),
-    scv AS MATERIALIZED (SELECT sc.call_id, sc.rubric_version, ov.m FROM sc
+    scv AS MATERIALIZED ({_with_call("SELECT sc.call_id, sc.rubric_version, ov.m", lo, hi, meta)}
                          LEFT JOIN ov ON ov.call_id = sc.call_id),
-    ev AS (SELECT r.call_id, r.criterion_id, r.verdict AS auto,
+    ev AS (SELECT r.call_id, scv.manager_id, scv.started_at, r.criterion_id, r.verdict AS auto,
                   CASE WHEN scv.m IS NULL THEN r.verdict
                        ELSE coalesce(scv.m[r.criterion_id], r.verdict) END AS verdict
            FROM criterion_results r JOIN scv ON scv.call_id = r.call_id
@@ -112,8 +122,9 @@ def _verdict_cte(call_scope: str, lo: str, hi: str) -> str:
            WHERE {_in_period("r", lo, hi)})"""
 
 
-def _handling_cte(call_scope: str, lo: str, hi: str) -> str:
-    """``eo(call_id, segment_idx, kind, auto, handling, labelled)`` plus ``sc``."""
+def _handling_cte(call_scope: str, lo: str, hi: str, meta: bool = True) -> str:
+    """``eo(call_id, manager_id, started_at, segment_idx, kind, auto, handling, labelled)``
+    plus ``sc``."""
     return _score_cte(call_scope, lo, hi) + f""",
     lb AS (SELECT call_id, map(list(segment_idx), list(handling)) AS m FROM (
                SELECT call_id, segment_idx, handling FROM objection_labels
@@ -121,13 +132,13 @@ def _handling_cte(call_scope: str, lo: str, hi: str) -> str:
                QUALIFY row_number() OVER (PARTITION BY call_id, segment_idx
                                           ORDER BY created_at DESC, label_id DESC) = 1)
            GROUP BY call_id),
-    sch AS MATERIALIZED (SELECT sc.call_id, sc.rubric_version, lb.m FROM sc
+    sch AS MATERIALIZED ({_with_call("SELECT sc.call_id, sc.rubric_version, lb.m", lo, hi, meta)}
                          LEFT JOIN lb ON lb.call_id = sc.call_id),
-    eo0 AS (SELECT o.call_id, o.segment_idx, o.kind, o.handling AS auto,
+    eo0 AS (SELECT o.call_id, sch.manager_id, sch.started_at, o.segment_idx, o.kind, o.handling AS auto,
                    CASE WHEN sch.m IS NULL THEN NULL ELSE sch.m[o.segment_idx] END AS label
             FROM objections o JOIN sch ON sch.call_id = o.call_id AND sch.rubric_version = o.rubric_version
             WHERE {_in_period("o", lo, hi)}),
-    eo AS (SELECT call_id, segment_idx, kind, auto, coalesce(label, auto) AS handling,
+    eo AS (SELECT call_id, manager_id, started_at, segment_idx, kind, auto, coalesce(label, auto) AS handling,
                   label IS NOT NULL AS labelled FROM eo0)"""
 
 
@@ -218,6 +229,16 @@ def last_reviews(db_path: PathLike, since: datetime, as_of: datetime) -> pd.Data
     return _df(db_path, sql, since=since, as_of=as_of)
 
 
+def active_managers(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
+    """Managers with calls started in ``[since, as_of)``, by name."""
+    sql = """
+    SELECT a.manager_id, coalesce(m.name, a.manager_id) AS manager_name
+    FROM (SELECT DISTINCT manager_id FROM calls WHERE started_at >= $since AND started_at < $as_of
+          AND manager_id IS NOT NULL) a
+    LEFT JOIN managers m ON m.manager_id = a.manager_id ORDER BY manager_name"""
+    return _df(db_path, sql, since=since, as_of=as_of)
+
+
 def low_score_calls(db_path: PathLike, start: datetime, end: datetime, as_of: datetime,
                     low_score: float) -> pd.DataFrame:
     """Low-scoring calls of the week and the first РОП feedback on each.
@@ -226,7 +247,7 @@ def low_score_calls(db_path: PathLike, start: datetime, end: datetime, as_of: da
     criterion the call failed, given after the call started (and before ``as_of``).
     """
     sql = f"""
-    WITH {_WEEK_SCOPE}, {_verdict_cte(_WEEK_CALLS, *_WEEK)},
+    WITH {_WEEK_SCOPE}, {_verdict_cte(_WEEK_CALLS, *_WEEK, meta=False)},
     low AS (SELECT c.call_id, c.manager_id, c.started_at, sc.score_pct
             FROM calls c JOIN sc ON sc.call_id = c.call_id
             WHERE c.started_at >= $start AND c.started_at < $end AND sc.score_pct < $low),
@@ -340,9 +361,8 @@ def objection_coaching_samples(db_path: PathLike, since: datetime, as_of: dateti
                                window: int) -> pd.DataFrame:
     """Like :func:`coaching_samples` for feedback with an ``objection_kind``: the manager's
     answers to that objection kind, ``window`` before and after; ``discount`` counts them."""
-    samples = """SELECT c.manager_id, eo.kind AS subj, c.started_at, eo.handling AS outcome
-                 FROM eo JOIN calls c ON c.call_id = eo.call_id
-                 WHERE eo.kind IN (SELECT subj FROM fbk)"""
+    samples = """SELECT manager_id, kind AS subj, started_at, handling AS outcome
+                 FROM eo WHERE kind IN (SELECT subj FROM fbk)"""
     sql = f"""
     WITH fbk AS (SELECT feedback_id, manager_id, objection_kind AS subj, created_at, call_id, text
                  FROM feedback WHERE objection_kind IS NOT NULL AND created_at >= $since
@@ -368,16 +388,17 @@ def fail_streaks(db_path: PathLike, since: datetime, as_of: datetime, min_len: i
     sql = f"""
     WITH scope AS MATERIALIZED (SELECT call_id FROM calls WHERE started_at >= $since AND started_at < $as_of),
     {_verdict_cte(_SCOPE, "$since", "$as_of")},
-    mv AS (SELECT c.manager_id, c.call_id, c.started_at, ev.criterion_id, ev.verdict,
-                  count(*) FILTER (WHERE ev.verdict = 'pass') OVER (
-                      PARTITION BY c.manager_id, ev.criterion_id ORDER BY c.started_at DESC
-                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS passes_after
-           FROM ev JOIN calls c ON c.call_id = ev.call_id
-           WHERE ev.verdict IN ('pass', 'fail') AND c.manager_id IS NOT NULL),
-    runs AS (SELECT manager_id, criterion_id, count(*) AS streak, min(started_at) AS first_at,
-                    list(call_id ORDER BY started_at DESC) AS call_ids
-             FROM mv WHERE passes_after = 0 GROUP BY manager_id, criterion_id
-             HAVING count(*) >= $min_len)
+    mv AS MATERIALIZED (SELECT manager_id, call_id, started_at, criterion_id, verdict FROM ev
+                        WHERE verdict IN ('pass', 'fail') AND manager_id IS NOT NULL),
+    -- the run is every fail after the manager's last pass on the criterion (two hash
+    -- aggregations: cheaper than a window sorted over all the verdicts of the month)
+    lp AS (SELECT manager_id, criterion_id, max(started_at) FILTER (WHERE verdict = 'pass') AS last_pass
+           FROM mv GROUP BY ALL),
+    runs AS (SELECT mv.manager_id, mv.criterion_id, count(*) AS streak, min(mv.started_at) AS first_at,
+                    list(mv.call_id ORDER BY mv.started_at DESC) AS call_ids
+             FROM mv JOIN lp ON lp.manager_id = mv.manager_id AND lp.criterion_id = mv.criterion_id
+             WHERE mv.verdict = 'fail' AND (lp.last_pass IS NULL OR mv.started_at > lp.last_pass)
+             GROUP BY mv.manager_id, mv.criterion_id HAVING count(*) >= $min_len)
     SELECT runs.*, coalesce(m.name, runs.manager_id) AS manager_name FROM runs
     LEFT JOIN managers m ON m.manager_id = runs.manager_id
     WHERE NOT EXISTS (SELECT 1 FROM feedback f WHERE f.manager_id = runs.manager_id
@@ -390,7 +411,7 @@ def fail_streaks(db_path: PathLike, since: datetime, as_of: datetime, min_len: i
 def team_criterion_rates(db_path: PathLike, start: datetime, end: datetime, as_of: datetime) -> pd.DataFrame:
     """Per criterion over the week's calls: effective pass/fail counts and failed call ids."""
     sql = f"""
-    WITH {_WEEK_SCOPE}, {_verdict_cte(_WEEK_CALLS, *_WEEK)}
+    WITH {_WEEK_SCOPE}, {_verdict_cte(_WEEK_CALLS, *_WEEK, meta=False)}
     SELECT criterion_id, count(*) FILTER (WHERE verdict IN ('pass', 'fail')) AS n,
            count(*) FILTER (WHERE verdict = 'fail') AS failed,
            list(call_id) FILTER (WHERE verdict = 'fail')[1:50] AS failed_call_ids
@@ -402,9 +423,9 @@ def objection_week(db_path: PathLike, start: datetime, end: datetime, as_of: dat
     """Objections in the week's calls by manager, kind and effective handling, with call ids."""
     sql = f"""
     WITH {_WEEK_SCOPE}, {_handling_cte(_WEEK_CALLS, *_WEEK)}
-    SELECT c.manager_id, eo.kind, eo.handling, count(*) AS n, count(DISTINCT eo.call_id) AS calls,
+    SELECT eo.manager_id, eo.kind, eo.handling, count(*) AS n, count(DISTINCT eo.call_id) AS calls,
            list(DISTINCT eo.call_id)[1:50] AS call_ids
-    FROM eo JOIN calls c ON c.call_id = eo.call_id GROUP BY ALL ORDER BY n DESC"""
+    FROM eo GROUP BY ALL ORDER BY n DESC"""
     return _df(db_path, sql, start=start, end=end, as_of=as_of)
 
 
@@ -413,7 +434,7 @@ def agreement_pairs(db_path: PathLike, since: datetime, as_of: datetime) -> pd.D
     in ``[since, as_of)``; a reviewed call without an override counts as agreement."""
     scope = _touched_scope("overrides")
     sql = f"""
-    WITH {scope}, {_reviews_cte(_SCOPE, '$since')}, {_verdict_cte(_REVIEWED, '$calls_from', '$as_of')}
+    WITH {scope}, {_reviews_cte(_SCOPE, '$since')}, {_verdict_cte(_REVIEWED, '$calls_from', '$as_of', meta=False)}
     SELECT ev.criterion_id, ev.auto, ev.verdict AS head, count(*) AS n
     FROM ev GROUP BY ALL ORDER BY ALL"""
     return _df(db_path, sql, since=since, as_of=as_of,
@@ -424,7 +445,7 @@ def objection_agreement_pairs(db_path: PathLike, since: datetime, as_of: datetim
     """(automatic handling, РОП handling, count) over objections in calls the РОП reviewed."""
     scope = _touched_scope("objection_labels")
     sql = f"""
-    WITH {scope}, {_reviews_cte(_SCOPE, '$since')}, {_handling_cte(_REVIEWED, '$calls_from', '$as_of')}
+    WITH {scope}, {_reviews_cte(_SCOPE, '$since')}, {_handling_cte(_REVIEWED, '$calls_from', '$as_of', meta=False)}
     SELECT eo.auto, eo.handling AS head, count(*) AS n
     FROM eo GROUP BY ALL ORDER BY ALL"""
     return _df(db_path, sql, since=since, as_of=as_of,
@@ -500,10 +521,10 @@ EXPORT_TABLES: dict[str, str] = {
                   avg(sc.score_pct) AS mean_score, count(*) FILTER (WHERE sc.score_pct < $low) AS low_calls
            FROM calls c LEFT JOIN sc ON sc.call_id = c.call_id
            WHERE c.started_at >= $start AND c.started_at < $end GROUP BY c.manager_id),
-    pv AS (SELECT c.manager_id,
-                  count(*) FILTER (WHERE ev.verdict = 'pass') AS criteria_passed,
-                  count(*) FILTER (WHERE ev.verdict IN ('pass', 'fail')) AS criteria_judged
-           FROM ev JOIN calls c ON c.call_id = ev.call_id GROUP BY c.manager_id)
+    pv AS (SELECT manager_id,
+                  count(*) FILTER (WHERE verdict = 'pass') AS criteria_passed,
+                  count(*) FILTER (WHERE verdict IN ('pass', 'fail')) AS criteria_judged
+           FROM ev GROUP BY manager_id)
     SELECT pc.manager_id, m.name AS manager_name, m.team, pc.calls, pc.scored, pc.mean_score,
            pc.low_calls, pv.criteria_passed / nullif(pv.criteria_judged, 0) AS criteria_pass_rate
     FROM pc LEFT JOIN pv ON pv.manager_id IS NOT DISTINCT FROM pc.manager_id

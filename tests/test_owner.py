@@ -172,6 +172,13 @@ def test_coaching_window_counts_the_managers_calls_not_only_judged_ones(tmp_path
     assert (effect.before_k, effect.before_n, effect.after_k, effect.after_n) == (0, 6, 10, 10)
 
 
+def test_feedback_to_a_manager_without_calls_is_low_data(tmp_path):
+    path = new_store(tmp_path)
+    feedback(path, "m1", at(0, 0, week=PREV), None, "next_step")
+    (effect,) = coaching_effects(path, PARAMS, AS_OF)
+    assert (effect.before_n, effect.after_n, effect.verdict) == (0, 0, LOW_DATA)
+
+
 def test_objection_coaching_measures_answers_without_discount(tmp_path):
     path = new_store(tmp_path)
     given = at(0, 0, week=PREV)
