@@ -373,7 +373,8 @@ def _effects(samples: pd.DataFrame, subject_col: str, about: str, window: int) -
     # one row per feedback with the before/after counts side by side (plain Python per row:
     # pandas indexing per group cost ~1 s for 650 feedbacks at 1M calls)
     sides = {}
-    for fid, before, n, k in zip(samples["feedback_id"], samples["before"], samples["n"], samples["passed"]):
+    for fid, before, n, k in zip(samples["feedback_id"], samples["before"], samples["n"], samples["passed"],
+                                 strict=True):
         if not pd.isna(before):  # NA: no calls on either side
             sides[(int(fid), bool(before))] = (int(n), int(k))
     firsts = samples.drop_duplicates("feedback_id")
