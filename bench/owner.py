@@ -36,10 +36,15 @@ KINDS = ("price", "competitor_cheaper", "think_later", "no_time", "have_supplier
 HANDLINGS = ("value", "question", "discount", "ignored", "other")
 
 
-def generate(path: Path, calls: int, segments_per_call: int, events_per_call: float) -> dict[str, float]:
+def generate(path: Path, calls: int, segments_per_call: int, events_per_call: float,
+             reviewed_share: float) -> dict[str, float]:
     """Fill a fresh store; returns seconds per table."""
     db.init(path)
     span_s = DAYS * 86400
+    events = int(calls * events_per_call)
+    per_session = max(3, round(events / max(1, calls * reviewed_share)))
+    sessions = max(1, events // per_session)
+    events = sessions * per_session
     timings = {}
     con = duckdb.connect(str(path))
     steps = {
@@ -56,30 +61,36 @@ def generate(path: Path, calls: int, segments_per_call: int, events_per_call: fl
                    CASE WHEN i % 3 = 0 THEN 'out' ELSE 'in' END,
                    'm' || (hash(i) % {MANAGERS}), 60 + hash(i) % 600, 'import'
             FROM range({calls}) t(i)""",
-        "call_scores": """INSERT INTO call_scores (call_id, rubric_id, rubric_version, score_pct, points, max_points)
-            SELECT call_id, 'default', 'v1', (hash(call_id) % 101)::DOUBLE, 0, 100 FROM calls""",
-        "criterion_results": f"""INSERT INTO criterion_results (call_id, rubric_version, criterion_id, verdict)
+        "call_scores": """INSERT INTO call_scores (call_id, rubric_id, rubric_version, score_pct, points, max_points,
+                                               started_at)
+            SELECT call_id, 'default', 'v1', (hash(call_id) % 101)::DOUBLE, 0, 100, started_at FROM calls""",
+        "criterion_results": f"""INSERT INTO criterion_results (call_id, rubric_version, criterion_id, verdict,
+                                                     started_at)
             SELECT c.call_id, 'v1', cr.id,
                    CASE WHEN hash(c.call_id || cr.id) % 10 < 6 THEN 'pass'
-                        WHEN hash(c.call_id || cr.id) % 10 < 9 THEN 'fail' ELSE 'not_applicable' END
+                        WHEN hash(c.call_id || cr.id) % 10 < 9 THEN 'fail' ELSE 'not_applicable' END,
+                   c.started_at
             FROM calls c, (SELECT unnest({list(CRITERIA)}) AS id) cr ORDER BY c.started_at, cr.id""",
-        "objections": f"""INSERT INTO objections (call_id, rubric_version, n, kind, segment_idx, handling)
+        "objections": f"""INSERT INTO objections (call_id, rubric_version, n, kind, segment_idx, handling, started_at)
             SELECT call_id, 'v1', 0, {list(KINDS)}[(1 + hash(call_id) % {len(KINDS)})::BIGINT], 5,
-                   {list(HANDLINGS)}[(1 + hash(call_id || 'h') % {len(HANDLINGS)})::BIGINT]
+                   {list(HANDLINGS)}[(1 + hash(call_id || 'h') % {len(HANDLINGS)})::BIGINT], started_at
             FROM calls WHERE hash(call_id) % 10 < 7""",
         "segments": f"""INSERT INTO segments (call_id, idx, speaker, start_s, end_s, text)
             SELECT c.call_id, s.i, CASE WHEN s.i % 2 = 0 THEN 'manager' ELSE 'client' END,
                    s.i * 4.0, s.i * 4.0 + 3.5, 'реплика'
             FROM calls c, range({segments_per_call}) s(i)""",
+        # The РОП's events come in review sessions on a share of the calls: opened, then a
+        # 'played' event per 10 s of listening (what ui/player.py reports), then a verdict
+        # (an override on every 10th session, else 'reviewed'); every 50th session is the owner's.
         "review_events": f"""INSERT INTO review_events (username, call_id, kind, created_at, played_s)
-            SELECT CASE WHEN i % 50 = 0 THEN 'boss' ELSE 'rop' END,
-                   substr(sha256((i * {calls} // {int(calls * events_per_call)})::VARCHAR), 1, 16),
-                   CASE WHEN i % 3 = 0 THEN 'opened' WHEN i % 3 = 1 THEN 'played'
-                        WHEN i % 30 = 2 THEN 'override' ELSE 'reviewed' END,
-                   TIMESTAMP '{START}' + to_seconds((i * {calls} // {int(calls * events_per_call)})
-                       * {span_s} // {calls} + 3600 * (1 + i % 48)),
-                   CASE WHEN i % 3 = 1 THEN 5 + hash(i) % 120 END
-            FROM range({int(calls * events_per_call)}) t(i)""",
+            SELECT CASE WHEN s % 50 = 0 THEN 'boss' ELSE 'rop' END,
+                   substr(sha256((s * {calls} // {sessions})::VARCHAR), 1, 16),
+                   CASE WHEN k = 0 THEN 'opened' WHEN k < {per_session} - 1 THEN 'played'
+                        WHEN s % 10 = 0 THEN 'override' ELSE 'reviewed' END,
+                   TIMESTAMP '{START}' + to_seconds((s * {calls} // {sessions}) * {span_s} // {calls}
+                       + 3600 * (1 + s % 48) + 10 * k),
+                   CASE WHEN k > 0 AND k < {per_session} - 1 THEN 10 END
+            FROM (SELECT i // {per_session} AS s, i % {per_session} AS k FROM range({events}) t(i))""",
         "overrides": """INSERT INTO overrides (call_id, criterion_id, verdict, username, created_at)
             SELECT e.call_id, 'summary', 'pass', 'rop', e.created_at FROM review_events e WHERE e.kind = 'override'""",
         "feedback": f"""INSERT INTO feedback (call_id, manager_id, criterion_id, objection_kind, text, username,
@@ -120,6 +131,7 @@ def bench_queries(path: Path, week: Week, runs: int) -> list[tuple[str, list[flo
         "manager_week (prev)": lambda c: q.manager_week(c, prev.start, prev.end, prev.end, p.low_score),
         "last_reviews (14 d)": lambda c: q.last_reviews(c, as_of - timedelta(days=p.no_review_days), as_of),
         "last_reviews (30 d)": lambda c: q.last_reviews(c, month, as_of),
+        "active_managers": lambda c: q.active_managers(c, month, as_of),
         "low_score_calls": lambda c: q.low_score_calls(c, week.start, week.end, as_of, p.low_score),
         "head_log_entries": lambda c: q.head_log_entries(c, month, as_of),
         "training_clips": lambda c: q.training_clips(c, month, as_of),
@@ -162,6 +174,8 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=1_000_000)
     ap.add_argument("--segments-per-call", type=int, default=30)
     ap.add_argument("--events-per-call", type=float, default=3.0)
+    ap.add_argument("--reviewed-share", type=float, default=0.2,
+                    help="share of calls the РОП reviews (1.0: every call, 3 events each)")
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--keep", type=Path, help="write the store here and keep it")
     args = ap.parse_args()
@@ -170,7 +184,7 @@ def main() -> None:
         if not path.exists():
             print(f"generating {args.calls:,} calls into {path}", flush=True)
             t0 = time.perf_counter()
-            generate(path, args.calls, args.segments_per_call, args.events_per_call)
+            generate(path, args.calls, args.segments_per_call, args.events_per_call, args.reviewed_share)
             print(f"generated in {time.perf_counter() - t0:.0f} s", flush=True)
         week = Week.containing(START + timedelta(days=DAYS // 2))
         print(f"\nqueries for week {week.label}, {args.runs} runs each (ms):")

@@ -25,6 +25,7 @@ from scoring.objections import (
     train_model,
 )
 from store import db
+from store.effective import latest_labels
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +63,7 @@ def labelled_answers(db_path) -> tuple[list[str], list[str]]:
     """(answer lemma string, handling) for every labelled objection in the store."""
     labels = db.query_rows(
         db_path,
-        """SELECT call_id, segment_idx, handling FROM (
-             SELECT *, row_number() OVER (PARTITION BY call_id, segment_idx
-                                          ORDER BY created_at DESC, label_id DESC) AS rn
-             FROM objection_labels) WHERE rn = 1""",
+        latest_labels(columns="call_id, segment_idx, handling"),
     )
     if not labels:
         return [], []

@@ -15,6 +15,7 @@ import yaml
 
 from scoring.stats import mean_t_interval, wilson
 from store import db
+from store.effective import latest_labels, latest_overrides
 
 DEFAULT_MIN_CALLS = 5
 
@@ -29,11 +30,7 @@ _CALLS = """
 
 _CRITERIA = f"""
     WITH cur AS ({_CALLS}),
-    ov AS (
-        SELECT call_id, criterion_id, verdict FROM (
-            SELECT *, row_number() OVER (PARTITION BY call_id, criterion_id
-                                         ORDER BY created_at DESC, override_id DESC) AS rn
-            FROM overrides) WHERE rn = 1)
+    ov AS ({latest_overrides(columns="call_id, criterion_id, verdict")})
     SELECT cur.call_id, cur.manager_id, cur.started_at, cur.rubric_version, cr.criterion_id,
            cr.title, cr.fatal, cr.verdict AS model_verdict,
            coalesce(ov.verdict, cr.verdict) AS verdict, ov.verdict IS NOT NULL AS overridden
@@ -119,9 +116,11 @@ def objection_mix(db_path, start, end, manager_id: str | None = None) -> pd.Data
     """Objections by kind and handling class per manager, with the share within the kind."""
     df = db.query_df(
         db_path,
-        f"""WITH cur AS ({_CALLS})
-            SELECT cur.manager_id, o.kind, o.handling, count(*) AS n
+        f"""WITH cur AS ({_CALLS}),
+            lb AS ({latest_labels(columns="call_id, segment_idx, handling")})
+            SELECT cur.manager_id, o.kind, coalesce(lb.handling, o.handling) AS handling, count(*) AS n
             FROM cur JOIN objections o ON o.call_id = cur.call_id AND o.rubric_version = cur.rubric_version
+            LEFT JOIN lb ON lb.call_id = o.call_id AND lb.segment_idx = o.segment_idx
             GROUP BY ALL ORDER BY 1, 2, 3""",
         _params(start, end, manager_id),
     )

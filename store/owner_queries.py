@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 
 from store import db
+from store.effective import latest_labels, latest_overrides
 
 # A store path (a short read-only connection per query) or an open connection (several
 # queries of one report share it; see scoring.owner.owner_report).
@@ -34,16 +35,18 @@ _REVIEW_KINDS = "('override', 'comment', 'reviewed', 'feedback', 'label', 'train
 _NOT_HEAD = "(SELECT username FROM users WHERE role IN ('owner', 'manager'))"
 
 
-def _reviews_cte(call_scope: str, lo: str) -> str:
+def _reviews_cte(call_scope: str | None, lo: str) -> str:
     """``rev(call_id, reviewed_at, last_review_at)``: calls the РОП reviewed in ``[lo, $as_of)``.
 
-    ``call_scope`` is a SQL set of call ids the caller cares about; ``lo`` a SQL time no review
-    of them can precede (the earliest call start in scope: nobody reviews a call before it
-    happens). Review tables fill in time order, so ``lo`` lets DuckDB skip older row groups.
+    ``call_scope`` is a SQL set of call ids the caller cares about (None: every call); ``lo`` a
+    SQL time no review of them can precede (the earliest call start in scope: nobody reviews a
+    call before it happens). Review tables fill in time order, so ``lo`` lets DuckDB skip older
+    row groups.
     """
+    in_scope = f"AND call_id IN {call_scope}" if call_scope else ""
     return f"""
     hev AS MATERIALIZED (SELECT call_id, kind, created_at, played_s FROM review_events
-            WHERE created_at >= {lo} AND created_at < $as_of AND call_id IN {call_scope}
+            WHERE created_at >= {lo} AND created_at < $as_of {in_scope}
               AND username NOT IN {_NOT_HEAD}),
     rev_raw AS (
         SELECT call_id, created_at AS ts FROM hev WHERE kind IN {_REVIEW_KINDS}
@@ -52,19 +55,19 @@ def _reviews_cte(call_scope: str, lo: str) -> str:
         GROUP BY call_id HAVING sum(played_s) >= {MIN_PLAYED_S}
         UNION ALL
         SELECT call_id, created_at FROM overrides
-        WHERE created_at >= {lo} AND created_at < $as_of AND call_id IN {call_scope}
+        WHERE created_at >= {lo} AND created_at < $as_of {in_scope}
           AND username NOT IN {_NOT_HEAD}
         UNION ALL
         SELECT call_id, created_at FROM feedback
-        WHERE created_at >= {lo} AND created_at < $as_of AND call_id IN {call_scope}
+        WHERE created_at >= {lo} AND created_at < $as_of {in_scope}
           AND username NOT IN {_NOT_HEAD}
         UNION ALL
         SELECT call_id, created_at FROM objection_labels
-        WHERE created_at >= {lo} AND created_at < $as_of AND call_id IN {call_scope}
+        WHERE created_at >= {lo} AND created_at < $as_of {in_scope}
           AND username NOT IN {_NOT_HEAD}
         UNION ALL
         SELECT call_id, created_at FROM training_items
-        WHERE created_at >= {lo} AND created_at < $as_of AND call_id IN {call_scope}
+        WHERE created_at >= {lo} AND created_at < $as_of {in_scope}
           AND username NOT IN {_NOT_HEAD}),
     rev AS (SELECT call_id, min(ts) AS reviewed_at, max(ts) AS last_review_at
             FROM rev_raw GROUP BY call_id)"""
@@ -107,10 +110,8 @@ def _verdict_cte(call_scope: str, lo: str, hi: str, meta: bool = True) -> str:
     effective verdicts in scope."""
     return _score_cte(call_scope, lo, hi) + f""",
     ov AS (SELECT call_id, map(list(criterion_id), list(verdict)) AS m FROM (
-               SELECT call_id, criterion_id, verdict FROM overrides
-               WHERE created_at >= {lo} AND created_at < $as_of AND call_id IN {call_scope}
-               QUALIFY row_number() OVER (PARTITION BY call_id, criterion_id
-                                          ORDER BY created_at DESC, override_id DESC) = 1)
+               {latest_overrides(f"created_at >= {lo} AND created_at < $as_of AND call_id IN {call_scope}",
+                                 "call_id, criterion_id, verdict")})
            GROUP BY call_id),
     scv AS MATERIALIZED ({_with_call("SELECT sc.call_id, sc.rubric_version, ov.m", lo, hi, meta)}
                          LEFT JOIN ov ON ov.call_id = sc.call_id),
@@ -127,10 +128,8 @@ def _handling_cte(call_scope: str, lo: str, hi: str, meta: bool = True) -> str:
     plus ``sc``."""
     return _score_cte(call_scope, lo, hi) + f""",
     lb AS (SELECT call_id, map(list(segment_idx), list(handling)) AS m FROM (
-               SELECT call_id, segment_idx, handling FROM objection_labels
-               WHERE created_at >= {lo} AND created_at < $as_of AND call_id IN {call_scope}
-               QUALIFY row_number() OVER (PARTITION BY call_id, segment_idx
-                                          ORDER BY created_at DESC, label_id DESC) = 1)
+               {latest_labels(f"created_at >= {lo} AND created_at < $as_of AND call_id IN {call_scope}",
+                              "call_id, segment_idx, handling")})
            GROUP BY call_id),
     sch AS MATERIALIZED ({_with_call("SELECT sc.call_id, sc.rubric_version, lb.m", lo, hi, meta)}
                          LEFT JOIN lb ON lb.call_id = sc.call_id),
@@ -434,7 +433,7 @@ def agreement_pairs(db_path: PathLike, since: datetime, as_of: datetime) -> pd.D
     in ``[since, as_of)``; a reviewed call without an override counts as agreement."""
     scope = _touched_scope("overrides")
     sql = f"""
-    WITH {scope}, {_reviews_cte(_SCOPE, '$since')}, {_verdict_cte(_REVIEWED, '$calls_from', '$as_of', meta=False)}
+    WITH {_reviews_cte(None, '$since')}, {_verdict_cte(_REVIEWED, '$calls_from', '$as_of', meta=False)}
     SELECT ev.criterion_id, ev.auto, ev.verdict AS head, count(*) AS n
     FROM ev GROUP BY ALL ORDER BY ALL"""
     return _df(db_path, sql, since=since, as_of=as_of,
@@ -445,7 +444,7 @@ def objection_agreement_pairs(db_path: PathLike, since: datetime, as_of: datetim
     """(automatic handling, РОП handling, count) over objections in calls the РОП reviewed."""
     scope = _touched_scope("objection_labels")
     sql = f"""
-    WITH {scope}, {_reviews_cte(_SCOPE, '$since')}, {_handling_cte(_REVIEWED, '$calls_from', '$as_of', meta=False)}
+    WITH {_reviews_cte(None, '$since')}, {_handling_cte(_REVIEWED, '$calls_from', '$as_of', meta=False)}
     SELECT eo.auto, eo.handling AS head, count(*) AS n
     FROM eo GROUP BY ALL ORDER BY ALL"""
     return _df(db_path, sql, since=since, as_of=as_of,

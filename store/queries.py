@@ -21,6 +21,7 @@ import pandas as pd
 
 from core.errors import AccessDeniedError
 from store import db
+from store.effective import latest_labels, latest_overrides
 
 PathLike = str | os.PathLike
 
@@ -275,10 +276,7 @@ def _segments(con, call_id: str) -> pd.DataFrame:
 
 def _criteria(con, call_id: str, version: str | None) -> pd.DataFrame:
     return con.execute(
-        """WITH ov AS (
-               SELECT * FROM overrides WHERE call_id = ?
-               QUALIFY row_number() OVER (PARTITION BY criterion_id
-                                          ORDER BY created_at DESC, override_id DESC) = 1)
+        f"""WITH ov AS ({latest_overrides("call_id = ?")})
            SELECT r.criterion_id, r.stage, r.title, coalesce(ov.verdict, r.verdict) AS verdict,
                   r.verdict AS auto_verdict, ov.reason AS override_reason,
                   ov.username AS override_by, ov.created_at AS override_at, r.points,
@@ -293,10 +291,7 @@ def _criteria(con, call_id: str, version: str | None) -> pd.DataFrame:
 
 def _objections(con, call_id: str, version: str | None) -> pd.DataFrame:
     return con.execute(
-        """WITH lb AS (
-               SELECT * FROM objection_labels WHERE call_id = ?
-               QUALIFY row_number() OVER (PARTITION BY segment_idx
-                                          ORDER BY created_at DESC, label_id DESC) = 1)
+        f"""WITH lb AS ({latest_labels("call_id = ?")})
            SELECT o.n, o.kind, o.segment_idx, o.start_s, o.quote,
                   coalesce(lb.handling, o.handling) AS handling, o.handling AS auto_handling,
                   lb.username AS labelled_by, o.response_idx, o.response_quote, o.confidence
@@ -404,9 +399,7 @@ def criteria_pass_rates(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
     return db.query_df(
         db_path,
         f"""WITH {_SCORE_CTE},
-            ov AS (SELECT call_id, criterion_id, verdict FROM overrides
-                   QUALIFY row_number() OVER (PARTITION BY call_id, criterion_id
-                                              ORDER BY created_at DESC, override_id DESC) = 1),
+            ov AS ({latest_overrides(columns="call_id, criterion_id, verdict")}),
             v AS (SELECT c.manager_id, r.criterion_id, any_value(r.title) OVER (PARTITION BY r.criterion_id) AS title,
                          coalesce(ov.verdict, r.verdict) AS verdict
                   FROM calls c JOIN score s ON s.call_id = c.call_id
@@ -430,9 +423,7 @@ def handling_mix(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
     return db.query_df(
         db_path,
         f"""WITH {_SCORE_CTE},
-            lb AS (SELECT call_id, segment_idx, handling FROM objection_labels
-                   QUALIFY row_number() OVER (PARTITION BY call_id, segment_idx
-                                              ORDER BY created_at DESC, label_id DESC) = 1)
+            lb AS ({latest_labels(columns="call_id, segment_idx, handling")})
             SELECT c.manager_id, any_value(m.name) AS manager_name, o.kind,
                    coalesce(lb.handling, o.handling) AS handling, count(*) AS n
             FROM calls c JOIN score s ON s.call_id = c.call_id

@@ -74,6 +74,16 @@ def test_objections_metrics_and_weekly_change(store):
     mix = aggregates.objection_mix(store, *PERIOD)
     anna = mix[mix["manager_id"] == "anna"]
     assert set(anna["kind"]) == {"price"} and anna["share"].sum() == pytest.approx(1.0)
+    # the РОП's latest label wins here too (as on the Менеджеры page and the owner's view)
+    seg, auto = db.query_rows(store, "SELECT segment_idx, handling FROM objections WHERE call_id = 'a0'")[0]
+    relabel = "discount" if auto != "discount" else "value"
+    with db.writer(store) as con:
+        for handling in ("ignored", relabel):
+            con.execute("INSERT INTO objection_labels (call_id, segment_idx, handling, username)"
+                        " VALUES ('a0', ?, ?, 'rop')", [seg, handling])
+    after = aggregates.objection_mix(store, *PERIOD).set_index(["manager_id", "kind", "handling"])["n"]
+    before = mix.set_index(["manager_id", "kind", "handling"])["n"]
+    assert after.get(("anna", "price", relabel), 0) == before.get(("anna", "price", relabel), 0) + 1
     med = aggregates.metric_medians(store, *PERIOD).set_index("manager_id")
     assert med.loc["anna", "manager_questions"] >= 3
     weekly = aggregates.weekly_change(store, *PERIOD, manager_id="anna")
