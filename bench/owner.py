@@ -164,6 +164,21 @@ def bench_queries(path: Path, week: Week, runs: int) -> list[tuple[str, list[flo
     return out
 
 
+def baseline(path: Path, runs: int) -> tuple[float, int]:
+    """A machine-speed yardstick measured beside the queries: grouping every stored verdict
+    by criterion and verdict (what an unpruned owner query would have to do at least once)."""
+    sql = "SELECT criterion_id, verdict, count(*) FROM criterion_results GROUP BY ALL"
+    with db.reader(path) as con:
+        rows = con.execute("SELECT count(*) FROM criterion_results").fetchone()[0]
+        con.execute(sql).fetchall()
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            con.execute(sql).fetchall()
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times), rows
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -187,11 +202,15 @@ def main() -> None:
             generate(path, args.calls, args.segments_per_call, args.events_per_call, args.reviewed_share)
             print(f"generated in {time.perf_counter() - t0:.0f} s", flush=True)
         week = Week.containing(START + timedelta(days=DAYS // 2))
+        base = baseline(path, args.runs)
+        print(f"\nbaseline (same run): one pass over all {base[1]:,} verdict rows = "
+              f"{1000 * base[0]:.0f} ms (median); 'x scan' = query median / baseline")
         print(f"\nqueries for week {week.label}, {args.runs} runs each (ms):")
-        print(f"  {'query':<28} {'median':>8} {'p95':>8}")
+        print(f"  {'query':<28} {'median':>8} {'p95':>8} {'x scan':>8}")
         worst = 0.0
         for name, times in bench_queries(path, week, args.runs):
-            print(f"  {name:<28} {1000 * statistics.median(times):8.0f} {1000 * p95(times):8.0f}")
+            ratio = statistics.median(times) / base[0]
+            print(f"  {name:<28} {1000 * statistics.median(times):8.0f} {1000 * p95(times):8.0f} {ratio:8.2f}")
             if not name.startswith("owner_report"):
                 worst = max(worst, p95(times))
         verdict = "OK" if worst <= 0.3 else "ABOVE TARGET"
