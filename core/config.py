@@ -66,6 +66,7 @@ DEFAULTS: dict[str, Any] = {
     "smtp.sender": "callqa@localhost",
     "smtp.to": [],
     "ui.port": 8501,
+    "ui.session_days": 14,  # "stay signed in": days a browser keeps its login (0: every new tab asks)
 }
 
 _ENV_SHORTCUTS = {"CALLQA_HOME": "paths.home", "CALLQA_DB": "paths.db"}

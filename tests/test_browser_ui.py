@@ -39,8 +39,12 @@ def _free_port() -> int:
 @pytest.fixture
 def server(tmp_path):
     data = build_store(tmp_path / "callqa.duckdb", n_calls=1, audio_dir=tmp_path / "audio")
+    yield from _serve(tmp_path, data.db_path, data)
+
+
+def _serve(tmp_path, db_path, data):
     port = _free_port()
-    env = {**os.environ, "CALLQA_HOME": str(tmp_path), "CALLQA_DB": str(data.db_path),
+    env = {**os.environ, "CALLQA_HOME": str(tmp_path), "CALLQA_DB": str(db_path),
            "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -129,3 +133,61 @@ def test_head_listens_overrides_and_saves_a_clip_that_persist(server, page):
     assert db.query_rows(data.db_path, "SELECT criterion_id, verdict FROM overrides") == [("greeting", "fail")]
     assert db.query_rows(data.db_path, "SELECT call_id, start_s, label FROM training_items") == [
         (call_id, 4.4, "example")]
+
+
+@pytest.fixture
+def owner_server(tmp_path):
+    """The owner's store of tests/owner_data (healthy РОП: 36 min listened in 2026-W47) plus a
+    manager m3 whose calls nobody reviewed; the owner «boss» can sign in."""
+    from tests.owner_data import WEEK, _healthy_rows, add_call, at, batch, new_store
+    from ui import auth
+
+    path = new_store(tmp_path, managers=("m1", "m2", "m3"))
+    with batch(path):
+        _healthy_rows(path)
+        for day in range(3):
+            add_call(path, "m3", at(day, 11, week=WEEK), 75)
+    auth.set_password(path, "boss", PASSWORD)
+    yield from _serve(tmp_path, path, path)
+
+
+def _login(page, url: str, username: str) -> None:
+    page.goto(url)
+    page.get_by_label("Логин").fill(username)
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+
+
+def test_owner_sees_the_rop_control_and_follows_a_red_flag_without_signing_in_again(owner_server, page):
+    url, path = owner_server
+    ARTIFACTS.mkdir(exist_ok=True)
+    _login(page, url, "boss")
+    page.get_by_role("link", name="Контроль РОП").click()
+    page.get_by_text("Красные флаги").wait_for(timeout=30_000)
+    page.get_by_text("36 мин").first.wait_for(timeout=30_000)
+    page.get_by_text("Менеджеры брошены.").wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "owner-control.png"), full_page=True)
+
+    # the red flag names m3 with a link to his page; a link opens a new browser session,
+    # which the "stay signed in" cookie signs in without the password
+    link = page.get_by_role("link", name="Менеджер m3")
+    if link.get_attribute("target") == "_blank":
+        with page.context.expect_page() as opened:
+            link.click()
+        other = opened.value
+    else:
+        link.click()
+        other = page
+    other.get_by_text("Менеджер m3").first.wait_for(timeout=30_000)
+    assert other.get_by_label("Пароль").count() == 0
+    assert "manager_id=m3" in other.url
+    other.screenshot(path=str(ARTIFACTS / "owner-flag-link.png"), full_page=True)
+
+    # signing out forgets this browser: a fresh tab asks for the password again
+    page.bring_to_front()
+    page.get_by_role("button", name="Выйти").click()
+    page.get_by_label("Пароль").wait_for(timeout=30_000)
+    fresh = page.context.new_page()
+    fresh.goto(url)
+    fresh.get_by_label("Пароль").wait_for(timeout=30_000)
+    assert db.query_rows(path, "SELECT count(*) FROM login_sessions")[0][0] == 0

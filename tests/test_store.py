@@ -24,7 +24,7 @@ def test_migrations_are_recorded_once(tmp_path):
     db._migrated.clear()  # a new process would check again
     db.init(path)
     rows = db.query_rows(path, "SELECT version, name FROM schema_migrations ORDER BY version")
-    assert rows == [(1, "001_initial.sql"), (2, "002_result_started_at.sql")]
+    assert rows == [(1, "001_initial.sql"), (2, "002_result_started_at.sql"), (3, "003_login_sessions.sql")]
 
 
 def test_migration_002_copies_call_start_onto_existing_results(tmp_path):

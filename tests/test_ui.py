@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from store import db, review
 from tests.ui_data import PASSWORD, build_store, user
+from ui import auth
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -112,6 +113,34 @@ def test_logout_returns_to_login(store):
     at = app_as("rop")
     at.button(key="logout").click().run()
     assert "Войти" in [b.label for b in at.button]
+
+
+def test_login_with_remember_keeps_a_browser_token_and_logout_drops_it(fresh):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.text_input(key="login-user").input("rop")
+    at.text_input(key="login-password").input(PASSWORD)
+    at.button[0].click().run()
+    token = at.session_state["session-token"]
+    assert auth.user_for_token(fresh.db_path, token).username == "rop"
+    assert db.query_rows(fresh.db_path, "SELECT count(*) FROM login_sessions")[0][0] == 1
+    assert token not in str(db.query_rows(fresh.db_path, "SELECT * FROM login_sessions"))  # hash only
+    at.button(key="logout").click().run()
+    assert auth.user_for_token(fresh.db_path, token) is None
+
+
+def test_browser_tokens_expire_and_a_new_password_signs_browsers_out(fresh):
+    from datetime import datetime, timedelta
+
+    token = auth.create_login_session(fresh.db_path, "rop", days=14)
+    assert auth.user_for_token(fresh.db_path, token).role == "head"
+    assert auth.user_for_token(fresh.db_path, token + "x") is None
+    assert auth.user_for_token(fresh.db_path, None) is None
+    auth.set_password(fresh.db_path, "rop", "another-password-1")
+    assert auth.user_for_token(fresh.db_path, token) is None
+    old = auth.create_login_session(fresh.db_path, "owner", days=14)
+    with db.writer(fresh.db_path) as con:
+        con.execute("UPDATE login_sessions SET expires_at = ?", [datetime.now() - timedelta(seconds=1)])
+    assert auth.user_for_token(fresh.db_path, old) is None
 
 
 # --- calls list ------------------------------------------------------------------------------

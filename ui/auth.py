@@ -7,9 +7,12 @@ Passwords are stored only as bcrypt hashes in the ``users`` table. The signed-in
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import bcrypt
 
@@ -73,6 +76,7 @@ def add_user(
                  password_hash = excluded.password_hash""",
             [username, role, manager_id, display_name, password_hash],
         )
+        con.execute("DELETE FROM login_sessions WHERE username = ?", [username])  # new password
     log.info("user %s saved with role %s", username, role)
     return User(username, role, manager_id, display_name)
 
@@ -84,6 +88,7 @@ def set_password(db_path: str | os.PathLike, username: str, password: str) -> No
         if not found:
             raise CallQAError(f"No user {username!r}. Create it with `callqa users add`.")
         con.execute("UPDATE users SET password_hash = ? WHERE username = ?", [password_hash, username])
+        con.execute("DELETE FROM login_sessions WHERE username = ?", [username])  # sign out browsers
 
 
 def get_user(db_path: str | os.PathLike, username: str) -> User | None:
@@ -109,6 +114,52 @@ def authenticate(db_path: str | os.PathLike, username: str, password: str) -> Us
     except ValueError:
         ok = False
     return User(*fields) if ok else None
+
+
+# --- "stay signed in": browser tokens ------------------------------------------------------
+# A new browser tab is a new Streamlit session; without this, every link the owner opens from
+# «Контроль РОП» (a call, a manager) would ask for the password again.
+
+COOKIE_NAME = "callqa_session"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_login_session(db_path: str | os.PathLike, username: str, days: float) -> str:
+    """A random token for the browser's cookie; the store keeps only its hash and expiry."""
+    token = secrets.token_urlsafe(32)
+    now = datetime.now()
+    with db.writer(db_path) as con:
+        con.execute("DELETE FROM login_sessions WHERE expires_at < ?", [now])
+        con.execute("INSERT INTO login_sessions (token_hash, username, expires_at) VALUES (?, ?, ?)",
+                    [_token_hash(token), username, now + timedelta(days=days)])
+    return token
+
+
+def user_for_token(db_path: str | os.PathLike, token: str | None) -> User | None:
+    """The user a browser token belongs to, while it has not expired (and the user exists)."""
+    if not token:
+        return None
+    rows = db.query_rows(
+        db_path,
+        """SELECT u.username, u.role, u.manager_id, u.display_name FROM login_sessions s
+           JOIN users u ON u.username = s.username
+           WHERE s.token_hash = ? AND s.expires_at > ?""",
+        [_token_hash(token), datetime.now()],
+    )
+    return User(*rows[0]) if rows else None
+
+
+def drop_login_sessions(db_path: str | os.PathLike, token: str | None = None,
+                        username: str | None = None) -> None:
+    """Forget one browser token (sign-out) or every token of a user (password change)."""
+    with db.writer(db_path) as con:
+        if token:
+            con.execute("DELETE FROM login_sessions WHERE token_hash = ?", [_token_hash(token)])
+        if username:
+            con.execute("DELETE FROM login_sessions WHERE username = ?", [username])
 
 
 # --- the Streamlit session ---------------------------------------------------------------

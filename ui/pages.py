@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 import streamlit as st
 
 from ui.auth import User
-
-log = logging.getLogger(__name__)
 
 # (page function path, title, url_path, icon, roles)
 _PAGES: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
@@ -39,24 +36,16 @@ def call_page_entry() -> st.Page:
     return _page(target, title, url_path, icon)
 
 
+_OWNER_ICONS = {"owner": ":material/visibility:", "head-log": ":material/event_note:",
+                "digest": ":material/summarize:"}
+
+
 def owner_pages(user: User) -> list[st.Page]:
-    """Pages of ui.pages_owner.OWNER_PAGES: st.Page objects (owner only) or
-    (callable, title, url_path, roles) tuples."""
-    try:
-        from ui.pages_owner import OWNER_PAGES
-    except ImportError as exc:
-        log.debug("owner pages not installed: %s", exc)
-        return []
-    out = []
-    for entry in OWNER_PAGES:
-        if isinstance(entry, st.Page):
-            if user.role == "owner":
-                out.append(entry)
-            continue
-        func, title, url_path, roles = entry
-        if user.role in roles:
-            out.append(st.Page(func, title=title, url_path=url_path))
-    return out
+    """Pages of ui.pages_owner.OWNER_PAGES ((callable, title, url_path, roles)) this role gets."""
+    from ui.pages_owner import OWNER_PAGES
+
+    return [st.Page(func, title=title, url_path=url_path, icon=_OWNER_ICONS.get(url_path))
+            for func, title, url_path, roles in OWNER_PAGES if user.role in roles]
 
 
 def work_page_titles(role: str) -> list[str]:
