@@ -123,9 +123,10 @@ def test_head_listens_overrides_and_saves_a_clip_that_persist(server, page):
     page.get_by_text("образец отработки: 00:04").wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "call-page-annotated.png"), full_page=True)
 
-    # a reload is a new session: sign in again and find both persisted
+    # a reload is a new session, signed in again from the "stay signed in" cookie; both persisted
     page.reload()
-    _login_and_open_call(page, url)
+    page.get_by_text("Расшифровка").wait_for(timeout=30_000)  # the same call page, no password
+    assert page.get_by_label("Пароль").count() == 0
     page.get_by_text("Исправлено РОП (rop)").wait_for(timeout=30_000)
     page.get_by_role("tab", name="В библиотеку").click()
     page.get_by_text("образец отработки: 00:04").wait_for(timeout=30_000)
