@@ -96,6 +96,11 @@ def _score_cte(call_scope: str, lo: str, hi: str) -> str:
 # with its scored version and a map of the РОП's latest overrides (NULL for most calls),
 # which is twice as fast at 1M calls as a second join of every result row to the overrides.
 
+def _fixed_in(call_scope: str, lo: str) -> str:
+    """Corrections of calls in scope made in ``[lo, $as_of)``."""
+    return f"created_at >= {lo} AND created_at < $as_of AND call_id IN {call_scope}"
+
+
 def _with_call(scoped: str, lo: str, hi: str, meta: bool) -> str:
     """The build side of the effective-verdict joins: ``scoped`` rows plus the call's manager and
     start (``meta``) or NULLs (queries that need neither skip a join to ``calls``)."""
@@ -105,16 +110,21 @@ def _with_call(scoped: str, lo: str, hi: str, meta: bool) -> str:
             f" AND {_in_period('c', lo, hi)}")
 
 
+def _build_side(name: str, latest: str, key: str, value: str, lo: str, hi: str, meta: bool) -> str:
+    """``name``: one row per scored call in scope with its version, (``meta``) manager and
+    start, and ``m``, a map ``key → value`` of the РОП's latest corrections (``latest``)."""
+    return f"""
+    {name}_fix AS (SELECT call_id, map(list({key}), list({value})) AS m FROM ({latest}) GROUP BY call_id),
+    {name} AS MATERIALIZED ({_with_call("SELECT sc.call_id, sc.rubric_version, fx.m", lo, hi, meta)}
+                            LEFT JOIN {name}_fix fx ON fx.call_id = sc.call_id)"""
+
+
 def _verdict_cte(call_scope: str, lo: str, hi: str, meta: bool = True) -> str:
     """``ev(call_id, manager_id, started_at, criterion_id, auto, verdict)`` plus ``sc``:
     effective verdicts in scope."""
+    fixes = latest_overrides(_fixed_in(call_scope, lo), "call_id, criterion_id, verdict")
     return _score_cte(call_scope, lo, hi) + f""",
-    ov AS (SELECT call_id, map(list(criterion_id), list(verdict)) AS m FROM (
-               {latest_overrides(f"created_at >= {lo} AND created_at < $as_of AND call_id IN {call_scope}",
-                                 "call_id, criterion_id, verdict")})
-           GROUP BY call_id),
-    scv AS MATERIALIZED ({_with_call("SELECT sc.call_id, sc.rubric_version, ov.m", lo, hi, meta)}
-                         LEFT JOIN ov ON ov.call_id = sc.call_id),
+    {_build_side("scv", fixes, "criterion_id", "verdict", lo, hi, meta)},
     ev AS (SELECT r.call_id, scv.manager_id, scv.started_at, r.criterion_id, r.verdict AS auto,
                   CASE WHEN scv.m IS NULL THEN r.verdict
                        ELSE coalesce(scv.m[r.criterion_id], r.verdict) END AS verdict
@@ -126,13 +136,9 @@ def _verdict_cte(call_scope: str, lo: str, hi: str, meta: bool = True) -> str:
 def _handling_cte(call_scope: str, lo: str, hi: str, meta: bool = True) -> str:
     """``eo(call_id, manager_id, started_at, segment_idx, kind, auto, handling, labelled)``
     plus ``sc``."""
+    fixes = latest_labels(_fixed_in(call_scope, lo), "call_id, segment_idx, handling")
     return _score_cte(call_scope, lo, hi) + f""",
-    lb AS (SELECT call_id, map(list(segment_idx), list(handling)) AS m FROM (
-               {latest_labels(f"created_at >= {lo} AND created_at < $as_of AND call_id IN {call_scope}",
-                              "call_id, segment_idx, handling")})
-           GROUP BY call_id),
-    sch AS MATERIALIZED ({_with_call("SELECT sc.call_id, sc.rubric_version, lb.m", lo, hi, meta)}
-                         LEFT JOIN lb ON lb.call_id = sc.call_id),
+    {_build_side("sch", fixes, "segment_idx", "handling", lo, hi, meta)},
     eo0 AS (SELECT o.call_id, sch.manager_id, sch.started_at, o.segment_idx, o.kind, o.handling AS auto,
                    CASE WHEN sch.m IS NULL THEN NULL ELSE sch.m[o.segment_idx] END AS label
             FROM objections o JOIN sch ON sch.call_id = o.call_id AND sch.rubric_version = o.rubric_version
