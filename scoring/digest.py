@@ -233,6 +233,10 @@ def _conclusions(r: OwnerReport) -> list[str]:
         if e.verdict == IMPROVED:
             out.append(f"Обратная связь сработала: {e.manager_name} — {subject}, "
                        f"{e.before_rate:.0%} → {e.after_rate:.0%}.")
+        elif (e.after_rate or 0) > (e.before_rate or 0):  # up, but within chance at this n
+            out.append(f"Обратная связь: рост пока не доказан — {e.manager_name}, {subject}, "
+                       f"{e.before_rate:.0%} → {e.after_rate:.0%} на {e.before_n} и {e.after_n} "
+                       "звонках до и после.")
         else:
             out.append(f"Обратная связь пока без эффекта: {e.manager_name} — {subject}, "
                        f"{e.before_rate:.0%} → {e.after_rate:.0%}.")

@@ -59,6 +59,25 @@ def test_digest_situation_conclusions_actions(week_store):
     assert "Дать обратную связь по 2 звонкам с низкой оценкой." in d.actions
 
 
+def test_a_rise_within_chance_is_called_not_proven_and_a_real_one_worked(tmp_path, monkeypatch):
+    monkeypatch.delenv("CALLQA_CONFIG", raising=False)
+    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
+    path = new_store(tmp_path)
+    given = at(0, 0, week=PREV)
+    with batch(path):  # m1: 3/10 → 5/10 (within chance); m2: 1/10 → 10/10
+        for manager, before, after in (("m1", 3, 5), ("m2", 1, 10)):
+            for i in range(10):
+                add_call(path, manager, given - timedelta(hours=i + 1),
+                         verdicts={"summary": "pass" if i < before else "fail"})
+                add_call(path, manager, given + timedelta(hours=i + 1),
+                         verdicts={"summary": "pass" if i < after else "fail"})
+            feedback(path, manager, given, None, "summary")
+    d = build_digest(load_config(overrides={"paths.db": str(path)}), "2026-W47", now=AS_OF)
+    assert ("Обратная связь: рост пока не доказан — Менеджер m1, «Резюме договорённостей», "
+            "30% → 50% на 10 и 10 звонках до и после.") in d.conclusions
+    assert "Обратная связь сработала: Менеджер m2 — «Резюме договорённостей», 10% → 100%." in d.conclusions
+
+
 def test_markdown_and_html_carry_all_three_sections(week_store):
     d = build_digest(week_store, "2026-W47")
     md, page = to_markdown(d), to_html(d)
