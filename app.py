@@ -62,6 +62,9 @@ def _logout() -> None:
 def main() -> None:
     st.set_page_config(page_title="callqa", page_icon="📞", layout="wide")
     user = auth.current_user()
+    if user is not None and auth.get_user(db_path(), user.username) is None:
+        _logout()  # disabled (or removed) since this tab signed in
+        user = None
     if user is None and not st.session_state.get("cookie-checked"):
         st.session_state["cookie-checked"] = True
         user = _restore_from_cookie()

@@ -1,4 +1,5 @@
-"""`callqa users add|passwd|list`: accounts of the review UI (bcrypt hashes in the store)."""
+"""`callqa users add|passwd|disable|enable|list`: accounts of the review UI (bcrypt hashes in
+the store)."""
 
 from __future__ import annotations
 
@@ -40,15 +41,34 @@ def passwd_cmd(cfg, name, password):
     click.echo(f"password of {name} changed")
 
 
+@users.command("disable")
+@click.argument("name")
+@click.pass_obj
+def disable_cmd(cfg, name):
+    """Disable user NAME (e.g. a manager who left): no sign-in, browsers signed out, history kept."""
+    auth.set_disabled(cfg.db_path, name, True)
+    click.echo(f"user {name} disabled")
+
+
+@users.command("enable")
+@click.argument("name")
+@click.pass_obj
+def enable_cmd(cfg, name):
+    """Enable a disabled user NAME again."""
+    auth.set_disabled(cfg.db_path, name, False)
+    click.echo(f"user {name} enabled")
+
+
 @users.command("list")
 @click.pass_obj
 def list_cmd(cfg):
     """List users and roles (never passwords)."""
     rows = db.query_rows(
-        cfg.db_path, "SELECT username, role, manager_id, display_name FROM users ORDER BY username"
+        cfg.db_path, "SELECT username, role, manager_id, display_name, disabled_at FROM users ORDER BY username"
     )
-    for username, role, manager_id, display_name in rows:
-        click.echo(f"{username:<16} {role:<8} {manager_id or '-':<10} {display_name or ''}")
+    for username, role, manager_id, display_name, disabled_at in rows:
+        state = f"  [disabled {disabled_at:%Y-%m-%d}]" if disabled_at else ""
+        click.echo(f"{username:<16} {role:<8} {manager_id or '-':<10} {display_name or ''}{state}")
 
 
 COMMANDS = [users]

@@ -44,3 +44,18 @@ def test_unwritable_database_exits_1_with_a_message(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["run", str(calls)])
     assert result.exit_code == 1
     assert "callqa:" in result.output
+
+
+def test_users_add_list_disable_enable(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
+    monkeypatch.delenv("CALLQA_CONFIG", raising=False)
+    assert "saved (owner)" in _run("users", "add", "boss", "--role", "owner", "--password", "secret-123").output
+    out = _run("users", "add", "ivan", "--role", "manager", "--manager", "m101", "--password", "secret-456").output
+    assert "saved (manager, m101)" in out
+    assert "ivan disabled" in _run("users", "disable", "ivan").output
+    listing = _run("users", "list").output
+    assert "ivan" in listing and "[disabled " in listing and "secret" not in listing
+    result = CliRunner().invoke(main, ["users", "disable", "boss"])
+    assert result.exit_code != 0 and "only active owner" in result.output
+    assert "ivan enabled" in _run("users", "enable", "ivan").output
+    assert "[disabled" not in _run("users", "list").output

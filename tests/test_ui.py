@@ -143,6 +143,30 @@ def test_browser_tokens_expire_and_a_new_password_signs_browsers_out(fresh):
     assert auth.user_for_token(fresh.db_path, old) is None
 
 
+def test_a_disabled_account_cannot_sign_in_and_its_open_tab_is_signed_out(fresh):
+    at = app_as("ivan")
+    token = auth.create_login_session(fresh.db_path, "ivan", days=14)
+    auth.set_disabled(fresh.db_path, "ivan", True)
+    assert auth.authenticate(fresh.db_path, "ivan", PASSWORD) is None
+    assert auth.user_for_token(fresh.db_path, token) is None
+    at.run()  # the tab he still had open
+    assert "user" not in at.session_state and "Войти" in [b.label for b in at.button]
+    # his past actions keep his name (and role): nothing is deleted
+    assert db.query_rows(fresh.db_path, "SELECT role FROM users WHERE username = 'ivan'") == [("manager",)]
+    auth.set_disabled(fresh.db_path, "ivan", False)
+    assert auth.authenticate(fresh.db_path, "ivan", PASSWORD).role == "manager"
+
+
+def test_the_last_owner_cannot_be_disabled(fresh):
+    from core.errors import CallQAError
+
+    with pytest.raises(CallQAError, match="only active owner"):
+        auth.set_disabled(fresh.db_path, "owner", True)
+    auth.add_user(fresh.db_path, "owner2", "owner", "password-123")
+    auth.set_disabled(fresh.db_path, "owner", True)
+    assert auth.get_user(fresh.db_path, "owner") is None
+
+
 # --- calls list ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("username, count", [("owner", 12), ("rop", 12), ("ivan", 6), ("olga", 6)])

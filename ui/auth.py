@@ -73,7 +73,7 @@ def add_user(
                VALUES (?, ?, ?, ?, ?)
                ON CONFLICT (username) DO UPDATE SET role = excluded.role,
                  manager_id = excluded.manager_id, display_name = excluded.display_name,
-                 password_hash = excluded.password_hash""",
+                 password_hash = excluded.password_hash, disabled_at = NULL""",
             [username, role, manager_id, display_name, password_hash],
         )
         con.execute("DELETE FROM login_sessions WHERE username = ?", [username])  # new password
@@ -92,18 +92,40 @@ def set_password(db_path: str | os.PathLike, username: str, password: str) -> No
 
 
 def get_user(db_path: str | os.PathLike, username: str) -> User | None:
+    """The active account ``username`` (None when unknown or disabled)."""
     rows = db.query_rows(
-        db_path, "SELECT username, role, manager_id, display_name FROM users WHERE username = ?",
+        db_path, "SELECT username, role, manager_id, display_name FROM users"
+        " WHERE username = ? AND disabled_at IS NULL",
         [username],
     )
     return User(*rows[0]) if rows else None
+
+
+def set_disabled(db_path: str | os.PathLike, username: str, disabled: bool) -> None:
+    """Disable an account (it can no longer sign in; its browsers are signed out; its past
+    actions stay) or enable it again. The last active owner cannot be disabled."""
+    with db.writer(db_path) as con:
+        row = con.execute("SELECT role, disabled_at FROM users WHERE username = ?", [username]).fetchone()
+        if row is None:
+            raise CallQAError(f"No user {username!r}. See `callqa users list`.")
+        if disabled and row[0] == "owner" and row[1] is None:
+            owners = con.execute("SELECT count(*) FROM users WHERE role = 'owner' AND disabled_at IS NULL"
+                                 ).fetchone()[0]
+            if owners <= 1:
+                raise CallQAError(f"{username!r} is the only active owner; add another owner "
+                                  "(`callqa users add NAME --role owner`) before disabling this one.")
+        con.execute("UPDATE users SET disabled_at = CASE WHEN ? THEN coalesce(disabled_at, now()) END"
+                    " WHERE username = ?", [disabled, username])
+        if disabled:
+            con.execute("DELETE FROM login_sessions WHERE username = ?", [username])
 
 
 def authenticate(db_path: str | os.PathLike, username: str, password: str) -> User | None:
     """The user when the password matches its stored bcrypt hash; None otherwise."""
     rows = db.query_rows(
         db_path,
-        "SELECT username, role, manager_id, display_name, password_hash FROM users WHERE username = ?",
+        "SELECT username, role, manager_id, display_name, password_hash FROM users"
+        " WHERE username = ? AND disabled_at IS NULL",
         [username.strip()],
     )
     if not rows:
@@ -145,7 +167,7 @@ def user_for_token(db_path: str | os.PathLike, token: str | None) -> User | None
     rows = db.query_rows(
         db_path,
         """SELECT u.username, u.role, u.manager_id, u.display_name FROM login_sessions s
-           JOIN users u ON u.username = s.username
+           JOIN users u ON u.username = s.username AND u.disabled_at IS NULL
            WHERE s.token_hash = ? AND s.expires_at > ?""",
         [_token_hash(token), datetime.now()],
     )
