@@ -127,7 +127,7 @@ def _verdict_cte(call_scope: str, lo: str, hi: str, meta: bool = True) -> str:
     {_build_side("scv", fixes, "criterion_id", "verdict", lo, hi, meta)},
     ev AS (SELECT r.call_id, scv.manager_id, scv.started_at, r.criterion_id, r.verdict AS auto,
                   CASE WHEN scv.m IS NULL THEN r.verdict
-                       ELSE coalesce(scv.m[r.criterion_id], r.verdict) END AS verdict
+                       ELSE coalesce(map_extract(scv.m, r.criterion_id)[1], r.verdict) END AS verdict
            FROM criterion_results r JOIN scv ON scv.call_id = r.call_id
                 AND scv.rubric_version = r.rubric_version
            WHERE {_in_period("r", lo, hi)})"""
@@ -140,7 +140,7 @@ def _handling_cte(call_scope: str, lo: str, hi: str, meta: bool = True) -> str:
     return _score_cte(call_scope, lo, hi) + f""",
     {_build_side("sch", fixes, "segment_idx", "handling", lo, hi, meta)},
     eo0 AS (SELECT o.call_id, sch.manager_id, sch.started_at, o.segment_idx, o.kind, o.handling AS auto,
-                   CASE WHEN sch.m IS NULL THEN NULL ELSE sch.m[o.segment_idx] END AS label
+                   CASE WHEN sch.m IS NULL THEN NULL ELSE map_extract(sch.m, o.segment_idx)[1] END AS label
             FROM objections o JOIN sch ON sch.call_id = o.call_id AND sch.rubric_version = o.rubric_version
             WHERE {_in_period("o", lo, hi)}),
     eo AS (SELECT call_id, manager_id, started_at, segment_idx, kind, auto, coalesce(label, auto) AS handling,
