@@ -67,14 +67,19 @@ def kpi_cards(r: OwnerReport) -> None:
     a = r.activity
     prev_min = float(r.previous_managers["played_s"].sum()) / 60.0
     cols = st.columns(5)
-    cols[0].metric("Прослушано", fmt_minutes(a.played_min), f"{a.played_min - prev_min:+.0f} мин",
+    change = round(a.played_min - prev_min)
+    cols[0].metric("Прослушано", fmt_minutes(a.played_min), f"{change:+d} мин к прошлой неделе" if change else None,
                    help=f"Звонков прослушано: {a.played_calls}; открыто: {a.opened_calls}")
+    # captions under the figures are not changes: no arrows
     cols[1].metric("Разобрано звонков", f"{a.reviewed_calls} из {a.calls}", f"{a.coverage:.0%}",
-                   delta_color="off")
-    cols[2].metric("Обратная связь", a.feedback_given, f"подтверждено {a.feedback_ack}", delta_color="off")
-    cols[3].metric("До обратной связи (медиана)", fmt_hours(r.latency.median_h),
-                   f"без ответа {r.latency.open}", delta_color="inverse" if r.latency.open else "off")
-    cols[4].metric("Красные флаги", len(r.flags_on), f"из {len(r.flags)}", delta_color="off")
+                   delta_color="off", delta_arrow="off")
+    cols[2].metric("Обратная связь", a.feedback_given, f"подтверждено {a.feedback_ack}",
+                   delta_color="off", delta_arrow="off")
+    cols[3].metric("До отзыва, медиана", fmt_hours(r.latency.median_h), f"без ответа {r.latency.open}",
+                   delta_color="inverse" if r.latency.open else "off", delta_arrow="off",
+                   help="От звонка с низкой оценкой до первой обратной связи по нему")
+    cols[4].metric("Красные флаги", len(r.flags_on), f"из {len(r.flags)}", delta_color="off",
+                   delta_arrow="off")
 
 
 def flags_block(r: OwnerReport) -> None:
