@@ -108,10 +108,13 @@ def _filter_sql(f: CallFilters) -> tuple[list[str], list]:
         if f.objection_kind:
             cond.append("o.kind = ?")
             params.append(f.objection_kind)
-        if f.handling:
-            cond.append("o.handling = ?")
+        if f.handling:  # the effective handling: the РОП's latest label wins, as on the call page
+            cond.append("coalesce(lb.handling, o.handling) = ?")
             params.append(f.handling)
-        where.append(f"EXISTS (SELECT 1 FROM objections o WHERE {' AND '.join(cond)})")
+        labels = latest_labels(columns="call_id, segment_idx, handling")
+        where.append(f"EXISTS (SELECT 1 FROM objections o LEFT JOIN ({labels}) lb"
+                     f" ON lb.call_id = o.call_id AND lb.segment_idx = o.segment_idx"
+                     f" WHERE {' AND '.join(cond)})")
     if f.fatal_only:
         where.append("coalesce(s.fatal_failed, '') <> ''")
     if f.low_confidence_only:

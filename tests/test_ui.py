@@ -203,6 +203,22 @@ def test_filter_by_objection_and_handling(store):
     assert "Найдено звонков: 4" in texts(at)
 
 
+def test_handling_filter_follows_the_rops_label(fresh):
+    at = app_as("rop")
+    at.selectbox(key="f-kind").select("price")
+    at.selectbox(key="f-handling").select("value").run()
+    assert "Найдено звонков: 4" in texts(at)
+    call_id, seg = db.query_rows(fresh.db_path, "SELECT call_id, segment_idx FROM objections"
+                                 " WHERE kind = 'price' AND handling = 'value' ORDER BY call_id LIMIT 1")[0]
+    with db.writer(fresh.db_path) as con:
+        con.execute("INSERT INTO objection_labels (call_id, segment_idx, handling, username)"
+                    " VALUES (?, ?, 'discount', 'rop')", [call_id, seg])
+    at.run()
+    assert "Найдено звонков: 3" in texts(at)
+    at.selectbox(key="f-handling").select("discount").run()
+    assert at.selectbox(key="open-choice").value == call_id  # the only call left
+
+
 def test_sort_by_score_ascending(store):
     at = app_as("rop")
     at.selectbox(key="f-sort").select("score")
