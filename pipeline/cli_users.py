@@ -41,22 +41,17 @@ def passwd_cmd(cfg, name, password):
     click.echo(f"password of {name} changed")
 
 
-@users.command("disable")
-@click.argument("name")
-@click.pass_obj
-def disable_cmd(cfg, name):
-    """Disable user NAME (e.g. a manager who left): no sign-in, browsers signed out, history kept."""
-    auth.set_disabled(cfg.db_path, name, True)
-    click.echo(f"user {name} disabled")
+def _switch(verb: str, disabled: bool, help_text: str) -> None:
+    @users.command(verb, help=help_text)
+    @click.argument("name")
+    @click.pass_obj
+    def cmd(cfg, name):
+        auth.set_disabled(cfg.db_path, name, disabled)
+        click.echo(f"user {name} {verb}d")
 
 
-@users.command("enable")
-@click.argument("name")
-@click.pass_obj
-def enable_cmd(cfg, name):
-    """Enable a disabled user NAME again."""
-    auth.set_disabled(cfg.db_path, name, False)
-    click.echo(f"user {name} enabled")
+_switch("disable", True, "Disable user NAME (e.g. a manager who left): no sign-in, browsers signed out, history kept.")
+_switch("enable", False, "Enable a disabled user NAME again.")
 
 
 @users.command("list")
