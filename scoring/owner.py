@@ -494,7 +494,9 @@ def _no_meetings(cadence: tuple[Cadence, ...]) -> RedFlag:
     on = not planning.ok
     detail = f"Планёрок за 7 дней: {planning.held} (норма {planning.expected})."
     if one_to_one.missing_manager_ids:
-        detail += f" Без встречи один на один за 30 дней: {len(one_to_one.missing_manager_ids)} менедж."
+        n = len(one_to_one.missing_manager_ids)
+        detail += (f" Без встречи один на один за 30 дней: {n} "
+                   f"{plural(n, ('менеджер', 'менеджера', 'менеджеров'))}.")
     return RedFlag("no_meetings", "Нет регулярных встреч", on, detail,
                    manager_ids=one_to_one.missing_manager_ids)
 

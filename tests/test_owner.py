@@ -238,6 +238,11 @@ def test_no_meetings_fires_without_the_weekly_planning(tmp_path):
     assert flag(owner_report(path, PARAMS, WEEK), "no_meetings").on
     head_log(path, "planning", MON.date())
     assert not flag(owner_report(path, PARAMS, WEEK), "no_meetings").on
+    add_call(path, "m1", at(1, 10))
+    add_call(path, "m2", at(1, 11))
+    head_log(path, "one_to_one", MON.date(), "m1")
+    met = flag(owner_report(path, PARAMS, WEEK), "no_meetings")
+    assert "Без встречи один на один за 30 дней: 1 менеджер." in met.detail and met.manager_ids == ("m2",)
 
 
 def test_repeated_errors_without_feedback_fire_until_feedback_is_given(tmp_path):
