@@ -437,7 +437,7 @@ def objection_week(db_path: PathLike, start: datetime, end: datetime, as_of: dat
 def agreement_pairs(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
     """Per criterion: (automatic verdict, РОП verdict, count) over calls the РОП reviewed
     in ``[since, as_of)``; a reviewed call without an override counts as agreement."""
-    scope = _touched_scope("overrides")
+    scope = _touched_scope()
     sql = f"""
     WITH {_reviews_cte(None, '$since')}, {_verdict_cte(_REVIEWED, '$calls_from', '$as_of', meta=False)}
     SELECT ev.criterion_id, ev.auto, ev.verdict AS head, count(*) AS n
@@ -448,7 +448,7 @@ def agreement_pairs(db_path: PathLike, since: datetime, as_of: datetime) -> pd.D
 
 def objection_agreement_pairs(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
     """(automatic handling, РОП handling, count) over objections in calls the РОП reviewed."""
-    scope = _touched_scope("objection_labels")
+    scope = _touched_scope()
     sql = f"""
     WITH {_reviews_cte(None, '$since')}, {_handling_cte(_REVIEWED, '$calls_from', '$as_of', meta=False)}
     SELECT eo.auto, eo.handling AS head, count(*) AS n
@@ -457,12 +457,16 @@ def objection_agreement_pairs(db_path: PathLike, since: datetime, as_of: datetim
                calls_from=_first_start(db_path, scope, since, as_of))
 
 
-def _touched_scope(labels: str) -> str:
-    """``scope``: calls the РОП touched in ``[$since, $as_of)`` (events or ``labels`` rows)."""
-    return f"""scope AS MATERIALIZED (
-        SELECT call_id FROM review_events WHERE created_at >= $since AND created_at < $as_of
-          AND username NOT IN {_NOT_HEAD}
-        UNION SELECT call_id FROM {labels} WHERE created_at >= $since AND created_at < $as_of)"""
+_REVIEW_SOURCES = ("review_events", "overrides", "feedback", "objection_labels", "training_items")
+
+
+def _touched_scope() -> str:
+    """``scope``: calls with any of the РОП's actions in ``[$since, $as_of)`` — a superset of
+    the calls :func:`_reviews_cte` can count as reviewed there."""
+    parts = " UNION ".join(
+        f"SELECT call_id FROM {t} WHERE created_at >= $since AND created_at < $as_of"
+        f" AND username NOT IN {_NOT_HEAD}" for t in _REVIEW_SOURCES)
+    return f"scope AS MATERIALIZED ({parts})"
 
 
 def _first_start(db_path: PathLike, scope: str, since: datetime, as_of: datetime) -> datetime:

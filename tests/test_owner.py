@@ -315,6 +315,15 @@ def test_agreement_counts_reviewed_calls_without_override_as_agreement(tmp_path)
     assert low["summary"].flagged and low["summary"].action == "пересмотреть формулировку критерия"
 
 
+def test_agreement_reaches_back_to_old_calls_the_rop_reviewed_in_the_window(tmp_path):
+    """A call from half a year ago, reviewed this week only by giving feedback on it, counts."""
+    path = new_store(tmp_path)
+    old = add_call(path, "m1", AS_OF - timedelta(days=180), verdicts={"summary": "fail"})
+    feedback(path, "m1", at(2, 10), old, "summary")
+    items = {a.subject: a for a in agreement(path, PARAMS, AS_OF)}
+    assert (items["summary"].n, items["summary"].agreed) == (1, 1)
+
+
 def test_objection_agreement_uses_the_rops_labels(tmp_path):
     path = new_store(tmp_path)
     with batch(path):
