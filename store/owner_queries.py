@@ -214,19 +214,17 @@ def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datet
 
 
 def last_reviews(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
-    """Per manager with calls since ``since``: calls and reviews made in ``[since, as_of)``,
-    the last review time (``NULL`` when none) and the ids of their latest calls."""
+    """Per manager with calls since ``since``: calls and reviews made in ``[since, as_of)``
+    (of any of his calls, however old), the last review time (``NULL`` when none) and the ids
+    of his latest calls."""
     sql = f"""
-    WITH scope AS MATERIALIZED (SELECT call_id FROM calls
-                                WHERE started_at >= $since - INTERVAL 60 DAY AND started_at < $as_of),
-    {_reviews_cte(_SCOPE, '$since - INTERVAL 60 DAY')},
+    WITH {_reviews_cte(None, '$since')},
     mc AS (SELECT manager_id, count(*) AS calls,
                   list(call_id ORDER BY started_at DESC)[1:5] AS latest_call_ids
            FROM calls WHERE started_at >= $since AND started_at < $as_of AND manager_id IS NOT NULL
            GROUP BY manager_id),
     mr AS (SELECT c.manager_id, max(rev.last_review_at) AS last_review_at
-           FROM rev JOIN calls c ON c.call_id = rev.call_id
-           WHERE rev.last_review_at >= $since GROUP BY c.manager_id)
+           FROM rev JOIN calls c ON c.call_id = rev.call_id GROUP BY c.manager_id)
     SELECT mc.manager_id, coalesce(m.name, mc.manager_id) AS manager_name, mc.calls,
            mr.last_review_at, mc.latest_call_ids
     FROM mc LEFT JOIN mr ON mr.manager_id = mc.manager_id

@@ -220,6 +220,10 @@ def test_abandoned_manager_fires_with_his_calls(tmp_path):
     add_call(path, "m3", at(3), call_id="m3-call")
     f = flag(owner_report(path, PARAMS, WEEK), "abandoned")
     assert f.on and f.manager_ids == ("m3",) and f.call_ids == ("m3-call",)
+    # reviewing one of his old calls this week is working with him too
+    old = add_call(path, "m3", AS_OF - timedelta(days=120))
+    event(path, old, "reviewed", at(4, 9))
+    assert not flag(owner_report(path, PARAMS, WEEK), "abandoned").on
 
 
 def test_no_training_fires_after_a_month_without_trainings_or_clips(tmp_path):
