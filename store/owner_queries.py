@@ -370,9 +370,12 @@ def objection_coaching_samples(db_path: PathLike, since: datetime, as_of: dateti
     WITH fbk AS (SELECT feedback_id, manager_id, objection_kind AS subj, created_at, call_id, text
                  FROM feedback WHERE objection_kind IS NOT NULL AND created_at >= $since
                    AND created_at < $as_of AND username NOT IN {_NOT_HEAD}),
-    scope AS MATERIALIZED (SELECT call_id FROM calls WHERE started_at < $as_of
-              AND started_at >= $since - {_SAMPLE_LOOKBACK}
-              AND manager_id IN (SELECT manager_id FROM fbk)),
+    -- only calls where an objection of a coached kind came up (a few of all the calls)
+    scope AS MATERIALIZED (SELECT DISTINCT o.call_id FROM objections o
+              WHERE o.started_at >= {_COACHING[0]} AND o.started_at < $as_of
+                AND o.kind IN (SELECT subj FROM fbk)
+              INTERSECT SELECT call_id FROM calls WHERE started_at >= {_COACHING[0]}
+                AND started_at < $as_of AND manager_id IN (SELECT manager_id FROM fbk)),
     {_handling_cte(_SCOPE, *_COACHING)}, {_window_samples_sql(samples)}
     SELECT f.feedback_id, f.manager_id, coalesce(m.name, f.manager_id) AS manager_name,
            f.subj AS objection_kind, f.created_at, f.call_id, f.text, s.before,
