@@ -22,8 +22,8 @@ def login_form() -> None:
     with st.form("login"):
         username = st.text_input("Логин", key="login-user")
         password = st.text_input("Пароль", type="password", key="login-password")
-        remember = st.checkbox(f"Не выходить на этом компьютере ({days:g} дн.)", value=days > 0,
-                               disabled=days <= 0, key="login-remember")
+        remember = days > 0 and st.checkbox(f"Не выходить на этом компьютере ({days:g} дн.)",
+                                            value=True, key="login-remember")
         if st.form_submit_button("Войти"):
             user = auth.authenticate(db_path(), username, password)
             if user is None:

@@ -128,6 +128,17 @@ def test_login_with_remember_keeps_a_browser_token_and_logout_drops_it(fresh):
     assert auth.user_for_token(fresh.db_path, token) is None
 
 
+def test_session_days_zero_means_no_browser_token(fresh, monkeypatch):
+    monkeypatch.setenv("CALLQA_UI_SESSION_DAYS", "0")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.checkbox  # nothing to offer
+    at.text_input(key="login-user").input("rop")
+    at.text_input(key="login-password").input(PASSWORD)
+    at.button[0].click().run()
+    assert at.session_state["user"].role == "head" and "session-token" not in at.session_state
+    assert db.query_rows(fresh.db_path, "SELECT count(*) FROM login_sessions")[0][0] == 0
+
+
 def test_browser_tokens_expire_and_a_new_password_signs_browsers_out(fresh):
     from datetime import datetime, timedelta
 
