@@ -30,8 +30,10 @@ def login_form() -> None:
                 st.error("Неверный логин или пароль.")
             else:
                 auth.login(user)
-                if remember and days > 0:
+                if remember:
                     st.session_state[TOKEN_KEY] = auth.create_login_session(db_path(), user.username, days)
+                else:  # someone else's remembered login must not sign in this browser's new tabs
+                    st.session_state["clear-cookie"] = True
                 st.rerun()
     if st.session_state.pop("clear-cookie", False):
         from ui.session_cookie import clear_cookie
@@ -81,6 +83,10 @@ def main() -> None:
             from ui.session_cookie import write_cookie
 
             write_cookie(token, float(load_config()["ui.session_days"]))
+        elif st.session_state.pop("clear-cookie", False):
+            from ui.session_cookie import clear_cookie
+
+            clear_cookie()
     st.navigation(pages_for(user)).run()
 
 
