@@ -35,6 +35,17 @@ _REVIEW_KINDS = "('override', 'comment', 'reviewed', 'feedback', 'label', 'train
 _NOT_HEAD = "(SELECT username FROM users WHERE role IN ('owner', 'manager'))"
 
 
+# Tables where each row is one РОП action on a call (besides review_events' kinds).
+_ACTION_TABLES = ("overrides", "feedback", "objection_labels", "training_items")
+_REVIEW_SOURCES = ("review_events", *_ACTION_TABLES)
+
+
+def _head_actions(lo: str, call_scope: str | None = None) -> str:
+    """WHERE condition of the РОП's rows in ``[lo, $as_of)`` (of calls in ``call_scope``)."""
+    in_scope = f" AND call_id IN {call_scope}" if call_scope else ""
+    return f"created_at >= {lo} AND created_at < $as_of{in_scope} AND username NOT IN {_NOT_HEAD}"
+
+
 def _reviews_cte(call_scope: str | None, lo: str) -> str:
     """``rev(call_id, reviewed_at, last_review_at)``: calls the РОП reviewed in ``[lo, $as_of)``.
 
@@ -43,32 +54,18 @@ def _reviews_cte(call_scope: str | None, lo: str) -> str:
     call before it happens). Review tables fill in time order, so ``lo`` lets DuckDB skip older
     row groups.
     """
-    in_scope = f"AND call_id IN {call_scope}" if call_scope else ""
+    where = _head_actions(lo, call_scope)
+    actions = "".join(f"""
+        UNION ALL
+        SELECT call_id, created_at FROM {t} WHERE {where}""" for t in _ACTION_TABLES)
     return f"""
     hev AS MATERIALIZED (SELECT call_id, kind, created_at, played_s FROM review_events
-            WHERE created_at >= {lo} AND created_at < $as_of {in_scope}
-              AND username NOT IN {_NOT_HEAD}),
+            WHERE {where}),
     rev_raw AS (
         SELECT call_id, created_at AS ts FROM hev WHERE kind IN {_REVIEW_KINDS}
         UNION ALL
         SELECT call_id, max(created_at) FROM hev WHERE kind = 'played'
-        GROUP BY call_id HAVING sum(played_s) >= {MIN_PLAYED_S}
-        UNION ALL
-        SELECT call_id, created_at FROM overrides
-        WHERE created_at >= {lo} AND created_at < $as_of {in_scope}
-          AND username NOT IN {_NOT_HEAD}
-        UNION ALL
-        SELECT call_id, created_at FROM feedback
-        WHERE created_at >= {lo} AND created_at < $as_of {in_scope}
-          AND username NOT IN {_NOT_HEAD}
-        UNION ALL
-        SELECT call_id, created_at FROM objection_labels
-        WHERE created_at >= {lo} AND created_at < $as_of {in_scope}
-          AND username NOT IN {_NOT_HEAD}
-        UNION ALL
-        SELECT call_id, created_at FROM training_items
-        WHERE created_at >= {lo} AND created_at < $as_of {in_scope}
-          AND username NOT IN {_NOT_HEAD}),
+        GROUP BY call_id HAVING sum(played_s) >= {MIN_PLAYED_S}{actions}),
     rev AS (SELECT call_id, min(ts) AS reviewed_at, max(ts) AS last_review_at
             FROM rev_raw GROUP BY call_id)"""
 
@@ -458,15 +455,11 @@ def objection_agreement_pairs(db_path: PathLike, since: datetime, as_of: datetim
                calls_from=_first_start(db_path, scope, since, as_of))
 
 
-_REVIEW_SOURCES = ("review_events", "overrides", "feedback", "objection_labels", "training_items")
-
-
 def _touched_scope() -> str:
     """``scope``: calls with any of the РОП's actions in ``[$since, $as_of)`` — a superset of
     the calls :func:`_reviews_cte` can count as reviewed there."""
-    parts = " UNION ".join(
-        f"SELECT call_id FROM {t} WHERE created_at >= $since AND created_at < $as_of"
-        f" AND username NOT IN {_NOT_HEAD}" for t in _REVIEW_SOURCES)
+    where = _head_actions("$since")
+    parts = " UNION ".join(f"SELECT call_id FROM {t} WHERE {where}" for t in _REVIEW_SOURCES)
     return f"scope AS MATERIALIZED ({parts})"
 
 
