@@ -316,6 +316,27 @@ _SAMPLE_LOOKBACK = "INTERVAL 120 DAY"
 _COACHING = (f"$since - {_SAMPLE_LOOKBACK}", "$as_of")
 
 
+def _coached_feedback(subject: str) -> str:
+    """``fbk``: the РОП's feedback given in ``[$since, $as_of)`` about a ``subject`` column
+    (``criterion_id`` or ``objection_kind``), as ``subj``."""
+    return f"""fbk AS (SELECT feedback_id, manager_id, {subject} AS subj, created_at, call_id, text
+                 FROM feedback WHERE {subject} IS NOT NULL AND created_at >= $since
+                   AND created_at < $as_of AND username NOT IN {_NOT_HEAD})"""
+
+
+def _coaching_result(subject: str, counted: str, outcome: str) -> str:
+    """One row per (feedback, side) from ``j(feedback_id, before, outcome)``: ``n`` samples
+    and ``counted`` = those whose outcome is ``outcome``; feedback without samples keeps a row."""
+    return f"""SELECT f.feedback_id, f.manager_id, coalesce(m.name, f.manager_id) AS manager_name,
+           f.subj AS {subject}, f.created_at, f.call_id, f.text, s.before,
+           coalesce(s.n, 0) AS n, coalesce(s.{counted}, 0) AS {counted}
+    FROM fbk f LEFT JOIN (SELECT feedback_id, before, count(*) AS n,
+                                 count(*) FILTER (WHERE outcome = '{outcome}') AS {counted}
+                          FROM j GROUP BY ALL) s USING (feedback_id)
+    LEFT JOIN managers m ON m.manager_id = f.manager_id
+    ORDER BY f.created_at, f.feedback_id"""
+
+
 def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window: int) -> pd.DataFrame:
     """For each criterion feedback given in ``[since, as_of)``: the manager's effective
     pass/fail verdicts on that criterion in his ``window`` calls before and after it.
@@ -326,9 +347,7 @@ def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window
     cost grows with feedback × window, not with the team's history.
     """
     sql = f"""
-    WITH fbk AS (SELECT feedback_id, manager_id, criterion_id AS subj, created_at, call_id, text
-                 FROM feedback WHERE criterion_id IS NOT NULL AND created_at >= $since
-                   AND created_at < $as_of AND username NOT IN {_NOT_HEAD}),
+    WITH {_coached_feedback("criterion_id")},
     mc AS MATERIALIZED (
         SELECT manager_id, call_id, started_at,
                row_number() OVER (PARTITION BY manager_id ORDER BY started_at, call_id) AS rn
@@ -346,14 +365,7 @@ def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window
     j AS (SELECT wc.feedback_id, wc.before, ev.verdict AS outcome
           FROM wc JOIN ev ON ev.call_id = wc.call_id AND ev.criterion_id = wc.subj
           WHERE ev.verdict IN ('pass', 'fail'))
-    SELECT f.feedback_id, f.manager_id, coalesce(m.name, f.manager_id) AS manager_name,
-           f.subj AS criterion_id, f.created_at, f.call_id, f.text, s.before,
-           coalesce(s.n, 0) AS n, coalesce(s.passed, 0) AS passed
-    FROM fbk f LEFT JOIN (SELECT feedback_id, before, count(*) AS n,
-                                 count(*) FILTER (WHERE outcome = 'pass') AS passed
-                          FROM j GROUP BY ALL) s USING (feedback_id)
-    LEFT JOIN managers m ON m.manager_id = f.manager_id
-    ORDER BY f.created_at, f.feedback_id"""
+    {_coaching_result("criterion_id", "passed", "pass")}"""
     return _df(db_path, sql, since=since, as_of=as_of, window=window)
 
 
@@ -364,9 +376,7 @@ def objection_coaching_samples(db_path: PathLike, since: datetime, as_of: dateti
     samples = """SELECT manager_id, kind AS subj, started_at, handling AS outcome
                  FROM eo WHERE kind IN (SELECT subj FROM fbk)"""
     sql = f"""
-    WITH fbk AS (SELECT feedback_id, manager_id, objection_kind AS subj, created_at, call_id, text
-                 FROM feedback WHERE objection_kind IS NOT NULL AND created_at >= $since
-                   AND created_at < $as_of AND username NOT IN {_NOT_HEAD}),
+    WITH {_coached_feedback("objection_kind")},
     -- only calls where an objection of a coached kind came up (a few of all the calls)
     scope AS MATERIALIZED (SELECT DISTINCT o.call_id FROM objections o
               WHERE o.started_at >= {_COACHING[0]} AND o.started_at < $as_of
@@ -374,14 +384,7 @@ def objection_coaching_samples(db_path: PathLike, since: datetime, as_of: dateti
               INTERSECT SELECT call_id FROM calls WHERE started_at >= {_COACHING[0]}
                 AND started_at < $as_of AND manager_id IN (SELECT manager_id FROM fbk)),
     {_handling_cte(_SCOPE, *_COACHING)}, {_window_samples_sql(samples)}
-    SELECT f.feedback_id, f.manager_id, coalesce(m.name, f.manager_id) AS manager_name,
-           f.subj AS objection_kind, f.created_at, f.call_id, f.text, s.before,
-           coalesce(s.n, 0) AS n, coalesce(s.discount, 0) AS discount
-    FROM fbk f LEFT JOIN (SELECT feedback_id, before, count(*) AS n,
-                                 count(*) FILTER (WHERE outcome = 'discount') AS discount
-                          FROM j GROUP BY ALL) s USING (feedback_id)
-    LEFT JOIN managers m ON m.manager_id = f.manager_id
-    ORDER BY f.created_at, f.feedback_id"""
+    {_coaching_result("objection_kind", "discount", "discount")}"""
     return _df(db_path, sql, since=since, as_of=as_of, window=window)
 
 
