@@ -112,46 +112,37 @@ class WhisperTranscriber:
         if not spans:
             return []
         packed, pieces, windows = _pack(samples, spans)
+        raw = self._decode_windows(packed, windows, without_timestamps=False, word_timestamps=True)
+        return _words_to_turns(raw, pieces, channel)
+
+    def _decode_windows(self, samples: np.ndarray, windows: list[tuple[float, float]],
+                        without_timestamps: bool, word_timestamps: bool) -> list:
+        """Whisper over each ``(start, end)`` window of ``samples``: batched clips when
+        ``asr.batch_size`` > 1, else one pass per window; segment times on the array's timeline."""
         self._whisper()
         o = self.options
         if o.batch_size and o.batch_size > 1:
             raw, _ = self._batched.transcribe(
-                packed, language=o.language, clip_timestamps=[{"start": a, "end": b} for a, b in windows],
-                batch_size=o.batch_size, vad_filter=False, without_timestamps=False,
-                word_timestamps=True, beam_size=o.beam_size,
+                samples, language=o.language, clip_timestamps=[{"start": a, "end": b} for a, b in windows],
+                batch_size=o.batch_size, vad_filter=False, without_timestamps=without_timestamps,
+                word_timestamps=word_timestamps, beam_size=o.beam_size,
             )
-            raw = list(raw)
-        else:
-            raw = []
-            for a, b in windows:
-                segs, _ = self._model.transcribe(
-                    packed[int(a * SR): int(b * SR)], language=o.language, vad_filter=False,
-                    condition_on_previous_text=False, word_timestamps=True, beam_size=o.beam_size,
-                )
-                raw.extend(_Shifted(seg, a) for seg in segs)
-        return _words_to_turns(raw, pieces, channel)
+            return list(raw)
+        raw = []
+        for a, b in windows:
+            segs, _ = self._model.transcribe(
+                samples[int(a * SR): int(b * SR)], language=o.language, vad_filter=False,
+                condition_on_previous_text=False, without_timestamps=without_timestamps,
+                word_timestamps=word_timestamps, beam_size=o.beam_size,
+            )
+            raw.extend(_Shifted(seg, a) for seg in segs)
+        return raw
 
     def _transcribe_clips(self, samples: np.ndarray, spans: list[tuple[float, float]], channel: int) -> list[Segment]:
         if not spans:
             return []
-        self._whisper()
-        o = self.options
-        if o.batch_size and o.batch_size > 1:
-            raw, _ = self._batched.transcribe(
-                samples, language=o.language, clip_timestamps=[{"start": s, "end": e} for s, e in spans],
-                batch_size=o.batch_size, vad_filter=False, without_timestamps=True,
-                word_timestamps=o.word_timestamps, beam_size=o.beam_size,
-            )
-            raw = list(raw)
-        else:
-            raw = []
-            for s, e in spans:
-                segs, _ = self._model.transcribe(
-                    samples[int(s * SR): int(e * SR)], language=o.language, vad_filter=False,
-                    condition_on_previous_text=False, without_timestamps=True, beam_size=o.beam_size,
-                    word_timestamps=o.word_timestamps,
-                )
-                raw.extend(_Shifted(seg, s) for seg in segs)
+        raw = self._decode_windows(samples, spans, without_timestamps=True,
+                                   word_timestamps=self.options.word_timestamps)
         out = []
         for seg in raw:
             text = seg.text.strip()
