@@ -68,8 +68,9 @@ def kpi_cards(r: OwnerReport) -> None:
     prev_min = float(r.previous_managers["played_s"].sum()) / 60.0
     cols = st.columns(5)
     change = round(a.played_min - prev_min)
-    cols[0].metric("Прослушано", fmt_minutes(a.played_min), f"{change:+d} мин к прошлой неделе" if change else None,
-                   help=f"Звонков прослушано: {a.played_calls}; открыто: {a.opened_calls}")
+    cols[0].metric("Прослушано", fmt_minutes(a.played_min), f"{change:+d} мин" if change else None,
+                   help=f"Звонков прослушано: {a.played_calls}; открыто: {a.opened_calls}. "
+                        "Под цифрой — изменение к прошлой неделе.")
     # captions under the figures are not changes: no arrows
     cols[1].metric("Разобрано звонков", f"{a.reviewed_calls} из {a.calls}", f"{a.coverage:.0%}",
                    delta_color="off", delta_arrow="off")
