@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from core.config import DATA_DIR
 from core.types import CallMeta, Segment, Transcript
 
-DEMO_DIR = DATA_DIR / "demo" / "transcripts"
+DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo" / "transcripts"
 
 
 @dataclass(frozen=True, slots=True)

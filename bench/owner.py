@@ -23,7 +23,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scoring.owner import LOOKBACK_DAYS, STREAK_LOOKBACK_DAYS, OwnerParams, Week, owner_report  # noqa: E402
+from owner.report import LOOKBACK_DAYS, STREAK_LOOKBACK_DAYS, OwnerParams, Week, owner_report  # noqa: E402
 from store import db  # noqa: E402
 from store import owner_queries as q  # noqa: E402
 

@@ -16,9 +16,6 @@ from typing import Any
 
 from core.errors import ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = PROJECT_ROOT / "data"
-
 DEFAULTS: dict[str, Any] = {
     "paths.home": "~/.callqa",
     "paths.db": "",  # default: <home>/callqa.duckdb
@@ -42,10 +39,10 @@ DEFAULTS: dict[str, Any] = {
     "asr.word_timestamps": False,
     "asr.mask_numbers": True,
     "asr.low_confidence_logprob": -1.0,
-    "scoring.rubric": "",  # default: data/rubrics/default.yaml
+    "scoring.rubric": "",  # default: the rubric shipped in scoring/resources
     "scoring.rubrics_by_direction": {},
     "scoring.rubrics_by_team": {},
-    "scoring.objections": "",  # default: data/objections.yaml
+    "scoring.objections": "",  # default: the catalogue shipped in scoring/resources
     "scoring.min_calls": 5,
     "scoring.low_score_threshold": 60.0,
     "owner.no_review_days": 14,
@@ -100,14 +97,16 @@ class Config:
         return Path(os.path.expanduser(db)).resolve() if db else self.home / "callqa.duckdb"
 
     @property
-    def rubric_path(self) -> Path:
+    def rubric_path(self) -> Path | None:
+        """The configured rubric file; None = the default rubric shipped with callqa."""
         r = self.values["scoring.rubric"]
-        return Path(r) if r else DATA_DIR / "rubrics" / "default.yaml"
+        return Path(os.path.expanduser(str(r))) if r else None
 
     @property
-    def objections_path(self) -> Path:
+    def objections_path(self) -> Path | None:
+        """The configured objection catalogue; None = the one shipped with callqa."""
         r = self.values["scoring.objections"]
-        return Path(r) if r else DATA_DIR / "objections.yaml"
+        return Path(os.path.expanduser(str(r))) if r else None
 
     def manager_for_extension(self, ext: str | None) -> ManagerInfo | None:
         if not ext:

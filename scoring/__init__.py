@@ -6,9 +6,9 @@ a call, ``rubric_versions`` to register), :func:`score_call`, :func:`load_rubric
 :func:`wilson`.
 """
 
+from core.stats import wilson
 from scoring.rubric import Rubric, check_rubric, load_rubric
 from scoring.scorer import Scorer, score_call
-from scoring.stats import wilson
 from scoring.text import lemmatize, prepare_transcript
 
 __all__ = [

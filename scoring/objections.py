@@ -14,21 +14,23 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import yaml
 
-from core.config import DATA_DIR
 from core.errors import RubricError
 from core.types import HANDLINGS, ObjectionResult, Segment
 from scoring.matcher import SegmentWords, find, find_any
-from scoring.rubric import Phrase, _LineFinder
+from scoring.rubric import LineFinder, Phrase
 from scoring.text import lemmatize
 
 log = logging.getLogger(__name__)
 
-SCHEMA_PATH = DATA_DIR / "schemas" / "objections.schema.json"
+RESOURCES = resources.files(__package__).joinpath("resources")
+SCHEMA = RESOURCES.joinpath("objections.schema.json")
+DEFAULT_CATALOGUE = RESOURCES.joinpath("objections.yaml")  # used when scoring.objections is empty
 POINTER = "handling-current.txt"
 RESPONSE_TURNS = 2  # the manager's answer is the next 1–2 manager turns
 RESPONSE_MAX_DELAY_S = 30.0  # a later manager turn is not an answer any more
@@ -132,9 +134,10 @@ class _FastLinear:
 
 # --- catalogue ---------------------------------------------------------------------------
 
-def load_catalogue(path: str | Path) -> Catalogue:
-    """Load and validate the objection catalogue; RubricError with line numbers on problems."""
-    path = Path(path)
+def load_catalogue(path: str | Path | None = None) -> Catalogue:
+    """Load and validate the objection catalogue (None: the one shipped with callqa);
+    RubricError with line numbers on problems."""
+    path = Path(str(DEFAULT_CATALOGUE)) if path is None else Path(path)
     try:
         raw_text = path.read_text(encoding="utf-8")
         data = yaml.safe_load(raw_text)
@@ -146,8 +149,8 @@ def load_catalogue(path: str | Path) -> Catalogue:
 @lru_cache(maxsize=8)
 def _catalogue_cached(path: str, raw_text: str) -> Catalogue:
     data = yaml.safe_load(raw_text)
-    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
-    lines = _LineFinder(yaml.compose(raw_text))
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
+    lines = LineFinder(yaml.compose(raw_text))
     errors = [f"{path}:{lines.line(list(e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)]
     if errors:
         _invalid(path, errors)

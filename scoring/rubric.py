@@ -11,16 +11,18 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import yaml
 
-from core.config import DATA_DIR
 from core.errors import RubricError
 from scoring import text
 
-SCHEMA_PATH = DATA_DIR / "schemas" / "rubric.schema.json"
+RESOURCES = resources.files(__package__).joinpath("resources")
+SCHEMA = RESOURCES.joinpath("rubric.schema.json")
+DEFAULT_RUBRIC = RESOURCES.joinpath("default_rubric.yaml")  # used when scoring.rubric is empty
 GAP = "*"
 ANY_NUM = "<num>"
 GAP_MAX = 4
@@ -122,9 +124,10 @@ class Rubric:
         raise KeyError(criterion_id)
 
 
-def load_rubric(path: str | Path) -> Rubric:
-    """Load and validate a rubric file; raises RubricError listing every problem with its line."""
-    path = Path(path)
+def load_rubric(path: str | Path | None = None) -> Rubric:
+    """Load and validate a rubric file (None: the default rubric shipped with callqa); raises
+    RubricError listing every problem with its line."""
+    path = Path(str(DEFAULT_RUBRIC)) if path is None else Path(path)
     try:
         yaml_text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -136,9 +139,10 @@ def load_rubric(path: str | Path) -> Rubric:
     return rubric
 
 
-def check_rubric(path: str | Path) -> list[str]:
-    """All problems of a rubric file as ``file:line: message`` strings (empty when valid)."""
-    path = Path(path)
+def check_rubric(path: str | Path | None = None) -> list[str]:
+    """All problems of a rubric file (None: the shipped default) as ``file:line: message``
+    strings (empty when valid)."""
+    path = Path(str(DEFAULT_RUBRIC)) if path is None else Path(path)
     try:
         return parse_rubric(path.read_text(encoding="utf-8"), str(path))[1]
     except OSError as exc:
@@ -153,7 +157,7 @@ def parse_rubric(yaml_text: str, name: str = "<rubric>") -> tuple[Rubric | None,
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         return None, [f"{name}:{line}: YAML syntax error: {exc.problem or exc}"]
-    lines = _LineFinder(node)
+    lines = LineFinder(node)
     errors = [
         f"{name}:{lines.line(list(e.absolute_path))}: {_path_text(e.absolute_path)}{e.message}"
         for e in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
@@ -186,7 +190,7 @@ _schema_cache: list = []
 
 def _validator():
     if not _schema_cache:
-        schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+        schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
         _schema_cache.append(jsonschema.Draft202012Validator(schema))
     return _schema_cache[0]
 
@@ -196,7 +200,7 @@ def _path_text(path) -> str:
     return ("/".join(map(str, parts)) + ": ") if parts else ""
 
 
-class _LineFinder:
+class LineFinder:
     """Maps a JSON path (keys / indexes) to the 1-based line of that YAML node."""
 
     def __init__(self, root):
@@ -224,7 +228,7 @@ class _LineFinder:
 
 
 class _Builder:
-    def __init__(self, name: str, lines: _LineFinder):
+    def __init__(self, name: str, lines: LineFinder):
         self.name, self.lines, self.errors = name, lines, []
 
     def error(self, path: list, message: str) -> None:

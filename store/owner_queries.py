@@ -27,7 +27,7 @@ from store import db
 from store.effective import latest_labels, latest_overrides
 
 # A store path (a short read-only connection per query) or an open connection (several
-# queries of one report share it; see scoring.owner.owner_report).
+# queries of one report share it; see owner.report.owner_report).
 PathLike = str | os.PathLike | duckdb.DuckDBPyConnection
 MIN_PLAYED_S = 10.0
 _REVIEW_KINDS = "('override', 'comment', 'reviewed', 'feedback', 'label', 'training', 'tag')"

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from scoring.owner import OwnerParams, Week
+from owner.report import OwnerParams, Week
 from store import db
 
 WEEK = Week.parse("2026-W47")  # Mon 2026-11-16 … Sun 2026-11-22

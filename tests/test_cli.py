@@ -2,7 +2,7 @@
 
 from click.testing import CliRunner
 
-from pipeline.cli import main
+from cli.main import main
 
 
 def _run(*args):

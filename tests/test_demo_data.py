@@ -14,9 +14,10 @@ import jsonschema
 import numpy as np
 import pytest
 
-from core.config import DATA_DIR
+from tests.paths import DEMO_DIR, TOOLS_DEMO_DIR
+from transcribe import importers
 
-DEMO = DATA_DIR / "demo"
+DEMO = DEMO_DIR
 CRITERIA = {
     "greeting", "client_name", "needs_discovery", "value_presentation", "objection_handling",
     "next_step", "summary", "farewell", "forbidden_phrases", "no_rudeness",
@@ -47,7 +48,7 @@ def conversations() -> list[dict]:
 
 
 def test_every_transcript_validates_against_the_import_schema():
-    schema = json.loads((DATA_DIR / "schemas" / "transcript-v1.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads(importers.SCHEMA.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
     for call in transcripts():
         validator.validate(call)
@@ -201,12 +202,12 @@ def test_planning_meetings_are_weekly_and_then_stop():
 
 
 def test_generators_are_deterministic_and_keep_the_bank_discipline():
-    sys.path.insert(0, str(DEMO))
+    sys.path.insert(0, str(TOOLS_DEMO_DIR))
     try:
         import generate_transcripts as gen
         import phrase_banks
     finally:
-        sys.path.remove(str(DEMO))
+        sys.path.remove(str(TOOLS_DEMO_DIR))
     assert phrase_banks.lint_banks() == []
     import random
 

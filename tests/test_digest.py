@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from core.config import load_config
-from scoring.digest import build_digest, plural, send_digest, to_html, to_markdown, to_xlsx
+from owner.digest import build_digest, plural, send_digest, to_html, to_markdown, to_xlsx
 from tests.owner_data import AS_OF, PREV, WEEK, add_call, at, batch, event, feedback, new_store
 
 
@@ -144,7 +144,7 @@ def test_mail_without_smtp_settings_says_what_to_set(week_store):
 
 
 def test_cli_weekly_report_in_each_format(week_store, tmp_path):
-    from pipeline.cli import main
+    from cli.main import main
 
     runner = CliRunner()
     db_arg = ["--db", str(week_store.db_path)]

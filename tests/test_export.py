@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from core.errors import CallQAError
-from pipeline.demo_history import load_review_history
-from pipeline.export import export_period
+from owner.export import export_period
+from pipeline.demo_seed import load_review_history
 from store import db
 from tests.owner_data import PREV, add_call, at, batch, new_store, override
 
@@ -72,7 +72,7 @@ def test_bad_period_or_format_is_refused(store, tmp_path):
 
 
 def test_cli_export(store, tmp_path):
-    from pipeline.cli import main
+    from cli.main import main
 
     out = tmp_path / "cli"
     res = CliRunner().invoke(main, ["--db", str(store), "export", "--from", "2026-11-16", "--to", "2026-11-22",

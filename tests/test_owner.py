@@ -8,7 +8,8 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from scoring.owner import (
+from core.stats import wilson
+from owner.report import (
     IMPROVED,
     LOW_DATA,
     NO_EFFECT,
@@ -20,7 +21,6 @@ from scoring.owner import (
     owner_report,
     two_proportion_p,
 )
-from scoring.stats import wilson
 from tests.owner_data import (
     AS_OF,
     MON,

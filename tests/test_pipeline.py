@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import main
+from cli.main import main
 from store import db
 
 SR = 8000
@@ -127,7 +127,7 @@ def test_dry_run_and_limit(env, tmp_path):
 def _cli(*args, extra_env=None):
     e = dict(os.environ, **(extra_env or {}))
     return subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", *args], env=e,
+        [sys.executable, "-m", "cli.main", *args], env=e,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         cwd=Path(__file__).resolve().parent.parent,
     )

@@ -130,8 +130,8 @@ def test_passwords_are_bcrypt_hashes(tmp_path):
 def test_users_cli_adds_and_changes_passwords(tmp_path):
     from click.testing import CliRunner
 
+    from cli.users import users
     from core.config import load_config
-    from pipeline.cli_users import users
 
     auth.BCRYPT_ROUNDS = 4
     cfg = load_config(overrides={"paths.db": str(tmp_path / "c.duckdb")})

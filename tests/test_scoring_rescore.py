@@ -6,11 +6,12 @@ import pytest
 from click.testing import CliRunner
 
 import scoring
-from core.config import DATA_DIR, load_config
+from cli import scoring as cli_scoring
+from core.config import load_config
 from core.types import Call, CallMeta
-from pipeline import cli_scoring
 from pipeline.rescore import diff_versions, rescore
 from pipeline.train import train
+from scoring.rubric import DEFAULT_RUBRIC
 from store import db, writes
 from tests.scoring_calls import GOOD_CALL, transcript
 
@@ -32,7 +33,7 @@ def cfg(tmp_path):
 
 
 def _lenient_rubric(tmp_path):
-    text = (DATA_DIR / "rubrics" / "default.yaml").read_text(encoding="utf-8")
+    text = DEFAULT_RUBRIC.read_text(encoding="utf-8")
     text = text.replace("[меня зовут,", "[алло, меня зовут,").replace("[компания, фирма,", "[слушать, компания, фирма,")
     p = tmp_path / "lenient.yaml"
     p.write_text(text, encoding="utf-8")
@@ -40,7 +41,7 @@ def _lenient_rubric(tmp_path):
 
 
 def test_rescore_keeps_old_results_and_reports_flips(cfg, tmp_path):
-    old = scoring.load_rubric(DATA_DIR / "rubrics" / "default.yaml").version
+    old = scoring.load_rubric().version
     report = rescore(cfg, _lenient_rubric(tmp_path))
     assert report.calls == 3 and report.old_version == old and report.new_version != old
     assert report.nlp_fallback_segments == 0  # stored lemmas only
@@ -67,7 +68,7 @@ def test_rescored_rows_match_the_batch_writer(cfg):
 
 def test_cli_rescore_and_diff(cfg, tmp_path):
     runner = CliRunner()
-    cmds = {c.name: c for c in cli_scoring.COMMANDS}
+    cmds = {c.name: c for c in (cli_scoring.rescore_cmd, cli_scoring.rubric_group)}
     result = runner.invoke(cmds["rescore"], ["--rubric", str(_lenient_rubric(tmp_path))], obj=cfg)
     assert result.exit_code == 0, result.output
     assert "1 verdicts flipped" in result.output and "greeting" in result.output

@@ -1,14 +1,16 @@
 """Rubric files: the bundled one is valid; broken ones are reported with line numbers."""
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
-from core.config import DATA_DIR
+from cli.scoring import rubric_check
 from core.errors import RubricError
-from pipeline.cli_scoring import rubric_check
 from scoring import check_rubric, load_rubric
+from scoring.rubric import DEFAULT_RUBRIC
 
-DEFAULT = DATA_DIR / "rubrics" / "default.yaml"
+DEFAULT = Path(str(DEFAULT_RUBRIC))
 SHARED_IDS = {"greeting", "client_name", "needs_discovery", "value_presentation", "objection_handling",
               "next_step", "summary", "farewell", "forbidden_phrases", "no_rudeness"}
 

@@ -86,7 +86,7 @@ def test_mono_roles_from_text_and_alternation():
 
 
 def test_role_classifier_held_out_accuracy():
-    acc = held_out_accuracy()
+    acc = held_out_accuracy(Path(__file__).resolve().parents[1] / "data" / "demo" / "transcripts")
     print(f"mono role attribution, held-out demo turns: {acc:.3f}")
     assert acc >= 0.9
 

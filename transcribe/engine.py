@@ -27,7 +27,6 @@ from transcribe.base import TranscribeOptions
 from transcribe.masking import mask_numbers
 from transcribe.model import resolve_model
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 log = logging.getLogger(__name__)
 
 SR = 16000

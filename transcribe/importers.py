@@ -12,17 +12,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import jsonschema
 
-from core.config import DATA_DIR
 from core.errors import TranscriptFormatError
 from core.types import CallMeta, Segment, Transcript
 from transcribe.masking import mask_numbers
 
 log = logging.getLogger(__name__)
-SCHEMA_PATH = DATA_DIR / "schemas" / "transcript-v1.schema.json"
+SCHEMA = resources.files(__package__).joinpath("resources/transcript-v1.schema.json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +112,7 @@ def _parse_json(path: Path, raw: bytes):
 
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema)
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from core.errors import ModelNotFoundError
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 log = logging.getLogger(__name__)
 
 BASE_MODEL_BYTES = 145_217_607

@@ -2,7 +2,8 @@
 stereo channel is the manager (``asr.manager_channel = auto``).
 
 TF-IDF over character n-grams + LogisticRegression, trained on the role-labelled demo
-transcripts shipped in ``data/demo/transcripts`` (train split) and refreshable from stereo
+turns shipped as package data (``transcribe/resources/role_seed.json``, the demo transcripts'
+train split) and refreshable from stereo
 calls already in the store; then turn-alternation smoothing (a two-state Viterbi pass where
 speakers tend to alternate between consecutive turns).
 """
@@ -15,27 +16,20 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
-from core.config import DATA_DIR
 from core.types import Segment
 
 log = logging.getLogger(__name__)
-DEMO_TRANSCRIPTS = DATA_DIR / "demo" / "transcripts"
+SEED = resources.files(__package__).joinpath("resources/role_seed.json")
 P_SWITCH = 0.7  # consecutive turns change speaker more often than not
 
 
-def load_labelled(folder: Path = DEMO_TRANSCRIPTS, split: str | None = "train") -> tuple[list[str], list[str]]:
-    texts, labels = [], []
-    for path in sorted(folder.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if split and (data.get("labels") or {}).get("split", "train") != split:
-            continue
-        for s in data["segments"]:
-            if s["speaker"] in ("manager", "client") and s["text"].strip():
-                texts.append(s["text"])
-                labels.append(s["speaker"])
-    return texts, labels
+def load_seed() -> tuple[list[str], list[str]]:
+    """The shipped role-labelled turns: (texts, labels)."""
+    turns = json.loads(SEED.read_text(encoding="utf-8"))["turns"]
+    return [text for _, text in turns], [label for label, _ in turns]
 
 
 def train_role_classifier(texts: Sequence[str], labels: Sequence[str]):
@@ -71,10 +65,7 @@ def default_classifier():
         import joblib
 
         return joblib.load(_home / "models" / MODEL_FILE)
-    texts, labels = load_labelled()
-    if not texts:
-        raise RuntimeError(f"no role-labelled transcripts in {DEMO_TRANSCRIPTS}")
-    return train_role_classifier(texts, labels)
+    return train_role_classifier(*load_seed())
 
 
 def refresh_from_store(db_path: Path, home: Path) -> tuple[int, Path]:
@@ -84,7 +75,7 @@ def refresh_from_store(db_path: Path, home: Path) -> tuple[int, Path]:
 
     from store import db
 
-    texts, labels = load_labelled(split=None)
+    texts, labels = load_seed()
     rows = db.query_rows(
         db_path,
         "SELECT s.text, s.speaker FROM segments s JOIN calls c USING (call_id) "
@@ -156,11 +147,11 @@ def manager_channel_auto(channel_texts: Sequence[Sequence[str]], model=None) -> 
     return max(range(len(means)), key=means.__getitem__) if means else 0
 
 
-def held_out_accuracy() -> float:
-    """Per-turn accuracy on the demo transcripts' test split (reported in the README)."""
-    texts, labels = load_labelled(split="test")
+def held_out_accuracy(folder: Path) -> float:
+    """Per-turn accuracy on the test split of the callqa JSON transcripts in ``folder``
+    (the demo transcripts' figure is in the README)."""
     correct = total = 0
-    for path in sorted(DEMO_TRANSCRIPTS.glob("*.json")):
+    for path in sorted(Path(folder).glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         if (data.get("labels") or {}).get("split") != "test":
             continue

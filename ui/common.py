@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.config import load_config
 from core.errors import CallQAError, StoreBusyError
-from scoring.owner import CRITERION_NAMES, HANDLING_NAMES, OBJECTION_NAMES
+from owner.report import CRITERION_NAMES, HANDLING_NAMES, OBJECTION_NAMES
 
 log = logging.getLogger(__name__)
 

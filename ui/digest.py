@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.config import load_config
-from scoring.digest import SECTIONS, Digest, digest_from_report, to_html, to_markdown, to_xlsx
-from scoring.owner import OwnerParams
+from owner.digest import SECTIONS, Digest, digest_from_report, to_html, to_markdown, to_xlsx
+from owner.report import OwnerParams
 from ui import auth
 from ui.common import db_path
 from ui.owner import load_report, week_selector

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from scoring.owner import CADENCE_NAMES
+from owner.report import CADENCE_NAMES
 from store import owner_queries as q
 from ui import auth
 from ui.common import db_path, save

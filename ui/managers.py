@@ -105,7 +105,7 @@ def _wilson_text(passed: int, n: int) -> str:
     if n == 0:
         return "—"
     try:
-        from scoring.stats import wilson
+        from core.stats import wilson
     except ImportError:
         return "—"
     low, high = wilson(passed, n)

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.config import load_config
-from scoring.owner import (
+from owner.report import (
     CADENCE_NAMES,
     OwnerParams,
     OwnerReport,

@@ -49,7 +49,7 @@ def _read(path: Path) -> list[dict]:
         items = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise CallQAError(f"Cannot read the РОП history {path}: {exc}. Regenerate it with "
-                          "data/demo/generate_transcripts.py.") from exc
+                          "tools/demo/generate_transcripts.py.") from exc
     if not isinstance(items, list):
         raise CallQAError(f"{path}: expected a JSON list of history items.")
     for n, item in enumerate(items):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import sys
@@ -13,7 +12,6 @@ import click
 from core.config import DEFAULTS, load_config
 from core.errors import CallQAError
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 log = logging.getLogger("callqa")
 
 
@@ -159,6 +157,35 @@ def status_cmd(cfg, runs):
             click.echo(f"  {path} [attempts {attempts}]\n      {error}")
 
 
+@main.command("ui")
+@click.option("--port", default=8501, show_default=True, type=int)
+@click.option("--address", default="localhost", show_default=True,
+              help="interface to listen on (0.0.0.0: every interface; put a TLS proxy in front)")
+@click.pass_obj
+def ui_cmd(cfg, port, address):
+    """Start the review UI (Streamlit) on ADDRESS:PORT with this configuration."""
+    import subprocess
+    from importlib import resources
+
+    script = resources.files("ui").joinpath("entry.py")
+    env = dict(os.environ, CALLQA_HOME=str(cfg.home), CALLQA_DB=str(cfg.db_path))
+    if cfg.config_file:
+        env["CALLQA_CONFIG"] = str(cfg.config_file)
+    command = [sys.executable, "-m", "streamlit", "run", str(script),
+               "--server.headless", "true", "--server.port", str(port), "--server.address", address,
+               *STREAMLIT_SETTINGS]
+    click.echo(f"callqa UI: http://{address}:{port}  (Ctrl-C to stop)")
+    raise SystemExit(subprocess.call(command, env=env))
+
+
+# The checkout's .streamlit/config.toml, as flags: an installed callqa runs from any folder.
+STREAMLIT_SETTINGS = (
+    "--client.toolbarMode", "viewer",       # no "Deploy" button for the sales team
+    "--browser.gatherUsageStats", "false",  # offline product: no telemetry
+    "--theme.primaryColor", "#c0392b",
+)
+
+
 @main.group("config")
 def config_group():
     """Configuration commands."""
@@ -201,20 +228,13 @@ def init_cmd(cfg):
     click.echo(f"database ready: {cfg.db_path} (schema v{db.schema_version(cfg.db_path)})")
 
 
-def _register_plugins() -> None:
-    """Commands of the other stages (each module exports COMMANDS)."""
-    for module in ("pipeline.cli_scoring", "pipeline.cli_users", "pipeline.cli_owner", "pipeline.cli_demo"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        for cmd in getattr(mod, "COMMANDS", []):
-            main.add_command(cmd)
+from cli.demo import demo  # noqa: E402  (the subcommands import nothing from here)
+from cli.owner import export, report  # noqa: E402
+from cli.scoring import rescore_cmd, rubric_group, train_cmd  # noqa: E402
+from cli.users import users  # noqa: E402
 
-
-_register_plugins()
+for _command in (rubric_group, rescore_cmd, train_cmd, users, report, export, demo):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

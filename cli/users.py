@@ -64,6 +64,3 @@ def list_cmd(cfg):
     for username, role, manager_id, display_name, disabled_at in rows:
         state = f"  [disabled {disabled_at:%Y-%m-%d}]" if disabled_at else ""
         click.echo(f"{username:<16} {role:<8} {manager_id or '-':<10} {display_name or ''}{state}")
-
-
-COMMANDS = [users]

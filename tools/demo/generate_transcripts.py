@@ -29,8 +29,9 @@ import phrase_banks as pb
 
 log = logging.getLogger("generate_transcripts")
 
-HERE = Path(__file__).resolve().parent
-SCHEMA_PATH = HERE.parent / "schemas" / "transcript-v1.schema.json"
+ROOT = Path(__file__).resolve().parents[2]
+HERE = ROOT / "data" / "demo"  # the committed demo data
+SCHEMA_PATH = ROOT / "transcribe" / "resources" / "transcript-v1.schema.json"
 TRANSCRIPTS_DIR = HERE / "transcripts"
 HISTORY_PATH = HERE / "review_history.json"
 

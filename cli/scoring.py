@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from core.errors import RubricError
-
 
 @click.group("rubric")
 def rubric_group():
@@ -13,11 +11,17 @@ def rubric_group():
 
 
 @rubric_group.command("check")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False), required=False)
 def rubric_check(file):
-    """Validate a rubric FILE; prints every error with its line number."""
+    """Validate a rubric FILE (default: the configured rubric, scoring.rubric); prints every
+    error with its line number."""
     from scoring import check_rubric, load_rubric
+    from scoring.rubric import DEFAULT_RUBRIC
 
+    if file is None:
+        cfg = click.get_current_context().obj
+        configured = cfg.rubric_path if cfg is not None else None
+        file = str(configured) if configured is not None else str(DEFAULT_RUBRIC)
     errors = check_rubric(file)
     if errors:
         for e in errors:
@@ -102,8 +106,3 @@ def train_cmd():
 
     n_turns, path = refresh_from_store(cfg.db_path, cfg.home)
     click.echo(f"role classifier (mono calls) refreshed with {n_turns} turns of stereo calls: {path}")
-
-
-COMMANDS: list[click.Command] = [rubric_group, rescore_cmd, train_cmd]
-
-__all__ = ["COMMANDS", "RubricError"]

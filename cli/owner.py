@@ -1,5 +1,5 @@
-"""`callqa report weekly` and `callqa export`: thin click edges over scoring.digest and
-pipeline.export (the lead registers ``COMMANDS`` on the ``callqa`` group)."""
+"""`callqa report weekly` and `callqa export`: thin click edges over owner.digest and
+owner.export (registered on the ``callqa`` group by cli.main)."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ def report():
 @click.option("--email", is_flag=True, help="also send it through smtp.* to smtp.to")
 def weekly(week, fmt, out, email):
     """The weekly digest «Ситуация > выводы > действия»."""
-    from scoring.digest import build_digest, send_digest, to_html, to_markdown, to_xlsx
-    from scoring.owner import Week
+    from owner.digest import build_digest, send_digest, to_html, to_markdown, to_xlsx
+    from owner.report import Week
 
     cfg = _cfg()
     week = week or Week.containing(datetime.now() - timedelta(days=7)).label
@@ -56,7 +56,7 @@ def weekly(week, fmt, out, email):
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
 def export(date_from, date_to, fmt, out_dir):
     """Export calls, verdicts, objections and per-manager aggregates of a period."""
-    from pipeline.export import export_period
+    from owner.export import export_period
 
     cfg = _cfg()
     result = export_period(cfg.db_path, date_from.date(), date_to.date(), fmt, out_dir,
@@ -64,6 +64,3 @@ def export(date_from, date_to, fmt, out_dir):
     for path in result.files:
         click.echo(str(path))
     click.echo(" · ".join(f"{name} {n}" for name, n in result.rows.items()))
-
-
-COMMANDS = [report, export]

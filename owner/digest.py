@@ -18,7 +18,7 @@ from email.message import EmailMessage
 import pandas as pd
 
 from core.errors import CallQAError
-from scoring.owner import (
+from owner.report import (
     HANDLING_NAMES,
     IMPROVED,
     NO_EFFECT,

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from core.errors import CallQAError
-from scoring.stats import wilson
+from core.stats import wilson
 from store import db
 from store import owner_queries as q
 

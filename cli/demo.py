@@ -9,10 +9,9 @@ from pathlib import Path
 
 import click
 
-from core.config import DATA_DIR
 from store import db
 
-DEMO_DIR = DATA_DIR / "demo"
+DEMO_DIR = Path("data") / "demo"  # in a checkout, relative to its root (make demo runs there)
 DEMO_USERS = (  # username, role, manager_id, display name
     ("owner", "owner", None, "Владелец"),
     ("rop", "head", None, "Руководитель отдела продаж"),
@@ -59,7 +58,7 @@ def _load_history(cfg, path: Path) -> None:
     if not path.exists():
         return
     try:
-        from pipeline.demo_history import load_review_history
+        from pipeline.demo_seed import load_review_history
     except ModuleNotFoundError:
         click.echo("demo РОП history: loader not installed; skipped")
         return
@@ -88,6 +87,3 @@ def _ensure_users(cfg) -> None:
     click.echo("demo logins (user / password):")
     for username, role, _, display in DEMO_USERS:
         click.echo(f"  {username:<8} {known[username]:<12} {display} [{role}]")
-
-
-COMMANDS = [demo]

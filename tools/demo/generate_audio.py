@@ -30,7 +30,7 @@ from num2words import num2words
 
 log = logging.getLogger("generate_audio")
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[2] / "data" / "demo"  # the committed demo data
 SCRIPTS_PATH = HERE / "scripts" / "dialogues.yaml"
 AUDIO_DIR = HERE / "audio"
 TURNS_PATH = HERE / "audio_turns.json"

@@ -1,0 +1,1 @@
+"""The `callqa` command: click groups over the library (parse, call, render)."""
