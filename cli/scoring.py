@@ -33,6 +33,17 @@ def rubric_check(file):
                f"{len(r.stages)} stages · total weight {weights:g} · version {r.version[:12]}")
 
 
+@rubric_group.command("show")
+@click.option("--objections", is_flag=True, help="the objection catalogue instead of the rubric")
+def rubric_show(objections):
+    """Print the default rubric (or objection catalogue) shipped with callqa — the starting
+    point for your own: `callqa rubric show > my-rubric.yaml`, edit, set scoring.rubric."""
+    from scoring.objections import DEFAULT_CATALOGUE
+    from scoring.rubric import DEFAULT_RUBRIC
+
+    click.echo((DEFAULT_CATALOGUE if objections else DEFAULT_RUBRIC).read_text(encoding="utf-8"), nl=False)
+
+
 @rubric_group.command("versions")
 def rubric_versions():
     """List stored rubric versions (current marked with *)."""
