@@ -1,74 +1,208 @@
-"""Scoring quality on the held-out demo transcripts (labels.split == "test", never tuned on):
-criterion verdict accuracy, objection detection, objection-handling F1.
+"""Scoring quality against hand labels, with 95 % Wilson intervals.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/quality.py
+Sets (each printed side by side when present):
+  demo       the demo transcripts' held-out split (labels.split == "test"; generated from the
+             same phrase banks as the rules, so an optimistic figure),
+  eval-dev   the evaluation corpus (data/eval/, written by others, docs/labelling.md) dev split,
+  eval-test  its test split: industries the rules never saw; nothing is tuned on it.
+
+Per set: criterion verdict accuracy (an abstention, «недостаточно данных», counts as not right;
+its share is printed), per criterion; ASR-style vs clean text; objection detection recall and
+precision per kind (a detection matches a gold objection of the same kind within ±2 segments);
+handling macro-F1 over matched objections; fatal false positives (a good call zeroed); call type
+(non-sales calls must be not applicable, sales calls must stay applicable).
+
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/quality.py [--sets demo,eval-dev,eval-test] [-v]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import scoring  # noqa: E402
-from bench.demo_calls import load_demo_calls  # noqa: E402
+from bench.demo_calls import DemoCall, load_demo_calls  # noqa: E402
 from core.config import load_config  # noqa: E402
+from core.stats import wilson  # noqa: E402
 from core.types import HANDLINGS  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL_DIR = ROOT / "data" / "eval" / "transcripts"
+SEGMENT_TOLERANCE = 2
+
+
+def load_sets(names: list[str]) -> dict[str, list[DemoCall]]:
+    sets: dict[str, list[DemoCall]] = {}
+    if "demo" in names:
+        sets["demo"] = [c for c in load_demo_calls() if c.labels.get("split") == "test"]
+    evals = load_demo_calls(EVAL_DIR) if EVAL_DIR.exists() else []
+    for split in ("dev", "test"):
+        if f"eval-{split}" in names:
+            sets[f"eval-{split}"] = [c for c in evals if c.labels.get("split") == split]
+    return {k: v for k, v in sets.items() if v}
+
+
+class Tally:
+    """Counts of one set."""
+
+    def __init__(self) -> None:
+        self.crit: dict[str, Counter] = defaultdict(Counter)  # criterion -> ok/bad/abstain
+        self.style: dict[str, Counter] = defaultdict(Counter)
+        self.kind: dict[str, Counter] = defaultdict(Counter)  # kind -> tp/fn/fp
+        self.gold_h: list[str] = []
+        self.pred_h: list[str] = []
+        self.fatal_fp = 0
+        self.call_type = Counter()
+        self.errors: list[str] = []
+
+    def add(self, c: DemoCall, s) -> None:
+        labels = c.labels
+        if "call_type" in labels:
+            sales = labels["call_type"] == "sales"
+        else:  # demo transcripts: a voicemail call has every criterion not applicable
+            sales = any(v != "not_applicable" for v in (labels.get("criteria") or {}).values())
+        if not sales:
+            self.call_type["non-sales right" if not s.applicable else "non-sales scored"] += 1
+            if s.applicable:
+                self.errors.append(f"{c.call_id}: {labels.get('call_type')} call was scored")
+            return
+        if not s.applicable:
+            self.call_type["sales dropped"] += 1
+            self.errors.append(f"{c.call_id}: sales call judged not applicable")
+        else:
+            self.call_type["sales scored"] += 1
+        got = {r.criterion_id: r for r in s.criteria}
+        style = labels.get("style", "clean")
+        for crit, gold in (labels.get("criteria") or {}).items():
+            r = got.get(crit)
+            verdict = r.verdict if r else "missing"
+            outcome = "ok" if verdict == gold else ("abstain" if verdict == "insufficient" else "bad")
+            self.crit[crit][outcome] += 1
+            self.style[style][outcome] += 1
+            if outcome == "bad":
+                self.errors.append(f"{c.call_id} [{style}] {crit}: gold {gold}, got {verdict}"
+                                   + (f" — {r.reason}" if r else ""))
+            if r is not None and r.fatal and gold == "pass" and verdict == "fail":
+                self.fatal_fp += 1
+        self._objections(c, s)
+
+    def _objections(self, c: DemoCall, s) -> None:
+        gold = [(g["segment"], g["kind"], g["handling"]) for g in c.labels.get("objections", [])]
+        found = [(o.segment_idx, o.kind, o.handling) for o in s.objections] if s.applicable else []
+        unmatched = list(found)
+        for seg, kind, handling in gold:
+            match = min((f for f in unmatched if f[1] == kind and abs(f[0] - seg) <= SEGMENT_TOLERANCE),
+                        key=lambda f: abs(f[0] - seg), default=None)
+            if match is None:
+                self.kind[kind]["fn"] += 1
+                self.errors.append(f"{c.call_id}: missed {kind} at segment {seg}")
+                continue
+            unmatched.remove(match)
+            self.kind[kind]["tp"] += 1
+            self.gold_h.append(handling)
+            self.pred_h.append(match[2])
+            if match[2] != handling:
+                self.errors.append(f"{c.call_id}: {kind} at {seg} handled {handling}, got {match[2]}")
+        for seg, kind, _ in unmatched:
+            self.kind[kind]["fp"] += 1
+            self.errors.append(f"{c.call_id}: false {kind} at segment {seg}")
+
+
+def _rate(k: int, n: int) -> str:
+    if not n:
+        return "      —           "
+    lo, hi = wilson(k, n)
+    return f"{k / n:5.3f} [{lo:.2f}–{hi:.2f}]"
+
+
+def report(tallies: dict[str, Tally], sizes: dict[str, int]) -> None:
+    names = list(tallies)
+    head = "".join(f"{n + f' ({sizes[n]})':>22}" for n in names)
+    print(f"{'criterion accuracy':<26}{head}")
+    crits = sorted({k for t in tallies.values() for k in t.crit})
+    for crit in [*crits, "ALL"]:
+        cells = []
+        for t in tallies.values():
+            cnt = sum(t.crit.values(), Counter()) if crit == "ALL" else t.crit.get(crit, Counter())
+            n = sum(cnt.values())
+            cells.append(f"{_rate(cnt['ok'], n):>22}")
+        print(f"{crit:<26}{''.join(cells)}")
+    print(f"{'  abstained (share)':<26}" + "".join(
+        f"{_rate(sum(c['abstain'] for c in t.crit.values()), sum(sum(c.values()) for c in t.crit.values())):>22}"
+        for t in tallies.values()))
+    for style in ("clean", "asr"):
+        print(f"{'  style ' + style:<26}" + "".join(
+            f"{_rate(t.style[style]['ok'], sum(t.style[style].values())):>22}" for t in tallies.values()))
+    print(f"\n{'objection recall':<26}{head}")
+    kinds = sorted({k for t in tallies.values() for k in t.kind})
+    for kind in [*kinds, "ALL"]:
+        cells = []
+        for t in tallies.values():
+            cnt = sum(t.kind.values(), Counter()) if kind == "ALL" else t.kind.get(kind, Counter())
+            cells.append(f"{_rate(cnt['tp'], cnt['tp'] + cnt['fn']):>22}")
+        print(f"{kind:<26}{''.join(cells)}")
+    print(f"\n{'objection precision':<26}{head}")
+    for kind in [*kinds, "ALL"]:
+        cells = []
+        for t in tallies.values():
+            cnt = sum(t.kind.values(), Counter()) if kind == "ALL" else t.kind.get(kind, Counter())
+            cells.append(f"{_rate(cnt['tp'], cnt['tp'] + cnt['fp']):>22}")
+        print(f"{kind:<26}{''.join(cells)}")
+    print(f"\n{'handling':<26}{head}")
+    print(f"{'macro-F1':<26}" + "".join(f"{_macro_f1(t):>22}" for t in tallies.values()))
+    for h in HANDLINGS:
+        print(f"{'  F1 ' + h:<26}" + "".join(f"{_f1(t, h):>22}" for t in tallies.values()))
+    print(f"\n{'fatal false positives':<26}" + "".join(f"{t.fatal_fp:>22}" for t in tallies.values()))
+    for key in ("sales scored", "sales dropped", "non-sales right", "non-sales scored"):
+        print(f"{'call type: ' + key:<26}" + "".join(f"{t.call_type[key]:>22}" for t in tallies.values()))
+
+
+def _macro_f1(t: Tally) -> str:
+    if not t.gold_h:
+        return "—"
+    from sklearn.metrics import f1_score
+
+    labels = [h for h in HANDLINGS if h in t.gold_h or h in t.pred_h]
+    return f"{f1_score(t.gold_h, t.pred_h, labels=labels, average='macro', zero_division=0):.3f} (n={len(t.gold_h)})"
+
+
+def _f1(t: Tally, h: str) -> str:
+    if h not in t.gold_h and h not in t.pred_h:
+        return "—"
+    from sklearn.metrics import f1_score
+
+    n = t.gold_h.count(h)
+    return f"{f1_score(t.gold_h, t.pred_h, labels=[h], average='macro', zero_division=0):.2f} (n={n})"
 
 
 def main() -> None:
-    calls = [c for c in load_demo_calls() if c.labels.get("split") == "test"]
-    if not calls:
-        sys.exit("no held-out demo transcripts (labels.split == 'test')")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sets", default="demo,eval-dev,eval-test")
+    ap.add_argument("-v", "--verbose", action="store_true", help="list every wrong verdict (never for eval-test unless named alone)")
+    args = ap.parse_args()
+    sets = load_sets(args.sets.split(","))
+    if not sets:
+        sys.exit("no labelled calls found (demo test split, data/eval/transcripts)")
     cfg = load_config(overrides={"paths.home": tempfile.mkdtemp(prefix="callqa-quality-")})
     scorer = scoring.Scorer(cfg)  # bootstrap handling model: catalogue examples only
-    per_crit: dict[str, Counter] = {}
-    gold_h, pred_h = [], []
-    det = Counter()
-    for c in calls:
-        s = scorer.score(scoring.prepare_transcript(c.transcript), c.meta, c.duration_s, c.channels, team=c.team)
-        got = {r.criterion_id: r.verdict for r in s.criteria}
-        for crit, gold in (c.labels.get("criteria") or {}).items():
-            per_crit.setdefault(crit, Counter())["ok" if got.get(crit) == gold else "bad"] += 1
-        found = {(o.segment_idx, o.kind): o.handling for o in s.objections}
-        gold_objs = {(g["segment"], g["kind"]): g["handling"] for g in c.labels.get("objections", [])}
-        det["tp"] += len(found.keys() & gold_objs.keys())
-        det["fp"] += len(found.keys() - gold_objs.keys())
-        det["fn"] += len(gold_objs.keys() - found.keys())
-        for key in found.keys() & gold_objs.keys():
-            gold_h.append(gold_objs[key])
-            pred_h.append(found[key])
-    print(f"held-out calls: {len(calls)}")
-    print(f"{'criterion':<20} {'n':>5} {'accuracy':>9}")
-    total = Counter()
-    for crit, cnt in per_crit.items():
-        n = cnt["ok"] + cnt["bad"]
-        total.update(cnt)
-        print(f"{crit:<20} {n:>5} {cnt['ok'] / n:>9.3f}")
-    n = total["ok"] + total["bad"]
-    print(f"{'ALL':<20} {n:>5} {total['ok'] / n:>9.3f}")
-    p = det["tp"] / max(1, det["tp"] + det["fp"])
-    r = det["tp"] / max(1, det["tp"] + det["fn"])
-    print(f"objection detection (segment+kind): precision {p:.3f} recall {r:.3f} "
-          f"(tp {det['tp']}, fp {det['fp']}, fn {det['fn']})")
-    _handling_report(gold_h, pred_h)
-
-
-def _handling_report(gold: list[str], pred: list[str]) -> None:
-    if not gold:
-        print("no matched objections to evaluate handling")
-        return
-    from sklearn.metrics import f1_score
-
-    labels = [h for h in HANDLINGS if h in gold or h in pred]
-    print(f"handling on {len(gold)} matched objections: accuracy "
-          f"{sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold):.3f} · macro F1 "
-          f"{f1_score(gold, pred, labels=labels, average='macro', zero_division=0):.3f}")
-    per = f1_score(gold, pred, labels=labels, average=None, zero_division=0)
-    print("  per class F1: " + ", ".join(f"{lab} {f:.2f}" for lab, f in zip(labels, per, strict=True)))
+    tallies: dict[str, Tally] = {}
+    for name, calls in sets.items():
+        t = tallies[name] = Tally()
+        for c in calls:
+            t.add(c, scorer.score(scoring.prepare_transcript(c.transcript), c.meta, c.duration_s,
+                                  c.channels, team=c.team))
+    report(tallies, {k: len(v) for k, v in sets.items()})
+    if args.verbose:
+        for name, t in tallies.items():
+            if name == "eval-test" and len(tallies) > 1:
+                continue  # looking at test errors is how a test split stops being one
+            print(f"\n# {name}: {len(t.errors)} errors")
+            print("\n".join(t.errors))
 
 
 if __name__ == "__main__":
