@@ -109,7 +109,7 @@ def to_transcript(call: dict) -> dict:
                              for o in call.get("objections") or []]}
     return {"format": "callqa.transcript", "version": 1, "call_id": call["id"],
             "direction": call["direction"], "duration_s": round(t, 2), "channels": 2,
-            "language": "en" if call["call_type"] == "non_russian" else "ru",
+            # no "language": written text has no ASR guess, the call-type gate must read the text
             "asr_model": "written", "segments": segments, "labels": labels}
 
 
