@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.types import CallMeta, CallMetrics, CriterionResult, Evidence, ObjectionResult
+from scoring import detectors
 from scoring.matcher import Hit, SegmentWords, find_all_distinct, find_any
 from scoring.metrics import count_questions
 from scoring.rubric import Criterion, Rubric, Window
@@ -62,7 +63,24 @@ def evaluate_criterion(c: Criterion, ctx: CallContext) -> CriterionResult:
     outcome = _Outcome()
     _check_phrases(c, segs, outcome)
     _check_metrics(c, segs, ctx, outcome)
+    if c.detect and not outcome.violation and not (outcome.passed and outcome.hits):
+        outcome.passed, outcome.missing = False, "detect"  # with no phrases the detector decides
+        _check_detector(c, segs, ctx, outcome)
     return _verdict(c, outcome, low_share)
+
+
+def _check_detector(c: Criterion, segs: list[SegmentWords], ctx: CallContext, out: _Outcome) -> None:
+    """The criterion's built-in detector: another way to pass when the phrases found nothing."""
+    manager = ctx.of_speaker("manager")
+    opening = manager[:2]
+    if c.detect == "self_introduction":
+        found = detectors.self_introduction(ctx.words, [s for s in segs if s in opening] or opening[:1])
+    elif c.detect == "client_name":
+        found = detectors.client_name(ctx.words, manager, opening)
+    else:
+        found = detectors.next_step(ctx.words, segs)
+    if found is not None:
+        out.passed, out.missing, out.detection = True, "", found
 
 
 def select_window(segs: list[SegmentWords], w: Window) -> list[SegmentWords]:
@@ -89,6 +107,7 @@ class _Outcome:
     missing: str = ""
     objection: ObjectionResult | None = None
     metric_note: str = ""
+    detection: detectors.Detection | None = None
 
 
 def _check_phrases(c: Criterion, segs: list[SegmentWords], out: _Outcome) -> None:
@@ -172,6 +191,11 @@ def _fmt(v: float | None) -> str:
 
 def _verdict(c: Criterion, out: _Outcome, low_share: float) -> CriterionResult:
     certainty = 1.0 - 0.5 * low_share
+    if out.passed and out.detection is not None:
+        d = out.detection
+        s = d.segment.segment
+        return _result(c, "pass", f"{c.pass_reason or 'Выполнено'} ({d.note})",
+                       Evidence(s.idx, s.start_s, s.end_s, s.text), confidence=round(d.confidence * certainty, 3))
     if out.passed:
         if not out.hits and c.none and low_share >= LOW_CONFIDENCE_SHARE:
             return _result(c, "insufficient", "Низкое качество распознавания: нельзя утверждать, что нарушений нет", confidence=0.3)

@@ -100,6 +100,7 @@ class Criterion:
     weight: float = 1.0
     fatal: bool = False
     applies_when: tuple[str, ...] = ()
+    detect: str = ""  # a built-in detector (scoring.detectors) that also passes the criterion
     pass_reason: str = ""
     fail_reason: str = ""
     line: int = 0
@@ -269,11 +270,12 @@ class _Builder:
             metrics=conditions, min_hits=int(raw.get("min_hits", 1)),
             min_words=int(raw.get("min_words", 3)), weight=float(raw.get("weight", 1)),
             fatal=bool(raw.get("fatal", False)), applies_when=tuple(raw.get("applies_when", [])),
+            detect=str(raw.get("detect", "")),
             pass_reason=raw.get("pass_reason", ""), fail_reason=raw.get("fail_reason", ""),
             line=self.lines.line(path),
         )
-        if not (c.any or c.all or c.none or c.metrics):
-            self.error(path, f"criterion '{c.id}' needs at least one of any / all / none / metrics")
+        if not (c.any or c.all or c.none or c.metrics or c.detect):
+            self.error(path, f"criterion '{c.id}' needs at least one of any / all / none / metrics / detect")
         if c.min_hits > max(1, len(c.any)):
             self.error([*path, "min_hits"], f"min_hits {c.min_hits} is more than the {len(c.any)} phrases in `any`")
         return c

@@ -62,6 +62,11 @@ def _morph():
     return pymorphy3.MorphAnalyzer()
 
 
+def morph():
+    """The process's one pymorphy3 analyser (loaded on first use)."""
+    return _morph()
+
+
 @lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
     """Normal form of one word: lower case, ё folded to е, diminutives made canonical."""

@@ -1,0 +1,284 @@
+"""Built-in detectors for what phrase lists miss on other people's calls: a manager's
+self-introduction, the client's name, a concrete next step.
+
+They work by grammar, not by lists of sentences: pymorphy3 tags first names (``Name``) and
+patronymics (``Patr``) in lower-case ASR text too; an organisation is a quoted or capitalised
+name, a word the dictionary does not know (a brand), a Latin word, or a generic noun for a kind
+of business; a next step is a manager's turn near the end holding a verb and a concrete time
+(a weekday, «завтра», a date, a clock time), which the client does not refuse. A rubric
+criterion opts in with ``detect: self_introduction | client_name | next_step``: the detector is
+another way to pass, next to the criterion's phrases. Everything reads stored segments (text and
+lemmas), so re-scoring needs no spaCy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from scoring.matcher import SegmentWords
+from scoring.text import NUM_PREFIX, morph
+
+DETECTORS = ("self_introduction", "client_name", "next_step")
+NAME_SCORE = 0.3  # share of pymorphy3's parses that read the word as a first name
+# First names in the dictionary that are far more often ordinary words in a sales call.
+NOT_NAMES = frozenset({"роман", "слава", "любовь", "надежда", "вера", "мир", "лев", "май",
+                       "август", "ян", "марс", "роза", "лилия", "мила", "ника", "тома", "герман",
+                       "добрыня", "элита", "клим"})
+# Generic kinds of business a manager names instead of (or next to) a brand.
+ORG_NOUNS = frozenset("""
+компания фирма организация предприятие агентство салон магазин студия клиника центр сервис
+служба отдел бюро школа академия курсы клуб завод фабрика производство цех мастерская ателье
+лаборатория типография автосалон автосервис автошкола стоматология банк отель гостиница
+ресторан кафе кофейня пекарня аптека питомник склад база холдинг группа сеть дилер
+представительство филиал интернет-магазин маркетплейс садик провайдер застройщик
+турагентство туроператор страховая диспетчерская ветклиника медцентр
+""".split())
+WEEKDAYS = frozenset("понедельник вторник среда четверг пятница суббота воскресенье".split())
+MONTHS = frozenset("январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь".split())
+RELATIVE_DAYS = frozenset({"завтра", "послезавтра", "сегодня"})
+HOUR_PREPOSITIONS = frozenset({"в", "к", "до", "на", "с", "после", "около", "часов"})
+TIME_UNITS = frozenset({"минута", "час", "день", "неделя"})
+REFUSALS = ("нет", "не надо", "не нужно", "не получится", "не смогу", "не звоните", "не стоит",
+            "не подходит", "не готов", "сами перезвоним", "сами позвоним", "сами наберем")
+
+_QUOTED = re.compile(r"[«\"“„]([^»\"”]{2,40})[»\"”]")
+# Words after which a manager says their own name: «меня зовут Ирина», «это Роман», «инженер Олег».
+SELF_CUES = frozenset({"зовут", "это", "я", "менеджер", "администратор", "консультант", "специалист",
+                       "оператор", "инженер", "мастер", "юрист", "врач", "доктор", "агент", "риелтор",
+                       "дизайнер", "технолог", "координатор", "представитель", "руководитель",
+                       "директор", "секретарь", "диспетчер", "логист", "бухгалтер", "тренер",
+                       "преподаватель", "куратор", "методист", "ассистент", "аккаунт", "стилист"})
+NOT_VERBS = frozenset({"быть", "есть", "мочь", "хотеть", "надо"})
+SEND_VERBS = frozenset({"прислать", "отправить", "скинуть", "выслать", "написать", "переслать"})
+NOT_TIME_AFTER = frozenset({"процент", "рубль", "тысяча", "штука", "метр", "килограмм", "тонна",
+                            "человек", "год", "раз", "км", "литр", "минута", "этаж"})
+_WORD = re.compile(r"[A-Za-zА-Яа-яЁё][A-Za-zА-Яа-яЁё-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """What a detector found: the segment to quote and a short Russian explanation."""
+
+    segment: SegmentWords
+    note: str
+    confidence: float
+
+
+# --- words --------------------------------------------------------------------------------
+
+@lru_cache(maxsize=50_000)
+def name_score(word: str, after_cue: bool = False) -> float:
+    """How strongly a word reads as a person's first name (0–1), case ignored. After a
+    self-introduction cue («меня зовут», «это», «инженер») any dictionary name counts."""
+    w = word.lower().replace("ё", "е")
+    if len(w) < 3 or (w in NOT_NAMES and not after_cue) or not morph().word_is_known(w):
+        return 0.0
+    # names are said in the nominative when one introduces oneself or addresses the listener;
+    # «альпа», «лайн», «калий» read as names only in other cases
+    score = sum(p.score for p in morph().parse(w) if {"Name", "sing", "nomn"} <= p.tag.grammemes)
+    return 1.0 if after_cue and score > 0 else score
+
+
+@lru_cache(maxsize=50_000)
+def is_patronymic(word: str) -> bool:
+    return any("Patr" in p.tag and p.score > 0.3 for p in morph().parse(word.lower()))
+
+
+@lru_cache(maxsize=50_000)
+def is_unknown_word(word: str) -> bool:
+    """Not in the dictionary (a brand, a made-up name): pymorphy3 only guesses it."""
+    w = word.lower().replace("ё", "е")
+    return len(w) >= 3 and not morph().word_is_known(w)
+
+
+@lru_cache(maxsize=50_000)
+def is_verb(word: str) -> bool:
+    return any(p.tag.POS in ("VERB", "INFN") and p.score > 0.2 for p in morph().parse(word.lower()))
+
+
+def surface_words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def _cased(text: str) -> bool:
+    """Written with capitals beyond the first letter (clean text, not lower-case ASR)."""
+    return any(ch.isupper() for ch in text[1:])
+
+
+# --- people and organisations -------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class NameMention:
+    name: str        # lower case, ё folded
+    addressed: bool  # said to the listener: «Андрей Петрович», «вы Ольга?», «Марина?»
+    own: bool        # said as one's own: «меня зовут Ирина», «это Роман», «инженер Олег»
+
+
+def first_names(sw: SegmentWords) -> list[NameMention]:
+    text = _QUOTED.sub(" ", sw.segment.text)  # «Доктор Вет» is a brand, not a person
+    cased = _cased(text)
+    out = []
+    for m in _WORD.finditer(text):
+        w = m.group(0)
+        before = surface_words(text[:m.start()])
+        prev = before[-1].lower() if before else ""
+        cue = prev in SELF_CUES or (len(before) > 1 and before[-2].lower() == "зовут")
+        if name_score(w, cue) < NAME_SCORE or (cased and not w[0].isupper()):
+            continue  # cased text writes names with a capital: «вера в успех» is not Вера
+        rest = text[m.end():]
+        nxt = (surface_words(rest) or [""])[0]
+        addressed = ((bool(nxt) and is_patronymic(nxt)) or prev in ("вы", "алло")
+                     or rest.lstrip().startswith("?"))  # «Андрей Петрович», «вы Ольга», «алло, Марина?»
+        out.append(NameMention(w.lower().replace("ё", "е"), addressed and not cue, cue and prev != "вы"))
+    return out
+
+
+def organisation(sw: SegmentWords) -> str:
+    """The organisation the segment names (quoted name, brand, kind of business), or ''."""
+    text = sw.segment.text
+    if m := _QUOTED.search(text):
+        return m.group(1)
+    if org := next((lemma for lemma in sw.words if lemma in ORG_NOUNS), ""):
+        return org
+    words = surface_words(text)
+    cased = _cased(text)
+    for i, w in enumerate(words):
+        if re.fullmatch(r"[A-Za-z][A-Za-z-]{2,}", w):
+            return w  # a Latin brand in Russian speech
+        prev = words[i - 1].lower() if i else ""
+        brand_like = is_unknown_word(w) and name_score(w) < NAME_SCORE and not is_patronymic(w)
+        if prev == "из" and (brand_like or (cased and w[0].isupper() and name_score(w) < NAME_SCORE)):
+            return w  # «я из Альфастроя»
+        if cased and i > 0 and w[0].isupper() and not w.isupper() and brand_like:
+            return w
+    return ""
+
+
+GREETING_WORDS = frozenset({"здравствуйте", "добрый", "день", "утро", "вечер", "алло", "да", "слушать",
+                            "вы", "я", "меня", "звать", "это", "приветствовать", "беспокоить",
+                            "говорить", "с", "вас", "по", "поводу", "чем", "мочь", "помочь",
+                            "на", "связь", "здравствуй", "привет", "доброе", "ваш", "заявка"})
+
+
+def _opening_noun(sw: SegmentWords, client_names: set[str]) -> str:
+    """In the manager's first words, a noun that is neither a greeting nor a name is what the
+    call is answered as: «Упаковка, слушаю», «видеонаблюдение "Зоркий глаз", Кирилл»."""
+    if sw.segment.speaker != "manager":
+        return ""
+    for w in surface_words(_QUOTED.sub(" ", sw.segment.text))[:6]:
+        low = w.lower().replace("ё", "е")
+        if len(low) < 4 or name_score(w, True) >= NAME_SCORE or low in client_names:
+            continue
+        parse = morph().parse(low)[0]
+        if parse.normal_form in GREETING_WORDS or parse.tag.POS != "NOUN" or "Patr" in parse.tag:
+            continue
+        return w
+    return ""
+
+
+def _names_said_by_client_before(words: Sequence[SegmentWords], t: float) -> set[str]:
+    return {m.name for sw in words if sw.segment.speaker == "client" and sw.segment.start_s < t
+            for m in first_names(sw)}
+
+
+def self_introduction(words: Sequence[SegmentWords], opening: Sequence[SegmentWords]) -> Detection | None:
+    """The manager's own first name and an organisation in the opening turns."""
+    own, org, where = "", "", None
+    for sw in opening:
+        client_names = _names_said_by_client_before(words, sw.segment.start_s)
+        for mention in first_names(sw):
+            if not own and not mention.addressed and mention.name not in client_names:
+                own, where = mention.name, sw
+        if not org and (org := organisation(sw) or _opening_noun(sw, client_names)):
+            where = where or sw
+    if own and org and where is not None:
+        return Detection(where, f"имя «{own.capitalize()}», организация «{org}»", 0.8)
+    return None
+
+
+def own_name(words: Sequence[SegmentWords], opening: Sequence[SegmentWords]) -> str:
+    for sw in opening:
+        client_names = _names_said_by_client_before(words, sw.segment.start_s)
+        for mention in first_names(sw):
+            if not mention.addressed and mention.name not in client_names:
+                return mention.name
+    return ""
+
+
+def client_name(words: Sequence[SegmentWords], manager: Sequence[SegmentWords],
+                opening: Sequence[SegmentWords]) -> Detection | None:
+    """The manager calls the client by name: a first name that is not the manager's own
+    (not said as «меня зовут …», not the name of the opening's self-introduction)."""
+    own = own_name(words, opening)
+    for sw in manager:
+        for mention in first_names(sw):
+            if mention.addressed or (not mention.own and mention.name != own):
+                return Detection(sw, f"обращение по имени «{mention.name.capitalize()}»", 0.75)
+    return None
+
+
+# --- next step ----------------------------------------------------------------------------
+
+def concrete_time(sw: SegmentWords) -> str:
+    """A concrete day or time said in the segment («в четверг», «завтра», «15 числа», «в 11»), or ''."""
+    ws = sw.words
+    for i, w in enumerate(ws):
+        prev = ws[i - 1] if i else ""
+        nxt = ws[i + 1] if i + 1 < len(ws) else ""
+        if w in WEEKDAYS or w in RELATIVE_DAYS:
+            return w
+        if w.startswith(NUM_PREFIX):
+            if nxt in MONTHS or nxt == "число" or (nxt in ("час", "утро", "вечер") and _is_hour(w) and prev != "за"):
+                return f"{_num(w)} {nxt}"
+            if prev == "через" and nxt in TIME_UNITS:
+                return f"через {_num(w)} {nxt}"
+            if prev in HOUR_PREPOSITIONS and _is_hour(w) and nxt not in NOT_TIME_AFTER:
+                return f"{prev} {_num(w)}"
+        if w == "через" and nxt in TIME_UNITS and nxt != "неделя":
+            return f"через {nxt}"
+    return ""
+
+
+def _num(token: str) -> str:
+    return token[len(NUM_PREFIX):-1]
+
+
+def _is_hour(token: str) -> bool:
+    try:
+        return 0 <= float(_num(token)) <= 24
+    except ValueError:
+        return False
+
+
+def _step_verbs(sw: SegmentWords) -> set[str]:
+    """Lemmas of the segment's verbs that can carry a next step (not «быть», «мочь»)."""
+    return {lemma for lemma in sw.words if lemma not in NOT_VERBS and is_verb(lemma)}
+
+
+def next_step(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords]) -> Detection | None:
+    """A manager's turn near the end with a verb and a concrete time that the client accepts
+    (the client's next turn does not refuse)."""
+    for sw in reversed(manager_tail):
+        when = concrete_time(sw)
+        verbs = _step_verbs(sw)
+        if not when or not verbs or verbs <= SEND_VERBS:
+            continue  # «пришлю сегодня» alone is no agreed step: a call or meeting needs a time
+        reply = _next_client_turn(words, sw)
+        if reply is not None and _refuses(reply):
+            continue
+        return Detection(sw, f"следующий шаг: {when}", 0.75)
+    return None
+
+
+def _next_client_turn(words: Sequence[SegmentWords], sw: SegmentWords) -> SegmentWords | None:
+    after = [w for w in words if w.segment.speaker == "client" and w.segment.start_s > sw.segment.start_s]
+    return after[0] if after else None
+
+
+def _refuses(sw: SegmentWords) -> bool:
+    text = " ".join(sw.words[:6])
+    return any(text.startswith(r) or f" {r} " in f" {text} " for r in REFUSALS if r != "нет") or (
+        bool(sw.words) and sw.words[0] == "нет")

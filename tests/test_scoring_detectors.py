@@ -1,0 +1,93 @@
+"""Built-in detectors: self-introduction, the client's name, a concrete next step — by grammar,
+in any word order, in cased text and in lower-case ASR text."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.types import Segment
+from scoring import detectors, text
+from scoring.matcher import SegmentWords
+
+
+def _words(*turns: tuple[str, str]) -> list[SegmentWords]:
+    out, t = [], 0.0
+    for i, (who, said) in enumerate(turns):
+        seg = Segment(i, "manager" if who == "M" else "client", t, t + 3.0, said)
+        out.append(SegmentWords.of(text.segment_with_lemmas(seg)))
+        t += 3.5
+    return out
+
+
+def _manager(words):
+    return [w for w in words if w.segment.speaker == "manager"]
+
+
+@pytest.mark.parametrize("opening", [
+    "«ТеплоДом», Ксения, добрый день.",
+    "Добрый день, меня Арсений зовут, я из Домстроя, по вашей заявке.",
+    "администратор марина клиника улыбка слушаю вас",
+    "здравствуйте это вячеслав компания северный ветер",
+    "Салон «Ирида», администратор Полина, здравствуйте!",
+])
+def test_self_introduction_in_any_form(opening):
+    words = _words(("M", opening), ("C", "Здравствуйте."))
+    assert detectors.self_introduction(words, _manager(words)[:2]) is not None
+
+
+@pytest.mark.parametrize("opening", [
+    "Алло, слушаю.",
+    "Добрый день, меня зовут Арсений.",          # no company
+    "Компания «Домстрой», здравствуйте.",          # no own name
+    "Ветклиника «Доктор Айболит», слушаю вас.",    # a name inside a brand is not the manager's
+])
+def test_no_self_introduction_without_name_and_company(opening):
+    words = _words(("M", opening), ("C", "Здравствуйте."))
+    assert detectors.self_introduction(words, _manager(words)[:2]) is None
+
+
+def test_a_name_the_client_gave_is_not_the_managers_own():
+    words = _words(("C", "Здравствуйте, меня зовут Пётр, я по поводу доставки."),
+                   ("M", "Пётр, добрый день, служба доставки слушает."))
+    assert detectors.self_introduction(words, _manager(words)[:2]) is None
+
+
+@pytest.mark.parametrize("turns", [
+    (("M", "Компания «Вектор», Ольга. Как к вам обращаться?"), ("C", "Дмитрий."), ("M", "Дмитрий, что планируете?")),
+    (("M", "Анна Сергеевна, добрый день, это Вика из «Штатпрофи»."), ("C", "Да, слушаю.")),
+    (("M", "алло марина здравствуйте вы оставляли заявку"), ("C", "да")),
+    (("M", "вы ольга да"), ("C", "да я")),
+])
+def test_client_name_used(turns):
+    words = _words(*turns)
+    manager = _manager(words)
+    assert detectors.client_name(words, manager, manager[:2]) is not None
+
+
+def test_own_name_is_not_the_clients_name():
+    words = _words(("M", "Компания «Вектор», меня зовут Ольга."), ("C", "Сколько стоит доставка?"),
+                   ("M", "Я Ольга, старший менеджер, сейчас посчитаю."))
+    manager = _manager(words)
+    assert detectors.client_name(words, manager, manager[:2]) is None
+
+
+@pytest.mark.parametrize("turns", [
+    (("M", "Давайте запишу вас на чистку в четверг на одиннадцать?"), ("C", "Да, давайте.")),
+    (("M", "привезем в субботу с 10 до 14 удобно"), ("C", "да удобно")),
+    (("M", "Тогда завтра в десять я вам перезвоню."), ("C", "Хорошо.")),
+    (("M", "пробное занятие во вторник в 19 00 записываю"), ("C", "ага")),
+])
+def test_concrete_next_step(turns):
+    words = _words(*turns)
+    assert detectors.next_step(words, _manager(words)) is not None
+
+
+@pytest.mark.parametrize("turns", [
+    (("M", "Ну созвонимся как-нибудь."), ("C", "Ага.")),
+    (("M", "Давайте в четверг в одиннадцать подъеду?"), ("C", "Нет, не надо, мы сами позвоним.")),
+    (("M", "Могу сделать на 20 процентов дешевле."), ("C", "Подумаю.")),
+    (("M", "Пришлю сегодня на почту."), ("C", "Хорошо.")),  # sending alone is no agreed step
+])
+def test_no_next_step(turns):
+    words = _words(*turns)
+    assert detectors.next_step(words, _manager(words)) is None
