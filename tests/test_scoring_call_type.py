@@ -149,3 +149,14 @@ def test_the_managers_own_call_back_later_is_scored_not_a_call_type():
 def test_whisper_hallucinations_are_dropped_before_deciding():
     s = score([*GOOD_CALL, ("client", "Спасибо за просмотр!")])
     assert s.call_type == "sales" and s.score_pct == 100.0
+
+
+def test_the_call_type_is_stored_with_the_score(tmp_path):
+    from core.types import Call, CallMeta, Transcript
+    from store import db, writes
+
+    path = tmp_path / "c.duckdb"
+    s = score(NON_SALES["voicemail"], direction="out")
+    with db.writer(path) as con:
+        writes.write_call(con, Call("a", CallMeta(), Transcript(()), 12.0, 2, "import", score=s))
+    assert db.query_rows(path, "SELECT call_type, applicable FROM call_scores") == [("voicemail", False)]
