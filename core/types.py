@@ -156,6 +156,7 @@ class CallScore:
     fatal_failed: tuple[str, ...] = ()
     applicable: bool = True
     uncertain: bool = False
+    call_type: str = "sales"  # scoring.call_type: sales, ivr, voicemail, too_short …
 
 
 @dataclass(frozen=True, slots=True)

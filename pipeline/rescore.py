@@ -176,7 +176,7 @@ def _frames(scores: list[tuple[str, CallScore]]) -> dict[str, pd.DataFrame]:
     for cid, s in scores:
         v = s.rubric_version
         call_rows.append((cid, s.rubric_id, v, s.score_pct, s.points, s.max_points,
-                          ",".join(s.fatal_failed) or None, s.applicable, s.uncertain))
+                          ",".join(s.fatal_failed) or None, s.applicable, s.uncertain, s.call_type))
         for c in s.criteria:
             e = c.evidence
             crit_rows.append((cid, v, c.criterion_id, c.stage, c.title, c.verdict, c.points,
@@ -194,7 +194,7 @@ def _frames(scores: list[tuple[str, CallScore]]) -> dict[str, pd.DataFrame]:
     return {
         "call_scores": pd.DataFrame(call_rows, columns=[
             "call_id", "rubric_id", "rubric_version", "score_pct", "points", "max_points",
-            "fatal_failed", "applicable", "uncertain"]),
+            "fatal_failed", "applicable", "uncertain", "call_type"]),
         "criterion_results": pd.DataFrame(crit_rows, columns=list(CRITERION_COLUMNS[:-1])),
         "objections": pd.DataFrame(obj_rows, columns=list(OBJECTION_COLUMNS[:-1])),
         "call_metrics": pd.DataFrame(metric_rows, columns=[

@@ -8,7 +8,8 @@ from pathlib import Path
 from core.config import Config
 from core.types import CallMeta, CallScore, CriterionResult, Transcript
 from scoring import criteria, text
-from scoring.matcher import SegmentWords, find_any
+from scoring.call_type import SALES, classify_call
+from scoring.matcher import SegmentWords
 from scoring.metrics import compute_metrics
 from scoring.objections import (
     Catalogue,
@@ -20,8 +21,6 @@ from scoring.objections import (
 from scoring.rubric import Rubric, load_rubric
 
 log = logging.getLogger(__name__)
-
-MIN_LIVE_CLIENT_WORDS = 5  # fewer live client words next to an IVR phrase: nobody answered
 
 
 class Scorer:
@@ -69,9 +68,10 @@ def score_call(transcript: Transcript, meta: CallMeta, duration_s: float, channe
     )
     words = tuple(SegmentWords.of(s) for s in segments)
     metrics = compute_metrics(transcript, duration_s, channels)
-    na_reason = not_applicable_reason(words, rubric)
-    if na_reason:
-        return _score(rubric, criteria.not_applicable_all(rubric, na_reason), (), metrics, applicable=False)
+    call_type = classify_call(words, transcript, duration_s, channels, rubric.not_applicable_phrases)
+    if not call_type.applicable:
+        return _score(rubric, criteria.not_applicable_all(rubric, call_type.reason_ru), (), metrics,
+                      applicable=False, call_type=call_type.kind)
     if not any(w.segment.speaker == "manager" for w in words if w.words):
         reason = "Роли не определены: нет канала менеджера, оценка невозможна"
         return _score(rubric, criteria.insufficient_all(rubric, reason), (), metrics, uncertain=True)
@@ -82,24 +82,8 @@ def score_call(transcript: Transcript, meta: CallMeta, duration_s: float, channe
     return _score(rubric, results, objections, metrics, uncertain=uncertain)
 
 
-def not_applicable_reason(words: tuple[SegmentWords, ...], rubric: Rubric) -> str:
-    """Why the call cannot be scored at all (no speech, IVR only, voicemail), or ''."""
-    spoken = [w for w in words if w.words]
-    if not spoken:
-        return "Нет речи в записи"
-    ivr = [w for w in spoken if find_any(rubric.not_applicable_phrases, [w])]
-    if ivr:
-        live_client = sum(len(w.words) for w in spoken if w.segment.speaker == "client" and w not in ivr)
-        if live_client < MIN_LIVE_CLIENT_WORDS:
-            return "Автоответчик или голосовое меню: живого разговора с клиентом не было"
-    manager_or_unknown = [w for w in spoken if w.segment.speaker in ("manager", "unknown")]
-    if not manager_or_unknown:
-        return "Менеджер не говорил в этом звонке"
-    return ""
-
-
 def _score(rubric: Rubric, results: tuple[CriterionResult, ...], objections, metrics,
-           applicable: bool = True, uncertain: bool = False) -> CallScore:
+           applicable: bool = True, uncertain: bool = False, call_type: str = SALES) -> CallScore:
     points = sum(r.points for r in results)
     max_points = sum(r.max_points for r in results)
     fatal_failed = tuple(r.criterion_id for r in results if r.fatal and r.verdict == "fail")
@@ -110,4 +94,5 @@ def _score(rubric: Rubric, results: tuple[CriterionResult, ...], objections, met
         rubric_id=rubric.rubric_id, rubric_version=rubric.version, score_pct=score_pct,
         points=points, max_points=max_points, criteria=results, objections=objections,
         metrics=metrics, fatal_failed=fatal_failed, applicable=applicable, uncertain=uncertain,
+        call_type=call_type,
     )

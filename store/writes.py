@@ -125,11 +125,11 @@ def write_score(con: duckdb.DuckDBPyConnection, call_id: str, score: CallScore) 
     started = row[0] if row else None
     con.execute(
         """INSERT INTO call_scores (call_id, rubric_id, rubric_version, score_pct, points,
-           max_points, fatal_failed, applicable, uncertain, started_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           max_points, fatal_failed, applicable, uncertain, call_type, started_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             call_id, score.rubric_id, v, score.score_pct, score.points, score.max_points,
-            _join(score.fatal_failed), score.applicable, score.uncertain, started,
+            _join(score.fatal_failed), score.applicable, score.uncertain, score.call_type, started,
         ],
     )
     crit_rows = []

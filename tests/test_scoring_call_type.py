@@ -1,0 +1,162 @@
+"""Call type first: non-sales calls are not applicable with a Russian reason; sales stay sales."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from scoring.call_type import CALL_TYPES, REASONS_RU
+from tests.scoring_calls import GOOD_CALL, score, verdicts
+
+NON_SALES = {
+    "no_speech": [
+        ("client", "Спасибо за просмотр!"),
+        ("manager", "Субтитры сделал DimaTorzok"),
+        ("client", "Продолжение следует..."),
+    ],
+    "ivr": [
+        ("client", "Добро пожаловать! Для связи с отделом продаж нажмите один, для бухгалтерии нажмите два."),
+        ("client", "Пожалуйста, оставайтесь на линии, все операторы сейчас заняты."),
+        ("manager", "Алло."),
+    ],
+    "voicemail": [
+        ("client", "Здравствуйте, вы позвонили Игорю. Я не могу сейчас ответить, оставьте сообщение после сигнала."),
+        ("manager", "Игорь, добрый день, это Павел из компании ТеплоДом, наберите меня, пожалуйста, по поводу котла."),
+    ],
+    "robocall": [
+        ("manager", "Алло, слушаю."),
+        ("client", "Здравствуйте! Это автоматический звонок. Вы довольны качеством связи? Ответьте да или нет."),
+        ("manager", "Да."),
+    ],
+    "wrong_number": [
+        ("manager", "Добрый день, это Светлана, студия Лотос, хотела уточнить вашу запись на пятницу."),
+        ("client", "Девушка, вы ошиблись номером, я ни в какую студию не записывалась."),
+        ("manager", "Ой, извините, пожалуйста."),
+        ("client", "Ничего, до свидания."),
+    ],
+    "call_back_later": [
+        ("manager", "Здравствуйте, Андрей? Меня зовут Олег, компания АвтоМир, вы оставляли заявку на тест-драйв."),
+        ("client", "Да, но я сейчас за рулём, не могу говорить. Наберите вечером."),
+        ("manager", "Конечно, во сколько вам удобно?"),
+        ("client", "После семи."),
+        ("manager", "Договорились, перезвоню после семи, хорошей дороги."),
+    ],
+    "non_russian": [
+        ("manager", "Hello, this is Anna from Window Plus company, how can I help you today?"),
+        ("client", "Hi, I would like to order three plastic windows for my country house."),
+        ("manager", "Sure, what size are the windows and when do you need the installation?"),
+        ("client", "About one meter each, and we need them before winter."),
+    ],
+    "too_short": [
+        ("manager", "Алло, здравствуйте!"),
+        ("client", "Алло? Не слышно."),
+    ],
+}
+
+
+@pytest.mark.parametrize("kind", list(NON_SALES))
+def test_each_non_sales_type_is_not_applicable_with_its_reason(kind):
+    step = 2.0 if kind == "too_short" else 6.0
+    s = score(NON_SALES[kind], direction="out", step=step)
+    assert s.call_type == kind
+    assert s.applicable is False and s.score_pct is None and s.max_points == 0
+    assert set(verdicts(s).values()) == {"not_applicable"}
+    assert all(c.reason == REASONS_RU[kind] for c in s.criteria)
+
+
+def test_every_type_has_a_russian_reason():
+    assert set(REASONS_RU) == set(CALL_TYPES) - {"sales"}
+    assert all(any("а" <= ch <= "я" for ch in r) for r in REASONS_RU.values())
+
+
+def test_only_the_manager_speaking_briefly_is_one_sided_too_short():
+    s = score([("manager", "Алло, добрый день, компания Окна Плюс, Анна. Алло? Вы меня слышите?"),
+               ("manager", "Перезвоню вам позже.")])
+    assert s.call_type == "too_short" and not s.applicable
+    assert "одна сторона" in s.criteria[0].reason
+
+
+def test_only_the_client_speaking_is_not_applicable():
+    s = score([("client", "Алло, здравствуйте, я по поводу заказа номер сорок пять, когда доставка?"),
+               ("client", "Алло? Не слышу вас, перезвоню.")])
+    assert s.call_type == "too_short" and not s.applicable
+
+
+def test_a_non_russian_language_tag_on_russian_text_is_ignored():
+    import scoring
+    from tests.scoring_calls import scorer, transcript
+
+    t = scoring.prepare_transcript(dataclasses.replace(transcript(GOOD_CALL), language="uk"))
+    s = scorer().score(t, __import__("core.types").types.CallMeta(direction="in"), 60.0, 2)
+    assert s.call_type == "sales" and s.applicable
+
+
+# --- sales calls that must stay sales ----------------------------------------------------------
+
+def test_a_call_opening_with_an_ivr_greeting_then_a_live_conversation_is_sales():
+    lines = [("client", "Здравствуйте, вы позвонили в компанию Окна Плюс. Ваш звонок очень важен для нас, оставайтесь на линии.")]
+    s = score(lines + GOOD_CALL)
+    assert s.call_type == "sales" and s.applicable and s.score_pct is not None
+
+
+def test_a_mono_call_opening_with_ivr_then_a_conversation_is_sales():
+    lines = [("unknown", "Ваш звонок очень важен для нас. Пожалуйста, оставайтесь на линии.")]
+    lines += [("unknown", t) for _, t in GOOD_CALL]
+    s = score(lines, channels=1)
+    assert s.call_type == "sales" and s.applicable  # roles unknown: insufficient, not rejected
+    assert set(verdicts(s).values()) == {"insufficient"}
+
+
+def test_a_long_sales_call_with_a_no_time_objection_is_sales():
+    lines = [
+        GOOD_CALL[0],
+        ("client", "Я сейчас за рулём, давайте быстро, перезвоните позже."),
+        ("manager", "Понимаю, займу буквально минуту: вы оставляли заявку на окна, сколько окон планируете менять?"),
+        ("client", "Ну три окна, в квартире, старые деревянные."),
+        *GOOD_CALL[2:],
+    ]
+    s = score(lines)
+    assert s.call_type == "sales" and s.applicable and s.score_pct is not None
+
+
+def test_a_sales_call_with_a_few_english_words_is_sales():
+    lines = [
+        GOOD_CALL[0],
+        ("client", "Сергей. Хочу поставить smart home, чтобы окна открывались через app на iPhone."),
+        *GOOD_CALL[2:],
+    ]
+    s = score(lines)
+    assert s.call_type == "sales" and s.applicable
+
+
+def test_a_mono_call_with_unknown_speakers_is_not_rejected():
+    s = score([("unknown", t) for _, t in GOOD_CALL], channels=1)
+    assert s.call_type == "sales" and s.applicable
+
+
+def test_the_managers_own_call_back_later_is_scored_not_a_call_type():
+    lines = [
+        ("client", "Здравствуйте, хочу узнать про окна, сколько стоит трёхстворчатое окно?"),
+        ("manager", "Не знаю, перезвоните позже."),
+        ("client", "Понятно, спасибо."),
+    ]
+    s = score(lines)
+    assert s.call_type == "sales" and s.applicable
+    assert verdicts(s)["forbidden_phrases"] == "fail"
+
+
+def test_whisper_hallucinations_are_dropped_before_deciding():
+    s = score([*GOOD_CALL, ("client", "Спасибо за просмотр!")])
+    assert s.call_type == "sales" and s.score_pct == 100.0
+
+
+def test_the_call_type_is_stored_with_the_score(tmp_path):
+    from core.types import Call, CallMeta, Transcript
+    from store import db, writes
+
+    path = tmp_path / "c.duckdb"
+    s = score(NON_SALES["voicemail"], direction="out")
+    with db.writer(path) as con:
+        writes.write_call(con, Call("a", CallMeta(), Transcript(()), 12.0, 2, "import", score=s))
+    assert db.query_rows(path, "SELECT call_type, applicable FROM call_scores") == [("voicemail", False)]
