@@ -71,6 +71,9 @@ WRONG_NUMBER_MAX_TURNS_AFTER = 4  # … and ends within a few turns of the cue
 CALLBACK_MAX_WORDS = 90         # a call-back-later call is short …
 CALLBACK_MAX_MANAGER_WORDS = 60  # … with little said by the manager (no talk about the offer)
 CALLBACK_MAX_TURNS = 10
+CALLBACK_CLIENT_TURNS = 2       # … and the client asks for it at once, before any business
+ROBOT_SIDE_SHARE = 0.6          # most of the company's turns are a recorded message …
+ROBOT_MAX_CLIENT_WORDS = 30     # … and the client only wonders who is calling
 
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _CYRILLIC_RE = re.compile(r"[а-яё]")
@@ -156,7 +159,12 @@ def _recorded(live, transcript, r: _Rules, extra: tuple[Phrase, ...]) -> CallTyp
         return None
     rest = [w for w in live if w not in machine]
     if _known_roles(live):
-        if _words(rest, "client") >= MIN_LIVE_CLIENT_WORDS:
+        company = [w for w in live if w.segment.speaker == "manager"]
+        machine_share = sum(w.segment.speaker == "manager" for w in machine) / max(1, len(company))
+        # a robot that talks over a puzzled person («алло, это кто? робот опять») is still a robot:
+        # when most of the company side is recorded, a little live client speech does not count
+        robot_talks = machine_share >= ROBOT_SIDE_SHARE and _words(rest, "client") < ROBOT_MAX_CLIENT_WORDS
+        if _words(rest, "client") >= MIN_LIVE_CLIENT_WORDS and not robot_talks:
             return None
     elif sum(len(w.words) for w in rest) >= MIN_LIVE_WORDS_UNKNOWN and len(rest) >= MIN_LIVE_SEGMENTS_UNKNOWN:
         return None
@@ -205,8 +213,8 @@ def _call_back_later(live, transcript, r: _Rules, extra) -> CallType | None:
         return None
     # The manager's own «перезвоните позже» is a forbidden phrase to score, not a call type.
     asker = "client" if _known_roles(live) else "unknown"
-    for w in live:
-        if w.segment.speaker == asker and find_any(r.call_back_later, [w]):
+    for w in [w for w in live if w.segment.speaker == asker][:CALLBACK_CLIENT_TURNS]:
+        if find_any(r.call_back_later, [w]):
             return CallType("call_back_later", REASONS_RU["call_back_later"], 0.75, w.segment.text)
     return None
 
