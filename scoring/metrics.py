@@ -57,13 +57,42 @@ def question_kind(sentence: str) -> str | None:
     return None
 
 
+# Words after which a question word starts a new question in unpunctuated ASR text:
+# «марина а расскажите какие у вас цели», «ага а давно началось», «с какого времени пропала».
+QUESTION_LEADS = frozenset("а ну так вот скажите подскажите уточните с по в на для из у о об от".split())
+NOT_QUESTION_AFTER = frozenset({"то", "так", "не", "всё", "все", "именно", "том", "тем"})
+
+
+def unpunctuated_open_questions(sentence: str) -> int:
+    """Open questions started inside one unpunctuated stretch of speech (Whisper on phone audio
+    drops «?» and often commas): a question word after a lead word («а», «подскажите», a
+    preposition) or at the start."""
+    words = [w.lower().replace("ё", "е") for w in _WORD_RE.findall(sentence)]
+    n = 0
+    for i, w in enumerate(words):
+        if w not in OPEN_QUESTION_WORDS or w == "чтобы":
+            continue
+        prev = words[i - 1] if i else ""
+        if prev in NOT_QUESTION_AFTER:
+            continue
+        if (i == 0 and w not in ("что", "как", "когда")) or prev in QUESTION_LEADS or (
+                prev in OPEN_REQUEST_WORDS | ASK_WORDS):
+            n += 1
+    return n
+
+
 def count_questions(segments: list[Segment] | tuple[Segment, ...]) -> tuple[int, int]:
     """(questions, open questions) asked in ``segments``."""
     total = open_ = 0
     for seg in segments:
+        punctuated = any(ch in seg.text for ch in "?.!,")
         for sentence in sentences(seg.text):
             kind = question_kind(sentence)
-            if kind:
+            extra = 0 if punctuated else unpunctuated_open_questions(sentence)
+            if extra > (kind == "open"):
+                total += extra
+                open_ += extra
+            elif kind:
                 total += 1
                 open_ += kind == "open"
     return total, open_
