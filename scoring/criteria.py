@@ -77,6 +77,8 @@ def _check_detector(c: Criterion, segs: list[SegmentWords], ctx: CallContext, ou
         found = detectors.self_introduction(ctx.words, [s for s in segs if s in opening] or opening[:1])
     elif c.detect == "client_name":
         found = detectors.client_name(ctx.words, manager, opening)
+    elif c.detect == "value_statement":
+        found = detectors.value_statement(segs)
     else:
         found = detectors.next_step(ctx.words, segs)
     if found is not None:

@@ -21,7 +21,7 @@ from functools import lru_cache
 from scoring.matcher import SegmentWords
 from scoring.text import NUM_PREFIX, morph
 
-DETECTORS = ("self_introduction", "client_name", "next_step")
+DETECTORS = ("self_introduction", "client_name", "next_step", "value_statement")
 NAME_SCORE = 0.3  # share of pymorphy3's parses that read the word as a first name
 # First names in the dictionary that are far more often ordinary words in a sales call.
 NOT_NAMES = frozenset({"роман", "слава", "любовь", "надежда", "вера", "мир", "лев", "май",
@@ -217,6 +217,45 @@ def client_name(words: Sequence[SegmentWords], manager: Sequence[SegmentWords],
         for mention in first_names(sw):
             if mention.addressed or (not mention.own and mention.name != own):
                 return Detection(sw, f"обращение по имени «{mention.name.capitalize()}»", 0.75)
+    return None
+
+
+# --- value ---------------------------------------------------------------------------------
+
+# Lemmas that mark a benefit, in any business: what is included, saved, guaranteed, faster,
+# better, done for the client, what the client need not do. One alone is often incidental;
+# two in one explanatory turn make a value statement («уже с печатью и с доставкой до склада»).
+BENEFIT_MARKERS = frozenset("""
+входить включать включен бесплатно бесплатный гарантия гарантировать гарантийный экономия экономить
+сэкономить выгода выгодный выгодно быстро быстрее дешевле лучше надежный надежно качество
+качественный оригинал оригинальный сертификат сертифицированный опыт отзыв разница отличие
+отличаться преимущество удобно удобный позволять помогать окупаться окупить служить защищать
+подарок бонус аккуратно вовремя срок ответственность отвечать круглосуточно точность точно
+собственный свой сам вдвое втрое безопасный безопасно профессиональный проверенный
+""".split())
+NEGATED_PAIN = frozenset("придется нужно надо падать ломаться переплачивать ждать ездить сыпаться "
+                         "снимать терять беспокоиться волноваться переделывать".split())
+VALUE_MIN_WORDS = 10
+VALUE_MIN_MARKERS = 2
+
+
+def value_markers(sw: SegmentWords) -> set[str]:
+    ws = sw.words
+    found = {w for w in ws if w in BENEFIT_MARKERS}
+    found |= {f"не {ws[i + 1]}" for i, w in enumerate(ws[:-1]) if w == "не" and ws[i + 1] in NEGATED_PAIN}
+    found |= {f"без {ws[i + 1]}" for i, w in enumerate(ws[:-1]) if w == "без" and not ws[i + 1].startswith(NUM_PREFIX)}
+    found |= {"вы получать" for i, w in enumerate(ws[:-1]) if w == "вы" and ws[i + 1] == "получать"}
+    return found
+
+
+def value_statement(manager: Sequence[SegmentWords]) -> Detection | None:
+    """A manager's explanatory turn with two or more benefit markers."""
+    for sw in manager:
+        if len(sw.words) < VALUE_MIN_WORDS:
+            continue
+        markers = value_markers(sw)
+        if len(markers) >= VALUE_MIN_MARKERS:
+            return Detection(sw, "выгоды: " + ", ".join(sorted(markers)[:3]), 0.7)
     return None
 
 
