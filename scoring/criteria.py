@@ -66,6 +66,8 @@ def evaluate_criterion(c: Criterion, ctx: CallContext) -> CriterionResult:
     if c.detect and not outcome.violation and not (outcome.passed and outcome.hits):
         outcome.passed, outcome.missing = False, "detect"  # with no phrases the detector decides
         _check_detector(c, segs, ctx, outcome)
+    if not outcome.passed and "not_cut_by_client" in c.applies_when and detectors.cut_by_client(ctx.words):
+        return _result(c, "not_applicable", "Не применимо: клиент закончил разговор сам")
     return _verdict(c, outcome, low_share)
 
 
@@ -79,6 +81,8 @@ def _check_detector(c: Criterion, segs: list[SegmentWords], ctx: CallContext, ou
         found = detectors.client_name(ctx.words, manager, opening)
     elif c.detect == "value_statement":
         found = detectors.value_statement(segs)
+    elif c.detect == "recap":
+        found = detectors.recap(ctx.words, segs[-3:])
     else:
         found = detectors.next_step(ctx.words, segs)
     if found is not None:
@@ -248,6 +252,7 @@ def _not_applicable_reason(c: Criterion, ctx: CallContext) -> str:
             return "Не применимо: только для исходящих звонков"
         if cond == "stereo" and ctx.channels < 2:
             return "Не применимо: нужна стереозапись (раздельные каналы)"
+
     return ""
 
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 from scoring.matcher import SegmentWords
 from scoring.text import NUM_PREFIX, morph
 
-DETECTORS = ("self_introduction", "client_name", "next_step", "value_statement")
+DETECTORS = ("self_introduction", "client_name", "next_step", "value_statement", "recap")
 NAME_SCORE = 0.3  # share of pymorphy3's parses that read the word as a first name
 # First names in the dictionary that are far more often ordinary words in a sales call.
 NOT_NAMES = frozenset({"роман", "слава", "любовь", "надежда", "вера", "мир", "лев", "май",
@@ -257,6 +257,56 @@ def value_statement(manager: Sequence[SegmentWords]) -> Detection | None:
         if len(markers) >= VALUE_MIN_MARKERS:
             return Detection(sw, "выгоды: " + ", ".join(sorted(markers)[:3]), 0.7)
     return None
+
+
+# --- recap -------------------------------------------------------------------------------
+
+RECAP_MIN_REPEATED = 3  # earlier facts (a time, a number, things named) said again at the end
+
+
+def _facts(sw: SegmentWords) -> set[str]:
+    """Numbers and content words (nouns, names) of a segment."""
+    out = set()
+    for w in sw.words:
+        if w.startswith(NUM_PREFIX) or w in WEEKDAYS or w in RELATIVE_DAYS or w in MONTHS:
+            out.add(w)
+        elif len(w) > 3 and _is_noun(w):
+            out.add(w)
+    return out
+
+
+@lru_cache(maxsize=50_000)
+def _is_noun(lemma: str) -> bool:
+    parse = morph().parse(lemma)[0]
+    return parse.tag.POS == "NOUN" and "Patr" not in parse.tag
+
+
+def recap(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords]) -> Detection | None:
+    """A manager's turn at the end that says again what was agreed: a day or time named earlier
+    in the call plus other facts from earlier turns («записала: среда, 19:00, пробная зумба»)."""
+    for sw in reversed(manager_tail):
+        earlier = set().union(*(_facts(w) for w in words if w.segment.start_s < sw.segment.start_s))
+        repeated = _facts(sw) & earlier
+        timely = any(f.startswith(NUM_PREFIX) or f in WEEKDAYS or f in RELATIVE_DAYS for f in repeated)
+        if timely and len(repeated) >= RECAP_MIN_REPEATED:
+            return Detection(sw, "повторены договорённости", 0.7)
+    return None
+
+
+# --- the end of a call -------------------------------------------------------------------
+
+CLOSING_WORDS = frozenset("свидание спасибо благодарить весь добрый ладно хорошо давать договориться "
+                          "пока удача ждать да ок окей понятно хороший".split())  # lemmas
+
+
+def cut_by_client(words: Sequence[SegmentWords]) -> bool:
+    """The client had the last word and it was no closing («что значит отстаньте, я на вас
+    жалобу напишу»): the client ended the call, the manager had no chance to say goodbye."""
+    spoken = [w for w in words if w.words]
+    if not spoken or spoken[-1].segment.speaker != "client":
+        return False
+    last = spoken[-1]
+    return not (set(last.words) & CLOSING_WORDS)
 
 
 # --- next step ----------------------------------------------------------------------------

@@ -32,7 +32,8 @@ METRIC_NAMES = (
     "interruptions", "patience_s", "silence_share", "words_per_min",
     "objections", "objections_handled", "objections_handled_share", "objections_discount",
 )
-CONDITIONS = ("objection_raised", "no_objection", "direction_in", "direction_out", "stereo")
+CONDITIONS = ("objection_raised", "no_objection", "direction_in", "direction_out", "stereo",
+              "not_cut_by_client")
 _CONDITION_RE = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
 
 

@@ -91,3 +91,24 @@ def test_concrete_next_step(turns):
 def test_no_next_step(turns):
     words = _words(*turns)
     assert detectors.next_step(words, _manager(words)) is None
+
+
+def test_value_statement_needs_two_benefits_in_an_explanatory_turn():
+    words = _words(("M", "Смотрите, у нас монтаж уже входит в стоимость, и гарантия пять лет на всю работу."))
+    assert detectors.value_statement(_manager(words)) is not None
+    words = _words(("M", "Стоимость сорок две тысячи, модель белая, размер стандартный, срок две недели."))
+    assert detectors.value_statement(_manager(words)) is None
+
+
+def test_recap_repeats_the_agreed_time_and_things():
+    words = _words(("M", "Можем привезти диван в субботу с десяти до двух."), ("C", "Давайте в субботу."),
+                   ("M", "Итого: диван угловой, суббота, с десяти до двух, адрес Садовая."))
+    assert detectors.recap(words, _manager(words)[-1:]) is not None
+    words = _words(("M", "Можем привезти диван в субботу?"), ("C", "Давайте."), ("M", "Хорошо, до свидания."))
+    assert detectors.recap(words, _manager(words)[-1:]) is None
+
+
+def test_a_client_who_ends_the_call_angrily_cut_it():
+    assert detectors.cut_by_client(_words(("M", "Не могу помочь."), ("C", "Да что ж такое, я жалобу напишу!")))
+    assert not detectors.cut_by_client(_words(("M", "До свидания."), ("C", "Всего доброго.")))
+    assert not detectors.cut_by_client(_words(("C", "Спасибо."), ("M", "Угу.")))
