@@ -296,7 +296,7 @@ def recap(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords]) -
 # --- the end of a call -------------------------------------------------------------------
 
 CLOSING_WORDS = frozenset("свидание спасибо благодарить весь добрый ладно хорошо давать договориться "
-                          "пока удача ждать да ок окей понятно хороший".split())  # lemmas
+                          "пока удача ждать ок окей понятно хороший".split())  # lemmas
 
 
 def cut_by_client(words: Sequence[SegmentWords]) -> bool:
