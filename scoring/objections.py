@@ -22,6 +22,7 @@ import yaml
 
 from core.errors import RubricError
 from core.types import HANDLINGS, ObjectionResult, Segment
+from scoring import objection_cues
 from scoring.matcher import SegmentWords, find, find_any
 from scoring.rubric import LineFinder, Phrase
 from scoring.text import lemmatize
@@ -284,6 +285,11 @@ def detect_objections(
             if hit:
                 found.append((pos, kind, hit.phrase.source))
                 break
+        else:  # no catalogue trigger: the cues by meaning (scoring.objection_cues)
+            cue = objection_cues.cue_kind(sw)
+            kind = next((k for k in cat.kinds if cue and k.id == cue[0]), None)
+            if kind is not None:
+                found.append((pos, kind, f"{cue[1]} (по смыслу)"))
     if not found:
         return ()
     answers = [response_segments(segments, pos) for pos, _, _ in found]

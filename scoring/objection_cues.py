@@ -1,0 +1,118 @@
+"""Objections said in ordinary words: cues by meaning for the client's turns that the
+catalogue's trigger phrases miss.
+
+Each kind is a small grammar over a turn's lemmas and surface words rather than a list of
+sentences: «в соседнем салоне на пятнадцать процентов ниже» is a comparison (ниже) plus another
+seller (в соседнем …); «нам уже возят другие» is «уже» plus a supply verb; «скиньте в вотсап» is
+a sending verb plus a channel. Comparatives are read from the surface text, because lemmas fold
+«дешевле» into «дешевый». The catalogue's triggers are tried first; these cues only add.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scoring.matcher import SegmentWords
+from scoring.text import NUM_PREFIX
+
+COMPARATIVE = re.compile(r"\b(дешевле|подешевле|ниже|меньше|дороже|выгоднее|дешевого|дешевая|дешевую)\b")
+# Another seller: a place, a person who sells, a marketplace, a competitor, a named brand.
+OTHER_SELLER_LEMMAS = frozenset("""
+конкурент другой соседний знакомый сосед сайт интернет авито озон вайлдберриз маркетплейс рынок
+магазин салон мастер мужик парень фирма компания контора гараж группа объявление агрегатор
+базар там они
+""".split())
+OFFER_VERBS = frozenset("""
+предлагать предложить называть назвать насчитать посчитать считать делать сделать брать взять
+стоить ставить поставить отдавать отдать привезти привозить продавать продать печатать
+посмотреть обещать платить выходить
+""".split())
+PRICE_LEMMAS = frozenset("дорого дороговатый дорогой кусаться накладно недешево недешевый многовато "
+                         "дорогостоящий жестко".split())
+PRICE_PAIRS = (("не", "рассчитывать"), ("не", "потянуть"), ("нет", "деньги"), ("деньги", "нет"),
+               ("это", "много"), ("не", "по"), ("дорого", "для"), ("не", "укладываться"),
+               ("бюджет", "маленький"), ("выше", "бюджет"))
+SUPPLY_VERBS = frozenset("""
+есть работать возить привозить обслуживать сотрудничать пользоваться брать делать сделать
+застраховать подключить заключить вести поставлять охранять закупать покупать заказывать
+ставить
+""".split())
+OWN_STAFF = frozenset("""
+механик бухгалтер админ администратор юрист поставщик подрядчик мастер электрик программист
+водитель охрана курьер дизайнер фотограф флорист повар уборщица клинер сервис специалист
+агент брокер газовщик сантехник айтишник маркетолог кадровик
+""".split())
+THINK_LEMMAS = frozenset("подумать обдумать повременить отложить подождать".split())
+THINK_PAIRS = (("близкий", "к"), ("не", "сейчас"), ("пока", "не"), ("не", "готовый"), ("не", "решить"),
+               ("в", "следующий"), ("после", "праздник"), ("потом", "посмотреть"))
+NO_TIME_LEMMAS = frozenset("неудобно некогда занятой занят бежать совещание руль".split())
+NO_TIME_PAIRS = (("не", "удобно"), ("не", "до"), ("нет", "время"), ("на", "работа"), ("на", "поле"),
+                 ("в", "дорога"), ("за", "руль"))
+SEND_VERBS = frozenset("прислать присылать скинуть скидывать отправить отправлять выслать кинуть "
+                       "переслать написать".split())
+SEND_CHANNELS = frozenset("почта вотсап ватсап whatsapp телеграм телеграмм смс кп предложение прайс "
+                          "каталог информация вариант презентация мейл email имейл сообщение".split())
+DECIDERS = frozenset("директор муж жена руководство руководитель начальник мама папа партнер "
+                     "бухгалтерия собственник хозяин шеф генеральный учредитель коллега супруг "
+                     "супруга сын дочь семья".split())
+CONSULT_LEMMAS = frozenset("посоветоваться согласовать согласовывать обсудить".split())
+
+
+def _pairs(ws: tuple[str, ...]) -> set[tuple[str, str]]:
+    return set(zip(ws, ws[1:], strict=False))
+
+
+def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
+    """(objection kind, the cue found) for a client turn, or None."""
+    ws = sw.words
+    if not ws:
+        return None
+    vocab = sw.vocab
+    pairs = _pairs(ws)
+    text = sw.segment.text.lower().replace("ё", "е")
+    has_number = sw.has_number
+    other_seller = bool(vocab & OTHER_SELLER_LEMMAS) or _names_a_brand(sw)
+
+    comparative = COMPARATIVE.search(text)
+    if comparative and (other_seller or has_number):
+        return "competitor_cheaper", comparative.group(1)
+    if other_seller and has_number and vocab & OFFER_VERBS and ("за" in vocab or "по" in vocab):
+        return "competitor_cheaper", "другое предложение с ценой"
+
+    if vocab & SEND_VERBS and vocab & SEND_CHANNELS:
+        return "send_offer", "прислать " + next(iter(vocab & SEND_CHANNELS))
+
+    if vocab & CONSULT_LEMMAS and (vocab & DECIDERS or "с" in vocab):
+        return "need_consult", next(iter(vocab & CONSULT_LEMMAS))
+    if "решать" in vocab and vocab & DECIDERS:
+        return "need_consult", "решает " + next(iter(vocab & DECIDERS))
+    if ("не", "решать") in pairs or ("показать" in vocab and vocab & DECIDERS):
+        return "need_consult", "решает не он"
+
+    if "уже" in vocab and vocab & SUPPLY_VERBS:
+        return "have_supplier", "уже " + next(iter(vocab & SUPPLY_VERBS))
+    if ("свой" in vocab or "штатный" in vocab) and vocab & OWN_STAFF:
+        return "have_supplier", "свой " + next(iter(vocab & OWN_STAFF))
+    if ("работать", "с") in pairs and ("мы" in vocab or "нас" in vocab):
+        return "have_supplier", "работаем с другими"
+
+    if vocab & PRICE_LEMMAS or pairs & set(PRICE_PAIRS):
+        return "price", next(iter(vocab & PRICE_LEMMAS), "дорого")
+
+    if vocab & NO_TIME_LEMMAS or pairs & set(NO_TIME_PAIRS):
+        return "no_time", "нет времени"
+    if vocab & THINK_LEMMAS or pairs & set(THINK_PAIRS):
+        return "think_later", "подумаю"
+    return None
+
+
+def _names_a_brand(sw: SegmentWords) -> bool:
+    """«в «Леруа»», «у Ростелекома»: a quoted or capitalised name after в / у / на."""
+    text = sw.segment.text
+    if re.search(r"\b(в|у|на|из)\s+[«\"]", text):
+        return True
+    return bool(re.search(r"\b(в|у|на)\s+[A-ZА-ЯЁ][а-яёa-z]{2,}", text[1:]))
+
+
+def is_number(lemma: str) -> bool:
+    return lemma.startswith(NUM_PREFIX)
