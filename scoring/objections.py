@@ -22,7 +22,7 @@ import yaml
 
 from core.errors import RubricError
 from core.types import HANDLINGS, ObjectionResult, Segment
-from scoring.matcher import SegmentWords, find, find_any
+from scoring.matcher import FUZZY_CONFIDENCE, Hit, SegmentWords, find, find_any
 from scoring.rubric import LineFinder, Phrase
 from scoring.text import lemmatize
 
@@ -275,14 +275,14 @@ def detect_objections(
 ) -> tuple[ObjectionResult, ...]:
     """Every client objection in the call with the class of the manager's answer."""
     segments = [sw.segment for sw in words]
-    found: list[tuple[int, ObjectionKind, str]] = []
+    found: list[tuple[int, ObjectionKind, Hit]] = []
     for pos, sw in enumerate(words):
         if sw.segment.speaker != "client":
             continue
         for kind in cat.kinds:
             hit = find_any(kind.triggers, [sw])
             if hit:
-                found.append((pos, kind, hit.phrase.source))
+                found.append((pos, kind, hit))
                 break
     if not found:
         return ()
@@ -297,15 +297,18 @@ def detect_objections(
     return tuple(results)
 
 
-def _result(seg: Segment, kind: ObjectionKind, trigger: str, answer: list[Segment],
+def _result(seg: Segment, kind: ObjectionKind, trigger: Hit, answer: list[Segment],
             probs: dict[str, float] | None, cat: Catalogue) -> ObjectionResult:
-    hits = [f"trigger: {trigger}"]
+    heard = f" (≈ {', '.join(trigger.fuzzy)})" if trigger.fuzzy else ""
+    hits = [f"trigger: {trigger.phrase.source}{heard}"]
     if probs is None or len(response_doc(answer).split()) < 2:
         handling, confidence = "ignored", 0.9
         hits.append("ignored: нет ответа менеджера")
     else:
         handling, confidence, rule_hits = _decide(answer, probs, cat)
         hits.extend(rule_hits)
+    if trigger.fuzzy:  # the trigger word was heard only approximately
+        confidence *= FUZZY_CONFIDENCE
     first = answer[0] if answer else None
     return ObjectionResult(
         kind=kind.id, segment_idx=seg.idx, start_s=seg.start_s, quote=seg.text,
