@@ -22,17 +22,12 @@ MEMO_MAX = 200_000
 _spellings: dict[str, str] = {}  # registered spelling (lemma or surface form) → phrase lemma
 _deletes: dict[str, set[str]] = {}  # a spelling with letters deleted → spellings
 _memo: dict[str, tuple[str, ...]] = {}
-_state = {"generation": 0}
+GENERATION = [0]  # bumped whenever a spelling is registered (cached segment variants go stale)
 
 
 def max_distance(word: str) -> int:
     n = len(word)
     return 2 if n >= LONG_LEN else 1 if n >= MIN_LEN else 0
-
-
-def generation() -> int:
-    """Changes whenever a spelling is registered (cached per-segment variants go stale)."""
-    return _state["generation"]
 
 
 def register(spelling: str, lemma: str) -> None:
@@ -44,7 +39,7 @@ def register(spelling: str, lemma: str) -> None:
     for variant in _deletions(spelling, d):
         _deletes.setdefault(variant, set()).add(spelling)
     _memo.clear()
-    _state["generation"] += 1
+    GENERATION[0] += 1
 
 
 def variants(word: str) -> tuple[str, ...]:

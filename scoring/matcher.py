@@ -26,6 +26,7 @@ from scoring.rubric import ANY_NUM, FREE, FREE_EXTRA, GAP, GAP_MAX, NEGATION, SU
 from scoring.text import _NUMBER_WORDS, NUM_PREFIX, QUESTION, surface_words
 
 FUZZY_CONFIDENCE = 0.8  # a verdict resting on an approximate word is less certain
+_GENERATION = fuzzy.GENERATION
 _EMPTY: frozenset[str] = frozenset()
 
 
@@ -69,23 +70,22 @@ class SegmentWords:
     @property
     def slips(self) -> dict[str, frozenset[str]]:
         """Text word → phrase lemmas it may be a one-letter slip of (only words that have some)."""
-        self._refresh()
+        if self._generation != _GENERATION[0]:
+            self._refresh()
         return self._slips
 
     @property
     def match_vocab(self) -> frozenset[str]:
         """The lemmas plus every phrase lemma a slip may stand for."""
-        self._refresh()
+        if self._generation != _GENERATION[0]:
+            self._refresh()
         return self._match_vocab
 
     def _refresh(self) -> None:
-        gen = fuzzy.generation()
-        if self._generation == gen:
-            return
         slips = {w: frozenset(v) for w in self.vocab if (v := fuzzy.variants(w))}
         self._slips = slips
         self._match_vocab = self.vocab.union(*slips.values()) if slips else self.vocab
-        self._generation = gen
+        self._generation = _GENERATION[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,10 +155,10 @@ def find_all_distinct(phrases: tuple[Phrase, ...], segments: list[SegmentWords])
 
 # Phrase lists live as long as their rubric / catalogue, so an index keyed by the list's id
 # (checked by identity) is built once: a segment then only tries phrases whose first literal
-# word it contains (lemma, slip variant or, for surface phrases, word form), instead of every
-# phrase of the list.
+# lemma (or a slip of it; for surface phrases the lemma of the first word form) it contains,
+# instead of every phrase of the list.
 _Entry = list[tuple[int, Phrase]]
-_INDEX: dict[int, tuple[tuple[Phrase, ...], dict[str, _Entry], dict[str, _Entry], _Entry]] = {}
+_INDEX: dict[int, tuple[tuple[Phrase, ...], dict[str, _Entry], _Entry]] = {}
 
 
 def candidates(phrases: tuple[Phrase, ...], sw: SegmentWords) -> list[Phrase]:
@@ -166,12 +166,9 @@ def candidates(phrases: tuple[Phrase, ...], sw: SegmentWords) -> list[Phrase]:
     cached = _INDEX.get(id(phrases))
     if cached is None or cached[0] is not phrases:
         cached = _build_index(phrases)
-    _, by_lemma, by_form, always = cached
-    found: _Entry = []
-    if by_lemma:
-        found.extend(entry for w in sw.match_vocab if (lst := by_lemma.get(w)) for entry in lst)
-    if by_form:
-        found.extend(entry for w in sw.surface_vocab if (lst := by_form.get(w)) for entry in lst)
+    _, by_lemma, always = cached
+    vocab = sw._match_vocab if sw._generation == _GENERATION[0] else sw.match_vocab
+    found = [entry for w in vocab if (lst := by_lemma.get(w)) for entry in lst]
     if always:
         found.extend(always)
     if len(found) > 1:
@@ -181,15 +178,15 @@ def candidates(phrases: tuple[Phrase, ...], sw: SegmentWords) -> list[Phrase]:
 
 def _build_index(phrases: tuple[Phrase, ...]):
     by_lemma: dict[str, _Entry] = {}
-    by_form: dict[str, _Entry] = {}
     always: _Entry = []
     for n, p in enumerate(phrases):
         literal = [t for t in p.tokens if t not in (GAP, ANY_NUM)]
-        if literal:
-            (by_form if p.mode == SURFACE else by_lemma).setdefault(literal[0], []).append((n, p))
+        key = (p.key or None) if p.mode == SURFACE else literal[0] if literal else None
+        if key:
+            by_lemma.setdefault(key, []).append((n, p))
         else:
             always.append((n, p))
-    entry = (phrases, by_lemma, by_form, always)
+    entry = (phrases, by_lemma, always)
     _INDEX[id(phrases)] = entry
     return entry
 

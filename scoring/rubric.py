@@ -65,6 +65,7 @@ class Phrase:
     words: frozenset[str] = frozenset()  # the literal tokens, for a fast subset pre-check
     mode: str = ORDERED  # FREE | ORDERED | SURFACE (see the module doc)
     blocks: tuple[tuple[str, ...], ...] = ()  # FREE: word groups kept in order, in any order
+    key: str = ""  # SURFACE: lemma of the first word form, so segments are ruled out by lemmas
 
     @classmethod
     def of(cls, source: str, surface: bool = False) -> Phrase:
@@ -73,15 +74,18 @@ class Phrase:
         exact = text_.startswith(EXACT)
         if exact:
             text_ = text_[len(EXACT):].strip()
+        key = ""
         if surface:
             tokens = surface_phrase(text_)
             mode = SURFACE
+            first = next((t for t in tokens if t not in (GAP, ANY_NUM)), "")
+            key = text.lemma(first) if first.isalpha() and tokens[0] == first else ""
         else:
             tokens = lemmatize_phrase(text_)
             mode = ORDERED if exact or GAP in tokens or ANY_NUM in tokens else FREE
             _register_fuzzy(text_, tokens)
         words = frozenset(t for t in tokens if t not in (GAP, ANY_NUM))
-        return cls(text_, tokens, words, mode, _blocks(tokens) if mode == FREE else ())
+        return cls(text_, tokens, words, mode, _blocks(tokens) if mode == FREE else (), key)
 
 
 @dataclass(frozen=True, slots=True)
