@@ -115,6 +115,12 @@ def find(phrase: Phrase, sw: SegmentWords) -> Hit | None:
         if ANY_NUM in tokens and not sw.has_number:
             return None
     if phrase.mode == FREE:
+        if len(tokens) == 1:  # the common case: one word
+            for i in range(len(words)):
+                m = _token_at(tokens, 0, words, i, slips, False)
+                if m is not None:
+                    return Hit(phrase, sw.segment, i, i + 1, m)
+            return None
         found = _find_free(phrase, words, slips)
         if found:
             return Hit(phrase, sw.segment, *found)
