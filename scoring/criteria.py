@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from core.types import CallMeta, CallMetrics, CriterionResult, Evidence, ObjectionResult
 from scoring import detectors
-from scoring.matcher import Hit, SegmentWords, find_all_distinct, find_any
+from scoring.matcher import FUZZY_CONFIDENCE, Hit, SegmentWords, find_all_distinct, find_any
 from scoring.metrics import count_questions
 from scoring.rubric import Criterion, Rubric, Window
 
@@ -207,8 +207,9 @@ def _verdict(c: Criterion, out: _Outcome, low_share: float) -> CriterionResult:
             return _result(c, "insufficient", "Низкое качество распознавания: нельзя утверждать, что нарушений нет", confidence=0.3)
         evidence = _evidence_of(out.hits[-1]) if out.hits else _objection_evidence(out.objection)
         note = f" ({out.metric_note})" if out.metric_note else ""
+        slipped = FUZZY_CONFIDENCE if any(h.fuzzy for h in out.hits) else 1.0
         return _result(c, "pass", (c.pass_reason or "Выполнено") + note, evidence,
-                       confidence=round((0.9 if out.hits else 0.8) * certainty, 3))
+                       confidence=round((0.9 if out.hits else 0.8) * certainty * slipped, 3))
     if out.violation:
         return _result(c, "fail", f"{c.fail_reason or 'Нарушение'}: «{out.violation.phrase.source}»",
                        _evidence_of(out.violation), confidence=round(0.9 * certainty, 3))

@@ -23,7 +23,7 @@ import yaml
 from core.errors import RubricError
 from core.types import HANDLINGS, ObjectionResult, Segment
 from scoring import objection_cues
-from scoring.matcher import SegmentWords, find, find_any
+from scoring.matcher import FUZZY_CONFIDENCE, Hit, SegmentWords, find, find_any
 from scoring.rubric import LineFinder, Phrase
 from scoring.text import lemmatize
 
@@ -276,20 +276,20 @@ def detect_objections(
 ) -> tuple[ObjectionResult, ...]:
     """Every client objection in the call with the class of the manager's answer."""
     segments = [sw.segment for sw in words]
-    found: list[tuple[int, ObjectionKind, str]] = []
+    found: list[tuple[int, ObjectionKind, Hit]] = []
     for pos, sw in enumerate(words):
         if sw.segment.speaker != "client":
             continue
         for kind in cat.kinds:
             hit = find_any(kind.triggers, [sw])
             if hit:
-                found.append((pos, kind, hit.phrase.source))
+                found.append((pos, kind, hit))
                 break
         else:  # no catalogue trigger: the cues by meaning (scoring.objection_cues)
             cue = objection_cues.cue_kind(sw)
             kind = next((k for k in cat.kinds if cue and k.id == cue[0]), None)
             if kind is not None:
-                found.append((pos, kind, f"{cue[1]} (по смыслу)"))
+                found.append((pos, kind, f"{cue[1]} (по смыслу)"))  # noqa: B023
     if not found:
         return ()
     answers = [response_segments(segments, pos) for pos, _, _ in found]
@@ -303,15 +303,23 @@ def detect_objections(
     return tuple(results)
 
 
-def _result(seg: Segment, kind: ObjectionKind, trigger: str, answer: list[Segment],
+def _result(seg: Segment, kind: ObjectionKind, trigger: Hit | str, answer: list[Segment],
             probs: dict[str, float] | None, cat: Catalogue) -> ObjectionResult:
-    hits = [f"trigger: {trigger}"]
+    """``trigger``: the catalogue phrase that fired, or the description of a cue by meaning."""
+    fuzzy = trigger.fuzzy if isinstance(trigger, Hit) else ()
+    if isinstance(trigger, Hit):
+        heard = f" (≈ {', '.join(fuzzy)})" if fuzzy else ""
+        hits = [f"trigger: {trigger.phrase.source}{heard}"]
+    else:
+        hits = [f"cue: {trigger}"]
     if probs is None or len(response_doc(answer).split()) < 2:
         handling, confidence = "ignored", 0.9
         hits.append("ignored: нет ответа менеджера")
     else:
         handling, confidence, rule_hits = _decide(answer, probs, cat)
         hits.extend(rule_hits)
+    if fuzzy:  # the trigger word was heard only approximately
+        confidence *= FUZZY_CONFIDENCE
     first = answer[0] if answer else None
     return ObjectionResult(
         kind=kind.id, segment_idx=seg.idx, start_s=seg.start_s, quote=seg.text,

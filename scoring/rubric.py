@@ -3,6 +3,19 @@
 Phrases are written in natural Russian and lemmatised at load time; ``*`` is a gap of up to
 :data:`GAP_MAX` words and ``<num>`` matches any number. Every problem is reported with the
 line it is on (YAML node marks), so ``callqa rubric check`` can point at it.
+
+How a phrase matches (``scoring/matcher.py``) depends on its kind:
+
+* ``free`` (the default): the words may come in any order, with up to :data:`FREE_EXTRA`
+  other words among them, inside one turn («меня зовут» finds «зовут меня Ирина»). Words that
+  belong to the next word stay in front of it, in order: «не» right before it («не знаю» never
+  finds «знаю … не»), a preposition before it («к вам»).
+* ``ordered``: a phrase with ``*`` or ``<num>``, or one written with a leading ``=``
+  («=это менеджер»): the words in the written order, next to each other (gaps only where
+  ``*`` stands).
+* ``surface``: the phrases of a ``none`` list (forbidden words, rudeness) are compared as
+  written, word form by word form (lower case, ё = е), in order, never approximately:
+  «не знаю» does not find «вы не знаете», «мне всё равно» does not find «я всё равно возьму».
 """
 
 from __future__ import annotations
@@ -18,7 +31,7 @@ import jsonschema
 import yaml
 
 from core.errors import RubricError
-from scoring import text
+from scoring import fuzzy, text
 
 RESOURCES = resources.files(__package__).joinpath("resources")
 SCHEMA = RESOURCES.joinpath("rubric.schema.json")
@@ -26,6 +39,15 @@ DEFAULT_RUBRIC = RESOURCES.joinpath("default_rubric.yaml")  # used when scoring.
 GAP = "*"
 ANY_NUM = "<num>"
 GAP_MAX = 4
+EXACT = "="  # a leading "=" keeps a phrase's word order (no free order, no extra words)
+FREE_EXTRA = 2  # other words allowed inside a free-order phrase's span
+FREE, ORDERED, SURFACE = "free", "ordered", "surface"
+NEGATION = "не"
+# Words that belong to the word after them: kept in front of it in a free-order phrase.
+GLUE = frozenset({
+    NEGATION, "ни", "в", "во", "на", "к", "ко", "с", "со", "у", "о", "об", "обо", "от", "до",
+    "по", "за", "из", "изо", "под", "над", "при", "для", "без", "про", "через", "перед",
+})
 
 METRIC_NAMES = (
     "questions", "open_questions", "words", "talk_ratio", "longest_monologue_s",
@@ -39,14 +61,32 @@ _CONDITION_RE = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)
 
 @dataclass(frozen=True, slots=True)
 class Phrase:
-    source: str
-    tokens: tuple[str, ...]  # lemmas; GAP and ANY_NUM are wildcards
-    words: frozenset[str] = frozenset()  # the literal lemmas, for a fast subset pre-check
+    source: str  # as written, without a leading "="
+    tokens: tuple[str, ...]  # lemmas (surface words for SURFACE); GAP and ANY_NUM are wildcards
+    words: frozenset[str] = frozenset()  # the literal tokens, for a fast subset pre-check
+    mode: str = ORDERED  # FREE | ORDERED | SURFACE (see the module doc)
+    blocks: tuple[tuple[str, ...], ...] = ()  # FREE: word groups kept in order, in any order
+    key: str = ""  # SURFACE: lemma of the first word form, so segments are ruled out by lemmas
 
     @classmethod
-    def of(cls, source: str) -> Phrase:
-        tokens = lemmatize_phrase(source)
-        return cls(source, tokens, frozenset(t for t in tokens if t not in (GAP, ANY_NUM)))
+    def of(cls, source: str, surface: bool = False) -> Phrase:
+        """``surface``: a `none`-list phrase, matched on word forms exactly as written."""
+        text_ = source.strip()
+        exact = text_.startswith(EXACT)
+        if exact:
+            text_ = text_[len(EXACT):].strip()
+        key = ""
+        if surface:
+            tokens = surface_phrase(text_)
+            mode = SURFACE
+            first = next((t for t in tokens if t not in (GAP, ANY_NUM)), "")
+            key = text.lemma(first) if first.isalpha() and tokens[0] == first else ""
+        else:
+            tokens = lemmatize_phrase(text_)
+            mode = ORDERED if exact or GAP in tokens or ANY_NUM in tokens else FREE
+            _register_fuzzy(text_, tokens)
+        words = frozenset(t for t in tokens if t not in (GAP, ANY_NUM))
+        return cls(text_, tokens, words, mode, _blocks(tokens) if mode == FREE else (), key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +221,49 @@ def lemmatize_phrase(source: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def surface_phrase(source: str) -> tuple[str, ...]:
+    """Word forms of a `none` phrase (lower case, ё → е), with ``*`` and ``<num>`` kept."""
+    out: list[str] = []
+    for part in re.split(r"(\*|<num>)", source):
+        if part in (GAP, ANY_NUM):
+            out.append(part)
+        else:
+            out.extend(text.surface_words(part))
+    return tuple(out)
+
+
+def _blocks(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Split a free-order phrase into groups: a GLUE word joins the word after it (a trailing
+    one, as in «в отличие от», joins the group before)."""
+    blocks: list[tuple[str, ...]] = []
+    current: list[str] = []
+    for token in tokens:
+        current.append(token)
+        if token not in GLUE:
+            blocks.append(tuple(current))
+            current = []
+    if current:
+        if blocks:
+            blocks[-1] += tuple(current)
+        else:
+            blocks.append(tuple(current))
+    return tuple(blocks)
+
+
+def _register_fuzzy(source: str, tokens: tuple[str, ...]) -> None:
+    """Phrase words (and, where they line up one to one, their written forms) for the
+    one-letter-slip layer: «дороговато» reads «дороговатый», and both spellings are kept."""
+    lemmas = [t for t in tokens if t not in (GAP, ANY_NUM) and not t.startswith(text.NUM_PREFIX)]
+    for lemma in lemmas:
+        fuzzy.register(lemma, lemma)
+    if GAP in tokens or ANY_NUM in tokens:
+        return
+    written = text.surface_words(source)
+    if len(written) == len(tokens) == len(lemmas):
+        for form, lemma in zip(written, lemmas, strict=True):
+            fuzzy.register(form, lemma)
+
+
 def rubric_version(yaml_text: str) -> str:
     return hashlib.sha256(yaml_text.encode("utf-8")).hexdigest()
 
@@ -256,8 +339,8 @@ class _Builder:
         )
 
     def criterion(self, raw: dict, stage: str, path: list) -> Criterion:
-        def phrases(key):
-            return tuple(self.phrase(p, [*path, key, i]) for i, p in enumerate(raw.get(key, [])))
+        def phrases(key, surface=False):
+            return tuple(self.phrase(p, [*path, key, i], surface) for i, p in enumerate(raw.get(key, [])))
 
         all_groups = tuple(
             tuple(self.phrase(p, [*path, "all", gi, pi]) for pi, p in enumerate(g if isinstance(g, list) else [g]))
@@ -267,7 +350,7 @@ class _Builder:
         c = Criterion(
             id=raw["id"], title=raw.get("title", raw["id"]), stage=stage,
             speaker=raw.get("speaker", "manager"), window=Window(**raw.get("window", {})),
-            any=phrases("any"), all=all_groups, none=phrases("none"), unless=phrases("unless"),
+            any=phrases("any"), all=all_groups, none=phrases("none", surface=True), unless=phrases("unless"),
             metrics=conditions, min_hits=int(raw.get("min_hits", 1)),
             min_words=int(raw.get("min_words", 3)), weight=float(raw.get("weight", 1)),
             fatal=bool(raw.get("fatal", False)), applies_when=tuple(raw.get("applies_when", [])),
@@ -281,8 +364,8 @@ class _Builder:
             self.error([*path, "min_hits"], f"min_hits {c.min_hits} is more than the {len(c.any)} phrases in `any`")
         return c
 
-    def phrase(self, source: str, path: list) -> Phrase:
-        phrase = Phrase.of(str(source))
+    def phrase(self, source: str, path: list, surface: bool = False) -> Phrase:
+        phrase = Phrase.of(str(source), surface=surface)
         tokens = phrase.tokens
         if not phrase.words and ANY_NUM not in tokens:
             self.error(path, f"phrase {source!r} has no words")

@@ -186,6 +186,15 @@ def _fits(current: float, add: float) -> bool:
     return rest % 10 == 0 and rest % 100 not in range(10, 20)
 
 
+_SURFACE_RE = re.compile(r"[0-9]+|[a-zа-яё]+")
+
+
+def surface_words(text: str) -> tuple[str, ...]:
+    """Word forms of ``text`` as written: lower case, ё → е, digits kept, punctuation and
+    hyphens split off. A cheap regex (no spaCy), so re-scoring from stored text stays fast."""
+    return tuple(_SURFACE_RE.findall(text.lower().replace("ё", "е")))
+
+
 def lemma_string(text: str) -> str:
     return " ".join(lemmatize(text))
 
