@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from store.users import User
 from tests.owner_data import WEEK, add_call, at, feedback, healthy_store
-from ui.auth import User
 
 TIMEOUT = 60
 USERS = {"owner": User("boss", "owner"), "head": User("rop", "head"),

@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from store import db, review
+from store import users as accounts
 from tests.ui_data import PASSWORD, build_store, user
-from ui import auth
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -121,11 +121,11 @@ def test_login_with_remember_keeps_a_browser_token_and_logout_drops_it(fresh):
     at.text_input(key="login-password").input(PASSWORD)
     at.button[0].click().run()
     token = at.session_state["session-token"]
-    assert auth.user_for_token(fresh.db_path, token).username == "rop"
+    assert accounts.user_for_token(fresh.db_path, token).username == "rop"
     assert db.query_rows(fresh.db_path, "SELECT count(*) FROM login_sessions")[0][0] == 1
     assert token not in str(db.query_rows(fresh.db_path, "SELECT * FROM login_sessions"))  # hash only
     at.button(key="logout").click().run()
-    assert auth.user_for_token(fresh.db_path, token) is None
+    assert accounts.user_for_token(fresh.db_path, token) is None
 
 
 def test_session_days_zero_means_no_browser_token(fresh, monkeypatch):
@@ -142,40 +142,40 @@ def test_session_days_zero_means_no_browser_token(fresh, monkeypatch):
 def test_browser_tokens_expire_and_a_new_password_signs_browsers_out(fresh):
     from datetime import datetime, timedelta
 
-    token = auth.create_login_session(fresh.db_path, "rop", days=14)
-    assert auth.user_for_token(fresh.db_path, token).role == "head"
-    assert auth.user_for_token(fresh.db_path, token + "x") is None
-    assert auth.user_for_token(fresh.db_path, None) is None
-    auth.set_password(fresh.db_path, "rop", "another-password-1")
-    assert auth.user_for_token(fresh.db_path, token) is None
-    old = auth.create_login_session(fresh.db_path, "owner", days=14)
+    token = accounts.create_login_session(fresh.db_path, "rop", days=14)
+    assert accounts.user_for_token(fresh.db_path, token).role == "head"
+    assert accounts.user_for_token(fresh.db_path, token + "x") is None
+    assert accounts.user_for_token(fresh.db_path, None) is None
+    accounts.set_password(fresh.db_path, "rop", "another-password-1")
+    assert accounts.user_for_token(fresh.db_path, token) is None
+    old = accounts.create_login_session(fresh.db_path, "owner", days=14)
     with db.writer(fresh.db_path) as con:
         con.execute("UPDATE login_sessions SET expires_at = ?", [datetime.now() - timedelta(seconds=1)])
-    assert auth.user_for_token(fresh.db_path, old) is None
+    assert accounts.user_for_token(fresh.db_path, old) is None
 
 
 def test_a_disabled_account_cannot_sign_in_and_its_open_tab_is_signed_out(fresh):
     at = app_as("ivan")
-    token = auth.create_login_session(fresh.db_path, "ivan", days=14)
-    auth.set_disabled(fresh.db_path, "ivan", True)
-    assert auth.authenticate(fresh.db_path, "ivan", PASSWORD) is None
-    assert auth.user_for_token(fresh.db_path, token) is None
+    token = accounts.create_login_session(fresh.db_path, "ivan", days=14)
+    accounts.set_disabled(fresh.db_path, "ivan", True)
+    assert accounts.authenticate(fresh.db_path, "ivan", PASSWORD) is None
+    assert accounts.user_for_token(fresh.db_path, token) is None
     at.run()  # the tab he still had open
     assert "user" not in at.session_state and "Войти" in [b.label for b in at.button]
     # his past actions keep his name (and role): nothing is deleted
     assert db.query_rows(fresh.db_path, "SELECT role FROM users WHERE username = 'ivan'") == [("manager",)]
-    auth.set_disabled(fresh.db_path, "ivan", False)
-    assert auth.authenticate(fresh.db_path, "ivan", PASSWORD).role == "manager"
+    accounts.set_disabled(fresh.db_path, "ivan", False)
+    assert accounts.authenticate(fresh.db_path, "ivan", PASSWORD).role == "manager"
 
 
 def test_the_last_owner_cannot_be_disabled(fresh):
     from core.errors import CallQAError
 
     with pytest.raises(CallQAError, match="only active owner"):
-        auth.set_disabled(fresh.db_path, "owner", True)
-    auth.add_user(fresh.db_path, "owner2", "owner", "password-123")
-    auth.set_disabled(fresh.db_path, "owner", True)
-    assert auth.get_user(fresh.db_path, "owner") is None
+        accounts.set_disabled(fresh.db_path, "owner", True)
+    accounts.add_user(fresh.db_path, "owner2", "owner", "password-123")
+    accounts.set_disabled(fresh.db_path, "owner", True)
+    assert accounts.get_user(fresh.db_path, "owner") is None
 
 
 # --- calls list ------------------------------------------------------------------------------

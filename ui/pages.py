@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from ui.auth import User
+from store.users import User
 
 # (page function path, title, url_path, icon, roles)
 _PAGES: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
