@@ -13,7 +13,10 @@ it (a call, a time bound ``created_at < $as_of`` for a past week, a scope of cal
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+
+from store import db
 
 # The columns of a call's current score that queries read.
 SCORE_COLUMNS = ("rubric_id", "rubric_version", "score_pct", "points", "max_points",
@@ -64,3 +67,9 @@ def latest_overrides(where: str = "", columns: str = "*") -> str:
 def latest_labels(where: str = "", columns: str = "*") -> str:
     """The РОП's latest handling label per (call, objection segment)."""
     return _latest("objection_labels", "segment_idx", "label_id", columns, where)
+
+
+def labelled_handlings(db_path: str | os.PathLike) -> list[tuple[str, int, str]]:
+    """``(call_id, segment_idx, handling)``: the РОП's latest label of every labelled objection
+    (the training data of the handling classifier)."""
+    return db.query_rows(db_path, latest_labels(columns="call_id, segment_idx, handling"))
