@@ -542,13 +542,14 @@ def export_table(db_path: PathLike, name: str, start: datetime, end: datetime,
 
 
 def copy_table(con: duckdb.DuckDBPyConnection, name: str, start: datetime, end: datetime,
-               low_score: float, target: str, options: str) -> None:
-    """``COPY (export query) TO target (options)`` — DuckDB writes the file itself."""
+               low_score: float, target: str, options: str) -> int:
+    """``COPY (export query) TO target (options)`` — DuckDB writes the file itself; returns
+    the rows written."""
     sql = EXPORT_TABLES[name]
     params = {"start": start, "end": end, "as_of": datetime.max, "low": low_score}
     used = {k: v for k, v in params.items() if f"${k}" in sql}
     quoted = target.replace("'", "''")
-    con.execute(f"COPY ({sql}) TO '{quoted}' ({options})", used)
+    return int(con.execute(f"COPY ({sql}) TO '{quoted}' ({options})", used).fetchone()[0])
 
 
 # --- the РОП's log (the one write of this module) -----------------------------------------
