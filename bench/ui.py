@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from store import db, queries  # noqa: E402
-from ui.auth import User  # noqa: E402
+from store.users import User  # noqa: E402
 
 CRITERIA = ("greeting", "client_name", "needs_discovery", "value_presentation", "objection_handling",
             "next_step", "summary", "farewell", "forbidden_phrases", "no_rudeness")

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import click
 
-from store import db
+from pipeline.demo_seed import load_review_history
+from pipeline.importer import import_transcripts
+from store import db, runs
+from store import users as accounts
 
 DEMO_DIR = Path("data") / "demo"  # in a checkout, relative to its root (make demo runs there)
 DEMO_USERS = (  # username, role, manager_id, display name
@@ -41,13 +44,11 @@ def _import_missing(cfg, folder: Path) -> None:
         click.echo(f"no demo transcripts in {folder}; skipped")
         return
     files = sorted(folder.glob("*.json"))
-    stored = {r[0] for r in db.query_rows(cfg.db_path, "SELECT call_id FROM calls WHERE source = 'import'")}
+    stored = runs.imported_call_ids(cfg.db_path)
     missing = [p for p in files if json.loads(p.read_text(encoding="utf-8")).get("call_id") not in stored]
     if not missing:
         click.echo(f"demo transcripts: all {len(files)} already imported")
         return
-    from pipeline.importer import import_transcripts
-
     s = import_transcripts(cfg, missing)
     click.echo(f"demo transcripts: imported {s.imported}, bad files {len(s.errors)}")
     for path, err in s.errors:
@@ -57,31 +58,22 @@ def _import_missing(cfg, folder: Path) -> None:
 def _load_history(cfg, path: Path) -> None:
     if not path.exists():
         return
-    try:
-        from pipeline.demo_seed import load_review_history
-    except ModuleNotFoundError:
-        click.echo("demo РОП history: loader not installed; skipped")
-        return
     load_review_history(cfg.db_path, path)
     click.echo("demo РОП history loaded")
 
 
 def _ensure_users(cfg) -> None:
-    try:
-        from ui import auth
-    except ModuleNotFoundError:
-        return
     secrets_file = cfg.home / "demo-users.txt"
     known = dict(line.split(" ", 1) for line in secrets_file.read_text().splitlines()) if secrets_file.exists() else {}
-    existing = {r[0] for r in db.query_rows(cfg.db_path, "SELECT username FROM users")}
+    existing = accounts.usernames(cfg.db_path)
     for username, role, manager_id, display in DEMO_USERS:
         if username not in existing or username not in known:
             known[username] = secrets.token_urlsafe(6)
             if username in existing:
-                auth.set_password(cfg.db_path, username, known[username])
+                accounts.set_password(cfg.db_path, username, known[username])
             else:
-                auth.add_user(cfg.db_path, username, role, known[username], manager_id=manager_id,
-                              display_name=display)
+                accounts.add_user(cfg.db_path, username, role, known[username], manager_id=manager_id,
+                                  display_name=display)
     secrets_file.write_text("".join(f"{u} {p}\n" for u, p in known.items()))
     secrets_file.chmod(0o600)
     click.echo("demo logins (user / password):")

@@ -130,31 +130,33 @@ class _progress:
 @click.pass_obj
 def status_cmd(cfg, runs):
     """Show the last runs and the failed files with reasons."""
-    from store import db
+    from pipeline.run import run_in_progress
+    from store import runs as store_runs
 
-    rows = db.query_rows(
-        cfg.db_path,
-        "SELECT run_id, started_at, status, found, new, done, failed, skipped, audio_s, wall_s"
-        " FROM runs ORDER BY run_id DESC LIMIT ?", [runs],
-    )
+    recent = store_runs.recent_runs(cfg.db_path, runs)
+    alive = run_in_progress(cfg)
     click.echo(f"database: {cfg.db_path}")
-    click.echo("last runs:" if rows else "no runs yet")
-    for r in rows:
+    click.echo("last runs:" if recent else "no runs yet")
+    for r in recent:
+        status, message = r.status, r.message
+        if status == "running" and not alive:  # killed outright; the next run marks it failed
+            status, message = "failed", store_runs.DEAD_RUN_MESSAGE
+        c = r.counts
         click.echo(
-            f"  #{r[0]} {r[1]:%Y-%m-%d %H:%M} {r[2]:<11} found {r[3]} new {r[4]} done {r[5]}"
-            f" failed {r[6]} skipped {r[7]} audio {r[8] / 60:.1f} min wall {r[9]:.0f} s"
+            f"  #{r.run_id} {r.started_at:%Y-%m-%d %H:%M} {status:<11} found {c.found} new {c.new}"
+            f" done {c.done} failed {c.failed} skipped {c.skipped} audio {c.audio_s / 60:.1f} min"
+            f" wall {c.wall_s:.0f} s"
         )
-    counts = dict(db.query_rows(cfg.db_path, "SELECT status, count(*) FROM recordings GROUP BY 1"))
-    calls = db.query_rows(cfg.db_path, "SELECT count(*) FROM calls")[0][0]
-    click.echo(f"recordings: {counts.get('done', 0)} done, {counts.get('failed', 0)} failed; calls stored: {calls}")
-    failed = db.query_rows(
-        cfg.db_path,
-        "SELECT path, attempts, error FROM recordings WHERE status = 'failed' ORDER BY path",
-    )
+        if message and status != "completed":
+            click.echo(f"      {message}")
+    totals = store_runs.store_totals(cfg.db_path)
+    click.echo(f"recordings: {totals.recordings_done} done, {totals.recordings_failed} failed;"
+               f" calls stored: {totals.calls}")
+    failed = store_runs.failed_recordings(cfg.db_path)
     if failed:
         click.echo(f"failed files (retried up to {cfg['ingest.max_attempts']} times):")
-        for path, attempts, error in failed:
-            click.echo(f"  {path} [attempts {attempts}]\n      {error}")
+        for f in failed:
+            click.echo(f"  {f.path} [attempts {f.attempts}]\n      {f.error}")
 
 
 @main.command("ui")

@@ -47,13 +47,11 @@ def rubric_show(objections):
 @rubric_group.command("versions")
 def rubric_versions():
     """List stored rubric versions (current marked with *)."""
-    from store import db
+    from store.rubrics import list_versions
 
     cfg = click.get_current_context().obj
-    for rid, version, loaded, current in db.query_rows(
-        cfg.db_path, "SELECT rubric_id, version, loaded_at, is_current FROM rubric_versions ORDER BY loaded_at"
-    ):
-        click.echo(f"{'*' if current else ' '} {rid:<16} {version[:12]}  {loaded:%Y-%m-%d %H:%M}")
+    for v in list_versions(cfg.db_path):
+        click.echo(f"{'*' if v.is_current else ' '} {v.rubric_id:<16} {v.version[:12]}  {v.loaded_at:%Y-%m-%d %H:%M}")
 
 
 @rubric_group.command("diff")
@@ -62,7 +60,7 @@ def rubric_versions():
 @click.option("--limit", default=20, show_default=True, help="flipped calls to list")
 def rubric_diff(old_version, new_version, limit):
     """Calls and criteria whose verdict flipped between OLD_VERSION and NEW_VERSION."""
-    from pipeline.rescore import diff_versions, resolve_version
+    from store.rubrics import diff_versions, resolve_version
 
     cfg = click.get_current_context().obj
     old, new = resolve_version(cfg.db_path, old_version), resolve_version(cfg.db_path, new_version)
@@ -87,7 +85,8 @@ def _print_flips(flips, limit: int) -> None:
               help="rubric YAML to score every call with (default: the configured rubrics)")
 def rescore_cmd(rubric_file):
     """Re-evaluate every stored call from stored lemmas; old versions' results are kept."""
-    from pipeline.rescore import diff_versions, rescore
+    from pipeline.rescore import rescore
+    from store.rubrics import diff_versions
 
     cfg = click.get_current_context().obj
     report = rescore(cfg, rubric_file)

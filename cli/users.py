@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import click
 
-from store import db
-from ui import auth
+from store import users as accounts
 
 
 @click.group("users")
@@ -16,7 +15,7 @@ def users():
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(auth.ROLES), required=True)
+@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
 @click.option("--manager", "manager_id", help="manager_id whose calls a manager account sees")
 @click.option("--display-name", help="name shown in the UI")
 @click.option("--password", help="asked for when absent (better: keeps it out of shell history)")
@@ -25,7 +24,7 @@ def add_cmd(cfg, name, role, manager_id, display_name, password):
     """Create user NAME (or change its role and password)."""
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    auth.add_user(cfg.db_path, name, role, password, manager_id=manager_id, display_name=display_name)
+    accounts.add_user(cfg.db_path, name, role, password, manager_id=manager_id, display_name=display_name)
     click.echo(f"user {name} saved ({role}{', ' + manager_id if manager_id else ''})")
 
 
@@ -37,7 +36,7 @@ def passwd_cmd(cfg, name, password):
     """Set a new password for user NAME."""
     if password is None:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    auth.set_password(cfg.db_path, name, password)
+    accounts.set_password(cfg.db_path, name, password)
     click.echo(f"password of {name} changed")
 
 
@@ -46,7 +45,7 @@ def _switch(verb: str, disabled: bool, help_text: str) -> None:
     @click.argument("name")
     @click.pass_obj
     def cmd(cfg, name):
-        auth.set_disabled(cfg.db_path, name, disabled)
+        accounts.set_disabled(cfg.db_path, name, disabled)
         click.echo(f"user {name} {verb}d")
 
 
@@ -58,9 +57,6 @@ _switch("enable", False, "Enable a disabled user NAME again.")
 @click.pass_obj
 def list_cmd(cfg):
     """List users and roles (never passwords)."""
-    rows = db.query_rows(
-        cfg.db_path, "SELECT username, role, manager_id, display_name, disabled_at FROM users ORDER BY username"
-    )
-    for username, role, manager_id, display_name, disabled_at in rows:
-        state = f"  [disabled {disabled_at:%Y-%m-%d}]" if disabled_at else ""
-        click.echo(f"{username:<16} {role:<8} {manager_id or '-':<10} {display_name or ''}{state}")
+    for a in accounts.list_accounts(cfg.db_path):
+        state = f"  [disabled {a.disabled_at:%Y-%m-%d}]" if a.disabled_at else ""
+        click.echo(f"{a.username:<16} {a.role:<8} {a.manager_id or '-':<10} {a.display_name or ''}{state}")

@@ -57,16 +57,10 @@ def _copy(db_path, start, end, out: Path, stem: str, fmt: str, low_score: float)
     with db.reader(db_path) as con:
         for name in TABLES:
             target = out / f"{stem}-{name}.{fmt}"
-            q.copy_table(con, name, start, end, low_score, str(target), _COPY_OPTIONS[fmt])
-            rows[name] = _count(con, target, fmt)
+            rows[name] = q.copy_table(con, name, start, end, low_score, str(target), _COPY_OPTIONS[fmt])
             files.append(target)
     log.info("exported %s to %s", rows, out)
     return ExportResult(tuple(files), rows)
-
-
-def _count(con, target: Path, fmt: str) -> int:
-    reader = "read_parquet" if fmt == "parquet" else "read_csv_auto"
-    return int(con.execute(f"SELECT count(*) FROM {reader}(?)", [str(target)]).fetchone()[0])
 
 
 def _xlsx(db_path, start, end, target: Path, low_score: float) -> ExportResult:

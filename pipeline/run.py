@@ -21,7 +21,7 @@ import ingest
 from core.config import Config
 from core.errors import BadAudioError, CallQAError, RunLockedError
 from core.types import Call, Recording, Transcript
-from store import db, writes
+from store import db, runs, writes
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class RunSummary:
     audio_s: float = 0.0
     wall_s: float = 0.0
     status: str = "running"
+    message: str | None = None  # why a run failed or stopped
     run_id: int | None = None
     planned: list[str] = dataclasses.field(default_factory=list)
 
@@ -55,10 +56,27 @@ class RunSummary:
 Progress = Callable[[str, int, int], None]  # (file name, index, total)
 
 
+def _run_lock(cfg: Config) -> FileLock:
+    return FileLock(str(cfg.home / "run.lock"))
+
+
+def run_in_progress(cfg: Config) -> bool:
+    """Whether a `callqa run` holds the run lock now (its ``running`` row is alive)."""
+    if not (cfg.home / "run.lock").exists():
+        return False
+    lock = _run_lock(cfg)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False
+
+
 def run(cfg: Config, opts: RunOptions, transcriber=None, scorer=None, progress: Progress | None = None) -> RunSummary:
     """Run one batch over ``opts.folder``. Raises RunLockedError if another run is active."""
-    lock = FileLock(str(cfg.home / "run.lock"))
     cfg.home.mkdir(parents=True, exist_ok=True)
+    lock = _run_lock(cfg)
     try:
         lock.acquire(timeout=0)
     except Timeout as exc:
@@ -83,12 +101,14 @@ def _run_locked(cfg, opts, transcriber, scorer, progress) -> RunSummary:
         summary.planned = [str(item.path) for item in todo]
         summary.status = "dry-run"
         return summary
-    summary.run_id = _start_run(cfg, opts.folder)
-    if todo:
-        transcriber = transcriber or _default_transcriber(cfg)
-        scorer = scorer or _default_scorer(cfg)
-        _register_rubrics(cfg, scorer)
+    summary.run_id = runs.start_run(cfg.db_path, opts.folder)
+    # From here on the run row is finished whatever happens: a run that stops on an error must
+    # not stay `running` in `callqa status`.
     try:
+        if todo:
+            transcriber = transcriber or _default_transcriber(cfg)
+            scorer = scorer or _default_scorer(cfg)
+            _register_rubrics(cfg, scorer)
         for i, item in enumerate(todo):
             if progress:
                 progress(item.path.name, i, len(todo))
@@ -100,7 +120,10 @@ def _run_locked(cfg, opts, transcriber, scorer, progress) -> RunSummary:
                 summary.failed += 1
         summary.status = "completed"
     except KeyboardInterrupt:
-        summary.status = "interrupted"
+        summary.status, summary.message = "interrupted", "stopped by the user (Ctrl-C)"
+        raise
+    except BaseException as exc:
+        summary.status, summary.message = "failed", f"{type(exc).__name__}: {exc}"
         raise
     finally:
         summary.wall_s = time.monotonic() - t0
@@ -112,12 +135,7 @@ def _run_locked(cfg, opts, transcriber, scorer, progress) -> RunSummary:
 
 def _select_work(cfg: Config, found, opts: RunOptions) -> tuple[list, int]:
     """Keep new recordings and failed ones with attempts left; count the rest as skipped."""
-    known = {
-        sha: (status, attempts)
-        for sha, status, attempts in db.query_rows(
-            cfg.db_path, "SELECT sha256, status, attempts FROM recordings"
-        )
-    }
+    known = runs.recording_states(cfg.db_path)
     max_attempts = int(cfg["ingest.max_attempts"])
     todo, skipped, seen = [], 0, set()
     for item in found:
@@ -282,24 +300,8 @@ def _register_rubrics(cfg: Config, scorer) -> None:
 
 # --- run bookkeeping ---------------------------------------------------------------------
 
-def _start_run(cfg: Config, folder: Path) -> int:
-    with db.writer(cfg.db_path) as con:
-        # A run still marked 'running' was killed (we hold the run lock now).
-        con.execute(
-            "UPDATE runs SET status = 'interrupted', message = 'process ended without finishing'"
-            " WHERE status = 'running'"
-        )
-        return con.execute(
-            "INSERT INTO runs (folder) VALUES (?) RETURNING run_id", [str(folder)]
-        ).fetchone()[0]
-
-
 def _finish_run(cfg: Config, s: RunSummary) -> None:
     if s.run_id is None:
         return
-    with db.writer(cfg.db_path) as con:
-        con.execute(
-            """UPDATE runs SET finished_at = now(), status = ?, found = ?, new = ?,
-               done = ?, failed = ?, skipped = ?, audio_s = ?, wall_s = ? WHERE run_id = ?""",
-            [s.status, s.found, s.new, s.done, s.failed, s.skipped, s.audio_s, s.wall_s, s.run_id],
-        )
+    counts = runs.RunCounts(s.found, s.new, s.done, s.failed, s.skipped, s.audio_s, s.wall_s)
+    runs.finish_run(cfg.db_path, s.run_id, s.status, counts, s.message)

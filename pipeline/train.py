@@ -14,7 +14,7 @@ from pathlib import Path
 
 from core.config import Config
 from core.errors import CallQAError
-from pipeline.rescore import _stored_segments, _transcript
+from pipeline.rescore import stored_transcript
 from scoring.objections import (
     catalogue_training_set,
     load_catalogue,
@@ -24,8 +24,7 @@ from scoring.objections import (
     save_model,
     train_model,
 )
-from store import db
-from store.effective import latest_labels
+from store import effective, transcripts
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +60,13 @@ def train(cfg: Config) -> TrainReport:
 
 def labelled_answers(db_path) -> tuple[list[str], list[str]]:
     """(answer lemma string, handling) for every labelled objection in the store."""
-    labels = db.query_rows(
-        db_path,
-        latest_labels(columns="call_id, segment_idx, handling"),
-    )
+    labels = effective.labelled_handlings(db_path)
     if not labels:
         return [], []
-    segments = _stored_segments(db_path)
+    segments = transcripts.stored_segments(db_path)
     docs, out = [], []
     for call_id, segment_idx, handling in labels:
-        transcript, _ = _transcript(segments.get(call_id, []))
+        transcript, _ = stored_transcript(segments.get(call_id, []))
         segs = sorted(transcript.segments, key=lambda s: (s.start_s, s.idx))
         pos = next((i for i, s in enumerate(segs) if s.idx == segment_idx), None)
         if pos is None:

@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from store import db
-from store.effective import latest_labels, latest_overrides
+from store.effective import current_scores, latest_labels, latest_overrides
 
 # A store path (a short read-only connection per query) or an open connection (several
 # queries of one report share it; see owner.report.owner_report).
@@ -76,17 +76,9 @@ def _in_period(alias: str, lo: str, hi: str) -> str:
     return f"{alias}.started_at >= {lo} AND {alias}.started_at < {hi}"
 
 
-def _score_cte(call_scope: str, lo: str, hi: str) -> str:
-    """``sc(call_id, rubric_version, score_pct)``: the current score of each call in scope
-    (the current rubric version's, else the latest scored); every call in scope started in
-    ``[lo, hi)``."""
-    key = "((cs.rubric_version IN (SELECT version FROM cur)), cs.scored_at, cs.rubric_version)"
-    return f"""
-    cur AS (SELECT version FROM rubric_versions WHERE is_current),
-    sc AS MATERIALIZED (SELECT cs.call_id, arg_max(cs.rubric_version, {key}) AS rubric_version,
-                               arg_max(cs.score_pct, {key}) AS score_pct
-           FROM call_scores cs WHERE cs.call_id IN {call_scope} AND {_in_period("cs", lo, hi)}
-           GROUP BY cs.call_id)"""
+# ``sc(call_id, rubric_version, score_pct)``: the current score of each call in scope (every
+# call in scope started in ``[lo, hi)``), computed once per query.
+_SC_COLUMNS = ("rubric_version", "score_pct")
 
 
 # Effective verdicts join the (many) result rows once: the build side is one row per call
@@ -120,7 +112,8 @@ def _verdict_cte(call_scope: str, lo: str, hi: str, meta: bool = True) -> str:
     """``ev(call_id, manager_id, started_at, criterion_id, auto, verdict)`` plus ``sc``:
     effective verdicts in scope."""
     fixes = latest_overrides(_fixed_in(call_scope, lo), "call_id, criterion_id, verdict")
-    return _score_cte(call_scope, lo, hi) + f""",
+    return current_scores("sc", call_scope=call_scope, started=(lo, hi), columns=_SC_COLUMNS,
+                          materialized=True) + f""",
     {_build_side("scv", fixes, "criterion_id", "verdict", lo, hi, meta)},
     ev AS (SELECT r.call_id, scv.manager_id, scv.started_at, r.criterion_id, r.verdict AS auto,
                   CASE WHEN scv.m IS NULL THEN r.verdict
@@ -134,7 +127,8 @@ def _handling_cte(call_scope: str, lo: str, hi: str, meta: bool = True) -> str:
     """``eo(call_id, manager_id, started_at, segment_idx, kind, auto, handling, labelled)``
     plus ``sc``."""
     fixes = latest_labels(_fixed_in(call_scope, lo), "call_id, segment_idx, handling")
-    return _score_cte(call_scope, lo, hi) + f""",
+    return current_scores("sc", call_scope=call_scope, started=(lo, hi), columns=_SC_COLUMNS,
+                          materialized=True) + f""",
     {_build_side("sch", fixes, "segment_idx", "handling", lo, hi, meta)},
     eo0 AS (SELECT o.call_id, sch.manager_id, sch.started_at, o.segment_idx, o.kind, o.handling AS auto,
                    CASE WHEN sch.m IS NULL THEN NULL ELSE map_extract(sch.m, o.segment_idx)[1] END AS label
@@ -151,6 +145,8 @@ _REVIEWED = "(SELECT call_id FROM rev)"
 _WEEK_SCOPE = "scope AS MATERIALIZED (SELECT call_id FROM calls WHERE started_at >= $start AND started_at < $end)"
 _WEEK_CALLS = _SCOPE
 _WEEK = ("$start", "$end")
+_WEEK_SCORES = current_scores("sc", call_scope=_WEEK_CALLS, started=_WEEK, columns=_SC_COLUMNS,
+                              materialized=True)
 
 
 def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datetime,
@@ -163,7 +159,7 @@ def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datet
     manager's calls (feedback: addressed to the manager).
     """
     sql = f"""
-    WITH {_WEEK_SCOPE}, {_score_cte(_WEEK_CALLS, *_WEEK)}, {_reviews_cte(_WEEK_CALLS, '$start')},
+    WITH {_WEEK_SCOPE}, {_WEEK_SCORES}, {_reviews_cte(_WEEK_CALLS, '$start')},
     wk AS (SELECT c.manager_id, count(*) AS calls, count(sc.score_pct) AS scored,
                   avg(sc.score_pct) AS mean_score,
                   count(*) FILTER (WHERE sc.score_pct < $low) AS low_calls,
@@ -498,7 +494,8 @@ _PERIOD_CALLS = "(SELECT call_id FROM calls WHERE started_at >= $start AND start
 
 EXPORT_TABLES: dict[str, str] = {
     "calls": f"""
-    WITH {_score_cte(_PERIOD_CALLS, *_WEEK)}
+    WITH {current_scores("sc", call_scope=_PERIOD_CALLS, started=_WEEK, columns=_SC_COLUMNS,
+                       materialized=True)}
     SELECT c.call_id, c.started_at, c.direction, c.manager_id, m.name AS manager_name, m.team,
            c.duration_s, c.source, sc.score_pct, cs.fatal_failed, sc.rubric_version
     FROM calls c LEFT JOIN sc ON sc.call_id = c.call_id
@@ -545,13 +542,14 @@ def export_table(db_path: PathLike, name: str, start: datetime, end: datetime,
 
 
 def copy_table(con: duckdb.DuckDBPyConnection, name: str, start: datetime, end: datetime,
-               low_score: float, target: str, options: str) -> None:
-    """``COPY (export query) TO target (options)`` — DuckDB writes the file itself."""
+               low_score: float, target: str, options: str) -> int:
+    """``COPY (export query) TO target (options)`` — DuckDB writes the file itself; returns
+    the rows written."""
     sql = EXPORT_TABLES[name]
     params = {"start": start, "end": end, "as_of": datetime.max, "low": low_score}
     used = {k: v for k, v in params.items() if f"${k}" in sql}
     quoted = target.replace("'", "''")
-    con.execute(f"COPY ({sql}) TO '{quoted}' ({options})", used)
+    return int(con.execute(f"COPY ({sql}) TO '{quoted}' ({options})", used).fetchone()[0])
 
 
 # --- the РОП's log (the one write of this module) -----------------------------------------

@@ -1,13 +1,14 @@
 """Named read queries for the review UI; each returns a DataFrame (the store → UI edge).
 
 Roles are enforced here, not only in menus: every query that returns calls or feedback takes
-the viewer (anything with ``role`` and ``manager_id``, e.g. ``ui.auth.User``) and restricts a
+the viewer (anything with ``role`` and ``manager_id``, e.g. ``store.users.User``) and restricts a
 manager to calls with ``calls.manager_id = viewer.manager_id``. A manager asking for another
 manager's call gets :class:`~core.errors.AccessDeniedError`.
 
 The "current" score of a call is the one scored with its rubric's current version
-(``rubric_versions.is_current``), falling back to the latest scored version. Verdicts and
-objection handling shown to users are *effective*: the latest РОП override / label wins.
+(``rubric_versions.is_current``), falling back to the latest scored version
+(:func:`store.effective.current_scores`). Verdicts and objection handling shown to users are
+*effective*: the latest РОП override / label wins.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pandas as pd
 
 from core.errors import AccessDeniedError
 from store import db
-from store.effective import latest_labels, latest_overrides
+from store.effective import current_scores, latest_labels, latest_overrides
 
 PathLike = str | os.PathLike
 
@@ -37,18 +38,6 @@ SORT_COLUMNS = {
     "duration": "f.duration_s",
     "manager": "f.manager_name",
 }
-
-# The current score row per call: current rubric version first, else the latest scored.
-_SCORE_CTE = """
-cur AS (SELECT version FROM rubric_versions WHERE is_current),
-score AS (
-    SELECT cs.* FROM call_scores cs
-    QUALIFY row_number() OVER (
-        PARTITION BY cs.call_id
-        ORDER BY (cs.rubric_version IN (SELECT version FROM cur)) DESC, cs.scored_at DESC,
-                 cs.rubric_version DESC) = 1
-)"""
-
 
 @dataclass(frozen=True, slots=True)
 class CallFilters:
@@ -160,7 +149,7 @@ def list_calls(
     order = SORT_COLUMNS.get(sort, SORT_COLUMNS["started_at"])
     direction = "DESC" if descending else "ASC"
     base = f"""
-        WITH {_SCORE_CTE},
+        WITH {current_scores()},
         filtered AS (
             SELECT c.call_id, c.started_at, c.direction, c.duration_s, c.client_masked,
                    c.manager_id, m.name AS manager_name, c.source, c.path, c.flags,
@@ -249,11 +238,7 @@ def get_call(db_path: PathLike, viewer: Viewer, call_id: str) -> dict | None:
 def _get_call(con, viewer: Viewer, call_id: str) -> dict | None:
     _scope(viewer)
     df = con.execute(
-        """WITH cur AS (SELECT version FROM rubric_versions WHERE is_current),
-            score AS (
-                SELECT cs.* FROM call_scores cs WHERE cs.call_id = ?
-                ORDER BY (cs.rubric_version IN (SELECT version FROM cur)) DESC, cs.scored_at DESC,
-                         cs.rubric_version DESC LIMIT 1)
+        f"""WITH {current_scores(call_scope="(?)")}
             SELECT c.*, m.name AS manager_name, s.rubric_id, s.rubric_version, s.score_pct,
                    s.points, s.max_points, s.fatal_failed, s.applicable, s.uncertain
             FROM calls c LEFT JOIN managers m ON m.manager_id = c.manager_id
@@ -367,7 +352,7 @@ def manager_summary(db_path: PathLike, viewer: Viewer, min_calls: int = 5) -> pd
     scope, params = _scope(viewer)
     return db.query_df(
         db_path,
-        f"""WITH {_SCORE_CTE}
+        f"""WITH {current_scores()}
             SELECT c.manager_id, any_value(m.name) AS manager_name, count(*) AS calls,
                    count(s.score_pct) AS scored, avg(s.score_pct) AS mean_score,
                    count(*) FILTER (WHERE coalesce(s.fatal_failed, '') <> '') AS fatal_calls,
@@ -384,7 +369,7 @@ def score_trend(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
     scope, params = _scope(viewer)
     return db.query_df(
         db_path,
-        f"""WITH {_SCORE_CTE}
+        f"""WITH {current_scores()}
             SELECT c.manager_id, any_value(m.name) AS manager_name,
                    date_trunc('week', c.started_at) AS week, avg(s.score_pct) AS mean_score,
                    count(s.score_pct) AS calls
@@ -401,7 +386,7 @@ def criteria_pass_rates(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
     scope, params = _scope(viewer)
     return db.query_df(
         db_path,
-        f"""WITH {_SCORE_CTE},
+        f"""WITH {current_scores()},
             ov AS ({latest_overrides(columns="call_id, criterion_id, verdict")}),
             v AS (SELECT c.manager_id, r.criterion_id, any_value(r.title) OVER (PARTITION BY r.criterion_id) AS title,
                          coalesce(ov.verdict, r.verdict) AS verdict
@@ -425,7 +410,7 @@ def handling_mix(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
     scope, params = _scope(viewer)
     return db.query_df(
         db_path,
-        f"""WITH {_SCORE_CTE},
+        f"""WITH {current_scores()},
             lb AS ({latest_labels(columns="call_id, segment_idx, handling")})
             SELECT c.manager_id, any_value(m.name) AS manager_name, o.kind,
                    coalesce(lb.handling, o.handling) AS handling, count(*) AS n

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 
 import duckdb
+import pandas as pd
 
 from core.types import Call, CallMetrics, CallScore, Recording, Transcript
+from store import db
 
 
 def _join(items) -> str | None:
@@ -178,3 +181,68 @@ def upsert_manager(con, manager_id: str, name: str, extension: str | None, team:
              extension = excluded.extension, team = excluded.team""",
         [manager_id, name, extension, team],
     )
+
+
+# --- many calls at once (re-scoring) ----------------------------------------------------------
+
+def write_scores(db_path: str | os.PathLike, scores: list[tuple[str, CallScore]]) -> None:
+    """Bulk version of :func:`write_score` for many calls in one transaction (its own)."""
+    if not scores:
+        return
+    frames = _frames(scores)
+    ids = pd.DataFrame({"call_id": [cid for cid, _ in scores],
+                        "rubric_version": [s.rubric_version for _, s in scores]})
+    with db.writer(db_path) as con:
+        con.register("ids_df", ids)
+        for table in ("call_scores", "criterion_results", "objections"):
+            con.execute(f"DELETE FROM {table} t USING ids_df i WHERE t.call_id = i.call_id AND t.rubric_version = i.rubric_version")
+        con.execute("DELETE FROM call_metrics t USING ids_df i WHERE t.call_id = i.call_id")
+        for table, frame in frames.items():
+            if len(frame):
+                con.register("frame_df", frame)
+                cols = ", ".join(frame.columns)
+                if table == "call_metrics":
+                    con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM frame_df")
+                else:  # result rows carry the call's start time (migration 002)
+                    picked = ", ".join(f"f.{c}" for c in frame.columns)
+                    con.execute(f"INSERT INTO {table} ({cols}, started_at) SELECT {picked}, c.started_at"
+                                " FROM frame_df f LEFT JOIN calls c ON c.call_id = f.call_id")
+                con.unregister("frame_df")
+        con.unregister("ids_df")
+
+
+def _frames(scores: list[tuple[str, CallScore]]) -> dict[str, pd.DataFrame]:
+    call_rows, crit_rows, obj_rows, metric_rows = [], [], [], []
+    for cid, s in scores:
+        v = s.rubric_version
+        call_rows.append((cid, s.rubric_id, v, s.score_pct, s.points, s.max_points,
+                          ",".join(s.fatal_failed) or None, s.applicable, s.uncertain, s.call_type))
+        for c in s.criteria:
+            e = c.evidence
+            crit_rows.append((cid, v, c.criterion_id, c.stage, c.title, c.verdict, c.points,
+                              c.max_points, c.fatal, c.confidence, c.reason,
+                              e.segment_idx if e else None, e.start_s if e else None,
+                              e.end_s if e else None, e.quote if e else None))
+        for n, o in enumerate(s.objections):
+            obj_rows.append((cid, v, n, o.kind, o.segment_idx, o.start_s, o.quote, o.handling,
+                             o.response_idx, o.response_quote, o.confidence, _json(o.rule_hits)))
+        m = s.metrics
+        metric_rows.append((cid, m.manager_talk_ratio, m.longest_manager_monologue_s,
+                            m.manager_questions, m.manager_questions_per_min, m.interruptions,
+                            m.overlap_s, m.silence_share, m.longest_silence_s, m.patience_s,
+                            m.manager_words_per_min, m.client_words_per_min))
+    return {
+        "call_scores": pd.DataFrame(call_rows, columns=[
+            "call_id", "rubric_id", "rubric_version", "score_pct", "points", "max_points",
+            "fatal_failed", "applicable", "uncertain", "call_type"]),
+        "criterion_results": pd.DataFrame(crit_rows, columns=list(CRITERION_COLUMNS[:-1])),
+        "objections": pd.DataFrame(obj_rows, columns=list(OBJECTION_COLUMNS[:-1])),
+        "call_metrics": pd.DataFrame(metric_rows, columns=[
+            "call_id", "manager_talk_ratio", "longest_manager_monologue_s", "manager_questions",
+            "manager_questions_per_min", "interruptions", "overlap_s", "silence_share",
+            "longest_silence_s", "patience_s", "manager_words_per_min", "client_words_per_min"]),
+    }
+
+
+def _json(items) -> str:
+    return json.dumps(list(items), ensure_ascii=False)

@@ -140,15 +140,15 @@ def test_head_listens_overrides_and_saves_a_clip_that_persist(server, page):
 def owner_server(tmp_path):
     """The owner's store of tests/owner_data (healthy РОП: 36 min listened in 2026-W47) plus a
     manager m3 whose calls nobody reviewed; the owner «boss» can sign in."""
+    from store import users as accounts
     from tests.owner_data import WEEK, _healthy_rows, add_call, at, batch, new_store
-    from ui import auth
 
     path = new_store(tmp_path, managers=("m1", "m2", "m3"))
     with batch(path):
         _healthy_rows(path)
         for day in range(3):
             add_call(path, "m3", at(day, 11, week=WEEK), 75)
-    auth.set_password(path, "boss", PASSWORD)
+    accounts.set_password(path, "boss", PASSWORD)
     yield from _serve(tmp_path, path, path)
 
 

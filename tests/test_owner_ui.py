@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from store.users import User
 from tests.owner_data import WEEK, add_call, at, feedback, healthy_store
-from ui.auth import User
 
 TIMEOUT = 60
 USERS = {"owner": User("boss", "owner"), "head": User("rop", "head"),
@@ -30,16 +30,16 @@ def env(store, monkeypatch, tmp_path):
 
 
 def page_as(role: str, page: str) -> AppTest:
-    script = f"from ui.pages_owner import OWNER_PAGES\n{{p[2]: p[0] for p in OWNER_PAGES}}[{page!r}]()"
+    script = f"from ui.pages import BY_URL\nBY_URL[{page!r}].draw()"
     at_ = AppTest.from_string(script, default_timeout=TIMEOUT)
     at_.session_state["user"] = USERS[role]
     return at_.run()
 
 
 def test_menu_gives_owner_pages_by_role():
-    from ui.pages_owner import OWNER_PAGES
+    from ui.pages import CONTROL, page_titles
 
-    titles = {role: [title for _, title, _, roles in OWNER_PAGES if role in roles] for role in USERS}
+    titles = {role: page_titles(role, CONTROL) for role in USERS}
     assert titles == {"owner": ["Контроль РОП", "Журнал РОП", "Дайджест"], "head": ["Журнал РОП"], "manager": []}
 
 

@@ -156,7 +156,7 @@ def test_kill_9_mid_run_then_rerun_keeps_every_call_once(env, tmp_path):
     assert rerun.returncode == 0, err
     assert db.query_rows(dbfile, "SELECT count(*), count(DISTINCT call_id) FROM calls")[0] == (8, 8)
     statuses = dict(db.query_rows(dbfile, "SELECT status, count(*) FROM runs GROUP BY 1"))
-    assert statuses == {"interrupted": 1, "completed": 1}
+    assert statuses == {"failed": 1, "completed": 1}  # the killed run, marked by the rerun
 
 
 def test_a_second_concurrent_run_is_refused_with_a_clear_message(env, tmp_path):

@@ -11,8 +11,8 @@ import pytest
 
 from core.errors import AccessDeniedError, CallQAError, StoreBusyError
 from store import db, queries, review
+from store import users as accounts
 from tests.ui_data import build_store, user
-from ui import auth
 from ui.common import mask_digits, masked_file_name, query_lemmas, save
 from ui.player import Played, new_played_seconds
 
@@ -114,17 +114,17 @@ def test_manager_cannot_log_listening_to_another_managers_call(data):
 
 def test_passwords_are_bcrypt_hashes(tmp_path):
     path = tmp_path / "c.duckdb"
-    auth.BCRYPT_ROUNDS = 4
-    auth.add_user(path, "rop", "head", "s3cret-pass")
+    accounts.BCRYPT_ROUNDS = 4
+    accounts.add_user(path, "rop", "head", "s3cret-pass")
     stored = db.query_rows(path, "SELECT password_hash FROM users")[0][0]
     assert stored.startswith("$2b$") and "s3cret" not in stored
-    assert auth.authenticate(path, "rop", "s3cret-pass") == auth.User("rop", "head")
-    assert auth.authenticate(path, "rop", "wrong") is None
-    assert auth.authenticate(path, "nobody", "s3cret-pass") is None
-    auth.set_password(path, "rop", "new-pass-1")
-    assert auth.authenticate(path, "rop", "new-pass-1") is not None
+    assert accounts.authenticate(path, "rop", "s3cret-pass") == accounts.User("rop", "head")
+    assert accounts.authenticate(path, "rop", "wrong") is None
+    assert accounts.authenticate(path, "nobody", "s3cret-pass") is None
+    accounts.set_password(path, "rop", "new-pass-1")
+    assert accounts.authenticate(path, "rop", "new-pass-1") is not None
     with pytest.raises(CallQAError, match="--manager"):
-        auth.add_user(path, "x", "manager", "pw")
+        accounts.add_user(path, "x", "manager", "pw")
 
 
 def test_users_cli_adds_and_changes_passwords(tmp_path):
@@ -133,16 +133,16 @@ def test_users_cli_adds_and_changes_passwords(tmp_path):
     from cli.users import users
     from core.config import load_config
 
-    auth.BCRYPT_ROUNDS = 4
+    accounts.BCRYPT_ROUNDS = 4
     cfg = load_config(overrides={"paths.db": str(tmp_path / "c.duckdb")})
     runner = CliRunner()
     result = runner.invoke(users, ["add", "ivan", "--role", "manager", "--manager", "m101"],
                            obj=cfg, input="pw-12345\npw-12345\n")
     assert result.exit_code == 0, result.output
-    assert auth.authenticate(cfg.db_path, "ivan", "pw-12345").manager_id == "m101"
+    assert accounts.authenticate(cfg.db_path, "ivan", "pw-12345").manager_id == "m101"
     result = runner.invoke(users, ["passwd", "ivan", "--password", "pw-67890"], obj=cfg)
     assert result.exit_code == 0, result.output
-    assert auth.authenticate(cfg.db_path, "ivan", "pw-67890") is not None
+    assert accounts.authenticate(cfg.db_path, "ivan", "pw-67890") is not None
 
 
 def test_phone_digits_are_masked_but_dates_stay():

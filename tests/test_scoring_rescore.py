@@ -9,10 +9,11 @@ import scoring
 from cli import scoring as cli_scoring
 from core.config import load_config
 from core.types import Call, CallMeta
-from pipeline.rescore import diff_versions, rescore
+from pipeline.rescore import rescore
 from pipeline.train import train
 from scoring.rubric import DEFAULT_RUBRIC
 from store import db, writes
+from store.rubrics import diff_versions
 from tests.scoring_calls import GOOD_CALL, transcript
 
 POOR_GREETING = [("manager", "Алло, слушаю.")] + GOOD_CALL[1:]

@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from store import db, review
+from store import users as accounts
 from tests.ui_data import PASSWORD, build_store, user
-from ui import auth
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -121,11 +121,11 @@ def test_login_with_remember_keeps_a_browser_token_and_logout_drops_it(fresh):
     at.text_input(key="login-password").input(PASSWORD)
     at.button[0].click().run()
     token = at.session_state["session-token"]
-    assert auth.user_for_token(fresh.db_path, token).username == "rop"
+    assert accounts.user_for_token(fresh.db_path, token).username == "rop"
     assert db.query_rows(fresh.db_path, "SELECT count(*) FROM login_sessions")[0][0] == 1
     assert token not in str(db.query_rows(fresh.db_path, "SELECT * FROM login_sessions"))  # hash only
     at.button(key="logout").click().run()
-    assert auth.user_for_token(fresh.db_path, token) is None
+    assert accounts.user_for_token(fresh.db_path, token) is None
 
 
 def test_session_days_zero_means_no_browser_token(fresh, monkeypatch):
@@ -142,40 +142,40 @@ def test_session_days_zero_means_no_browser_token(fresh, monkeypatch):
 def test_browser_tokens_expire_and_a_new_password_signs_browsers_out(fresh):
     from datetime import datetime, timedelta
 
-    token = auth.create_login_session(fresh.db_path, "rop", days=14)
-    assert auth.user_for_token(fresh.db_path, token).role == "head"
-    assert auth.user_for_token(fresh.db_path, token + "x") is None
-    assert auth.user_for_token(fresh.db_path, None) is None
-    auth.set_password(fresh.db_path, "rop", "another-password-1")
-    assert auth.user_for_token(fresh.db_path, token) is None
-    old = auth.create_login_session(fresh.db_path, "owner", days=14)
+    token = accounts.create_login_session(fresh.db_path, "rop", days=14)
+    assert accounts.user_for_token(fresh.db_path, token).role == "head"
+    assert accounts.user_for_token(fresh.db_path, token + "x") is None
+    assert accounts.user_for_token(fresh.db_path, None) is None
+    accounts.set_password(fresh.db_path, "rop", "another-password-1")
+    assert accounts.user_for_token(fresh.db_path, token) is None
+    old = accounts.create_login_session(fresh.db_path, "owner", days=14)
     with db.writer(fresh.db_path) as con:
         con.execute("UPDATE login_sessions SET expires_at = ?", [datetime.now() - timedelta(seconds=1)])
-    assert auth.user_for_token(fresh.db_path, old) is None
+    assert accounts.user_for_token(fresh.db_path, old) is None
 
 
 def test_a_disabled_account_cannot_sign_in_and_its_open_tab_is_signed_out(fresh):
     at = app_as("ivan")
-    token = auth.create_login_session(fresh.db_path, "ivan", days=14)
-    auth.set_disabled(fresh.db_path, "ivan", True)
-    assert auth.authenticate(fresh.db_path, "ivan", PASSWORD) is None
-    assert auth.user_for_token(fresh.db_path, token) is None
+    token = accounts.create_login_session(fresh.db_path, "ivan", days=14)
+    accounts.set_disabled(fresh.db_path, "ivan", True)
+    assert accounts.authenticate(fresh.db_path, "ivan", PASSWORD) is None
+    assert accounts.user_for_token(fresh.db_path, token) is None
     at.run()  # the tab he still had open
     assert "user" not in at.session_state and "Войти" in [b.label for b in at.button]
     # his past actions keep his name (and role): nothing is deleted
     assert db.query_rows(fresh.db_path, "SELECT role FROM users WHERE username = 'ivan'") == [("manager",)]
-    auth.set_disabled(fresh.db_path, "ivan", False)
-    assert auth.authenticate(fresh.db_path, "ivan", PASSWORD).role == "manager"
+    accounts.set_disabled(fresh.db_path, "ivan", False)
+    assert accounts.authenticate(fresh.db_path, "ivan", PASSWORD).role == "manager"
 
 
 def test_the_last_owner_cannot_be_disabled(fresh):
     from core.errors import CallQAError
 
     with pytest.raises(CallQAError, match="only active owner"):
-        auth.set_disabled(fresh.db_path, "owner", True)
-    auth.add_user(fresh.db_path, "owner2", "owner", "password-123")
-    auth.set_disabled(fresh.db_path, "owner", True)
-    assert auth.get_user(fresh.db_path, "owner") is None
+        accounts.set_disabled(fresh.db_path, "owner", True)
+    accounts.add_user(fresh.db_path, "owner2", "owner", "password-123")
+    accounts.set_disabled(fresh.db_path, "owner", True)
+    assert accounts.get_user(fresh.db_path, "owner") is None
 
 
 # --- calls list ------------------------------------------------------------------------------
@@ -337,25 +337,24 @@ def test_unknown_call_id_says_not_found(store):
 
 # --- other pages -----------------------------------------------------------------------------
 
-def _page(username: str, target: str) -> AppTest:
-    """Run one page function (AppTest cannot switch to callable st.navigation pages)."""
+def _page(username: str, url_path: str) -> AppTest:
+    """Run one page of the registry (AppTest cannot switch to callable st.navigation pages)."""
     def script():
-        import importlib
-
         import streamlit as st
 
-        module, func = st.session_state["_target"].split(":")
-        getattr(importlib.import_module(module), func)()
+        from ui.pages import BY_URL
+
+        BY_URL[st.session_state["_target"]].draw()
 
     at = AppTest.from_function(script, default_timeout=TIMEOUT)
     at.session_state["user"] = user(username)
-    at.session_state["_target"] = target
+    at.session_state["_target"] = url_path
     return at.run()
 
 
 @pytest.mark.parametrize("username", ["owner", "rop"])
 def test_managers_page_shows_charts_per_manager(store, username):
-    at = _page(username, "ui.managers:managers_page")
+    at = _page(username, "managers")
     assert not at.exception
     table = at.dataframe[0].value
     assert set(table["Менеджер"]) == {"Иван Петров", "Ольга Смирнова"}
@@ -364,12 +363,12 @@ def test_managers_page_shows_charts_per_manager(store, username):
 
 def test_managers_page_marks_small_counts(store, monkeypatch):
     monkeypatch.setenv("CALLQA_SCORING_MIN_CALLS", "10")
-    at = _page("rop", "ui.managers:managers_page")
+    at = _page("rop", "managers")
     assert set(at.dataframe[0].value["Средняя оценка"]) == {"мало данных"}
 
 
 def test_managers_page_is_refused_to_a_manager(store):
-    at = _page("ivan", "ui.managers:managers_page")
+    at = _page("ivan", "managers")
     assert "Недостаточно прав" in texts(at)
 
 
@@ -377,7 +376,7 @@ def test_manager_reads_and_acknowledges_feedback(fresh):
     ivan_call = fresh.calls_of("m101")[1]
     review.give_feedback(fresh.db_path, user("rop"), ivan_call, "Не давайте скидку сразу", "objection_handling")
     review.give_feedback(fresh.db_path, user("rop"), fresh.calls_of("m102")[1], "Для Ольги")
-    at = _page("ivan", "ui.feedback:my_feedback_page")
+    at = _page("ivan", "my-feedback")
     page = texts(at)
     assert "Не давайте скидку сразу" in page and "Для Ольги" not in page
     ack = [b for b in at.button if b.label == "Ознакомлен"]
@@ -388,22 +387,22 @@ def test_manager_reads_and_acknowledges_feedback(fresh):
 
 
 def test_feedback_page_is_for_managers_only(store):
-    assert "Недостаточно прав" in texts(_page("rop", "ui.feedback:my_feedback_page"))
+    assert "Недостаточно прав" in texts(_page("rop", "my-feedback"))
 
 
 def test_training_library_filters_by_label_and_hides_other_managers_clips(fresh):
     review.add_training_item(fresh.db_path, user("rop"), fresh.call_ids[0], 0, 4, "example", "Образцовое приветствие")
     review.add_training_item(fresh.db_path, user("rop"), fresh.call_ids[3], 17, 20, "mistake", "Скидка сразу")
-    at = _page("rop", "ui.library:library_page")
+    at = _page("rop", "library")
     assert "Образцовое приветствие" in texts(at) and "Скидка сразу" in texts(at)
     at.radio(key="lib-label").set_value("mistake").run()
     assert "Образцовое приветствие" not in texts(at) and "Скидка сразу" in texts(at)
-    ivan = texts(_page("ivan", "ui.library:library_page"))
+    ivan = texts(_page("ivan", "library"))
     assert "Образцовое приветствие" in ivan and "Скидка сразу" not in ivan
 
 
 def test_rubric_page_shows_criteria_and_history(store):
-    at = _page("ivan", "ui.rubric:rubric_page")
+    at = _page("ivan", "rubric")
     assert not at.exception
     criteria = at.dataframe[0].value
     assert "Отработка возражений" in set(criteria["Критерий"])

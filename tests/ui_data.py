@@ -27,7 +27,7 @@ from core.types import (
     Transcript,
 )
 from store import db, writes
-from ui import auth
+from store import users as accounts
 
 RUBRIC_ID = "default"
 RUBRIC_VERSION = "v2-test"
@@ -230,13 +230,13 @@ def build_store(db_path: str | Path, n_calls: int = 12, audio_dir: Path | None =
 
 
 def add_users(db_path: Path) -> None:
-    auth.BCRYPT_ROUNDS = 4  # fast hashes for tests
+    accounts.BCRYPT_ROUNDS = 4  # fast hashes for tests
     for username, role, manager_id, display in USERS:
-        auth.add_user(db_path, username, role, PASSWORD, manager_id=manager_id, display_name=display)
+        accounts.add_user(db_path, username, role, PASSWORD, manager_id=manager_id, display_name=display)
 
 
-def user(username: str) -> auth.User:
+def user(username: str) -> accounts.User:
     for name, role, manager_id, display in USERS:
         if name == username:
-            return auth.User(name, role, manager_id, display)
+            return accounts.User(name, role, manager_id, display)
     raise KeyError(username)

@@ -20,6 +20,7 @@ import jsonschema
 from core.errors import TranscriptFormatError
 from core.types import CallMeta, Segment, Transcript
 from transcribe.masking import mask_numbers
+from transcribe.roles import assign_roles
 
 log = logging.getLogger(__name__)
 SCHEMA = resources.files(__package__).joinpath("resources/transcript-v1.schema.json")
@@ -279,12 +280,8 @@ def _language(value) -> str:
 
 
 def _assign_roles(segs: tuple[Segment, ...]) -> tuple[Segment, ...]:
-    """Give mono segments manager/client roles with the text role classifier, if installed."""
+    """Give mono segments manager/client roles with the text role classifier."""
     if not segs or all(s.speaker != "unknown" for s in segs):
-        return segs
-    try:
-        from transcribe.roles import assign_roles
-    except ImportError:
         return segs
     return tuple(assign_roles(segs))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.config import load_config
+from store import users
 from ui import auth
 from ui.common import db_path
 from ui.pages import pages_for
@@ -24,13 +25,13 @@ def login_form() -> None:
         remember = days > 0 and st.checkbox(f"Не выходить на этом компьютере ({days:g} дн.)",
                                             value=True, key="login-remember")
         if st.form_submit_button("Войти"):
-            user = auth.authenticate(db_path(), username, password)
+            user = users.authenticate(db_path(), username, password)
             if user is None:
                 st.error("Неверный логин или пароль.")
             else:
                 auth.login(user)
                 if remember:
-                    st.session_state[TOKEN_KEY] = auth.create_login_session(db_path(), user.username, days)
+                    st.session_state[TOKEN_KEY] = users.create_login_session(db_path(), user.username, days)
                 else:  # someone else's remembered login must not sign in this browser's new tabs
                     st.session_state["clear-cookie"] = True
                 st.rerun()
@@ -40,13 +41,13 @@ def login_form() -> None:
         clear_cookie()
 
 
-def _restore_from_cookie() -> auth.User | None:
+def _restore_from_cookie() -> users.User | None:
     """A new tab of a browser that signed in before: its cookie token signs it in again."""
     try:
         token = st.context.cookies.get(auth.COOKIE_NAME)
     except Exception:  # no browser behind this session (bare mode, AppTest)
         return None
-    user = auth.user_for_token(db_path(), token) if isinstance(token, str) and token else None
+    user = users.user_for_token(db_path(), token) if isinstance(token, str) and token else None
     if user is not None:
         auth.login(user)
         st.session_state[TOKEN_KEY] = token
@@ -54,7 +55,7 @@ def _restore_from_cookie() -> auth.User | None:
 
 
 def _logout() -> None:
-    auth.drop_login_sessions(db_path(), token=st.session_state.pop(TOKEN_KEY, None))
+    users.drop_login_sessions(db_path(), token=st.session_state.pop(TOKEN_KEY, None))
     auth.logout()
     st.session_state["clear-cookie"] = True
     st.session_state["cookie-checked"] = True  # the old cookie must not sign this tab in again
@@ -63,7 +64,7 @@ def _logout() -> None:
 def main() -> None:
     st.set_page_config(page_title="callqa", page_icon="📞", layout="wide")
     user = auth.current_user()
-    if user is not None and auth.get_user(db_path(), user.username) is None:
+    if user is not None and users.get_user(db_path(), user.username) is None:
         _logout()  # disabled (or removed) since this tab signed in
         user = None
     if user is None and not st.session_state.get("cookie-checked"):

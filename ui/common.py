@@ -13,6 +13,7 @@ import streamlit as st
 from core.config import load_config
 from core.errors import CallQAError, StoreBusyError
 from owner.report import CRITERION_NAMES, HANDLING_NAMES, OBJECTION_NAMES
+from scoring.text import lemmatize
 
 log = logging.getLogger(__name__)
 
@@ -93,14 +94,10 @@ def masked_file_name(path: str | None) -> str:
 
 
 def query_lemmas(phrase: str) -> tuple[str, ...]:
-    """Lemmas of a search phrase ("скидку" → "скидка"); plain lower-case words as a fallback."""
+    """Lemmas of a search phrase ("скидку" → "скидка")."""
     phrase = phrase.strip()
     if not phrase:
         return ()
-    try:
-        from scoring.text import lemmatize
-    except ImportError:
-        return tuple(phrase.lower().replace("ё", "е").split())
     return tuple(lemmatize(phrase))
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.config import load_config
+from core.stats import wilson
 from store import queries
 from ui import auth
 from ui.common import HANDLING_LABELS, OBJECTION_LABELS, criterion_title, db_path, fmt_score
@@ -103,10 +104,6 @@ def _criteria_heatmap(rates: pd.DataFrame, min_calls: int) -> None:
 
 def _wilson_text(passed: int, n: int) -> str:
     if n == 0:
-        return "—"
-    try:
-        from core.stats import wilson
-    except ImportError:
         return "—"
     low, high = wilson(passed, n)
     return f"{low:.0%}–{high:.0%}"

@@ -1,63 +1,78 @@
-"""Which pages each role gets in st.navigation (the owner's pages come from ui.pages_owner)."""
+"""The one registry of the UI's pages: which function draws each page, its title, address and
+icon, which roles get it in the menu, and the menu section it sits in. Each page checks the
+role itself too (``ui.auth.require_role``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import streamlit as st
 
-from ui.auth import User
+from store.users import User
+from ui.call import call_page
+from ui.calls import calls_page
+from ui.digest import digest_page
+from ui.feedback import my_feedback_page
+from ui.head_log import head_log_page
+from ui.library import library_page
+from ui.managers import managers_page
+from ui.owner import owner_page
+from ui.rubric import rubric_page
 
-# (page function path, title, url_path, icon, roles)
-_PAGES: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
-    ("ui.calls:calls_page", "Звонки", "calls", ":material/call:", ("owner", "head", "manager")),
-    ("ui.call:call_page", "Звонок", "call", ":material/headphones:", ("owner", "head", "manager")),
-    ("ui.managers:managers_page", "Менеджеры", "managers", ":material/monitoring:", ("owner", "head")),
-    ("ui.feedback:my_feedback_page", "Мои отзывы", "my-feedback", ":material/chat:", ("manager",)),
-    ("ui.library:library_page", "Библиотека обучения", "library", ":material/school:", ("owner", "head", "manager")),
-    ("ui.rubric:rubric_page", "Рубрика", "rubric", ":material/checklist:", ("owner", "head", "manager")),
+WORK = "Работа со звонками"
+CONTROL = "Контроль"
+_ALL = frozenset({"owner", "head", "manager"})
+
+
+@dataclass(frozen=True, slots=True)
+class PageEntry:
+    draw: Callable[[], None]
+    title: str
+    url_path: str
+    icon: str
+    roles: frozenset[str]
+    section: str = WORK
+
+    def page(self) -> st.Page:
+        return st.Page(self.draw, title=self.title, url_path=self.url_path, icon=self.icon,
+                       default=self.url_path == "calls")
+
+
+PAGES: tuple[PageEntry, ...] = (
+    PageEntry(calls_page, "Звонки", "calls", ":material/call:", _ALL),
+    PageEntry(call_page, "Звонок", "call", ":material/headphones:", _ALL),
+    PageEntry(managers_page, "Менеджеры", "managers", ":material/monitoring:", frozenset({"owner", "head"})),
+    PageEntry(my_feedback_page, "Мои отзывы", "my-feedback", ":material/chat:", frozenset({"manager"})),
+    PageEntry(library_page, "Библиотека обучения", "library", ":material/school:", _ALL),
+    PageEntry(rubric_page, "Рубрика", "rubric", ":material/checklist:", _ALL),
+    PageEntry(owner_page, "Контроль РОП", "owner", ":material/visibility:", frozenset({"owner"}), CONTROL),
+    PageEntry(head_log_page, "Журнал РОП", "head-log", ":material/event_note:",
+              frozenset({"owner", "head"}), CONTROL),
+    PageEntry(digest_page, "Дайджест", "digest", ":material/summarize:", frozenset({"owner"}), CONTROL),
 )
-
-
-def _load(target: str) -> Callable[[], None]:
-    module_name, func_name = target.split(":")
-    module = __import__(module_name, fromlist=[func_name])
-    return getattr(module, func_name)
-
-
-def _page(target: str, title: str, url_path: str, icon: str) -> st.Page:
-    return st.Page(_load(target), title=title, url_path=url_path, icon=icon,
-                   default=url_path == "calls")
+BY_URL = {entry.url_path: entry for entry in PAGES}
 
 
 def call_page_entry() -> st.Page:
     """The «Звонок» page object, for st.switch_page from the list."""
-    target, title, url_path, icon, _ = _PAGES[1]
-    return _page(target, title, url_path, icon)
+    return BY_URL["call"].page()
 
 
-_OWNER_ICONS = {"owner": ":material/visibility:", "head-log": ":material/event_note:",
-                "digest": ":material/summarize:"}
-
-
-def owner_pages(user: User) -> list[st.Page]:
-    """Pages of ui.pages_owner.OWNER_PAGES ((callable, title, url_path, roles)) this role gets."""
-    from ui.pages_owner import OWNER_PAGES
-
-    return [st.Page(func, title=title, url_path=url_path, icon=_OWNER_ICONS.get(url_path))
-            for func, title, url_path, roles in OWNER_PAGES if user.role in roles]
+def page_titles(role: str, section: str = WORK) -> list[str]:
+    """Titles of the pages of one menu section a role gets, in menu order."""
+    return [e.title for e in PAGES if e.section == section and role in e.roles]
 
 
 def work_page_titles(role: str) -> list[str]:
     """Titles of the call-review pages a role gets (the menu's first section)."""
-    return [title for _, title, _, _, roles in _PAGES if role in roles]
+    return page_titles(role, WORK)
 
 
 def pages_for(user: User) -> dict[str, list[st.Page]]:
-    """Sections of the navigation menu for this user's role."""
-    work = [_page(t, title, url, icon) for t, title, url, icon, roles in _PAGES if user.role in roles]
-    sections = {"Работа со звонками": work}
-    extra = owner_pages(user)
-    if extra:
-        sections["Контроль"] = extra
+    """Sections of the navigation menu for this user's role (empty sections left out)."""
+    sections: dict[str, list[st.Page]] = {}
+    for entry in PAGES:
+        if user.role in entry.roles:
+            sections.setdefault(entry.section, []).append(entry.page())
     return sections
