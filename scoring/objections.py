@@ -303,6 +303,13 @@ def detect_objections(
     return tuple(results)
 
 
+# Lemmas of a reply that only acknowledges and retreats (docs/labelling.md: `other`).
+ACKNOWLEDGEMENTS = frozenset("""
+хорошо ладно понятно понять ясно ок окей конечно думать подумать да ну а тогда жаль что ж
+договориться давать понимать ага угу так вот это ничего страшный бывать
+""".split())
+
+
 def _result(seg: Segment, kind: ObjectionKind, trigger: Hit | str, answer: list[Segment],
             probs: dict[str, float] | None, cat: Catalogue) -> ObjectionResult:
     """``trigger``: the catalogue phrase that fired, or the description of a cue by meaning."""
@@ -312,7 +319,12 @@ def _result(seg: Segment, kind: ObjectionKind, trigger: Hit | str, answer: list[
         hits = [f"trigger: {trigger.phrase.source}{heard}"]
     else:
         hits = [f"cue: {trigger}"]
-    if probs is None or len(response_doc(answer).split()) < 2:
+    doc = response_doc(answer).split()
+    if doc and set(doc) <= ACKNOWLEDGEMENTS:
+        # «ну ладно», «хорошо», «ну думайте»: the manager heard it and retreated — not ignored
+        handling, confidence = "other", 0.85
+        hits.append("other: согласился без отработки")
+    elif probs is None or len(doc) < 2:
         handling, confidence = "ignored", 0.9
         hits.append("ignored: нет ответа менеджера")
     else:
