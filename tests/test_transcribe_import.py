@@ -3,7 +3,6 @@
 import copy
 import json
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -186,13 +185,10 @@ def test_a_bad_file_never_stops_the_others(tmp_path):
     assert "not valid UTF-8 JSON" in str(bad[0][1]) and "unknown transcript format" in str(bad[1][1])
 
 
-def test_all_demo_transcripts_load_quickly():
-    started = time.perf_counter()
+def test_all_demo_transcripts_load():
     items = list(load_transcript_paths([DEMO]))
-    elapsed = time.perf_counter() - started
     assert len(items) >= 300
     assert [i for i in items if not isinstance(i, ImportedCall)] == []
-    assert elapsed < 10, f"{len(items)} demo transcripts took {elapsed:.1f} s"
 
 
 def _mutations(seg: dict, rng: random.Random):
