@@ -14,7 +14,7 @@ USERS = {"owner": User("boss", "owner"), "head": User("rop", "head"),
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
+def owner_store(tmp_path_factory):
     path = healthy_store(tmp_path_factory.mktemp("owner-ui"))
     cid = add_call(path, "m2", at(4, 16), score=30, verdicts={"summary": "fail"})
     feedback(path, "m2", at(5, 9), cid, "summary")
@@ -22,11 +22,10 @@ def store(tmp_path_factory):
 
 
 @pytest.fixture
-def env(store, monkeypatch, tmp_path):
-    monkeypatch.delenv("CALLQA_CONFIG", raising=False)
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
-    monkeypatch.setenv("CALLQA_DB", str(store))
-    return store
+def env(owner_store, home, monkeypatch):
+    """A fresh home that reads the module's store (the pages here only read, except the log)."""
+    monkeypatch.setenv("CALLQA_DB", str(owner_store))
+    return owner_store
 
 
 def page_as(role: str, page: str) -> AppTest:
