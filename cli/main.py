@@ -49,9 +49,8 @@ def main(ctx, config_file, home, db, verbose):
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="only calls on or after this date")
 @click.option("--limit", type=int, help="process at most N new calls")
 @click.option("--dry-run", is_flag=True, help="list what would be processed, change nothing")
-@click.option("--fake-asr", is_flag=True, hidden=True, help="use FakeTranscriber (tests)")
 @click.pass_obj
-def run_cmd(cfg, folder, since, limit, dry_run, fake_asr):
+def run_cmd(cfg, folder, since, limit, dry_run):
     """Process new recordings in FOLDER (default: paths.calls_folder)."""
     from pipeline.run import RunOptions, run
 
@@ -59,11 +58,8 @@ def run_cmd(cfg, folder, since, limit, dry_run, fake_asr):
     if folder is None:
         raise click.UsageError("Give the calls FOLDER or set paths.calls_folder in callqa.toml.")
     opts = RunOptions(folder=folder, since=since.date() if since else None, limit=limit, dry_run=dry_run)
-    transcriber = None
-    if fake_asr:
-        transcriber = _fake_transcriber()
     with _progress() as progress:
-        summary = run(cfg, opts, transcriber=transcriber, progress=progress)
+        summary = run(cfg, opts, progress=progress)
     if dry_run:
         for p in summary.planned:
             click.echo(f"would process {p}")
@@ -75,27 +71,6 @@ def run_cmd(cfg, folder, since, limit, dry_run, fake_asr):
     )
     if summary.failed:
         click.echo("Failed files and reasons: callqa status")
-
-
-def _fake_transcriber():
-    """FakeTranscriber for tests; CALLQA_FAKE_ASR_DELAY_S slows it to test interruptions."""
-    import time
-
-    from transcribe import FakeTranscriber
-
-    fake = FakeTranscriber()
-    delay = float(os.environ.get("CALLQA_FAKE_ASR_DELAY_S", "0") or 0)
-    if not delay:
-        return fake
-
-    class _Slow:
-        name = fake.name
-
-        def transcribe(self, audio):
-            time.sleep(delay)
-            return fake.transcribe(audio)
-
-    return _Slow()
 
 
 class _progress:

@@ -33,7 +33,7 @@ def import_transcripts(cfg: Config, paths: list[Path], scorer=None, batch_size: 
             writes.register_rubric_version(con, rubric_id, version, text)
     summary = ImportSummary()
     pending: list[tuple[Call, object]] = []
-    for item in load_transcript_paths(paths):
+    for item in load_transcript_paths(paths, roles_home=cfg.home):
         if isinstance(item, tuple):
             path, exc = item
             summary.errors.append((str(path), str(exc)))

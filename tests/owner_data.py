@@ -3,10 +3,14 @@ store/migrations, so each test knows its answer by construction."""
 
 from __future__ import annotations
 
+import atexit
 import itertools
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from owner.report import OwnerParams, Week
@@ -132,10 +136,21 @@ def training_clip(path: Path, call_id: str, when: datetime) -> None:
 def healthy_store(tmp_path: Path) -> Path:
     """Two managers, 6 calls each in this and last week; the РОП listens 36 min, reviews
     everybody, holds his meetings and trainings; nothing repeats; discounts are rare.
-    No red flag is on for ``WEEK``."""
-    path = new_store(tmp_path)
+    No red flag is on for ``WEEK``. Built once per session, then copied into ``tmp_path``."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "callqa.duckdb"
+    shutil.copyfile(_healthy_template(), path)
+    return path
+
+
+@lru_cache(maxsize=1)
+def _healthy_template() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="callqa-healthy-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = new_store(folder)
     with batch(path):
         _healthy_rows(path)
+    assert not path.with_name(path.name + ".wal").exists()  # everything is in the one file
     return path
 
 

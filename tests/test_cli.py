@@ -9,24 +9,21 @@ def _run(*args):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def test_config_show_prints_values_and_their_sources(tmp_path, monkeypatch):
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
+def test_config_show_prints_values_and_their_sources(home, monkeypatch):
     monkeypatch.setenv("CALLQA_ASR_MODEL", "small")
     out = _run("config", "show").output
     assert "asr.model = 'small'    # env CALLQA_ASR_MODEL" in out
-    assert f"paths.home = '{tmp_path}'    # env CALLQA_HOME" in out
+    assert f"paths.home = '{home}'    # env CALLQA_HOME" in out
     assert "asr.language = 'ru'    # default" in out
 
 
-def test_init_and_status_on_an_empty_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
+def test_init_and_status_on_an_empty_store(home):
     assert "schema v" in _run("init").output
     out = _run("status").output
     assert "no runs yet" in out and "calls stored: 0" in out
 
 
-def test_missing_folder_is_a_usage_error(tmp_path, monkeypatch):
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
+def test_missing_folder_is_a_usage_error(home, tmp_path, monkeypatch):
     monkeypatch.delenv("CALLQA_PATHS_CALLS_FOLDER", raising=False)
     monkeypatch.chdir(tmp_path)
     result = _run("run")
@@ -34,11 +31,10 @@ def test_missing_folder_is_a_usage_error(tmp_path, monkeypatch):
     assert "paths.calls_folder" in result.output
 
 
-def test_unwritable_database_exits_1_with_a_message(tmp_path, monkeypatch):
+def test_unwritable_database_exits_1_with_a_message(home, tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     monkeypatch.setenv("CALLQA_DB", str(blocker / "sub" / "callqa.duckdb"))
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path / "home"))
     calls = tmp_path / "calls"
     calls.mkdir()
     result = CliRunner().invoke(main, ["run", str(calls)])
@@ -46,9 +42,7 @@ def test_unwritable_database_exits_1_with_a_message(tmp_path, monkeypatch):
     assert "callqa:" in result.output
 
 
-def test_users_add_list_disable_enable(tmp_path, monkeypatch):
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
-    monkeypatch.delenv("CALLQA_CONFIG", raising=False)
+def test_users_add_list_disable_enable(home):
     assert "saved (owner)" in _run("users", "add", "boss", "--role", "owner", "--password", "secret-123").output
     out = _run("users", "add", "ivan", "--role", "manager", "--manager", "m101", "--password", "secret-456").output
     assert "saved (manager, m101)" in out

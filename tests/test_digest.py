@@ -16,12 +16,10 @@ from tests.owner_data import AS_OF, PREV, WEEK, add_call, at, batch, event, feed
 
 
 @pytest.fixture
-def week_store(tmp_path, monkeypatch):
+def week_store(home):
     """14 calls played for 3 h 20 min; «у конкурентов дешевле» in 9 calls, 6 answered with a
     discount; m2 fell from 80 % to 50 %; one low call without feedback."""
-    monkeypatch.delenv("CALLQA_CONFIG", raising=False)
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
-    path = new_store(tmp_path)
+    path = new_store(home)
     with batch(path):
         for i in range(14):
             handling = "discount" if i < 6 else "value"
@@ -59,10 +57,8 @@ def test_digest_situation_conclusions_actions(week_store):
     assert "Дать обратную связь по 2 звонкам с низкой оценкой." in d.actions
 
 
-def test_a_rise_within_chance_is_called_not_proven_and_a_real_one_worked(tmp_path, monkeypatch):
-    monkeypatch.delenv("CALLQA_CONFIG", raising=False)
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
-    path = new_store(tmp_path)
+def test_a_rise_within_chance_is_called_not_proven_and_a_real_one_worked(home):
+    path = new_store(home)
     given = at(0, 0, week=PREV)
     with batch(path):  # m1: 3/10 → 5/10 (within chance); m2: 1/10 → 10/10
         for manager, before, after in (("m1", 3, 5), ("m2", 1, 10)):

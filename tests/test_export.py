@@ -21,7 +21,7 @@ D_FROM, D_TO = date(2026, 11, 16), date(2026, 11, 22)
 
 
 @pytest.fixture
-def store(tmp_path):
+def period_store(tmp_path):
     """3 calls in the period (one with an override and an objection), 1 the week before."""
     path = new_store(tmp_path)
     with batch(path):
@@ -33,8 +33,8 @@ def store(tmp_path):
     return path
 
 
-def test_csv_export_writes_one_readable_file_per_table(store, tmp_path):
-    result = export_period(store, D_FROM, D_TO, "csv", tmp_path / "out")
+def test_csv_export_writes_one_readable_file_per_table(period_store, tmp_path):
+    result = export_period(period_store, D_FROM, D_TO, "csv", tmp_path / "out")
     assert [p.name for p in result.files] == [f"callqa-20261116-20261122-{t}.csv"
                                               for t in ("calls", "verdicts", "objections", "managers")]
     calls = pd.read_csv(result.files[0])
@@ -50,32 +50,32 @@ def test_csv_export_writes_one_readable_file_per_table(store, tmp_path):
     assert result.rows == {"calls": 3, "verdicts": 12, "objections": 1, "managers": 2}
 
 
-def test_parquet_export_reads_back_in_duckdb(store, tmp_path):
-    result = export_period(store, D_FROM, D_TO, "parquet", tmp_path / "pq")
+def test_parquet_export_reads_back_in_duckdb(period_store, tmp_path):
+    result = export_period(period_store, D_FROM, D_TO, "parquet", tmp_path / "pq")
     con = duckdb.connect()
     assert con.execute("SELECT count(*) FROM read_parquet(?)", [str(result.files[0])]).fetchone()[0] == 3
     assert con.execute("SELECT avg(score_pct) FROM read_parquet(?)", [str(result.files[0])]).fetchone()[0] == 70
 
 
-def test_excel_export_has_a_sheet_per_table(store, tmp_path):
-    (path,) = export_period(store, D_FROM, D_TO, "xlsx", tmp_path).files
+def test_excel_export_has_a_sheet_per_table(period_store, tmp_path):
+    (path,) = export_period(period_store, D_FROM, D_TO, "xlsx", tmp_path).files
     wb = load_workbook(path)
     assert wb.sheetnames == ["calls", "verdicts", "objections", "managers"]
     assert wb["calls"].max_row == 4  # header + 3 calls
 
 
-def test_bad_period_or_format_is_refused(store, tmp_path):
+def test_bad_period_or_format_is_refused(period_store, tmp_path):
     with pytest.raises(CallQAError, match="before it starts"):
-        export_period(store, D_TO, D_FROM, "csv", tmp_path)
+        export_period(period_store, D_TO, D_FROM, "csv", tmp_path)
     with pytest.raises(CallQAError, match="format"):
-        export_period(store, D_FROM, D_TO, "json", tmp_path)
+        export_period(period_store, D_FROM, D_TO, "json", tmp_path)
 
 
-def test_cli_export(store, tmp_path):
+def test_cli_export(period_store, tmp_path):
     from cli.main import main
 
     out = tmp_path / "cli"
-    res = CliRunner().invoke(main, ["--db", str(store), "export", "--from", "2026-11-16", "--to", "2026-11-22",
+    res = CliRunner().invoke(main, ["--db", str(period_store), "export", "--from", "2026-11-16", "--to", "2026-11-22",
                                     "--format", "csv", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "calls 3 · verdicts 12 · objections 1 · managers 2" in res.output
@@ -105,24 +105,24 @@ def _counts(path):
     return {t: db.query_rows(path, f"SELECT count(*) FROM {t}")[0][0] for t in TABLES}
 
 
-def test_demo_history_loads_every_type_and_twice_changes_nothing(store, tmp_path):
+def test_demo_history_loads_every_type_and_twice_changes_nothing(period_store, tmp_path):
     history = tmp_path / "history.json"
     history.write_text(json.dumps(HISTORY, ensure_ascii=False), encoding="utf-8")
-    before = _counts(store)
-    assert load_review_history(store, history) == 7
-    once = _counts(store)
-    load_review_history(store, history)
-    assert _counts(store) == once
+    before = _counts(period_store)
+    assert load_review_history(period_store, history) == 7
+    once = _counts(period_store)
+    load_review_history(period_store, history)
+    assert _counts(period_store) == once
     added = {t: once[t] - before[t] for t in TABLES}
     assert added == {"review_events": 6, "overrides": 1, "feedback": 1, "training_items": 1,
                      "objection_labels": 1, "head_log": 1}
-    assert db.query_rows(store, "SELECT sum(played_s) FROM review_events WHERE kind = 'played' "
+    assert db.query_rows(period_store, "SELECT sum(played_s) FROM review_events WHERE kind = 'played' "
                                 "AND username = 'demo-rop'")[0][0] == 42.5
-    assert db.query_rows(store, "SELECT count(*) FROM overrides WHERE username = 'rop'")[0][0] == 1  # kept
+    assert db.query_rows(period_store, "SELECT count(*) FROM overrides WHERE username = 'rop'")[0][0] == 1  # kept
 
 
-def test_demo_history_refuses_a_broken_file(store, tmp_path):
+def test_demo_history_refuses_a_broken_file(period_store, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('[{"type": "dance", "username": "x", "created_at": "2026-11-17T10:00:00"}]')
     with pytest.raises(CallQAError, match="item 0"):
-        load_review_history(store, bad)
+        load_review_history(period_store, bad)

@@ -13,7 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
+from core.config import load_config
+from pipeline.run import RunOptions, RunSummary, run
 from store import db
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SR = 8000
 
@@ -53,11 +57,9 @@ def write_bad_inputs(folder: Path) -> dict[str, Path]:
 
 
 @pytest.fixture()
-def env(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    monkeypatch.setenv("CALLQA_HOME", str(home))
+def env(home, tmp_path, monkeypatch):
+    """A fresh CALLQA_HOME that takes files at once (no minimum age), tmp_path as the cwd."""
     monkeypatch.setenv("CALLQA_INGEST_MIN_AGE_S", "0")
-    monkeypatch.delenv("CALLQA_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
     return home
 
@@ -67,43 +69,52 @@ def _invoke(*args):
     return result
 
 
-def test_run_mixes_good_and_bad_files_and_reports_each(env, tmp_path):
+@pytest.fixture()
+def run_calls(env, fake_transcriber, scorer):
+    """What `callqa run FOLDER` does, with FakeTranscriber standing in for Whisper (and the
+    session's scorer, so spaCy loads once)."""
+
+    def run_calls(folder: Path, **options) -> RunSummary:
+        return run(load_config(), RunOptions(folder=folder, **options), transcriber=fake_transcriber, scorer=scorer)
+
+    return run_calls
+
+
+def test_run_mixes_good_and_bad_files_and_reports_each(env, tmp_path, run_calls):
     calls = tmp_path / "calls"
     for i in range(3):
         write_stereo_call(calls / "sub" / f"out-7916123456{i}-10{i}-20260915-10{i}000-17580000{i}.1.wav", seed=i)
     bad = write_bad_inputs(calls)
-    result = _invoke("run", str(calls), "--fake-asr")
-    assert result.exit_code == 0, result.output
-    assert "done 3" in result.output and "failed 3" in result.output
+    summary = run_calls(calls)
+    assert (summary.found, summary.new, summary.done, summary.failed) == (6, 6, 3, 3)
     status = _invoke("status")
     for path in bad.values():
         assert path.name in status.output
     assert status.output.count("attempts 1") == 3
-    again = _invoke("run", str(calls), "--fake-asr")
-    assert "new 3" in again.output  # only the failed files are retried
-    assert "done 0" in again.output
+    again = run_calls(calls)
+    assert (again.new, again.done, again.failed) == (3, 0, 3)  # only the failed files are retried
 
 
-def test_second_run_processes_nothing_new_and_renamed_files_are_known(env, tmp_path):
+def test_second_run_processes_nothing_new_and_renamed_files_are_known(env, tmp_path, run_calls):
     calls = tmp_path / "calls"
     a = write_stereo_call(calls / "a.wav", seed=1)
     write_stereo_call(calls / "b.wav", seed=2)
-    assert "done 2" in _invoke("run", str(calls), "--fake-asr").output
+    assert run_calls(calls).done == 2
     a.rename(calls / "renamed.wav")
     (calls / "copy.wav").write_bytes((calls / "b.wav").read_bytes())
-    out = _invoke("run", str(calls), "--fake-asr").output
-    assert "new 0" in out and "done 0" in out
+    again = run_calls(calls)
+    assert (again.new, again.done) == (0, 0)
     assert db.query_rows(env / "callqa.duckdb", "SELECT count(*) FROM calls")[0][0] == 2
 
 
-def test_a_call_whose_name_has_no_time_is_dated_by_the_file(env, tmp_path):
+def test_a_call_whose_name_has_no_time_is_dated_by_the_file(env, tmp_path, run_calls):
     """An undated call would vanish from every weekly figure: the file's mtime stands in,
     flagged so the call page can say so; a dated name keeps its own time."""
     calls = tmp_path / "calls"
     undated = write_stereo_call(calls / "zapis.wav", seed=3)
     os.utime(undated, (1757930400, 1757930400))  # 2025-09-15 10:00 UTC
     write_stereo_call(calls / "out-79161234560-101-20260915-100000-1758000000.1.wav", seed=4)
-    assert "done 2" in _invoke("run", str(calls), "--fake-asr").output
+    assert run_calls(calls).done == 2
     rows = dict(db.query_rows(env / "callqa.duckdb", "SELECT path, flags FROM calls"))
     started = dict(db.query_rows(env / "callqa.duckdb", "SELECT path, started_at FROM calls"))
     assert "time_from_mtime" in (rows[str(undated)] or "")
@@ -113,60 +124,81 @@ def test_a_call_whose_name_has_no_time_is_dated_by_the_file(env, tmp_path):
     assert str(started[dated]) == "2026-09-15 10:00:00"
 
 
-def test_dry_run_and_limit(env, tmp_path):
+def test_dry_run_and_limit(env, tmp_path, run_calls):
     calls = tmp_path / "calls"
     for i in range(3):
         write_stereo_call(calls / f"c{i}.wav", seed=i)
     out = _invoke("run", str(calls), "--dry-run").output
     assert out.count("would process") == 3
     assert db.query_rows(env / "callqa.duckdb", "SELECT count(*) FROM calls")[0][0] == 0
-    out = _invoke("run", str(calls), "--fake-asr", "--limit", "1").output
-    assert "done 1" in out
+    assert run_calls(calls, limit=1).done == 1
+    assert db.query_rows(env / "callqa.duckdb", "SELECT count(*) FROM calls")[0][0] == 1
 
 
-def _cli(*args, extra_env=None):
-    e = dict(os.environ, **(extra_env or {}))
-    return subprocess.Popen(
-        [sys.executable, "-m", "cli.main", *args], env=e,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
+def _fake_asr_run(folder: Path, hold_after: int | None = None, release: Path | None = None):
+    """tests/fake_asr_run.py in a process of its own (see its docstring)."""
+    args = [sys.executable, str(ROOT / "tests" / "fake_asr_run.py"), str(folder)]
+    if hold_after is not None:
+        args += ["--hold-after", str(hold_after), "--release", str(release)]
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
 
 
-def test_kill_9_mid_run_then_rerun_keeps_every_call_once(env, tmp_path):
+def _wait_for(condition, proc, timeout_s: float = 60.0) -> None:
+    """Poll ``condition()`` until true; fail if ``proc`` ends first or time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if proc.poll() is not None:
+            pytest.fail(f"the run ended early: {proc.communicate()}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met in {timeout_s} s")
+        time.sleep(0.05)
+
+
+def _stored_calls(dbfile: Path) -> int:
+    try:
+        return db.query_rows(dbfile, "SELECT count(*) FROM calls")[0][0]
+    except Exception:  # the file does not exist yet, or the batch holds it
+        return 0
+
+
+@pytest.mark.slow  # two processes, each loading the scorer: ~10 s
+def test_kill_9_mid_run_then_rerun_keeps_every_call_once(env, tmp_path, run_calls):
+    """A run in its own process (tests/fake_asr_run.py: FakeTranscriber through
+    ``pipeline.run.run``) holds after 3 calls; kill -9 it, run again: every call once."""
     calls = tmp_path / "calls"
-    for i in range(8):
+    for i in range(6):
         write_stereo_call(calls / f"c{i}.wav", seed=i)
-    proc = _cli("run", str(calls), "--fake-asr", extra_env={"CALLQA_FAKE_ASR_DELAY_S": "0.7"})
     dbfile = env / "callqa.duckdb"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        time.sleep(0.3)
-        try:
-            if db.query_rows(dbfile, "SELECT count(*) FROM calls")[0][0] >= 2:
-                break
-        except Exception:
-            pass
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    done_before = db.query_rows(dbfile, "SELECT count(*) FROM calls")[0][0]
-    assert 2 <= done_before < 8
-    rerun = _cli("run", str(calls), "--fake-asr")
-    out, err = rerun.communicate(timeout=120)
-    assert rerun.returncode == 0, err
-    assert db.query_rows(dbfile, "SELECT count(*), count(DISTINCT call_id) FROM calls")[0] == (8, 8)
+    proc = _fake_asr_run(calls, hold_after=3, release=tmp_path / "never")
+    try:
+        _wait_for(lambda: _stored_calls(dbfile) >= 3, proc)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+    assert _stored_calls(dbfile) == 3
+    rerun = run_calls(calls)
+    assert (rerun.new, rerun.done) == (3, 3)
+    assert db.query_rows(dbfile, "SELECT count(*), count(DISTINCT call_id) FROM calls")[0] == (6, 6)
     statuses = dict(db.query_rows(dbfile, "SELECT status, count(*) FROM runs GROUP BY 1"))
     assert statuses == {"failed": 1, "completed": 1}  # the killed run, marked by the rerun
 
 
+@pytest.mark.slow  # a second process loading the scorer: ~8 s
 def test_a_second_concurrent_run_is_refused_with_a_clear_message(env, tmp_path):
+    """While a run in another process (tests/fake_asr_run.py) holds mid-batch, `callqa run`
+    on the same home is refused before it loads any model."""
     calls = tmp_path / "calls"
-    for i in range(4):
+    for i in range(2):
         write_stereo_call(calls / f"c{i}.wav", seed=i)
-    first = _cli("run", str(calls), "--fake-asr", extra_env={"CALLQA_FAKE_ASR_DELAY_S": "1"})
-    time.sleep(4)
-    second = _cli("run", str(calls), "--fake-asr")
-    _, err = second.communicate(timeout=60)
-    first.communicate(timeout=120)
-    assert second.returncode == 1
-    assert "already processing calls" in err
+    release = tmp_path / "release"
+    first = _fake_asr_run(calls, hold_after=1, release=release)
+    try:
+        _wait_for(lambda: _stored_calls(env / "callqa.duckdb") >= 1, first)
+        second = CliRunner().invoke(main, ["run", str(calls)])
+    finally:
+        release.touch()
+        out, err = first.communicate(timeout=60)
+    assert second.exit_code == 1
+    assert "already processing calls" in second.output
+    assert first.returncode == 0, err
+    assert "done 2" in out

@@ -185,6 +185,15 @@ print(n)
 """
 
 
+def _wait_for_batch_writes(db_path, batch, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    sql = "SELECT count(*) FROM calls WHERE call_id LIKE 'batch%'"
+    while db.query_rows(db_path, sql)[0][0] == 0:
+        assert batch.poll() is None, "the batch stand-in ended before writing"
+        assert time.monotonic() < deadline, f"the batch wrote nothing in {timeout_s} s"
+        time.sleep(0.05)
+
+
 @pytest.mark.slow  # ~0.1 s per DuckDB write transaction on this machine: 200 of them
 def test_no_annotation_is_lost_while_a_batch_writes(data, tmp_path):
     """A subprocess keeps writing calls while 200 РОП annotations go in: all 200 are stored."""
@@ -194,7 +203,7 @@ def test_no_annotation_is_lost_while_a_batch_writes(data, tmp_path):
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )
     try:
-        time.sleep(1.0)  # let the batch get going
+        _wait_for_batch_writes(data.db_path, batch)  # the batch is going before the РОП starts
         rop = user("rop")
         for i in range(200):
             call = data.call_ids[i % len(data.call_ids)]

@@ -130,6 +130,7 @@ def _reader_proc(path, seconds, out):
     out.put((reads, errors))
 
 
+@pytest.mark.slow  # two processes for 20 s by design
 def test_writer_and_reader_processes_share_the_file_for_20s(tmp_path, monkeypatch):
     import sys
     import types

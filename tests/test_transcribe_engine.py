@@ -125,11 +125,11 @@ def _speechy(seconds=10.0, sr=16000):
 
 
 def test_vad_guard_retries_when_vad_drops_speech(tmp_path):
-    t = WhisperTranscriber(TranscribeOptions(segmentation="vad", vad_threshold=0.3), home=tmp_path)
-    t._model = _VadDroppingModel()
+    model = _VadDroppingModel()
+    t = WhisperTranscriber(TranscribeOptions(segmentation="vad", vad_threshold=0.3), home=tmp_path, model=model)
     audio = Audio([_speechy()], 16000, 10.0, 1)
     tr = t.transcribe(audio)
-    assert t._model.calls == [0.3, 0.15]
+    assert model.calls == [0.3, 0.15]
     assert "vad_retry" in tr.flags
     assert tr.segments and "Окна Комфорт" in tr.segments[0].text
 
@@ -148,16 +148,14 @@ class _DeafModel:
 
 
 def test_stereo_channel_with_speech_but_no_words_is_retried_with_vad(tmp_path):
-    t = WhisperTranscriber(TranscribeOptions(batch_size=1), home=tmp_path)
-    t._model = _DeafModel(hears_vad=True)
+    t = WhisperTranscriber(TranscribeOptions(batch_size=1), home=tmp_path, model=_DeafModel(hears_vad=True))
     tr = t.transcribe(Audio([_speechy(), np.zeros(160000, np.float32)], 16000, 10.0, 2, true_stereo=True))
     assert "vad_retry" in tr.flags
     assert [(s.speaker, s.channel, s.text) for s in tr.segments] == [("manager", 0, "Алло, слушаю.")]
 
 
 def test_speech_that_gives_no_words_at_all_is_flagged_not_hidden(tmp_path):
-    t = WhisperTranscriber(TranscribeOptions(batch_size=1), home=tmp_path)
-    t._model = _DeafModel(hears_vad=False)
+    t = WhisperTranscriber(TranscribeOptions(batch_size=1), home=tmp_path, model=_DeafModel(hears_vad=False))
     tr = t.transcribe(Audio([_speechy(), np.zeros(160000, np.float32)], 16000, 10.0, 2, true_stereo=True))
     assert tr.segments == () and "asr_empty_with_energy" in tr.flags
 
@@ -167,8 +165,7 @@ def test_low_confidence_segments_flag_the_call(tmp_path):
         def transcribe(self, samples, **kw):
             return iter([_FakeSeg(0.5, 3.0, "неразборчиво", lp=-1.6)]), _FakeInfo(10.0, 6.0)
 
-    t = WhisperTranscriber(TranscribeOptions(segmentation="vad"), home=tmp_path)
-    t._model = LowModel()
+    t = WhisperTranscriber(TranscribeOptions(segmentation="vad"), home=tmp_path, model=LowModel())
     tr = t.transcribe(Audio([_speechy()], 16000, 10.0, 1))
     assert tr.segments[0].low_confidence and "low_confidence" in tr.flags
 
@@ -207,10 +204,6 @@ def test_role_classifier_is_refreshed_from_stereo_calls_in_the_store(tmp_path):
     with db.writer(dbp) as con:
         writes.write_call(con, Call("a", CallMeta(), Transcript(segs), 2.0, 2, "audio", true_stereo=True))
     n, path = roles.refresh_from_store(dbp, tmp_path)
-    assert n == 2 and path.exists()
-    roles.use_home(tmp_path)
-    try:
-        assert roles.default_classifier().predict(["Компания Окна Комфорт, слушаю вас"])[0] == "manager"
-    finally:
-        roles._home = None
-        roles.default_classifier.cache_clear()
+    assert n == 2 and path == roles.model_path(tmp_path) and path.exists()
+    assert roles.role_classifier(tmp_path) is not roles.seed_classifier()
+    assert roles.role_classifier(tmp_path).predict(["Компания Окна Комфорт, слушаю вас"])[0] == "manager"

@@ -20,9 +20,10 @@ def _audio(duration_s: float = 30.0, silent: bool = False, channels: int = 2) ->
                  source_channels=channels, true_stereo=channels == 2)
 
 
-def _cfg(tmp_path, monkeypatch, overrides=None):
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
-    toml = tmp_path / "callqa.toml"
+def _cfg(home, overrides=None):
+    """The config of ``home`` from an empty callqa.toml (no file found in the cwd counts)."""
+    home.mkdir(parents=True, exist_ok=True)
+    toml = home / "callqa.toml"
     toml.write_text("", encoding="utf-8")
     return load_config(toml, overrides=overrides)
 
@@ -34,10 +35,10 @@ def test_options_default_to_the_documented_values():
     assert (o.manager_channel, o.word_timestamps, o.mask_numbers, o.low_confidence_logprob) == ("left", False, True, -1.0)
 
 
-def test_options_come_from_asr_config_keys(tmp_path, monkeypatch):
+def test_options_come_from_asr_config_keys(home, monkeypatch):
     monkeypatch.setenv("CALLQA_ASR_MANAGER_CHANNEL", "right")
     monkeypatch.setenv("CALLQA_ASR_BATCH_SIZE", "1")
-    o = TranscribeOptions.from_config(_cfg(tmp_path, monkeypatch))
+    o = TranscribeOptions.from_config(_cfg(home))
     assert o.manager_channel == "right" and o.batch_size == 1 and o.model == "base"
 
 
@@ -50,8 +51,8 @@ def test_options_come_from_asr_config_keys(tmp_path, monkeypatch):
         ("asr.cpu_threads", -2, r"asr.cpu_threads"),
     ],
 )
-def test_options_that_cannot_work_are_a_config_error(tmp_path, monkeypatch, key, value, message):
-    cfg = _cfg(tmp_path, monkeypatch, {key: value})
+def test_options_that_cannot_work_are_a_config_error(home, key, value, message):
+    cfg = _cfg(home, {key: value})
     with pytest.raises(ConfigError, match=message):
         TranscribeOptions.from_config(cfg)
 
@@ -86,8 +87,8 @@ def test_fake_returns_nothing_for_silent_audio():
     assert FakeTranscriber().transcribe(_audio(10.0, silent=True, channels=1)).segments == ()
 
 
-def test_fake_and_whisper_satisfy_the_protocol_and_the_model_loads_lazily(tmp_path, monkeypatch):
-    engine = transcribe.make_transcriber(_cfg(tmp_path, monkeypatch))
-    fake: Transcriber = FakeTranscriber()
+def test_fake_and_whisper_satisfy_the_protocol_and_the_model_loads_lazily(home, fake_transcriber):
+    engine = transcribe.make_transcriber(_cfg(home))
+    fake: Transcriber = fake_transcriber
     assert engine.name.startswith("whisper") and callable(engine.transcribe) and fake.name == "fake"
-    assert not (tmp_path / "models").exists()  # nothing joined or loaded before the first call
+    assert not (home / "models").exists()  # nothing joined or loaded before the first call

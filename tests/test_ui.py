@@ -23,7 +23,7 @@ def shared(tmp_path_factory):
 
 
 @pytest.fixture
-def store(shared, monkeypatch, tmp_path):
+def ui_store(shared, monkeypatch, tmp_path):
     monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
     monkeypatch.setenv("CALLQA_DB", str(shared.db_path))
     return shared
@@ -77,7 +77,7 @@ def nav_titles(username: str) -> list[str]:
 
 # --- login and navigation ------------------------------------------------------------------
 
-def test_wrong_password_is_refused(store):
+def test_wrong_password_is_refused(ui_store):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.text_input(key="login-user").input("rop")
     at.text_input(key="login-password").input("wrong")
@@ -86,7 +86,7 @@ def test_wrong_password_is_refused(store):
     assert "user" not in at.session_state
 
 
-def test_login_opens_the_calls_list(store):
+def test_login_opens_the_calls_list(ui_store):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.text_input(key="login-user").input("rop")
     at.text_input(key="login-password").input(PASSWORD)
@@ -101,7 +101,7 @@ def test_login_opens_the_calls_list(store):
     ("rop", ["Звонки", "Менеджеры", "Библиотека обучения"], ["Мои отзывы"]),
     ("ivan", ["Звонки", "Мои отзывы", "Рубрика"], ["Менеджеры"]),
 ])
-def test_menu_depends_on_role(store, username, has, lacks):
+def test_menu_depends_on_role(ui_store, username, has, lacks):
     menu = nav_titles(username)
     for title in has:
         assert title in menu
@@ -109,7 +109,7 @@ def test_menu_depends_on_role(store, username, has, lacks):
         assert title not in menu
 
 
-def test_logout_returns_to_login(store):
+def test_logout_returns_to_login(ui_store):
     at = app_as("rop")
     at.button(key="logout").click().run()
     assert "Войти" in [b.label for b in at.button]
@@ -181,7 +181,7 @@ def test_the_last_owner_cannot_be_disabled(fresh):
 # --- calls list ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("username, count", [("owner", 12), ("rop", 12), ("ivan", 6), ("olga", 6)])
-def test_calls_list_is_limited_to_own_calls_for_managers(store, username, count):
+def test_calls_list_is_limited_to_own_calls_for_managers(ui_store, username, count):
     at = app_as(username)
     assert not at.exception
     assert f"Найдено звонков: {count}" in texts(at)
@@ -190,7 +190,7 @@ def test_calls_list_is_limited_to_own_calls_for_managers(store, username, count)
         assert shown == {user(username).display_name}
 
 
-def test_phrase_search_finds_other_word_forms(store):
+def test_phrase_search_finds_other_word_forms(ui_store):
     """«скидка» finds calls where the manager said «скидку»."""
     at = app_as("rop")
     at.text_input(key="f-phrase").input("скидка").run()
@@ -198,7 +198,7 @@ def test_phrase_search_finds_other_word_forms(store):
     assert all("скидку" in m for m in at.dataframe[0].value["Найдено"])
 
 
-def test_filters_fatal_and_low_confidence(store):
+def test_filters_fatal_and_low_confidence(ui_store):
     at = app_as("rop")
     at.checkbox(key="f-fatal").check().run()
     assert "Найдено звонков: 1" in texts(at)
@@ -207,7 +207,7 @@ def test_filters_fatal_and_low_confidence(store):
     assert "Найдено звонков: 2" in texts(at)
 
 
-def test_filter_by_objection_and_handling(store):
+def test_filter_by_objection_and_handling(ui_store):
     at = app_as("rop")
     at.selectbox(key="f-kind").select("price")
     at.selectbox(key="f-handling").select("value").run()
@@ -230,7 +230,7 @@ def test_handling_filter_follows_the_rops_label(fresh):
     assert at.selectbox(key="open-choice").value == call_id  # the only call left
 
 
-def test_sort_by_score_ascending(store):
+def test_sort_by_score_ascending(ui_store):
     at = app_as("rop")
     at.selectbox(key="f-sort").select("score")
     at.toggle(key="f-desc").set_value(False).run()
@@ -253,9 +253,9 @@ def test_head_opens_a_call_from_the_list_and_jumps_to_evidence(fresh):
     assert opened == [("rop", fresh.call_ids[0])]
 
 
-def test_verdicts_show_the_current_rubric_version(store):
+def test_verdicts_show_the_current_rubric_version(ui_store):
     """Call 0 also has an old version's score (20%): the current one (100%) is shown."""
-    page = texts(_call_page("rop", store.call_ids[0]))
+    page = texts(_call_page("rop", ui_store.call_ids[0]))
     assert "версия рубрики v2-test" in page
 
 
@@ -300,27 +300,27 @@ def test_head_writes_feedback_labels_objection_adds_clip_and_marks_reviewed(fres
     assert "уточняющий вопрос (отметка РОП rop)" in texts(at)
 
 
-def test_manager_cannot_open_another_managers_call_by_url(store):
-    olga_call = store.calls_of("m102")[0]
+def test_manager_cannot_open_another_managers_call_by_url(ui_store):
+    olga_call = ui_store.calls_of("m102")[0]
     at = _call_page("ivan", olga_call)
     assert "Доступ запрещён" in texts(at)
     assert "Расшифровка" not in texts(at)
 
 
-def test_manager_sees_own_call_without_head_actions(store):
-    at = _call_page("ivan", store.calls_of("m101")[1])
+def test_manager_sees_own_call_without_head_actions(ui_store):
+    at = _call_page("ivan", ui_store.calls_of("m101")[1])
     assert "Расшифровка" in texts(at)
     assert "Действия РОП" not in texts(at)
 
 
-def test_owner_sees_any_call_but_does_not_annotate(store):
-    at = _call_page("owner", store.call_ids[3])
+def test_owner_sees_any_call_but_does_not_annotate(ui_store):
+    at = _call_page("owner", ui_store.call_ids[3])
     assert "Расшифровка" in texts(at)
     assert "Действия РОП" not in texts(at)
 
 
-def test_imported_call_without_audio_is_shown_with_a_note(store):
-    page = texts(_call_page("rop", store.call_ids[1]))
+def test_imported_call_without_audio_is_shown_with_a_note(ui_store):
+    page = texts(_call_page("rop", ui_store.call_ids[1]))
     assert "Аудио нет" in page and "Расшифровка" in page
 
 
@@ -331,7 +331,7 @@ def test_missing_audio_file_is_reported_with_masked_name(fresh):
     assert "89161234567" not in page
 
 
-def test_unknown_call_id_says_not_found(store):
+def test_unknown_call_id_says_not_found(ui_store):
     assert "не найден" in texts(_call_page("rop", "ffffffffffffffff"))
 
 
@@ -353,7 +353,7 @@ def _page(username: str, url_path: str) -> AppTest:
 
 
 @pytest.mark.parametrize("username", ["owner", "rop"])
-def test_managers_page_shows_charts_per_manager(store, username):
+def test_managers_page_shows_charts_per_manager(ui_store, username):
     at = _page(username, "managers")
     assert not at.exception
     table = at.dataframe[0].value
@@ -361,13 +361,13 @@ def test_managers_page_shows_charts_per_manager(store, username):
     assert len(at.get("vega_lite_chart")) == 3
 
 
-def test_managers_page_marks_small_counts(store, monkeypatch):
+def test_managers_page_marks_small_counts(ui_store, monkeypatch):
     monkeypatch.setenv("CALLQA_SCORING_MIN_CALLS", "10")
     at = _page("rop", "managers")
     assert set(at.dataframe[0].value["Средняя оценка"]) == {"мало данных"}
 
 
-def test_managers_page_is_refused_to_a_manager(store):
+def test_managers_page_is_refused_to_a_manager(ui_store):
     at = _page("ivan", "managers")
     assert "Недостаточно прав" in texts(at)
 
@@ -386,7 +386,7 @@ def test_manager_reads_and_acknowledges_feedback(fresh):
     assert rows == [("ivan", "ack")]
 
 
-def test_feedback_page_is_for_managers_only(store):
+def test_feedback_page_is_for_managers_only(ui_store):
     assert "Недостаточно прав" in texts(_page("rop", "my-feedback"))
 
 
@@ -401,16 +401,16 @@ def test_training_library_filters_by_label_and_hides_other_managers_clips(fresh)
     assert "Образцовое приветствие" in ivan and "Скидка сразу" not in ivan
 
 
-def test_rubric_page_shows_criteria_and_history(store):
+def test_rubric_page_shows_criteria_and_history(ui_store):
     at = _page("ivan", "rubric")
     assert not at.exception
     criteria = at.dataframe[0].value
     assert "Отработка возражений" in set(criteria["Критерий"])
     history = at.dataframe[1].value
-    assert list(history["Текущая"]) == [True, False] or sorted(history["Текущая"]) == [False, True]
+    assert sorted(history["Текущая"]) == [False, True]  # two versions, exactly one current
 
 
-def test_pages_refuse_anonymous_visitors(store):
+def test_pages_refuse_anonymous_visitors(ui_store):
     def script():
         from ui.calls import calls_page
 
@@ -421,7 +421,7 @@ def test_pages_refuse_anonymous_visitors(store):
 
 
 
-def test_managers_page_preselects_the_manager_of_a_red_flag_link(store):
+def test_managers_page_preselects_the_manager_of_a_red_flag_link(ui_store):
     """Owner red flags link to /managers?manager_id=…: the page opens filtered to that manager."""
 
     def script():

@@ -7,8 +7,8 @@ Public entry points::
     Transcriber.transcribe(audio) -> Transcript
     FakeTranscriber(lines=None)                 # tests of other stages
     mask_numbers(text) -> str                   # phone/card numbers -> [номер] / [карта]
-    load_transcript_file(path) -> ImportedCall  # callqa JSON, Whisper JSON, SpeechKit JSON
-    load_transcript_paths(paths) -> Iterator[ImportedCall | (path, TranscriptFormatError)]
+    load_transcript_file(path, roles_home=None) -> ImportedCall  # callqa/Whisper/SpeechKit JSON
+    load_transcript_paths(paths, roles_home=None) -> Iterator[ImportedCall | (path, TranscriptFormatError)]
 """
 
 import os

@@ -37,29 +37,38 @@ VAD_KEEP_MIN_SHARE = 0.5  # VAD keeping less than half the energy-estimated spee
 
 
 class WhisperTranscriber:
-    def __init__(self, options: TranscribeOptions, home: Path):
+    """Whisper over telephone audio. ``model`` is a loaded ``faster_whisper.WhisperModel`` (or
+    anything with its ``transcribe``); None loads ``options.model`` on first use. Speaker roles
+    of mono calls (and ``manager_channel = auto``) come from the role model of ``home``."""
+
+    def __init__(self, options: TranscribeOptions, home: Path, model=None):
         self.options = options
         self.home = Path(home)
         self.name = f"whisper-{Path(options.model).name}"
-        self._model = None
+        self._model = model
         self._batched = None
-        from transcribe import roles
-
-        roles.use_home(self.home)
 
     # --- model ---------------------------------------------------------------------------
 
     def _whisper(self):
         if self._model is None:
-            from faster_whisper import BatchedInferencePipeline, WhisperModel
+            from faster_whisper import WhisperModel
 
             path = resolve_model(self.options.model, self.home)
             self._model = WhisperModel(
                 path, device=self.options.device, compute_type=self.options.compute_type,
                 cpu_threads=self.options.cpu_threads or usable_cores(),
             )
+        if self._batched is None:
+            from faster_whisper import BatchedInferencePipeline
+
             self._batched = BatchedInferencePipeline(self._model)
         return self._model
+
+    def _role_model(self):
+        from transcribe.roles import role_classifier
+
+        return role_classifier(self.home)
 
     # --- entry -------------------------------------------------------------------------
 
@@ -160,7 +169,8 @@ class WhisperTranscriber:
         if choice == "auto":
             from transcribe.roles import manager_channel_auto
 
-            return manager_channel_auto([[s.text for s in segs] for segs in per_channel])
+            return manager_channel_auto([[s.text for s in segs] for segs in per_channel],
+                                        self._role_model())
         return 0
 
     def _stereo_vad(self, audio: Audio) -> tuple[list[Segment], list[str]]:
@@ -182,7 +192,7 @@ class WhisperTranscriber:
         if segments:
             from transcribe.roles import assign_roles
 
-            segments = list(assign_roles(segments))
+            segments = list(assign_roles(segments, self._role_model()))
             flags.append("roles_guessed")
         return segments, flags
 

@@ -20,7 +20,7 @@ import jsonschema
 from core.errors import TranscriptFormatError
 from core.types import CallMeta, Segment, Transcript
 from transcribe.masking import mask_numbers
-from transcribe.roles import assign_roles
+from transcribe.roles import assign_roles, role_classifier
 
 log = logging.getLogger(__name__)
 SCHEMA = resources.files(__package__).joinpath("resources/transcript-v1.schema.json")
@@ -46,11 +46,14 @@ class ImportedCall:
     labels: dict | None = None
 
 
-def load_transcript_paths(paths: Iterable[Path]) -> Iterator[ImportedCall | tuple[Path, TranscriptFormatError]]:
-    """Every *.json under ``paths`` (files or folders); a bad file yields (path, error)."""
+def load_transcript_paths(
+    paths: Iterable[Path], roles_home: Path | None = None,
+) -> Iterator[ImportedCall | tuple[Path, TranscriptFormatError]]:
+    """Every *.json under ``paths`` (files or folders); a bad file yields (path, error).
+    ``roles_home``: as for :func:`load_transcript_file`."""
     for path in _walk(paths):
         try:
-            yield load_transcript_file(path)
+            yield load_transcript_file(path, roles_home=roles_home)
         except TranscriptFormatError as exc:
             yield (path, exc)
 
@@ -64,7 +67,10 @@ def _walk(paths: Iterable[Path]) -> Iterator[Path]:
             yield p
 
 
-def load_transcript_file(path: Path, mask: bool = True) -> ImportedCall:
+def load_transcript_file(path: Path, mask: bool = True, roles_home: Path | None = None) -> ImportedCall:
+    """One transcript file, format detected. Mono transcripts get manager/client roles from
+    the role model of ``roles_home`` (the one `callqa train` saved there; None: the shipped
+    seed model)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -73,9 +79,9 @@ def load_transcript_file(path: Path, mask: bool = True) -> ImportedCall:
     data = _parse_json(path, raw)
     fallback_id = "imp-" + hashlib.sha256(raw).hexdigest()[:16]
     if isinstance(data, dict) and data.get("format") == "callqa.transcript":
-        call = _from_callqa(path, data, fallback_id)
+        call = _from_callqa(path, data, fallback_id, roles_home)
     elif isinstance(data, dict) and "segments" in data and isinstance(data.get("segments"), list):
-        call = _from_whisper(path, data, fallback_id)
+        call = _from_whisper(path, data, fallback_id, roles_home)
     elif _looks_like_speechkit(data):
         call = _from_speechkit(path, data, fallback_id)
     else:
@@ -178,7 +184,7 @@ def _fast_valid(schema: dict, value) -> bool:
     return all(_fast_valid(props[k], v) for k, v in value.items() if k in props)
 
 
-def _from_callqa(path: Path, data: dict, fallback_id: str) -> ImportedCall:
+def _from_callqa(path: Path, data: dict, fallback_id: str, roles_home: Path | None) -> ImportedCall:
     errors = sorted(_schema_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         e = errors[0]
@@ -215,7 +221,7 @@ def _from_callqa(path: Path, data: dict, fallback_id: str) -> ImportedCall:
         ))
     segs = _renumber(segments)
     guessed = any(s.speaker == "unknown" for s in segs)
-    segs = _assign_roles(segs)
+    segs = _assign_roles(segs, roles_home)
     duration = float(data.get("duration_s") or (max((s.end_s for s in segs), default=0.0)))
     audio = data.get("audio_file")
     return ImportedCall(
@@ -229,11 +235,11 @@ def _from_callqa(path: Path, data: dict, fallback_id: str) -> ImportedCall:
 
 # --- Whisper JSON ------------------------------------------------------------------------
 
-def _from_whisper(path: Path, data: dict, fallback_id: str) -> ImportedCall:
+def _from_whisper(path: Path, data: dict, fallback_id: str, roles_home: Path | None) -> ImportedCall:
     segments = [_whisper_segment(path, s, i) for i, s in enumerate(data["segments"])]
     segs = _renumber(segments)
     guessed = any(s.speaker == "unknown" for s in segs)
-    segs = _assign_roles(segs)
+    segs = _assign_roles(segs, roles_home)
     duration = _number(data.get("duration"), path, "$.duration") or max((s.end_s for s in segs), default=0.0)
     return ImportedCall(
         call_id=fallback_id, meta=CallMeta(template="whisper-json"),
@@ -279,11 +285,12 @@ def _language(value) -> str:
     return names.get(value, value)
 
 
-def _assign_roles(segs: tuple[Segment, ...]) -> tuple[Segment, ...]:
-    """Give mono segments manager/client roles with the text role classifier."""
+def _assign_roles(segs: tuple[Segment, ...], roles_home: Path | None) -> tuple[Segment, ...]:
+    """Give mono segments manager/client roles with the text role classifier of ``roles_home``
+    (loaded only when some segment has no role)."""
     if not segs or all(s.speaker != "unknown" for s in segs):
         return segs
-    return tuple(assign_roles(segs))
+    return tuple(assign_roles(segs, role_classifier(roles_home)))
 
 
 # --- Yandex SpeechKit JSON ---------------------------------------------------------------

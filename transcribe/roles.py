@@ -6,6 +6,10 @@ turns shipped as package data (``transcribe/resources/role_seed.json``, the demo
 train split) and refreshable from stereo
 calls already in the store; then turn-alternation smoothing (a two-state Viterbi pass where
 speakers tend to alternate between consecutive turns).
+
+Callers say whose model they want: ``role_classifier(home)`` gives the model `callqa train`
+saved in ``<home>/models`` (or the seed model when there is none), and is passed to
+``assign_roles`` / ``manager_channel_auto``; nothing here remembers a home between calls.
 """
 
 from __future__ import annotations
@@ -46,26 +50,36 @@ def train_role_classifier(texts: Sequence[str], labels: Sequence[str]):
 
 
 MODEL_FILE = "roles.joblib"
-_home: Path | None = None
 
 
-def use_home(home: Path) -> None:
-    """Look for a refreshed role model in ``<home>/models`` (set by the transcriber)."""
-    global _home
-    if _home != Path(home):
-        _home = Path(home)
-        default_classifier.cache_clear()
+def model_path(home: str | Path) -> Path:
+    """Where `callqa train` saves the refreshed role model of a CALLQA_HOME."""
+    return Path(home) / "models" / MODEL_FILE
+
+
+def role_classifier(home: str | Path | None = None):
+    """The role model of ``home``: the refreshed one if `callqa train` saved it in
+    ``<home>/models``, else the one trained from the shipped turns (about 2 s, once).
+
+    Loaded models are cached by file and modification time, so a retrain is picked up."""
+    path = model_path(home) if home is not None else None
+    if path is not None and path.exists():
+        return _load_saved(str(path.resolve()), path.stat().st_mtime_ns)
+    return seed_classifier()
 
 
 @lru_cache(maxsize=1)
-def default_classifier():
-    """The refreshed model of this CALLQA_HOME if `callqa train` made one, else one trained
-    from the shipped role-labelled transcripts (about 2 s)."""
-    if _home is not None and (_home / "models" / MODEL_FILE).exists():
-        import joblib
-
-        return joblib.load(_home / "models" / MODEL_FILE)
+def seed_classifier():
+    """The classifier trained from the shipped role-labelled transcripts only."""
     return train_role_classifier(*load_seed())
+
+
+@lru_cache(maxsize=4)
+def _load_saved(path: str, mtime_ns: int):
+    import joblib
+
+    log.info("role classifier: %s", path)
+    return joblib.load(path)
 
 
 def refresh_from_store(db_path: Path, home: Path) -> tuple[int, Path]:
@@ -73,28 +87,22 @@ def refresh_from_store(db_path: Path, home: Path) -> tuple[int, Path]:
     (their roles come from the channels, so they are reliable labels); save to <home>/models."""
     import joblib
 
-    from store import db
+    from store.role_turns import stereo_role_turns
 
     texts, labels = load_seed()
-    rows = db.query_rows(
-        db_path,
-        "SELECT s.text, s.speaker FROM segments s JOIN calls c USING (call_id) "
-        "WHERE c.source = 'audio' AND c.true_stereo AND s.speaker IN ('manager', 'client')",
-    )
-    texts += [r[0] for r in rows]
-    labels += [r[1] for r in rows]
-    model = train_role_classifier(texts, labels)
-    path = Path(home) / "models" / MODEL_FILE
+    store_texts, store_labels = stereo_role_turns(db_path)
+    model = train_role_classifier(texts + store_texts, labels + store_labels)
+    path = model_path(home)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     joblib.dump(model, tmp)
     tmp.replace(path)
-    default_classifier.cache_clear()
-    return len(rows), path
+    return len(store_texts), path
 
 
 def manager_probabilities(texts: Iterable[str], model=None) -> list[float]:
-    model = model or default_classifier()
+    """P(manager) per text; ``model`` defaults to the shipped-seed classifier."""
+    model = model or seed_classifier()
     texts = list(texts)
     if not texts:
         return []

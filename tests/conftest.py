@@ -1,0 +1,50 @@
+"""Fixtures shared by the test modules.
+
+``home``  an empty CALLQA_HOME in ``tmp_path`` (and no CALLQA_CONFIG / CALLQA_DB from outside)
+``cfg``   the configuration of that home (defaults + environment)
+``store`` the DuckDB file of that home, migrated and empty
+``scorer`` the shipped rubric and objection model (built once per session: spaCy loads once)
+``fake_transcriber`` FakeTranscriber, the stand-in for Whisper in tests of other stages
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.config import Config, load_config
+from store import db
+from transcribe import FakeTranscriber
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("CALLQA_HOME", str(home))
+    monkeypatch.delenv("CALLQA_CONFIG", raising=False)
+    monkeypatch.delenv("CALLQA_DB", raising=False)
+    return home
+
+
+@pytest.fixture
+def cfg(home) -> Config:
+    return load_config()
+
+
+@pytest.fixture
+def store(cfg) -> Path:
+    db.init(cfg.db_path)
+    return cfg.db_path
+
+
+@pytest.fixture(scope="session")
+def scorer():
+    from tests.scoring_calls import scorer
+
+    return scorer()
+
+
+@pytest.fixture
+def fake_transcriber() -> FakeTranscriber:
+    return FakeTranscriber()
