@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
+from core.types import manager_id_for_extension
 
 DEFAULTS: dict[str, Any] = {
     "paths.home": "~/.callqa",
@@ -208,7 +209,7 @@ def _load_managers(table: dict, csv_path: str) -> tuple[ManagerInfo, ...]:
     for ext, info in table.items():
         if isinstance(info, str):
             info = {"name": info}
-        mid = str(info.get("id") or f"m{ext}")
+        mid = str(info.get("id") or manager_id_for_extension(ext))
         out[str(ext)] = ManagerInfo(mid, str(info.get("name", ext)), str(ext), info.get("team"))
     if csv_path:
         p = Path(os.path.expanduser(csv_path))
@@ -219,6 +220,6 @@ def _load_managers(table: dict, csv_path: str) -> tuple[ManagerInfo, ...]:
                 ext = (row.get("extension") or row.get("ext") or "").strip()
                 if not ext:
                     continue
-                mid = (row.get("id") or f"m{ext}").strip()
+                mid = (row.get("id") or manager_id_for_extension(ext)).strip()
                 out[ext] = ManagerInfo(mid, (row.get("name") or ext).strip(), ext, (row.get("team") or "").strip() or None)
     return tuple(out.values())

@@ -32,6 +32,11 @@ class Recording:
         return call_id_for_sha(self.sha256)
 
 
+def manager_id_for_extension(extension: str) -> str:
+    """The manager id callqa gives an extension that no config or CRM names: ``m101``."""
+    return f"m{extension}"
+
+
 def call_id_for_sha(sha256: str) -> str:
     """Call ids of audio calls are the first 16 hex digits of the recording's sha256."""
     return sha256[:16]

@@ -10,6 +10,7 @@ from pathlib import Path
 from core.config import Config
 from core.errors import CallQAError
 from core.types import Call
+from pipeline.assemble import assemble_call, register_rubrics, resolve_manager
 from store import db, writes
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,7 @@ def import_transcripts(cfg: Config, paths: list[Path], scorer=None, batch_size: 
     from transcribe.importers import load_transcript_paths
 
     scorer = scorer or scoring.Scorer(cfg)
-    with db.writer(cfg.db_path) as con:
-        for rubric_id, version, text in scorer.rubric_versions():
-            writes.register_rubric_version(con, rubric_id, version, text)
+    register_rubrics(cfg.db_path, scorer)
     summary = ImportSummary()
     pending: list[tuple[Call, object]] = []
     for item in load_transcript_paths(paths, roles_home=cfg.home):
@@ -50,23 +49,12 @@ def import_transcripts(cfg: Config, paths: list[Path], scorer=None, batch_size: 
 
 
 def _to_call(cfg: Config, item, scorer) -> Call:
-    import scoring
-
-    transcript = scoring.prepare_transcript(item.transcript)
-    manager_id, team = None, None
-    if item.manager is not None:
-        manager_id = item.manager.id or (f"m{item.manager.extension}" if item.manager.extension else None)
-        team = item.manager.team
-    if manager_id is None:
-        m = cfg.manager_for_extension(item.meta.manager_ext)
-        if m:
-            manager_id, team = m.manager_id, m.team
-    score = scorer.score(transcript, item.meta, item.duration_s, item.channels, team=team)
-    return Call(
-        call_id=item.call_id, meta=item.meta, transcript=transcript, duration_s=item.duration_s,
-        channels=item.channels, source="import", manager_id=manager_id, score=score,
-        true_stereo=item.channels == 2,
-    )
+    named = item.manager
+    manager = resolve_manager(cfg, item.meta, named.id if named else None,
+                              named.extension if named else None, named.team if named else None)
+    return assemble_call(cfg, call_id=item.call_id, meta=item.meta, transcript=item.transcript,
+                         duration_s=item.duration_s, channels=item.channels, source="import",
+                         scorer=scorer, manager=manager, true_stereo=item.channels == 2)
 
 
 def _flush(cfg: Config, pending: list) -> int:

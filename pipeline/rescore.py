@@ -16,8 +16,9 @@ import pandas as pd
 
 from core.config import Config
 from core.types import CallMeta, Segment, Transcript
+from pipeline.assemble import register_rubrics
 from scoring import Scorer, load_rubric
-from store import db, rubrics, transcripts, writes
+from store import rubrics, transcripts, writes
 from store.transcripts import StoredSegment
 
 log = logging.getLogger(__name__)
@@ -50,9 +51,7 @@ def rescore(cfg: Config, rubric_path: str | Path | None = None, batch_size: int 
         scorer.by_direction, scorer.by_team = {}, {}
     rubric = scorer.default
     old = rubrics.current_version(cfg.db_path, rubric.rubric_id)
-    with db.writer(cfg.db_path) as con:
-        for rubric_id, version, text in scorer.rubric_versions():
-            writes.register_rubric_version(con, rubric_id, version, text)
+    register_rubrics(cfg.db_path, scorer)
     calls = transcripts.stored_calls(cfg.db_path)
     segments = transcripts.stored_segments(cfg.db_path)
     fallback = 0

@@ -21,6 +21,7 @@ import ingest
 from core.config import Config
 from core.errors import BadAudioError, CallQAError, RunLockedError
 from core.types import Call, Recording, Transcript
+from pipeline.assemble import assemble_call, register_rubrics
 from store import db, runs, writes
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ def _run_locked(cfg, opts, transcriber, scorer, progress) -> RunSummary:
         if todo:
             transcriber = transcriber or _default_transcriber(cfg)
             scorer = scorer or _default_scorer(cfg)
-            _register_rubrics(cfg, scorer)
+            register_rubrics(cfg.db_path, scorer)
         for i, item in enumerate(todo):
             if progress:
                 progress(item.path.name, i, len(todo))
@@ -230,24 +231,11 @@ def build_call(cfg: Config, rec: Recording, transcriber, scorer) -> Call:
     else:
         transcript = transcriber.transcribe(audio)
     transcript = dataclasses.replace(transcript, flags=tuple(dict.fromkeys([*transcript.flags, *flags])))
-    manager = cfg.manager_for_extension(meta.manager_ext)
-    score = None
-    if scorer is not None:
-        transcript = _prepare(transcript)
-        score = scorer.score(transcript, meta, audio.duration_s, len(audio.channels),
-                             team=manager.team if manager else None)
-    return Call(
-        call_id=rec.call_id, meta=meta, transcript=transcript, duration_s=audio.duration_s,
-        channels=audio.source_channels, source="audio", recording=rec,
-        true_stereo=audio.true_stereo, manager_id=manager.manager_id if manager else None,
-        score=score,
-    )
-
-
-def _prepare(transcript: Transcript) -> Transcript:
-    import scoring
-
-    return scoring.prepare_transcript(transcript)
+    call = assemble_call(cfg, call_id=rec.call_id, meta=meta, transcript=transcript,
+                         duration_s=audio.duration_s, channels=len(audio.channels), source="audio",
+                         scorer=scorer, recording=rec, true_stereo=audio.true_stereo)
+    # the stored channel count is the file's; scoring above looked at the decoded channels
+    return dataclasses.replace(call, channels=audio.source_channels)
 
 
 def _apply_crm(path: Path, meta):
@@ -290,12 +278,6 @@ def _default_scorer(cfg: Config):
     return scoring.Scorer(cfg)
 
 
-def _register_rubrics(cfg: Config, scorer) -> None:
-    if scorer is None or not hasattr(scorer, "rubric_versions"):
-        return
-    with db.writer(cfg.db_path) as con:
-        for rubric_id, version, text in scorer.rubric_versions():
-            writes.register_rubric_version(con, rubric_id, version, text)
 
 
 # --- run bookkeeping ---------------------------------------------------------------------

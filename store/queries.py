@@ -108,7 +108,8 @@ def _filter_sql(f: CallFilters) -> tuple[list[str], list]:
         where.append("coalesce(s.fatal_failed, '') <> ''")
     if f.low_confidence_only:
         where.append(
-            "(coalesce(c.flags, '') LIKE '%low_confidence%' OR coalesce(s.uncertain, FALSE)"
+            "(list_contains(string_split(coalesce(c.flags, ''), ','), 'low_confidence')"
+            " OR coalesce(s.uncertain, FALSE)"
             " OR EXISTS (SELECT 1 FROM segments lc WHERE lc.call_id = c.call_id AND lc.low_confidence))"
         )
     if f.not_reviewed_only:
@@ -249,6 +250,8 @@ def _get_call(con, viewer: Viewer, call_id: str) -> dict | None:
     if df.empty:
         return None
     row = df.iloc[0].to_dict()
+    flags = row.get("flags")
+    row["flags"] = frozenset(flags.split(",")) if isinstance(flags, str) and flags else frozenset()
     if viewer.role == "manager" and row["manager_id"] != viewer.manager_id:
         raise AccessDeniedError("Этот звонок другого менеджера: доступ только к своим звонкам.")
     return row

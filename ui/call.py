@@ -119,7 +119,7 @@ def _header(call: dict) -> None:
     fatal = call.get("fatal_failed")
     if isinstance(fatal, str) and fatal:
         st.error("Фатальная ошибка: " + ", ".join(criterion_title(c) for c in fatal.split(",")))
-    flags = call.get("flags") if isinstance(call.get("flags"), str) else ""
+    flags = call.get("flags") or frozenset()  # a set of flag names (store.queries.get_call)
     if "low_confidence" in flags or call.get("uncertain") is True:
         st.warning("Низкая уверенность распознавания — проверить на слух.")
     if "time_from_mtime" in flags:
