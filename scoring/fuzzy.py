@@ -93,6 +93,6 @@ def _lookup(word: str) -> tuple[str, ...]:
 
 
 def _known(word: str) -> bool:
-    from scoring.text import _morph
+    from scoring.text import morph
 
-    return bool(_morph().word_is_known(word))
+    return bool(morph().word_is_known(word))
