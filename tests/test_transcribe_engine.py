@@ -149,7 +149,7 @@ class _DeafModel:
 
 def test_stereo_channel_with_speech_but_no_words_is_retried_with_vad(tmp_path):
     t = WhisperTranscriber(TranscribeOptions(batch_size=1), home=tmp_path)
-    t._model = _DeafModel(hears_vad=True)
+    t._model = t._batched = _DeafModel(hears_vad=True)
     tr = t.transcribe(Audio([_speechy(), np.zeros(160000, np.float32)], 16000, 10.0, 2, true_stereo=True))
     assert "vad_retry" in tr.flags
     assert [(s.speaker, s.channel, s.text) for s in tr.segments] == [("manager", 0, "Алло, слушаю.")]
@@ -157,7 +157,7 @@ def test_stereo_channel_with_speech_but_no_words_is_retried_with_vad(tmp_path):
 
 def test_speech_that_gives_no_words_at_all_is_flagged_not_hidden(tmp_path):
     t = WhisperTranscriber(TranscribeOptions(batch_size=1), home=tmp_path)
-    t._model = _DeafModel(hears_vad=False)
+    t._model = t._batched = _DeafModel(hears_vad=False)
     tr = t.transcribe(Audio([_speechy(), np.zeros(160000, np.float32)], 16000, 10.0, 2, true_stereo=True))
     assert tr.segments == () and "asr_empty_with_energy" in tr.flags
 
