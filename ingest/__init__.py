@@ -17,7 +17,7 @@ from ingest.crm import CrmRow, find_sidecars, load_crm_csv, match_crm
 from ingest.decode import channels_duplicated, decode, format_duration
 from ingest.discover import AUDIO_EXTENSIONS, Found, TooFresh, Unreadable, find_recordings
 from ingest.filenames import mask_phone, normalize_direction, parse_filename
-from ingest.silence import is_silent, nonsilent_spans, speech_energy_seconds, to_audio_segment
+from ingest.silence import is_silent, nonsilent_spans, speech_energy_seconds, to_pcm16
 
 __all__ = [
     "AUDIO_EXTENSIONS",
@@ -38,5 +38,5 @@ __all__ = [
     "normalize_direction",
     "parse_filename",
     "speech_energy_seconds",
-    "to_audio_segment",
+    "to_pcm16",
 ]

@@ -1,14 +1,14 @@
-"""Speech energy and silence with pydub, on AudioSegments built from decoded PCM.
+"""Speech energy and silence on decoded PCM, with numpy.
 
-pydub's ``from_file`` needs ffprobe, which the product does not ship, so segments are made
-from the float32 samples ``ingest.decode`` returns.
+The float32 samples ``ingest.decode`` returns are scaled to 16-bit PCM and scanned the way
+pydub's ``detect_nonsilent`` does (a ``min_silence_ms`` window every ``SEEK_STEP_MS``, silent
+when its integer RMS is at or under the threshold), with the same results, vectorised, and
+without pydub (which warns about ffmpeg on import).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from pydub import AudioSegment
-from pydub.silence import detect_nonsilent
 
 from core.types import Audio
 
@@ -20,10 +20,9 @@ SEEK_STEP_MS = 20
 _SILENCE_CHUNK_S = 120.0
 
 
-def to_audio_segment(samples: np.ndarray, sample_rate: int = 16000) -> AudioSegment:
-    """A mono 16-bit pydub AudioSegment from float32 samples in -1..1."""
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    return AudioSegment(data=pcm.tobytes(), sample_width=2, frame_rate=sample_rate, channels=1)
+def to_pcm16(samples: np.ndarray) -> np.ndarray:
+    """16-bit PCM from float32 samples in -1..1 (clipped)."""
+    return (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
 
 
 def nonsilent_spans(
@@ -36,9 +35,8 @@ def nonsilent_spans(
     """(start_s, end_s) of the stretches louder than the threshold, padded and merged."""
     if len(samples) == 0:
         return []
-    segment = to_audio_segment(*_telephone_band(samples, sample_rate))
-    ranges = detect_nonsilent(segment, min_silence_len=min_silence_ms,
-                              silence_thresh=silence_thresh_dbfs, seek_step=SEEK_STEP_MS)
+    band, rate = _telephone_band(samples, sample_rate)
+    ranges = _nonsilent_ms(to_pcm16(band), rate, min_silence_ms, silence_thresh_dbfs, SEEK_STEP_MS)
     total = len(samples) / sample_rate
     spans: list[tuple[float, float]] = []
     for start_ms, end_ms in ranges:
@@ -48,6 +46,46 @@ def nonsilent_spans(
         else:
             spans.append((start, end))
     return spans
+
+
+def _nonsilent_ms(pcm: np.ndarray, rate: int, min_silence_ms: int, thresh_dbfs: float,
+                  seek_step: int) -> list[tuple[int, int]]:
+    """(start_ms, end_ms) of the non-silent stretches of 16-bit ``pcm``: pydub's
+    ``detect_nonsilent`` (same windows, same integer RMS, same merging), vectorised."""
+    seg_ms = round(1000 * (len(pcm) / rate))
+    if seg_ms < min_silence_ms:
+        return [(0, seg_ms)]
+    thresh = 10 ** (thresh_dbfs / 20) * 32768  # pydub: dBFS relative to the 16-bit maximum
+    last = seg_ms - min_silence_ms
+    starts = np.arange(0, last + 1, seek_step, dtype=np.int64)
+    if last % seek_step:
+        starts = np.append(starts, last)
+    ends = np.minimum(starts + min_silence_ms, seg_ms)
+    a = (starts * rate / 1000.0).astype(np.int64)
+    b = (ends * rate / 1000.0).astype(np.int64)
+    squares = np.concatenate(([0], np.cumsum(pcm.astype(np.int64) ** 2)))
+    n = len(pcm)
+    sums = squares[np.minimum(b, n)] - squares[np.minimum(a, n)]  # frames past the end are zeros
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rms = np.floor(np.sqrt(sums / np.maximum(b - a, 1)))
+    silent_starts = starts[rms <= thresh]
+    if not len(silent_starts):
+        return [(0, seg_ms)]
+    # silent windows chain into one range unless the next starts after this one ends
+    gaps = np.diff(silent_starts)
+    breaks = np.flatnonzero((gaps != seek_step) & (gaps > min_silence_ms))
+    range_starts = np.concatenate(([silent_starts[0]], silent_starts[breaks + 1]))
+    range_ends = np.concatenate((silent_starts[breaks], [silent_starts[-1]])) + min_silence_ms
+    silent = list(zip(range_starts.tolist(), range_ends.tolist(), strict=True))
+    if silent[0] == (0, seg_ms):
+        return []
+    out, prev_end = [], 0
+    for start, end in silent:
+        out.append((prev_end, start))
+        prev_end = end
+    if prev_end != seg_ms:
+        out.append((prev_end, seg_ms))
+    return out[1:] if out[0] == (0, 0) else out
 
 
 def _telephone_band(samples: np.ndarray, sample_rate: int) -> tuple[np.ndarray, int]:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from core.types import Audio
-from ingest import decode, is_silent, nonsilent_spans, speech_energy_seconds, to_audio_segment
+from ingest import decode, is_silent, nonsilent_spans, speech_energy_seconds, to_pcm16
 from tests.audio_factory import noise, silence, speech_like, tone, write_audio
+from tests.paths import REPO_ROOT
 
 
 def _audio(*channels: np.ndarray) -> Audio:
@@ -16,9 +21,9 @@ def _audio(*channels: np.ndarray) -> Audio:
                  true_stereo=len(channels) == 2)
 
 
-def test_audio_segment_is_built_from_samples_not_from_a_file():
-    seg = to_audio_segment(tone(1.5), 16000)
-    assert seg.frame_rate == 16000 and seg.channels == 1 and len(seg) == 1500
+def test_pcm16_is_clipped_and_scaled_from_float_samples():
+    pcm = to_pcm16(np.array([0.0, 0.5, -1.0, 2.0, -3.0], np.float32))
+    assert pcm.dtype == np.int16 and pcm.tolist() == [0, 16383, -32767, 32767, -32767]
 
 
 def test_speech_seconds_count_the_loud_parts_only():
@@ -59,3 +64,17 @@ def test_decoded_8k_telephone_speech_is_not_silent(tmp_path):
 
 def test_empty_samples_have_no_speech():
     assert speech_energy_seconds(np.zeros(0, dtype=np.float32)) == 0.0
+
+
+def test_importing_the_stages_and_callqa_help_print_no_runtime_warning():
+    """pydub warned "Couldn't find ffmpeg or avconv" on import, i.e. on every callqa command."""
+    code = ("import ingest, transcribe, transcribe.engine, cli.main\n"
+            "from click.testing import CliRunner\n"
+            "r = CliRunner().invoke(cli.main.main, ['--help'])\n"
+            "assert r.exit_code == 0, r.output\n"
+            "import sys; assert 'pydub' not in sys.modules\n")
+    proc = subprocess.run([sys.executable, "-W", "always", "-c", code], cwd=REPO_ROOT,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "RuntimeWarning" not in proc.stderr and "ffmpeg" not in proc.stderr, proc.stderr

@@ -1,6 +1,7 @@
 """The Whisper stage: model resolution offline, stereo roles and merge order, crosstalk dedupe,
 VAD guard, confidence flags. Tests marked slow load the real embedded model."""
 
+import difflib
 import json
 from pathlib import Path
 
@@ -148,14 +149,16 @@ class _DeafModel:
 
 
 def test_stereo_channel_with_speech_but_no_words_is_retried_with_vad(tmp_path):
-    t = WhisperTranscriber(TranscribeOptions(batch_size=1), home=tmp_path, model=_DeafModel(hears_vad=True))
+    deaf = _DeafModel(hears_vad=True)
+    t = WhisperTranscriber(TranscribeOptions(batch_size=1), home=tmp_path, model=deaf, batched=deaf)
     tr = t.transcribe(Audio([_speechy(), np.zeros(160000, np.float32)], 16000, 10.0, 2, true_stereo=True))
     assert "vad_retry" in tr.flags
     assert [(s.speaker, s.channel, s.text) for s in tr.segments] == [("manager", 0, "Алло, слушаю.")]
 
 
 def test_speech_that_gives_no_words_at_all_is_flagged_not_hidden(tmp_path):
-    t = WhisperTranscriber(TranscribeOptions(batch_size=1), home=tmp_path, model=_DeafModel(hears_vad=False))
+    deaf = _DeafModel(hears_vad=False)
+    t = WhisperTranscriber(TranscribeOptions(batch_size=1), home=tmp_path, model=deaf, batched=deaf)
     tr = t.transcribe(Audio([_speechy(), np.zeros(160000, np.float32)], 16000, 10.0, 2, true_stereo=True))
     assert tr.segments == () and "asr_empty_with_energy" in tr.flags
 
@@ -170,28 +173,59 @@ def test_low_confidence_segments_flag_the_call(tmp_path):
     assert tr.segments[0].low_confidence and "low_confidence" in tr.flags
 
 
-@pytest.mark.slow
-def test_real_model_transcribes_a_demo_stereo_call(model_home):
-    """Embedded Whisper base, offline, on a festival-made 8 kHz stereo call (manager left)."""
+@pytest.fixture(scope="module")
+def demo_call(model_home):
+    """The first demo stereo call (8 kHz, manager left) through the embedded Whisper base with
+    the default options: (file name, transcript)."""
     path = DEMO_AUDIO[0]
     audio = ingest.decode(path)
     assert audio.true_stereo
     t = WhisperTranscriber(TranscribeOptions(cpu_threads=2), home=model_home)
-    tr = t.transcribe(audio)
-    text = " ".join(s.text.lower() for s in tr.segments)
-    for word in ("окна", "комфорт", "зовут"):
-        assert word in text
+    return path.name, t.transcribe(audio)
+
+
+def _reference_words(name: str, speaker: str) -> list[str]:
+    from bench.asr import normalise
+
+    turns = json.loads((ROOT / "data" / "demo" / "audio_turns.json").read_text(encoding="utf-8"))
+    return normalise(" ".join(t[3] for t in turns[name] if t[0] == speaker))
+
+
+@pytest.mark.slow
+def test_real_model_transcribes_a_demo_stereo_call(demo_call):
+    """Embedded Whisper base, offline: each role's words against the turns the demo audio was
+    rendered from (lower case, ё→е, digits as words, no punctuation). Measured 2026-11: word
+    similarity 0.85 and WER 0.17 for both roles; the thresholds leave room for other CPUs and
+    library versions, not for a broken pipeline (wrong channel, dropped turns, loops)."""
+    from bench.asr import normalise, wer
+
+    name, tr = demo_call
+    for role in ("manager", "client"):
+        ref = _reference_words(name, role)
+        hyp = normalise(" ".join(s.text for s in tr.segments if s.speaker == role))
+        similarity = difflib.SequenceMatcher(None, ref, hyp, autojunk=False).ratio()
+        errors, words = wer(ref, hyp)
+        print(f"{role}: word similarity {similarity:.3f}, WER {errors / words:.3f}")
+        assert similarity >= 0.75 and errors / words <= 0.30, (role, hyp)
     starts = [s.start_s for s in tr.segments]
     assert starts == sorted(starts)
     assert tr.segments[0].speaker == "manager"
     assert {s.speaker for s in tr.segments} == {"manager", "client"}
-    turns = json.loads((ROOT / "data" / "demo" / "audio_turns.json").read_text(encoding="utf-8"))
-    ref = turns[path.name] if isinstance(turns, dict) else None
-    if ref:
-        client_words = " ".join(t[3] for t in ref if t[0] == "client").lower()
-        first_client = next(s for s in tr.segments if s.speaker == "client")
-        assert any(w in client_words for w in first_client.text.lower().split())
     assert all(s.avg_logprob is not None for s in tr.segments)
+    assert "asr_loop_dropped" not in tr.flags
+
+
+@pytest.mark.slow
+def test_real_model_gives_the_same_transcript_every_run(demo_call, model_home):
+    """Temperature 0 only and one window decoder: the same call transcribed again by another
+    transcriber, one window per pass on one thread and after another call, gives the very
+    same segments (text, times, speakers, confidences) as the default batch of 8 on 2 threads."""
+    name, first = demo_call
+    t = WhisperTranscriber(TranscribeOptions(cpu_threads=1, batch_size=1), home=model_home)
+    t.transcribe(ingest.decode(DEMO_AUDIO[1]))
+    again = t.transcribe(ingest.decode(DEMO_AUDIO[0]))
+    assert again.segments == first.segments
+    assert again.flags == first.flags
 
 
 def test_role_classifier_is_refreshed_from_stereo_calls_in_the_store(tmp_path):

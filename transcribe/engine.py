@@ -9,6 +9,10 @@ per channel). ``asr.segmentation = clips`` keeps the one-clip-per-turn mode.
 
 Mono calls: Silero VAD at a telephone-safe threshold (its default 0.5 drops most 300–3400 Hz
 speech), guarded by an energy estimate, then the text role classifier.
+
+Deterministic: every path decodes at temperature 0 only (greedy or beam, no sampled fallback),
+and windows always go through the same batched decoder, so the same audio and options give the
+same segments, words and times whatever the batch size or the calls around it.
 """
 
 from __future__ import annotations
@@ -34,19 +38,25 @@ MAX_CLIP_S = 28.0  # Whisper sees 30 s windows; longer turns are cut into pieces
 TURN_MIN_SILENCE_MS = 600
 TURN_PAD_S = 0.2
 VAD_KEEP_MIN_SHARE = 0.5  # VAD keeping less than half the energy-estimated speech is suspicious
+# gzip compression ratio above which a segment is a repetition loop (Whisper's own fallback
+# threshold): dropped, since no temperature fallback re-decodes it
+LOOP_COMPRESSION_RATIO = 2.4
 
 
 class WhisperTranscriber:
     """Whisper over telephone audio. ``model`` is a loaded ``faster_whisper.WhisperModel`` (or
-    anything with its ``transcribe``); None loads ``options.model`` on first use. Speaker roles
-    of mono calls (and ``manager_channel = auto``) come from the role model of ``home``."""
+    anything with its ``transcribe``); None loads ``options.model`` on first use. ``batched`` is
+    the batched pipeline every window is decoded with; None builds one over ``model``. Speaker
+    roles of mono calls (and ``manager_channel = auto``) come from the role model of ``home``."""
 
-    def __init__(self, options: TranscribeOptions, home: Path, model=None):
+    _loops_dropped = 0  # repetition loops dropped in the call being transcribed
+
+    def __init__(self, options: TranscribeOptions, home: Path, model=None, batched=None):
         self.options = options
         self.home = Path(home)
         self.name = f"whisper-{Path(options.model).name}"
         self._model = model
-        self._batched = None
+        self._batched = batched
 
     # --- model ---------------------------------------------------------------------------
 
@@ -73,6 +83,7 @@ class WhisperTranscriber:
     # --- entry -------------------------------------------------------------------------
 
     def transcribe(self, audio: Audio) -> Transcript:
+        self._loops_dropped = 0
         if len(audio.channels) >= 2 and self.options.segmentation in ("turns", "clips"):
             segments, flags = self._stereo(audio)
         elif len(audio.channels) >= 2:
@@ -82,6 +93,8 @@ class WhisperTranscriber:
         segments = self._finish(segments)
         if _mostly_low_confidence(segments):
             flags.append("low_confidence")
+        if self._loops_dropped:
+            flags.append("asr_loop_dropped")
         if not segments and any(ingest.speech_energy_seconds(ch) > 1.0 for ch in audio.channels):
             flags.append("asr_empty_with_energy")  # never a result: the UI asks to listen
         return Transcript(segments=segments, language=self.options.language,
@@ -125,26 +138,43 @@ class WhisperTranscriber:
 
     def _decode_windows(self, samples: np.ndarray, windows: list[tuple[float, float]],
                         without_timestamps: bool, word_timestamps: bool) -> list:
-        """Whisper over each ``(start, end)`` window of ``samples``: batched clips when
-        ``asr.batch_size`` > 1, else one pass per window; segment times on the array's timeline."""
+        """Whisper over each ``(start, end)`` window of ``samples``, ``asr.batch_size`` windows
+        per pass (≤ 1: one at a time); segment times on the array's timeline.
+
+        Always the same decoder (``BatchedInferencePipeline`` with ``clip_timestamps``) at one
+        temperature, so a window's words do not depend on the batch size or on which windows
+        share its batch; repetition loops are dropped (see ``_drop_loops``)."""
         self._whisper()
         o = self.options
-        if o.batch_size and o.batch_size > 1:
-            raw, _ = self._batched.transcribe(
-                samples, language=o.language, clip_timestamps=[{"start": a, "end": b} for a, b in windows],
-                batch_size=o.batch_size, vad_filter=False, without_timestamps=without_timestamps,
-                word_timestamps=word_timestamps, beam_size=o.beam_size,
-            )
-            return list(raw)
-        raw = []
-        for a, b in windows:
-            segs, _ = self._model.transcribe(
-                samples[int(a * SR): int(b * SR)], language=o.language, vad_filter=False,
-                condition_on_previous_text=False, without_timestamps=without_timestamps,
-                word_timestamps=word_timestamps, beam_size=o.beam_size,
-            )
-            raw.extend(_Shifted(seg, a) for seg in segs)
-        return raw
+        raw, _ = self._batched.transcribe(
+            samples, clip_timestamps=[{"start": a, "end": b} for a, b in windows],
+            batch_size=max(1, o.batch_size or 1), vad_filter=False,
+            without_timestamps=without_timestamps, word_timestamps=word_timestamps,
+            **self._decoding(),
+        )
+        return self._drop_loops(raw)
+
+    def _decoding(self) -> dict:
+        """Decoding options shared by every path: greedy or beam search at temperature 0 only,
+        no temperature fallback (it samples: a different transcript on every run), no
+        conditioning on the previous window's text."""
+        o = self.options
+        return {"language": o.language, "beam_size": max(1, o.beam_size or 1),
+                "temperature": 0.0, "condition_on_previous_text": False}
+
+    def _drop_loops(self, raw) -> list:
+        """Segments that compress like a repetition loop ("да да да да ...", the same phrase
+        over and over) are dropped: without temperature fallback nothing re-decodes them."""
+        kept = []
+        for seg in raw:
+            ratio = getattr(seg, "compression_ratio", None)
+            if ratio is not None and ratio > LOOP_COMPRESSION_RATIO and seg.text.strip():
+                log.info("dropped a repetition loop at %.1f s (compression ratio %.1f): %.60s",
+                         float(seg.start), ratio, seg.text.strip())
+                self._loops_dropped += 1
+                continue
+            kept.append(seg)
+        return kept
 
     def _transcribe_clips(self, samples: np.ndarray, spans: list[tuple[float, float]], channel: int) -> list[Segment]:
         if not spans:
@@ -217,9 +247,9 @@ class WhisperTranscriber:
         if threshold is not None:
             kwargs["vad_parameters"] = {"threshold": threshold, "min_silence_duration_ms": 500}
         raw, info = model.transcribe(
-            samples, language=o.language, condition_on_previous_text=False, beam_size=o.beam_size,
-            word_timestamps=o.word_timestamps, **kwargs,
+            samples, word_timestamps=o.word_timestamps, **self._decoding(), **kwargs,
         )
+        raw = self._drop_loops(raw)
         segs = [
             Segment(idx=0, speaker="unknown", start_s=round(s.start, 3), end_s=round(s.end, 3),
                     text=s.text.strip(), avg_logprob=s.avg_logprob, no_speech_prob=s.no_speech_prob)
@@ -240,20 +270,6 @@ class WhisperTranscriber:
             text = mask_numbers(s.text) if o.mask_numbers else s.text
             out.append(replace(s, idx=i, text=text, low_confidence=low))
         return tuple(out)
-
-
-class _Shifted:
-    """A faster-whisper segment of a clip, moved to the call's timeline."""
-
-    def __init__(self, seg, offset_s: float):
-        self.text, self.avg_logprob, self.no_speech_prob = seg.text, seg.avg_logprob, seg.no_speech_prob
-        self.start, self.end = seg.start + offset_s, seg.end + offset_s
-        self.words = [_ShiftedWord(w, offset_s) for w in (seg.words or [])]
-
-
-class _ShiftedWord:
-    def __init__(self, w, offset_s: float):
-        self.word, self.start, self.end = w.word, w.start + offset_s, w.end + offset_s
 
 
 PACK_GAP_S = 0.5
