@@ -220,6 +220,8 @@ def import_cmd(cfg, paths):
     click.echo(f"imported {s.imported} calls · {len(s.errors)} bad files")
     for path, err in s.errors:
         click.echo(f"  {path}: {err}", err=True)
+    for warning in s.warnings:
+        click.echo(f"  warning: {warning}", err=True)
 
 
 @main.command("init")

@@ -126,6 +126,15 @@ class Config:
         r = self.values["scoring.objections"]
         return Path(os.path.expanduser(str(r))) if r else None
 
+    @property
+    def timezone(self) -> zoneinfo.ZoneInfo | None:
+        """The zone of call times (``ingest.timezone``); None: this machine's."""
+        name = self.values["ingest.timezone"]
+        return zoneinfo.ZoneInfo(name) if name else None
+
+    def manager_for_id(self, manager_id: str | None) -> ManagerInfo | None:
+        return next((m for m in self.managers if m.manager_id == manager_id), None)
+
     def manager_for_extension(self, ext: str | None) -> ManagerInfo | None:
         if not ext:
             return None

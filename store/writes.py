@@ -191,6 +191,19 @@ def upsert_manager(con, manager_id: str, name: str, extension: str | None, team:
     )
 
 
+def add_manager_if_new(con, manager_id: str, name: str, extension: str | None,
+                       team: str | None) -> str | None:
+    """Add a manager that the store does not know yet; a known one is left as it is. Returns
+    the stored name when it differs from ``name`` (an imported file must not rename a manager
+    on all of their calls), else None."""
+    row = con.execute("SELECT name FROM managers WHERE manager_id = ?", [manager_id]).fetchone()
+    if row is None:
+        con.execute("INSERT INTO managers (manager_id, name, extension, team) VALUES (?, ?, ?, ?)",
+                    [manager_id, name, extension, team])
+        return None
+    return row[0] if row[0] != name else None
+
+
 # --- many calls at once (re-scoring) ----------------------------------------------------------
 
 def write_scores(db_path: str | os.PathLike, scores: list[tuple[str, CallScore]]) -> None:
