@@ -224,6 +224,42 @@ def import_cmd(cfg, paths):
         click.echo(f"  warning: {warning}", err=True)
 
 
+@main.command("backup")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--keep", type=click.IntRange(min=1), help="keep only the newest N backups in FOLDER")
+@click.pass_obj
+def backup_cmd(cfg, folder, keep):
+    """Copy the database into FOLDER (consistent while the UI runs; batch writes wait)."""
+    from store import backup
+
+    result = backup.backup(cfg.db_path, folder, keep=keep)
+    click.echo(f"backup written: {result.path} ({result.path.stat().st_size / 1e6:.1f} MB, "
+               f"{result.rows.get('calls', 0)} calls, {sum(result.rows.values())} rows in all)")
+    for old in result.removed:
+        click.echo(f"removed old backup {old}")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@click.pass_obj
+def restore_cmd(cfg, file, yes):
+    """Replace the database with a backup FILE (the current file is kept beside it).
+    Stop the UI first: it would keep showing the old data until restarted."""
+    from pipeline.run import run_in_progress
+    from store import backup
+
+    if run_in_progress(cfg):
+        raise click.ClickException("A `callqa run` is processing calls; wait for it to finish, then restore.")
+    if not yes:
+        click.confirm(f"Replace {cfg.db_path} with {file}?", abort=True)
+    rows, kept = backup.restore(file, cfg.db_path)
+    click.echo(f"restored {file} into {cfg.db_path}: {rows.get('calls', 0)} calls, "
+               f"{sum(rows.values())} rows in all")
+    if kept:
+        click.echo(f"the previous database is kept as {kept}")
+
+
 @main.command("init")
 @click.pass_obj
 def init_cmd(cfg):

@@ -78,10 +78,12 @@ def run_in_progress(cfg: Config) -> bool:
 
 def run(cfg: Config, opts: RunOptions, transcriber=None, scorer=None, progress: Progress | None = None) -> RunSummary:
     """Run one batch over ``opts.folder``. Raises RunLockedError if another run is active."""
-    cfg.home.mkdir(parents=True, exist_ok=True)
     lock = _run_lock(cfg)
     try:
+        cfg.home.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
+    except OSError as exc:  # a read-only or full home: say so instead of a traceback
+        raise db.store_error(cfg.home / "run.lock", exc) from exc
     except Timeout as exc:
         raise RunLockedError(
             f"Another `callqa run` is already processing calls (lock {cfg.home / 'run.lock'}). "
