@@ -47,7 +47,7 @@ def main(ctx, config_file, home, db, verbose):
 @main.command("run")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path), required=False)
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="only calls on or after this date")
-@click.option("--limit", type=int, help="process at most N new calls")
+@click.option("--limit", type=click.IntRange(min=0), help="process at most N new calls")
 @click.option("--dry-run", is_flag=True, help="list what would be processed, change nothing")
 @click.pass_obj
 def run_cmd(cfg, folder, since, limit, dry_run):
@@ -132,6 +132,33 @@ def status_cmd(cfg, runs):
         click.echo(f"failed files (retried up to {cfg['ingest.max_attempts']} times):")
         for f in failed:
             click.echo(f"  {f.path} [attempts {f.attempts}]\n      {f.error}")
+        click.echo("To try failed files again (after fixing the cause): callqa retry --all, "
+                   "or callqa retry FILE …")
+
+
+@main.command("retry")
+@click.argument("files", nargs=-1)
+@click.option("--all", "all_failed", is_flag=True, help="every failed file")
+@click.pass_obj
+def retry_cmd(cfg, files, all_failed):
+    """Give failed FILEs (as `callqa status` lists them) their retries back; the next
+    `callqa run` processes them again."""
+    from store import runs as store_runs
+
+    if all_failed == bool(files):
+        raise click.UsageError("Name the FILEs to retry (as `callqa status` lists them) or give --all.")
+    paths = None
+    if files:
+        paths = [*files, *(str(Path(f).absolute()) for f in files)]
+    reset = store_runs.reset_attempts(cfg.db_path, paths)
+    for path in reset:
+        click.echo(f"will retry {path}")
+    if files and len(reset) < len(files):
+        known = set(reset)
+        for f in files:
+            if f not in known and str(Path(f).absolute()) not in known:
+                click.echo(f"not a failed file: {f} (see `callqa status`)", err=True)
+    click.echo(f"{len(reset)} file(s) will be processed again by the next `callqa run`.")
 
 
 @main.command("ui")
@@ -193,6 +220,44 @@ def import_cmd(cfg, paths):
     click.echo(f"imported {s.imported} calls · {len(s.errors)} bad files")
     for path, err in s.errors:
         click.echo(f"  {path}: {err}", err=True)
+    for warning in s.warnings:
+        click.echo(f"  warning: {warning}", err=True)
+
+
+@main.command("backup")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--keep", type=click.IntRange(min=1), help="keep only the newest N backups in FOLDER")
+@click.pass_obj
+def backup_cmd(cfg, folder, keep):
+    """Copy the database into FOLDER (consistent while the UI runs; batch writes wait)."""
+    from store import backup
+
+    result = backup.backup(cfg.db_path, folder, keep=keep)
+    click.echo(f"backup written: {result.path} ({result.path.stat().st_size / 1e6:.1f} MB, "
+               f"{result.rows.get('calls', 0)} calls, {sum(result.rows.values())} rows in all)")
+    for old in result.removed:
+        click.echo(f"removed old backup {old}")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@click.pass_obj
+def restore_cmd(cfg, file, yes):
+    """Replace the database with a backup FILE (the current file is kept beside it).
+    Stop the UI first: it would keep showing the old data until restarted."""
+    from pipeline.run import run_in_progress
+    from store import backup
+
+    if run_in_progress(cfg):
+        raise click.ClickException("A `callqa run` is processing calls; wait for it to finish, then restore.")
+    if not yes:
+        click.confirm(f"Replace {cfg.db_path} with {file}?", abort=True)
+    rows, kept = backup.restore(file, cfg.db_path)
+    click.echo(f"restored {file} into {cfg.db_path}: {rows.get('calls', 0)} calls, "
+               f"{sum(rows.values())} rows in all")
+    if kept:
+        click.echo(f"the previous database is kept as {kept}")
 
 
 @main.command("init")

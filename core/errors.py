@@ -13,6 +13,10 @@
 
 Raise deep, render at one edge: the CLI prints the message and exits non-zero, the UI
 shows ``st.error``, the batch records an error row and goes on.
+
+``ENVIRONMENT_ERRORS`` are faults of the machine or the setup, not of one recording (the
+configuration, the model, the database or its disk): the batch stops on them with exit 1
+instead of failing every file in turn, and no file's retry count is used up.
 """
 
 
@@ -54,3 +58,6 @@ class RunLockedError(CallQAError):
 
 class AccessDeniedError(CallQAError):
     pass
+
+
+ENVIRONMENT_ERRORS: tuple[type[CallQAError], ...] = (ConfigError, ModelNotFoundError, StoreError)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,22 @@ class Recording:
     @property
     def call_id(self) -> str:
         return call_id_for_sha(self.sha256)
+
+
+def display_path(path: str | os.PathLike) -> str:
+    """``path`` as text that can be stored and printed: a name whose bytes are not UTF-8 (a
+    cp1251 name from an SMB share arrives as surrogate escapes) shows those bytes as ``\\xff``.
+    UTF-8 names are unchanged."""
+    return display_text(os.fspath(path))
+
+
+def display_text(text: str) -> str:
+    """``text`` with surrogate escapes (bytes of a non-UTF-8 file name quoted in a message)
+    shown as ``\\xff``, so that it can be stored and printed."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that no byte escaped
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def manager_id_for_extension(extension: str) -> str:

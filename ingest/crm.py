@@ -91,15 +91,23 @@ def load_crm_csv(path: str | os.PathLike) -> list[CrmRow]:
     path = Path(path)
     text = _read_text(path)
     reader = csv.reader(io.StringIO(text), dialect=_dialect(text))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise ConfigError(f"CRM file {path}, line 1: {exc}; fix or remove the file, then run again") from exc
     columns = _map_columns(header or [])
     if not any(f in columns for f in _KEY_FIELDS):
         log.info("%s: no file / call id / date column, not a CRM call list; ignored", path.name)
         return []
     rows = []
-    for row_no, values in enumerate(reader, start=2):
-        if any(v.strip() for v in values):
-            rows.append(_row(path, row_no, columns, values))
+    try:
+        for values in reader:
+            if any(v.strip() for v in values):
+                rows.append(_row(path, reader.line_num, columns, values))
+    except csv.Error as exc:
+        # An unterminated quote would otherwise swallow the rest of the file into one field.
+        raise ConfigError(f"CRM file {path}, line {reader.line_num}: {exc} (a quote \" opened and "
+                          "never closed?); fix or remove the file, then run again") from exc
     return rows
 
 
@@ -138,7 +146,7 @@ def _dialect(text: str) -> type[csv.Dialect]:
     delimiter = max((";", ",", "\t"), key=first.count)
 
     class _Dialect(csv.excel):
-        pass
+        strict = True  # a broken quote is an error, not the rest of the file in one field
 
     _Dialect.delimiter = delimiter
     return _Dialect

@@ -3,6 +3,10 @@
 Every audio file becomes exactly one ``Found`` item: a ``Recording`` (readable, hashed), an
 ``Unreadable`` (we could not open it; the batch records the reason) or a ``TooFresh`` (modified
 less than ``min_age_s`` ago, so the PBX may still be writing it; the batch skips it this run).
+A sub-folder that cannot be listed is an ``Unreadable`` too: the files inside it would otherwise
+silently never appear, so the batch records it and `callqa status` shows the reason.
+Names are taken as the OS gives them: bytes that are not UTF-8 arrive as surrogate escapes and
+are shown with ``core.types.display_path``.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import ConfigError
-from core.types import Recording
+from core.types import Recording, display_path
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +37,7 @@ _HASH_CHUNK = 1 << 20
 
 @dataclass(frozen=True, slots=True)
 class Unreadable:
-    """An audio file we could not read; ``error`` says why and what to do."""
+    """An audio file (or a sub-folder) we could not read; ``error`` says why and what to do."""
 
     path: Path
     error: str
@@ -61,7 +65,9 @@ def find_recordings(
         raise ConfigError(f"calls folder {root} does not exist or is not a folder; check "
                           "paths.calls_folder in callqa.toml or mount the PBX share")
     now = time.time() if now is None else now
-    return [_classify(path, min_age_s, now) for path in sorted(_audio_files(root))]
+    folder_errors: list[Unreadable] = []
+    found: list[Found] = [_classify(path, min_age_s, now) for path in sorted(_audio_files(root, folder_errors))]
+    return sorted([*found, *folder_errors], key=lambda item: os.fsencode(item.path))
 
 
 def file_sha256(path: Path) -> str:
@@ -80,16 +86,27 @@ def is_audio_name(name: str) -> bool:
     return name.rsplit(".", 1)[-1].lower() in AUDIO_EXTENSIONS if "." in name else False
 
 
-def _audio_files(root: Path):
-    for dirpath, dirnames, filenames in os.walk(root, onerror=_log_walk_error):
+def _audio_files(root: Path, folder_errors: list[Unreadable]):
+    def walk_error(exc: OSError) -> None:
+        folder = Path(exc.filename) if exc.filename else root
+        error = _folder_error(folder, exc)
+        log.warning("%s", error)
+        folder_errors.append(Unreadable(folder, error))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=walk_error):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             if is_audio_name(name):
                 yield Path(dirpath) / name
 
 
-def _log_walk_error(exc: OSError) -> None:
-    log.warning("cannot list %s: %s; give the callqa user read access to it", exc.filename, exc.strerror)
+def _folder_error(folder: Path, exc: OSError) -> str:
+    shown = display_path(folder)
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (f"cannot list folder {shown}: permission denied; the recordings inside are not "
+                f"processed until the callqa user may read it (chmod o+rx '{shown}')")
+    reason = (exc.strerror or str(exc)).lower()
+    return f"cannot list folder {shown}: {reason}; the recordings inside are not processed"
 
 
 def _classify(path: Path, min_age_s: float, now: float) -> Found:
@@ -98,7 +115,7 @@ def _classify(path: Path, min_age_s: float, now: float) -> Found:
     except OSError as exc:
         return Unreadable(path, _read_error(path, exc))
     if not stat.S_ISREG(st.st_mode):
-        return Unreadable(path, f"cannot read {path}: it is not a regular file; "
+        return Unreadable(path, f"cannot read {display_path(path)}: it is not a regular file; "
                                 "put the recording itself in the folder, not a pipe or device")
     if st.st_mtime > now - min_age_s:
         return TooFresh(path)
@@ -109,7 +126,8 @@ def _classify(path: Path, min_age_s: float, now: float) -> Found:
     return Recording(path=path, sha256=sha, size=st.st_size, mtime=st.st_mtime)
 
 
-def _read_error(path: Path, exc: OSError) -> str:
+def _read_error(file: Path, exc: OSError) -> str:
+    path = display_path(file)
     if exc.errno in (errno.EACCES, errno.EPERM):
         return (f"cannot read {path}: permission denied; give the callqa user read access "
                 f"(chmod o+r '{path}' or add the user to the file's group)")

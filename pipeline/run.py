@@ -7,8 +7,10 @@ simply running again: finished calls are skipped by content hash, nothing is dup
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +21,8 @@ from filelock import FileLock, Timeout
 
 import ingest
 from core.config import Config
-from core.errors import BadAudioError, CallQAError, RunLockedError
-from core.types import Call, Recording, Transcript
+from core.errors import ENVIRONMENT_ERRORS, CallQAError, RunLockedError, StoreError
+from core.types import Call, Recording, Transcript, display_path, display_text
 from pipeline.assemble import assemble_call, register_rubrics
 from store import db, runs, writes
 
@@ -76,10 +78,12 @@ def run_in_progress(cfg: Config) -> bool:
 
 def run(cfg: Config, opts: RunOptions, transcriber=None, scorer=None, progress: Progress | None = None) -> RunSummary:
     """Run one batch over ``opts.folder``. Raises RunLockedError if another run is active."""
-    cfg.home.mkdir(parents=True, exist_ok=True)
     lock = _run_lock(cfg)
     try:
+        cfg.home.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
+    except OSError as exc:  # a read-only or full home: say so instead of a traceback
+        raise db.store_error(cfg.home / "run.lock", exc) from exc
     except Timeout as exc:
         raise RunLockedError(
             f"Another `callqa run` is already processing calls (lock {cfg.home / 'run.lock'}). "
@@ -99,21 +103,23 @@ def _run_locked(cfg, opts, transcriber, scorer, progress) -> RunSummary:
     todo, summary.skipped = _select_work(cfg, found, opts)
     summary.new = len(todo)
     if opts.dry_run:
-        summary.planned = [str(item.path) for item in todo]
+        summary.planned = [display_path(item.path) for item in todo]
         summary.status = "dry-run"
         return summary
     summary.run_id = runs.start_run(cfg.db_path, opts.folder)
     # From here on the run row is finished whatever happens: a run that stops on an error must
     # not stay `running` in `callqa status`.
     try:
+        runs.forget_unreadable_except(cfg.db_path, {_key(i) for i in found if isinstance(i, ingest.Unreadable)})
+        crm = _load_crm(todo)  # a broken CRM file stops the run here, before any file is touched
         if todo:
             transcriber = transcriber or _default_transcriber(cfg)
             scorer = scorer or _default_scorer(cfg)
             register_rubrics(cfg.db_path, scorer)
         for i, item in enumerate(todo):
             if progress:
-                progress(item.path.name, i, len(todo))
-            ok, audio_s = _process_one(cfg, item, transcriber, scorer)
+                progress(display_path(item.path.name), i, len(todo))
+            ok, audio_s = _process_one(cfg, item, transcriber, scorer, crm)
             summary.audio_s += audio_s
             if ok:
                 summary.done += 1
@@ -157,6 +163,8 @@ def _select_work(cfg: Config, found, opts: RunOptions) -> tuple[list, int]:
             continue
         todo.append(item)
     if opts.limit is not None:
+        if opts.limit < 0:
+            raise ValueError(f"limit must be 0 or more, not {opts.limit}")
         skipped += max(0, len(todo) - opts.limit)
         todo = todo[: opts.limit]
     return todo, skipped
@@ -166,7 +174,7 @@ def _key(item) -> str:
     if isinstance(item, Recording):
         return item.sha256
     # Unreadable files have no content hash; key them by path so retries are counted.
-    return "unreadable:" + hashlib.sha256(str(item.path).encode()).hexdigest()[:48]
+    return "unreadable:" + hashlib.sha256(os.fsencode(item.path)).hexdigest()[:48]
 
 
 TIME_FROM_MTIME = "time_from_mtime"
@@ -187,37 +195,48 @@ def _parse_meta(cfg: Config, path: Path):
 
 # --- one call ----------------------------------------------------------------------------
 
-def _process_one(cfg: Config, item, transcriber, scorer) -> tuple[bool, float]:
-    """Process one recording; any failure becomes a failed row and the batch goes on."""
+def _process_one(cfg: Config, item, transcriber, scorer, crm: dict) -> tuple[bool, float]:
+    """Process one recording; a problem of this file becomes a failed row and the batch goes
+    on. A problem of the environment (ENVIRONMENT_ERRORS, a full or read-only disk) stops the
+    batch instead, before the file's attempt is counted."""
     if not isinstance(item, Recording):
         rec = Recording(item.path, _key(item), 0, 0.0)
         _record_failure(cfg, rec, item.error)
         return False, 0.0
     try:
-        call = build_call(cfg, item, transcriber, scorer)
-    except BadAudioError as exc:
-        _record_failure(cfg, item, str(exc))
+        call = build_call(cfg, item, transcriber, scorer, crm)
+        with db.writer(cfg.db_path) as con:
+            if call.manager_id:
+                m = cfg.manager_for_extension(call.meta.manager_ext)
+                if m:
+                    writes.upsert_manager(con, m.manager_id, m.name, m.extension, m.team)
+            writes.write_call(con, call)
+    except ENVIRONMENT_ERRORS:
+        raise
+    except OSError as exc:
+        if exc.errno in _ENVIRONMENT_ERRNOS:
+            raise StoreError(f"{exc.strerror} while processing {display_path(item.path)}: free space "
+                             "or make the folder writable, then run again") from exc
+        _record_failure(cfg, item, f"cannot process the file: {exc.strerror or exc}")
         return False, 0.0
     except CallQAError as exc:
         _record_failure(cfg, item, str(exc))
         return False, 0.0
     except Exception as exc:  # a bug must not stop the batch; keep the reason for `callqa status`
-        log.exception("unexpected error on %s", item.path)
+        log.exception("unexpected error on %s", display_path(item.path))
         _record_failure(cfg, item, f"internal error ({type(exc).__name__}: {exc}); please report it")
         return False, 0.0
-    with db.writer(cfg.db_path) as con:
-        if call.manager_id:
-            m = cfg.manager_for_extension(call.meta.manager_ext)
-            if m:
-                writes.upsert_manager(con, m.manager_id, m.name, m.extension, m.team)
-        writes.write_call(con, call)
-    log.info("done %s (%s, %.0f s)", item.path.name, call.call_id, call.duration_s)
+    log.info("done %s (%s, %.0f s)", display_path(item.path.name), call.call_id, call.duration_s)
     return True, call.duration_s
 
 
-def build_call(cfg: Config, rec: Recording, transcriber, scorer) -> Call:
+_ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
+def build_call(cfg: Config, rec: Recording, transcriber, scorer, crm: dict | None = None) -> Call:
     meta = _parse_meta(cfg, rec.path)
-    meta = _apply_crm(rec.path, meta)
+    rows = (crm if crm is not None else _load_crm([rec])).get(rec.path.parent)
+    meta = ingest.match_crm(rows, rec.path, meta) if rows else meta
     audio = ingest.decode(rec.path, max_duration_s=float(cfg["ingest.max_duration_h"]) * 3600)
     flags = list(audio.flags)
     if meta.started_at is None and rec.mtime:
@@ -238,28 +257,19 @@ def build_call(cfg: Config, rec: Recording, transcriber, scorer) -> Call:
     return dataclasses.replace(call, channels=audio.source_channels)
 
 
-def _apply_crm(path: Path, meta):
-    rows = _crm_rows_for(path.parent)
-    return ingest.match_crm(rows, path, meta) if rows else meta
-
-
-_crm_cache: dict[Path, list] = {}
-
-
-def _crm_rows_for(folder: Path) -> list:
-    if folder not in _crm_cache:
-        rows = []
-        for csv_path in ingest.find_sidecars(folder):
-            try:
-                rows.extend(ingest.load_crm_csv(csv_path))
-            except CallQAError as exc:
-                log.warning("CRM file %s ignored: %s", csv_path, exc)
-        _crm_cache[folder] = rows
-    return _crm_cache[folder]
+def _load_crm(todo) -> dict[Path, list]:
+    """The CRM rows of every folder with work, read before any file is processed: a CRM file
+    that cannot be read raises ConfigError (file and line) rather than quietly losing the
+    managers and dates of its calls."""
+    rows: dict[Path, list] = {}
+    for folder in dict.fromkeys(item.path.parent for item in todo):
+        rows[folder] = [row for csv_path in ingest.find_sidecars(folder) for row in ingest.load_crm_csv(csv_path)]
+    return rows
 
 
 def _record_failure(cfg: Config, rec: Recording, error: str) -> None:
-    log.warning("failed %s: %s", rec.path, error)
+    error = display_text(error)
+    log.warning("failed %s: %s", display_path(rec.path), error)
     with db.writer(cfg.db_path) as con:
         writes.mark_recording_failed(con, rec, error)
 

@@ -11,10 +11,15 @@ open the file at all (not even read-only). So every connection is short:
 * after ``timeout_s`` a :class:`~core.errors.StoreBusyError` says who to wait for.
 
 Nobody keeps a connection open (the UI included): open, do the work, close.
+
+Faults of the file or its disk (damaged or truncated file, disk full, read-only folder) come
+out of :func:`writer` and :func:`reader` as a :class:`~core.errors.StoreError` whose message says
+what happened and what to do (:func:`store_error`), never as a raw DuckDB exception.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import random
@@ -41,17 +46,62 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text or "conflicting" in text or "being used" in text
 
 
+# DuckDB exceptions that mean the file or its disk is at fault (not a bug in a query).
+FILE_FAULTS: tuple[type[Exception], ...] = (
+    duckdb.IOException, duckdb.InternalException, duckdb.SerializationException,
+    duckdb.FatalException, OSError,
+)
+_DAMAGED = ("not a valid duckdb database", "corrupt", "checksum", "could not read enough bytes",
+            "failed to read", "block", "serializ", "internal error", "invalid unicode", "magic bytes")
+
+
+def is_file_fault(exc: BaseException) -> bool:
+    """Whether ``exc`` is a fault of the file or its disk (DuckDB raises a damaged block as
+    its base ``duckdb.Error``), as opposed to a wrong query or a constraint."""
+    if isinstance(exc, StoreError):
+        return False
+    return isinstance(exc, FILE_FAULTS) or type(exc) is duckdb.Error or (
+        isinstance(exc, duckdb.Error) and "corrupt" in str(exc).lower())
+
+
+def store_error(path: Path, exc: BaseException) -> StoreError:
+    """A fault of the database file or its disk, in words: what happened and what to do."""
+    text = str(exc).lower()
+    first_line = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    code = getattr(exc, "errno", None)
+    if code in (errno.ENOSPC, errno.EDQUOT) or "no space left" in text or "disk full" in text:
+        return StoreError(
+            f"The disk holding the callqa database {path} is full; the last change was not saved. "
+            f"Free some space (`df -h {path.parent}`) and run the command again.")
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "read-only file system" in text \
+            or "permission denied" in text:
+        return StoreError(
+            f"The callqa database {path} (or its folder) cannot be written by this user: "
+            f"{first_line}. Make {path.parent} writable for the callqa user (or remount it "
+            "read-write), or set CALLQA_HOME / CALLQA_DB to a writable place.")
+    if path.exists() and path.stat().st_size == 0:
+        return StoreError(
+            f"The callqa database {path} is an empty (0-byte) file, probably cut off by a full disk "
+            "or a copy that failed. Restore the latest backup (`callqa restore FILE`), or move the "
+            "empty file away to start a new database.")
+    if any(word in text for word in _DAMAGED):
+        return StoreError(
+            f"The callqa database {path} is damaged ({first_line}). Stop the UI and the timers, "
+            "keep the damaged file for inspection, and restore the latest backup: "
+            "`callqa restore FILE` (backups are made by `callqa backup DIR`, nightly by "
+            "deploy/callqa-backup.timer).")
+    return StoreError(f"The callqa database {path} cannot be used: {first_line}. Check the disk "
+                      "and the file, then run again.")
+
+
 def _connect_retrying(path: Path, read_only: bool, deadline: float) -> duckdb.DuckDBPyConnection:
     delay = 0.02
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
-        except (duckdb.IOException, duckdb.ConnectionException) as exc:
-            if not _is_lock_error(exc):
-                raise StoreError(
-                    f"Cannot open the callqa database {path}: {exc}. Check that the folder "
-                    "exists and is writable by this user, or point CALLQA_DB elsewhere."
-                ) from exc
+        except duckdb.Error as exc:
+            if not isinstance(exc, (duckdb.IOException, duckdb.ConnectionException)) or not _is_lock_error(exc):
+                raise store_error(path, exc) from exc
             if time.monotonic() > deadline:
                 raise StoreBusyError(
                     f"The callqa database {path} stayed locked by another process for too "
@@ -78,6 +128,52 @@ def writer(db_path: str | os.PathLike, timeout_s: float = DEFAULT_TIMEOUT_S) -> 
             "Set CALLQA_HOME / CALLQA_DB to a writable place."
         ) from exc
     deadline = time.monotonic() + timeout_s
+    with writer_lock(path, timeout_s):
+        con = _connect_retrying(path, read_only=False, deadline=deadline)
+        try:
+            try:
+                _ensure_migrated(con, path)
+                con.execute("BEGIN TRANSACTION")
+            except Exception as exc:
+                if is_file_fault(exc):
+                    raise store_error(path, exc) from exc
+                raise
+            try:
+                yield con
+            except BaseException as exc:
+                _rollback(con)
+                if is_file_fault(exc):
+                    raise store_error(path, exc) from exc
+                raise
+            try:
+                con.execute("COMMIT")
+            except Exception as exc:
+                if is_file_fault(exc):
+                    raise store_error(path, exc) from exc
+                raise
+        finally:
+            _close(con)
+
+
+def _rollback(con) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:  # the connection is already unusable (a damaged file, a full disk)
+        log.debug("rollback failed", exc_info=True)
+
+
+def _close(con) -> None:
+    try:
+        con.close()
+    except duckdb.Error:
+        log.debug("close failed", exc_info=True)
+
+
+@contextmanager
+def writer_lock(db_path: str | os.PathLike, timeout_s: float = DEFAULT_TIMEOUT_S) -> Iterator[None]:
+    """The cross-process writer lock alone: while it is held no callqa process writes the file
+    (readers may still read it), so a byte copy of it is consistent (:mod:`store.backup`)."""
+    path = Path(db_path)
     lock = FileLock(str(lock_path(path)))
     try:
         lock.acquire(timeout=timeout_s)
@@ -86,19 +182,10 @@ def writer(db_path: str | os.PathLike, timeout_s: float = DEFAULT_TIMEOUT_S) -> 
             f"Another callqa process has been writing to {path} for more than {timeout_s:.0f} s. "
             "Wait for it to finish (see `callqa status`) and try again."
         ) from exc
+    except OSError as exc:  # the lock file cannot be created: read-only folder, full disk
+        raise store_error(path, exc) from exc
     try:
-        con = _connect_retrying(path, read_only=False, deadline=deadline)
-        try:
-            _ensure_migrated(con, path)
-            con.execute("BEGIN TRANSACTION")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
-        finally:
-            con.close()
+        yield
     finally:
         lock.release()
 
@@ -112,8 +199,12 @@ def reader(db_path: str | os.PathLike, timeout_s: float = DEFAULT_TIMEOUT_S) -> 
     con = _connect_retrying(path, read_only=True, deadline=time.monotonic() + timeout_s)
     try:
         yield con
+    except Exception as exc:
+        if is_file_fault(exc):
+            raise store_error(path, exc) from exc
+        raise
     finally:
-        con.close()
+        _close(con)
 
 
 def query_df(db_path: str | os.PathLike, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
@@ -172,3 +263,8 @@ def _ensure_migrated(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 def schema_version(db_path: str | os.PathLike) -> int:
     rows = query_rows(db_path, "SELECT max(version) FROM schema_migrations")
     return int(rows[0][0] or 0)
+
+
+def forget_migrated(db_path: str | os.PathLike) -> None:
+    """Check migrations again on the next write (the file was replaced, e.g. by a restore)."""
+    _migrated.discard(str(Path(db_path).resolve()))

@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.types import display_path
 from store import db
 
 PathLike = str | os.PathLike
@@ -67,7 +68,7 @@ def start_run(db_path: PathLike, folder: str | os.PathLike) -> int:
             " WHERE status = 'running'", [DEAD_RUN_MESSAGE],
         )
         return con.execute(
-            "INSERT INTO runs (folder) VALUES (?) RETURNING run_id", [str(folder)]
+            "INSERT INTO runs (folder) VALUES (?) RETURNING run_id", [display_path(folder)]
         ).fetchone()[0]
 
 
@@ -120,3 +121,30 @@ def store_totals(db_path: PathLike) -> StoreTotals:
 def imported_call_ids(db_path: PathLike) -> set[str]:
     """Call ids of calls brought in as ready transcripts (``callqa import-transcripts``)."""
     return {row[0] for row in db.query_rows(db_path, "SELECT call_id FROM calls WHERE source = 'import'")}
+
+
+def forget_unreadable_except(db_path: PathLike, keys: set[str]) -> None:
+    """Drop the failed rows of files and folders that could not be read last time and are
+    not unreadable now (readable again, or gone): readable ones come back under their hash."""
+    with db.writer(db_path) as con:
+        stale = [row[0] for row in con.execute(
+            "SELECT sha256 FROM recordings WHERE status = 'failed' AND sha256 LIKE 'unreadable:%'"
+        ).fetchall() if row[0] not in keys]
+        if stale:
+            con.execute("DELETE FROM recordings WHERE list_contains(?, sha256)", [stale])
+
+
+def reset_attempts(db_path: PathLike, paths: list[str] | None = None) -> list[str]:
+    """Give failed recordings their retries back (all of them, or those at ``paths`` as
+    `callqa status` shows them); returns the paths reset, sorted."""
+    with db.writer(db_path) as con:
+        if paths is None:
+            rows = con.execute(
+                "UPDATE recordings SET attempts = 0, updated_at = now() WHERE status = 'failed' RETURNING path"
+            ).fetchall()
+        else:
+            rows = con.execute(
+                "UPDATE recordings SET attempts = 0, updated_at = now()"
+                " WHERE status = 'failed' AND list_contains(?, path) RETURNING path", [list(paths)],
+            ).fetchall()
+    return sorted(row[0] for row in rows)

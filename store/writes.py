@@ -10,7 +10,15 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from core.types import Call, CallMetrics, CallScore, Recording, Transcript
+from core.types import (
+    Call,
+    CallMetrics,
+    CallScore,
+    Recording,
+    Transcript,
+    display_path,
+    display_text,
+)
 from store import db
 
 
@@ -26,7 +34,7 @@ def upsert_recording(con: duckdb.DuckDBPyConnection, rec: Recording) -> None:
         INSERT INTO recordings (sha256, path, size, mtime) VALUES (?, ?, ?, ?)
         ON CONFLICT (sha256) DO UPDATE SET path = excluded.path, updated_at = now()
         """,
-        [rec.sha256, str(rec.path), rec.size, rec.mtime],
+        [rec.sha256, display_path(rec.path), rec.size, rec.mtime],
     )
 
 
@@ -35,7 +43,7 @@ def mark_recording_failed(con: duckdb.DuckDBPyConnection, rec: Recording, error:
     con.execute(
         """UPDATE recordings SET status = 'failed', error = ?, attempts = attempts + 1,
            flags = ?, updated_at = now() WHERE sha256 = ?""",
-        [error, _join(flags), rec.sha256],
+        [display_text(error), _join(flags), rec.sha256],
     )
 
 
@@ -70,7 +78,7 @@ def write_call(con: duckdb.DuckDBPyConnection, call: Call) -> None:
         [
             call.call_id,
             call.recording.sha256 if call.recording else None,
-            str(call.recording.path) if call.recording else None,
+            display_path(call.recording.path) if call.recording else None,
             m.started_at, m.direction, call.manager_id, m.manager_ext, m.client_number_masked,
             m.external_id, m.deal_id, call.duration_s, call.channels, call.true_stereo,
             call.source, call.transcript.asr_model, call.transcript.language,
@@ -181,6 +189,19 @@ def upsert_manager(con, manager_id: str, name: str, extension: str | None, team:
              extension = excluded.extension, team = excluded.team""",
         [manager_id, name, extension, team],
     )
+
+
+def add_manager_if_new(con, manager_id: str, name: str, extension: str | None,
+                       team: str | None) -> str | None:
+    """Add a manager that the store does not know yet; a known one is left as it is. Returns
+    the stored name when it differs from ``name`` (an imported file must not rename a manager
+    on all of their calls), else None."""
+    row = con.execute("SELECT name FROM managers WHERE manager_id = ?", [manager_id]).fetchone()
+    if row is None:
+        con.execute("INSERT INTO managers (manager_id, name, extension, team) VALUES (?, ?, ?, ?)",
+                    [manager_id, name, extension, team])
+        return None
+    return row[0] if row[0] != name else None
 
 
 # --- many calls at once (re-scoring) ----------------------------------------------------------

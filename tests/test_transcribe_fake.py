@@ -45,16 +45,16 @@ def test_options_come_from_asr_config_keys(home, monkeypatch):
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("asr.segmentation", "words", r"asr.segmentation = 'words' is not one of turns, clips, vad"),
+        ("asr.segmentation", "words", r"asr.segmentation = 'words'.* one of turns, clips, vad"),
         ("asr.manager_channel", "middle", r"asr.manager_channel .* left, right, auto"),
         ("asr.vad_threshold", 1.5, r"asr.vad_threshold .* between 0 and 1"),
         ("asr.cpu_threads", -2, r"asr.cpu_threads"),
     ],
 )
 def test_options_that_cannot_work_are_a_config_error(home, key, value, message):
-    cfg = _cfg(home, {key: value})
+    """Most are refused when the configuration is loaded, the rest by the options' check."""
     with pytest.raises(ConfigError, match=message):
-        TranscribeOptions.from_config(cfg)
+        TranscribeOptions.from_config(_cfg(home, {key: value}))
 
 
 def test_fake_default_is_a_short_russian_sales_exchange():

@@ -1,6 +1,11 @@
 """Transcript importers: callqa JSON v1, faster-whisper / OpenAI Whisper JSON, Yandex
 SpeechKit JSON (v2 long-running results and v3 streaming results). Formats are detected
-automatically; every error names the file, the field and what was expected."""
+automatically; every error names the file, the field and what was expected.
+
+Every file is read within bounds, so that one hostile or broken file fails alone: at most
+``MAX_FILE_BYTES``, nesting at most ``MAX_DEPTH`` deep, no NaN / Infinity / numbers too large
+for a float (``1e309``). A ``started_at`` with a UTC offset is converted to the configured
+local zone (``ingest.timezone``; callqa stores local times without a zone, as PBX names do)."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import logging
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -24,6 +29,8 @@ from transcribe.roles import assign_roles, role_classifier
 
 log = logging.getLogger(__name__)
 SCHEMA = resources.files(__package__).joinpath("resources/transcript-v1.schema.json")
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a 2-hour call's transcript is well under 5 MB
+MAX_DEPTH = 32  # the deepest real format (SpeechKit v3) nests 7 levels
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,15 +54,20 @@ class ImportedCall:
 
 
 def load_transcript_paths(
-    paths: Iterable[Path], roles_home: Path | None = None,
+    paths: Iterable[Path], roles_home: Path | None = None, timezone: tzinfo | None = None,
 ) -> Iterator[ImportedCall | tuple[Path, TranscriptFormatError]]:
     """Every *.json under ``paths`` (files or folders); a bad file yields (path, error).
-    ``roles_home``: as for :func:`load_transcript_file`."""
+    ``roles_home``, ``timezone``: as for :func:`load_transcript_file`."""
     for path in _walk(paths):
         try:
-            yield load_transcript_file(path, roles_home=roles_home)
+            yield load_transcript_file(path, roles_home=roles_home, timezone=timezone)
         except TranscriptFormatError as exc:
             yield (path, exc)
+        except (RecursionError, MemoryError, ValueError, TypeError, KeyError, IndexError,
+                AttributeError, OverflowError) as exc:
+            # a shape the checks above did not foresee fails this file, not the import
+            yield (path, TranscriptFormatError(f"{path}: cannot be read as a transcript "
+                                               f"({type(exc).__name__}: {exc})."))
 
 
 def _walk(paths: Iterable[Path]) -> Iterator[Path]:
@@ -67,19 +79,26 @@ def _walk(paths: Iterable[Path]) -> Iterator[Path]:
             yield p
 
 
-def load_transcript_file(path: Path, mask: bool = True, roles_home: Path | None = None) -> ImportedCall:
+def load_transcript_file(path: Path, mask: bool = True, roles_home: Path | None = None,
+                         timezone: tzinfo | None = None) -> ImportedCall:
     """One transcript file, format detected. Mono transcripts get manager/client roles from
     the role model of ``roles_home`` (the one `callqa train` saved there; None: the shipped
-    seed model)."""
+    seed model). A ``started_at`` with an offset is converted to ``timezone`` (None: this
+    machine's zone)."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise TranscriptFormatError(f"{path}: {size:,} bytes is more than a transcript can be "
+                                        f"({MAX_FILE_BYTES:,}); is it really a transcript?")
         raw = path.read_bytes()
     except OSError as exc:
         raise TranscriptFormatError(f"{path}: cannot read the file ({exc.strerror}).") from exc
     data = _parse_json(path, raw)
+    _check_bounds(path, data)
     fallback_id = "imp-" + hashlib.sha256(raw).hexdigest()[:16]
     if isinstance(data, dict) and data.get("format") == "callqa.transcript":
-        call = _from_callqa(path, data, fallback_id, roles_home)
+        call = _from_callqa(path, data, fallback_id, roles_home, timezone)
     elif isinstance(data, dict) and "segments" in data and isinstance(data.get("segments"), list):
         call = _from_whisper(path, data, fallback_id, roles_home)
     elif _looks_like_speechkit(data):
@@ -96,23 +115,62 @@ def load_transcript_file(path: Path, mask: bool = True, roles_home: Path | None 
     return _with_confidence(call)
 
 
+class _NotFinite(ValueError):
+    pass
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(f"the number {text} is too large")
+    return value
+
+
+def _no_constant(name: str):
+    raise _NotFinite(f"{name} is not a number JSON allows")
+
+
+def _loads(text: str):
+    return json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
+
+
 def _parse_json(path: Path, raw: bytes):
     """One JSON document, or JSON Lines (SpeechKit v3 getRecognition prints one object a line)."""
     try:
         text = raw.decode("utf-8-sig")
-        return json.loads(text)
+        return _loads(text)
     except UnicodeDecodeError as exc:
         raise TranscriptFormatError(f"{path}: not valid UTF-8 JSON ({exc}). Export the transcript as JSON again.") from exc
+    except _NotFinite as exc:
+        raise TranscriptFormatError(f"{path}: {exc}; numbers must be finite. Fix the file.") from exc
+    except RecursionError as exc:
+        raise TranscriptFormatError(f"{path}: nested more than {MAX_DEPTH} levels deep; not a transcript.") from exc
     except json.JSONDecodeError as exc:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) > 1:
             try:
-                return [json.loads(line) for line in lines]
-            except json.JSONDecodeError:
+                return [_loads(line) for line in lines]
+            except (json.JSONDecodeError, _NotFinite, RecursionError):
                 pass
         raise TranscriptFormatError(
             f"{path}: not valid UTF-8 JSON ({exc}). Export the transcript as JSON again."
         ) from exc
+
+
+def _check_bounds(path: Path, data) -> None:
+    """Nesting depth and integer size, checked without recursion (a 100 000-deep array must
+    fail this file, not the whole import with a RecursionError)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise TranscriptFormatError(f"{path}: nested more than {MAX_DEPTH} levels deep; not a transcript.")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+            raise TranscriptFormatError(f"{path}: the number {value} is too large; numbers must be finite.")
 
 
 # --- callqa JSON v1 ----------------------------------------------------------------------
@@ -184,7 +242,8 @@ def _fast_valid(schema: dict, value) -> bool:
     return all(_fast_valid(props[k], v) for k, v in value.items() if k in props)
 
 
-def _from_callqa(path: Path, data: dict, fallback_id: str, roles_home: Path | None) -> ImportedCall:
+def _from_callqa(path: Path, data: dict, fallback_id: str, roles_home: Path | None,
+                 timezone: tzinfo | None = None) -> ImportedCall:
     errors = sorted(_schema_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         e = errors[0]
@@ -200,6 +259,8 @@ def _from_callqa(path: Path, data: dict, fallback_id: str, roles_home: Path | No
                 f"{path}: field $.started_at: {data['started_at']!r} is not an ISO 8601 date-time "
                 "(expected e.g. 2026-09-01T10:15:00)."
             ) from exc
+        if started.tzinfo is not None:  # stored times are local wall-clock times, like PBX names
+            started = started.astimezone(timezone).replace(tzinfo=None)
     m = data.get("manager") or {}
     manager = ImportedManager(m.get("id"), m.get("name"), m.get("extension"), m.get("team")) if m else None
     meta = CallMeta(

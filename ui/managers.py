@@ -13,6 +13,8 @@ from ui import auth
 from ui.common import HANDLING_LABELS, OBJECTION_LABELS, criterion_title, db_path, fmt_score
 
 LOW_DATA_TEXT = "мало данных"
+UNASSIGNED_TEXT = "без менеджера (очередь)"
+UNASSIGNED_ID = "-"  # queue calls (`q-600-…`) have no manager by design; they get a row of their own
 
 
 def managers_page() -> None:
@@ -20,12 +22,16 @@ def managers_page() -> None:
     st.title("Менеджеры")
     path = db_path()
     min_calls = int(load_config()["scoring.min_calls"])
-    summary = queries.manager_summary(path, user, min_calls)
+    summary = _with_unassigned(queries.manager_summary(path, user, min_calls))
     if summary.empty:
         st.info("Звонков пока нет.")
         return
     chosen = _manager_filter(summary)
-    only = (lambda df: df[df["manager_id"].isin(chosen)]) if chosen else (lambda df: df)
+
+    def only(df: pd.DataFrame) -> pd.DataFrame:
+        df = _with_unassigned(df)
+        return df[df["manager_id"].isin(chosen)] if chosen else df
+
     _summary_table(only(summary), min_calls)
     st.subheader("Оценка по неделям")
     _trend_chart(only(queries.score_trend(path, user)))
@@ -35,6 +41,17 @@ def managers_page() -> None:
     _handling_chart(only(queries.handling_mix(path, user)))
     st.subheader("Метрики разговора (средние)")
     _metrics_table(only(queries.metrics_summary(path, user)))
+
+
+def _with_unassigned(df: pd.DataFrame) -> pd.DataFrame:
+    """Calls without a manager under one id and name: a NULL id broke the filter's labels."""
+    if df.empty or not df["manager_id"].isna().any():
+        return df
+    df = df.copy()
+    unassigned = df["manager_id"].isna()
+    df["manager_id"] = df["manager_id"].astype(object).where(~unassigned, UNASSIGNED_ID)
+    df["manager_name"] = df["manager_name"].astype(object).where(~unassigned, UNASSIGNED_TEXT)
+    return df
 
 
 def _manager_filter(summary: pd.DataFrame) -> list[str]:

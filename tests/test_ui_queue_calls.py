@@ -1,0 +1,47 @@
+"""Issue 14, row 7: calls without a manager (queue calls ``q-600-…``, by design) must not break
+the «Менеджеры» page for the РОП and the owner."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from store import db, writes
+from tests.ui_data import MANAGERS, _call, build_store, user
+
+TIMEOUT = 60
+
+
+@pytest.fixture
+def with_queue_call(monkeypatch, tmp_path):
+    data = build_store(tmp_path / "callqa.duckdb")
+    queue_call = dataclasses.replace(_call(20, MANAGERS[0], None), call_id="q-600-1758000000.1",
+                                     manager_id=None)
+    queue_call = dataclasses.replace(queue_call, meta=dataclasses.replace(queue_call.meta, manager_ext="600"))
+    with db.writer(data.db_path) as con:
+        writes.write_call(con, queue_call)
+    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
+    monkeypatch.setenv("CALLQA_DB", str(data.db_path))
+    return data
+
+
+def _managers_page(username: str) -> AppTest:
+    def script():
+        from ui.managers import managers_page
+
+        managers_page()
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT)
+    at.session_state["user"] = user(username)
+    return at.run()
+
+
+@pytest.mark.parametrize("username", ["owner", "rop"])
+def test_the_managers_page_shows_calls_without_a_manager_as_their_own_row(with_queue_call, username):
+    at = _managers_page(username)
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert set(table["Менеджер"]) == {"Иван Петров", "Ольга Смирнова", "без менеджера (очередь)"}
+    assert len(at.get("vega_lite_chart")) == 3
