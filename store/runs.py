@@ -120,3 +120,10 @@ def store_totals(db_path: PathLike) -> StoreTotals:
 def imported_call_ids(db_path: PathLike) -> set[str]:
     """Call ids of calls brought in as ready transcripts (``callqa import-transcripts``)."""
     return {row[0] for row in db.query_rows(db_path, "SELECT call_id FROM calls WHERE source = 'import'")}
+
+
+def processed_folders(db_path: PathLike) -> list[str]:
+    """Every folder a batch run was started on: with ``paths.calls_folder`` these are the
+    recordings folders the UI's player may serve files from (``ui.player.read_recording``)."""
+    rows = db.query_rows(db_path, "SELECT DISTINCT folder FROM runs WHERE folder IS NOT NULL")
+    return sorted(row[0] for row in rows)

@@ -25,6 +25,7 @@ from ui.common import (
     fmt_score,
     fmt_time,
     masked_file_name,
+    recordings_folders,
     save,
 )
 
@@ -88,9 +89,9 @@ def _player(path, user, call: dict) -> None:
     if not audio.exists():
         st.warning(f"Файл записи не найден: {masked_file_name(call['path'])}. Расшифровка ниже.")
         return
-    src = player.audio_source(audio, call["call_id"])
+    src = player.audio_source(audio, call["call_id"], recordings_folders())
     if src is None:
-        st.warning("Файл записи слишком большой для проигрывателя.")
+        st.warning("Запись нельзя проиграть: файл слишком большой или лежит вне папки записей.")
         return
     target = st.session_state.get(SEEK_KEY) or {}
     if target.get("call_id") != call["call_id"]:

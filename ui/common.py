@@ -46,6 +46,16 @@ def db_path() -> Path:
     return load_config().db_path
 
 
+def recordings_folders() -> list[str]:
+    """Folders the player may serve recordings from: ``paths.calls_folder`` and every folder a
+    batch run processed (read on every run, so a new folder counts at once)."""
+    from store import runs
+
+    cfg = load_config()
+    configured = [str(cfg["paths.calls_folder"])] if cfg["paths.calls_folder"] else []
+    return configured + runs.processed_folders(cfg.db_path)
+
+
 def save(action: Callable[..., object], *args, **kwargs) -> bool:
     """Run a store write behind a spinner, retrying while the store is busy.
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from store import queries
 from ui import auth, player
-from ui.common import TRAINING_LABELS, db_path, fmt_time, masked_file_name
+from ui.common import TRAINING_LABELS, db_path, fmt_time, masked_file_name, recordings_folders
 
 
 def library_page() -> None:
@@ -39,7 +39,7 @@ def _clip_player(item) -> None:
     if audio is None or not audio.exists():
         st.caption("Аудио нет" + (f" ({masked_file_name(item.path)})" if audio else ""))
         return
-    src = player.audio_source(audio, f"clip-{item.item_id}")
+    src = player.audio_source(audio, f"clip-{item.item_id}", recordings_folders())
     if src is None:
         return
     started = st.session_state.get(f"_clip-{item.item_id}")
