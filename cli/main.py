@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from core import filemodes
 from core.config import DEFAULTS, load_config
 from core.errors import CallQAError
 
@@ -41,7 +42,10 @@ def main(ctx, config_file, home, db, verbose):
     )
     for noisy in ("faster_whisper", "httpx", "numba"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    filemodes.apply_umask()  # database, backups, exports: 0600 (CALLQA_GROUP_READABLE: 0640)
     ctx.obj = load_config(config_file, overrides={"paths.home": home, "paths.db": db})
+    db_file = ctx.obj.db_path
+    filemodes.narrow(db_file, f"{db_file}.wal", f"{db_file}.lock", ctx.obj.config_file)
 
 
 @main.command("run")
