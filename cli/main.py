@@ -140,7 +140,7 @@ def status_cmd(cfg, runs):
 
 @main.command("ui")
 @click.option("--port", default=8501, show_default=True, type=int)
-@click.option("--address", default="localhost", show_default=True,
+@click.option("--address", default="127.0.0.1", show_default=True,
               help="interface to listen on (0.0.0.0: every interface; put a TLS proxy in front)")
 @click.pass_obj
 def ui_cmd(cfg, port, address):
@@ -164,6 +164,7 @@ STREAMLIT_SETTINGS = (
     "--client.toolbarMode", "viewer",       # no "Deploy" button for the sales team
     "--browser.gatherUsageStats", "false",  # offline product: no telemetry
     "--theme.primaryColor", "#c0392b",
+    "--client.showErrorDetails", "none",    # no tracebacks with server paths in the browser
 )
 
 

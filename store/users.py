@@ -364,10 +364,14 @@ def rotate_login_session(db_path: str | os.PathLike, token: str | None, agent: s
 
 
 def drop_login_sessions(db_path: str | os.PathLike, token: str | None = None,
-                        username: str | None = None) -> None:
-    """Forget one browser token (sign-out) or every token of a user (password change)."""
+                        username: str | None = None, agent: str | None = None) -> None:
+    """Forget one browser token, every token of ``username`` in the browser ``agent`` (sign-out:
+    the tokens other tabs rotated to go too), or every token of a user (password change)."""
     with db.writer(db_path) as con:
         if token:
             con.execute("DELETE FROM login_sessions WHERE token_hash = ?", [_token_hash(token)])
-        if username:
+        if username and agent is not None:
+            con.execute("DELETE FROM login_sessions WHERE username = ? AND agent_hash = ?",
+                        [username, _token_hash(agent)])
+        elif username:
             con.execute("DELETE FROM login_sessions WHERE username = ?", [username])
