@@ -50,30 +50,33 @@ def login_form() -> None:
         clear_cookie()
 
 
+def _context_text(read) -> str:
+    """A string from st.context, or "" where no browser is behind the session (bare mode,
+    AppTest, whose context is a stand-in object)."""
+    try:
+        value = read()
+    except Exception:
+        return ""
+    return value.strip() if isinstance(value, str) else ""
+
+
 def client_address() -> str:
     """The browser's address for sign-in throttling. Behind the reverse proxy of deploy/ the
     socket peer is 127.0.0.1: then (and only then) the proxy's X-Forwarded-For / X-Real-IP is
     trusted, since a client reaching the port directly could forge it."""
-    try:
-        peer = st.context.ip_address or ""
-        headers = st.context.headers
-    except Exception:  # no browser behind this session (bare mode, AppTest)
-        return ""
+    peer = _context_text(lambda: st.context.ip_address)
     try:
         loopback = ipaddress.ip_address(peer).is_loopback
     except ValueError:
         loopback = peer in {"", "localhost"}
-    if loopback:
-        forwarded = (headers.get("X-Forwarded-For") or "").split(",")[-1].strip()
-        return forwarded or (headers.get("X-Real-IP") or "").strip() or peer
-    return peer
+    if not loopback:
+        return peer
+    forwarded = _context_text(lambda: st.context.headers.get("X-Forwarded-For")).split(",")[-1].strip()
+    return forwarded or _context_text(lambda: st.context.headers.get("X-Real-IP")) or peer
 
 
 def user_agent() -> str:
-    try:
-        return st.context.headers.get("User-Agent") or ""
-    except Exception:  # no browser behind this session
-        return ""
+    return _context_text(lambda: st.context.headers.get("User-Agent"))
 
 
 def _restore_from_cookie() -> users.User | None:
