@@ -68,7 +68,7 @@ def _ensure_users(cfg) -> None:
     existing = accounts.usernames(cfg.db_path)
     for username, role, manager_id, display in DEMO_USERS:
         if username not in existing or username not in known:
-            known[username] = secrets.token_urlsafe(6)
+            known[username] = secrets.token_urlsafe(9)  # 12 characters: the password rule
             if username in existing:
                 accounts.set_password(cfg.db_path, username, known[username])
             else:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from core import filemodes
 from core.config import DEFAULTS, load_config
 from core.errors import CallQAError
 
@@ -41,7 +42,10 @@ def main(ctx, config_file, home, db, verbose):
     )
     for noisy in ("faster_whisper", "httpx", "numba"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    filemodes.apply_umask()  # database, backups, exports: 0600 (CALLQA_GROUP_READABLE: 0640)
     ctx.obj = load_config(config_file, overrides={"paths.home": home, "paths.db": db})
+    db_file = ctx.obj.db_path
+    filemodes.narrow(db_file, f"{db_file}.wal", f"{db_file}.lock", ctx.obj.config_file)
 
 
 @main.command("run")
@@ -163,7 +167,7 @@ def retry_cmd(cfg, files, all_failed):
 
 @main.command("ui")
 @click.option("--port", default=8501, show_default=True, type=int)
-@click.option("--address", default="localhost", show_default=True,
+@click.option("--address", default="127.0.0.1", show_default=True,
               help="interface to listen on (0.0.0.0: every interface; put a TLS proxy in front)")
 @click.pass_obj
 def ui_cmd(cfg, port, address):
@@ -187,6 +191,7 @@ STREAMLIT_SETTINGS = (
     "--client.toolbarMode", "viewer",       # no "Deploy" button for the sales team
     "--browser.gatherUsageStats", "false",  # offline product: no telemetry
     "--theme.primaryColor", "#c0392b",
+    "--client.showErrorDetails", "none",    # no tracebacks with server paths in the browser
 )
 
 

@@ -1,5 +1,5 @@
-"""`callqa users add|passwd|disable|enable|list`: accounts of the review UI (bcrypt hashes in
-the store)."""
+"""`callqa users add|passwd|disable|enable|list|audit`: accounts of the review UI (bcrypt hashes
+in the store) and the audit of sign-in attempts."""
 
 from __future__ import annotations
 
@@ -60,3 +60,16 @@ def list_cmd(cfg):
     for a in accounts.list_accounts(cfg.db_path):
         state = f"  [disabled {a.disabled_at:%Y-%m-%d}]" if a.disabled_at else ""
         click.echo(f"{a.username:<16} {a.role:<8} {a.manager_id or '-':<10} {a.display_name or ''}{state}")
+
+
+@users.command("audit")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--failures", is_flag=True, help="only failures, locks, refused attempts and rejected tokens")
+@click.pass_obj
+def audit_cmd(cfg, limit, failures):
+    """Latest sign-in attempts, newest first: when, name typed, client address, outcome."""
+    events = accounts.sign_in_audit(cfg.db_path, limit=limit, failures_only=failures)
+    if not events:
+        click.echo("no sign-in attempts recorded")
+    for e in events:
+        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.event:<14} {e.username!r:<20} {e.client or '-'}")

@@ -9,7 +9,8 @@
     ├── StoreError              the DuckDB file cannot be created, opened or written
     │   └── StoreBusyError      the DuckDB file stayed locked past the timeout
     ├── RunLockedError          another batch run holds the run lock
-    └── AccessDeniedError       the user's role does not allow the action
+    ├── AccessDeniedError       the user's role does not allow the action
+    └── SignInThrottledError    too many failed sign-ins: wait ``wait_s`` seconds
 
 Raise deep, render at one edge: the CLI prints the message and exits non-zero, the UI
 shows ``st.error``, the batch records an error row and goes on.
@@ -58,6 +59,12 @@ class RunLockedError(CallQAError):
 
 class AccessDeniedError(CallQAError):
     pass
+
+
+class SignInThrottledError(CallQAError):
+    def __init__(self, message: str, wait_s: float) -> None:
+        super().__init__(message)
+        self.wait_s = wait_s
 
 
 ENVIRONMENT_ERRORS: tuple[type[CallQAError], ...] = (ConfigError, ModelNotFoundError, StoreError)

@@ -148,3 +148,10 @@ def reset_attempts(db_path: PathLike, paths: list[str] | None = None) -> list[st
                 " WHERE status = 'failed' AND list_contains(?, path) RETURNING path", [list(paths)],
             ).fetchall()
     return sorted(row[0] for row in rows)
+
+
+def processed_folders(db_path: PathLike) -> list[str]:
+    """Every folder a batch run was started on: with ``paths.calls_folder`` these are the
+    recordings folders the UI's player may serve files from (``ui.player.read_recording``)."""
+    rows = db.query_rows(db_path, "SELECT DISTINCT folder FROM runs WHERE folder IS NOT NULL")
+    return sorted(row[0] for row in rows)

@@ -137,12 +137,12 @@ def test_users_cli_adds_and_changes_passwords(tmp_path):
     cfg = load_config(overrides={"paths.db": str(tmp_path / "c.duckdb")})
     runner = CliRunner()
     result = runner.invoke(users, ["add", "ivan", "--role", "manager", "--manager", "m101"],
-                           obj=cfg, input="pw-12345\npw-12345\n")
+                           obj=cfg, input="pw-12345678\npw-12345678\n")
     assert result.exit_code == 0, result.output
-    assert accounts.authenticate(cfg.db_path, "ivan", "pw-12345").manager_id == "m101"
-    result = runner.invoke(users, ["passwd", "ivan", "--password", "pw-67890"], obj=cfg)
+    assert accounts.authenticate(cfg.db_path, "ivan", "pw-12345678").manager_id == "m101"
+    result = runner.invoke(users, ["passwd", "ivan", "--password", "pw-67890123"], obj=cfg)
     assert result.exit_code == 0, result.output
-    assert accounts.authenticate(cfg.db_path, "ivan", "pw-67890") is not None
+    assert accounts.authenticate(cfg.db_path, "ivan", "pw-67890123") is not None
 
 
 def test_phone_digits_are_masked_but_dates_stay():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,8 @@ def _call_page(username: str, call_id: str) -> AppTest:
 def texts(at: AppTest) -> str:
     parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success")
              for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
+    # what a person reads: the backslashes of ui.common.plain are not shown
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
 
 
 def nav_titles(username: str) -> list[str]:

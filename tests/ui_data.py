@@ -26,7 +26,7 @@ from core.types import (
     Segment,
     Transcript,
 )
-from store import db, writes
+from store import db, runs, writes
 from store import users as accounts
 
 RUBRIC_ID = "default"
@@ -224,6 +224,8 @@ def build_store(db_path: str | Path, n_calls: int = 12, audio_dir: Path | None =
         # an older rubric version's score for call 0 must never show as current
         old = _score(_segments(0, False), False, 1, OLD_RUBRIC_VERSION)
         writes.write_score(con, call_ids[0], old)
+    if audio_dir is not None:  # a batch ran over the folder: the player may serve its files
+        runs.finish_run(db_path, runs.start_run(db_path, audio_dir), "completed", runs.RunCounts())
     if users:
         add_users(db_path)
     return UiData(db_path, tuple(call_ids), audio_path)

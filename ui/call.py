@@ -25,6 +25,8 @@ from ui.common import (
     fmt_score,
     fmt_time,
     masked_file_name,
+    plain,
+    recordings_folders,
     save,
 )
 
@@ -45,7 +47,7 @@ def call_page() -> None:
         st.error(f"Доступ запрещён. {exc}")
         return
     if view is None:
-        st.error(f"Звонок {call_id} не найден.")
+        st.error(f"Звонок {plain(call_id)} не найден.")
         return
     _log_visit(path, user, call_id)
     _header(view.call)
@@ -86,11 +88,11 @@ def _player(path, user, call: dict) -> None:
         st.info("Аудио нет: звонок загружен из готовой расшифровки.")
         return
     if not audio.exists():
-        st.warning(f"Файл записи не найден: {masked_file_name(call['path'])}. Расшифровка ниже.")
+        st.warning(f"Файл записи не найден: {plain(masked_file_name(call['path']))}. Расшифровка ниже.")
         return
-    src = player.audio_source(audio, call["call_id"])
+    src = player.audio_source(audio, call["call_id"], recordings_folders())
     if src is None:
-        st.warning("Файл записи слишком большой для проигрывателя.")
+        st.warning("Запись нельзя проиграть: файл слишком большой или лежит вне папки записей.")
         return
     target = st.session_state.get(SEEK_KEY) or {}
     if target.get("call_id") != call["call_id"]:
@@ -124,7 +126,7 @@ def _header(call: dict) -> None:
         st.warning("Низкая уверенность распознавания — проверить на слух.")
     if "time_from_mtime" in flags:
         st.caption("Время звонка взято из даты файла: в имени файла и в выгрузке CRM его нет.")
-    st.caption(f"Файл: {masked_file_name(call.get('path'))} · id {call['call_id']}"
+    st.caption(f"Файл: {plain(masked_file_name(call.get('path')))} · id {plain(call['call_id'])}"
                f" · версия рубрики {str(call.get('rubric_version') or '—')[:12]}")
 
 
@@ -140,7 +142,7 @@ def _transcript(segments: pd.DataFrame, call_id: str) -> None:
                             on_click=seek, args=(call_id, seg.start_s))
             color = SPEAKER_COLORS.get(seg.speaker, "gray")
             flag = " :orange[:material/hearing: *проверить на слух*]" if seg.low_confidence else ""
-            text_col.markdown(f":{color}[**{SPEAKER_LABELS.get(seg.speaker, seg.speaker)}**] {seg.text}{flag}")
+            text_col.markdown(f":{color}[**{SPEAKER_LABELS.get(seg.speaker, seg.speaker)}**] {plain(seg.text)}{flag}")
 
 
 def _criteria(crit: pd.DataFrame, call_id: str) -> None:
@@ -152,12 +154,13 @@ def _criteria(crit: pd.DataFrame, call_id: str) -> None:
         label = VERDICT_BADGES.get(c.verdict, c.verdict)
         st.markdown(f"**{criterion_title(c.criterion_id, c.title)}** — {label}")
         if isinstance(c.override_by, str):
-            st.caption(f"Исправлено РОП ({c.override_by}): было «{VERDICT_LABELS.get(c.auto_verdict)}». {c.override_reason or ''}")
+            st.caption(f"Исправлено РОП ({plain(c.override_by)}): было «{VERDICT_LABELS.get(c.auto_verdict)}». "
+                       f"{plain(c.override_reason)}")
         elif isinstance(c.reason, str) and c.reason:
-            st.caption(c.reason)
+            st.caption(plain(c.reason))
         if isinstance(c.evidence_quote, str) and not pd.isna(c.evidence_start_s):
             quote_col, go_col = st.columns([4, 1])
-            quote_col.markdown(f"> {c.evidence_quote} ({fmt_time(c.evidence_start_s)})")
+            quote_col.markdown(f"> {plain(c.evidence_quote)} ({fmt_time(c.evidence_start_s)})")
             go_col.button("перейти", key=f"ev-{c.criterion_id}", on_click=seek,
                           args=(call_id, c.evidence_start_s))
 
@@ -168,11 +171,11 @@ def _objections(objections: pd.DataFrame, call_id: str) -> None:
     st.subheader("Возражения")
     for o in objections.itertuples():
         handled = HANDLING_LABELS.get(o.handling, o.handling)
-        by = f" (отметка РОП {o.labelled_by})" if isinstance(o.labelled_by, str) else ""
+        by = f" (отметка РОП {plain(o.labelled_by)})" if isinstance(o.labelled_by, str) else ""
         quote_col, go_col = st.columns([4, 1])
         quote_col.markdown(
-            f"**{OBJECTION_LABELS.get(o.kind, o.kind)}** → {handled}{by}  \n> {o.quote}"
-            + (f"  \nОтвет: {o.response_quote}" if isinstance(o.response_quote, str) and o.response_quote else "")
+            f"**{OBJECTION_LABELS.get(o.kind, o.kind)}** → {handled}{by}  \n> {plain(o.quote)}"
+            + (f"  \nОтвет: {plain(o.response_quote)}" if isinstance(o.response_quote, str) and o.response_quote else "")
         )
         go_col.button("перейти", key=f"obj-{o.n}", on_click=seek, args=(call_id, o.start_s or 0.0))
 
@@ -196,7 +199,7 @@ def _feedback_list(feedback: pd.DataFrame) -> None:
     for f in feedback.itertuples():
         state = "ознакомлен" if not pd.isna(f.acknowledged_at) else "не прочитан"
         about = criterion_title(f.criterion_id) if isinstance(f.criterion_id, str) else "звонок"
-        st.markdown(f"**{about}** · {f.username} · {state}  \n{f.text}")
+        st.markdown(f"**{about}** · {plain(f.username)} · {state}  \n{plain(f.text)}")
 
 
 # --- РОП actions ---------------------------------------------------------------------------
@@ -268,7 +271,7 @@ def _training_form(path, user, call_id: str, view: queries.CallView) -> None:
                 review.add_training_item, path, user, call_id, start_s, end_s, label, note):
             st.rerun()
     for t in view.training_items.itertuples():
-        st.caption(f"{TRAINING_LABELS.get(t.label, t.label)}: {fmt_time(t.start_s)}–{fmt_time(t.end_s)} {t.note or ''}")
+        st.caption(f"{TRAINING_LABELS.get(t.label, t.label)}: {fmt_time(t.start_s)}–{fmt_time(t.end_s)} {plain(t.note)}")
 
 
 def _label_form(path, user, call_id: str, objections: pd.DataFrame) -> None:

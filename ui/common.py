@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -41,9 +43,60 @@ DIRECTION_LABELS = {"in": "входящий", "out": "исходящий"}
 SAVE_ATTEMPTS = 20  # × the writer's own 60 s wait: an action is never silently dropped
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+
+
+def plain(text: object) -> str:
+    """``text`` from a call, a user or a file, made safe to put into Streamlit markdown: every
+    ASCII punctuation character is backslash-escaped, so no link, image, HTML, emphasis,
+    ``:color[...]``, ``:material/...:`` or ``$math$`` comes alive and bare URLs stay text (a
+    remote image would be fetched with the page's Referer). Line breaks stay line breaks.
+
+    Use it for transcript text, feedback, override reasons, comments, clip notes, user and
+    manager names -- anything not written by us."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    lines = (" ".join(line.split()) for line in str(text).splitlines())
+    return "  \n".join(_MARKDOWN_SPECIAL.sub(r"\\\1", line) for line in lines if line)
+
+
+def show_error(exc: BaseException, where: str) -> str:
+    """Log ``exc`` with its traceback under a short id and show only the id in the browser
+    (issue 14, row 15: no server paths or internals on the page). Returns the id."""
+    code = secrets.token_hex(4)
+    log.error("error %s in %s: %s", code, where, exc, exc_info=exc)
+    st.error(f"Ошибка, код {code}. Сообщите этот код администратору: подробности — в журнале "
+             "сервера (callqa ui).")
+    return code
+
+
+def guarded(draw: Callable[[], None]) -> Callable[[], None]:
+    """A page function that shows «Ошибка, код …» instead of a traceback. Streamlit's own
+    st.stop / st.rerun are BaseExceptions and pass through."""
+
+    @functools.wraps(draw)
+    def page() -> None:
+        try:
+            draw()
+        except Exception as exc:
+            show_error(exc, draw.__name__)
+
+    return page
+
+
 def db_path() -> Path:
     """The store of this app run (CALLQA_DB / CALLQA_HOME / callqa.toml), read on every run."""
     return load_config().db_path
+
+
+def recordings_folders() -> list[str]:
+    """Folders the player may serve recordings from: ``paths.calls_folder`` and every folder a
+    batch run processed (read on every run, so a new folder counts at once)."""
+    from store import runs
+
+    cfg = load_config()
+    configured = [str(cfg["paths.calls_folder"])] if cfg["paths.calls_folder"] else []
+    return configured + runs.processed_folders(cfg.db_path)
 
 
 def save(action: Callable[..., object], *args, **kwargs) -> bool:

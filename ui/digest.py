@@ -8,7 +8,7 @@ from core.config import load_config
 from owner.digest import SECTIONS, Digest, digest_from_report, to_html, to_markdown, to_xlsx
 from owner.report import OwnerParams
 from ui import auth
-from ui.common import db_path
+from ui.common import db_path, plain
 from ui.owner import load_report, week_selector
 
 
@@ -27,7 +27,7 @@ def show_digest(d: Digest) -> None:
     for title, attr in SECTIONS:
         st.subheader(title)
         items = getattr(d, attr)
-        lines = [f"{n}. {s}" for n, s in enumerate(items, 1)] if attr == "actions" else [f"- {s}" for s in items]
+        lines = [f"{n}. {plain(s)}" for n, s in enumerate(items, 1)] if attr == "actions" else [f"- {plain(s)}" for s in items]
         st.markdown("\n".join(lines))
     for table in d.tables:
         if not table.frame.empty:

@@ -8,7 +8,7 @@ import streamlit as st
 from store import queries, review
 from ui import auth
 from ui.calls import open_call
-from ui.common import criterion_title, db_path, save
+from ui.common import criterion_title, db_path, plain, save
 
 
 def my_feedback_page() -> None:
@@ -25,8 +25,8 @@ def my_feedback_page() -> None:
         with st.container(border=True):
             about = criterion_title(f.criterion_id) if isinstance(f.criterion_id, str) else "Звонок в целом"
             when = f"{f.created_at:%d.%m.%Y %H:%M}"
-            st.markdown(f"**{about}** · от {f.username} · {when}")
-            st.write(f.text)
+            st.markdown(f"**{about}** · от {plain(f.username)} · {when}")
+            st.markdown(plain(f.text))
             if isinstance(f.call_id, str) and st.button("Открыть звонок", key=f"open-{f.feedback_id}"):
                 open_call(f.call_id)
             if pd.isna(f.acknowledged_at):

@@ -8,7 +8,14 @@ import streamlit as st
 
 from store import queries
 from ui import auth, player
-from ui.common import TRAINING_LABELS, db_path, fmt_time, masked_file_name
+from ui.common import (
+    TRAINING_LABELS,
+    db_path,
+    fmt_time,
+    masked_file_name,
+    plain,
+    recordings_folders,
+)
 
 
 def library_page() -> None:
@@ -24,22 +31,22 @@ def library_page() -> None:
     for item in items.itertuples():
         with st.container(border=True):
             st.markdown(
-                f"**{TRAINING_LABELS.get(item.label, item.label)}** · {item.manager_name or '—'}"
+                f"**{TRAINING_LABELS.get(item.label, item.label)}** · {plain(item.manager_name) or '—'}"
                 f" · {fmt_time(item.start_s)}–{fmt_time(item.end_s)}"
             )
             if isinstance(item.note, str) and item.note:
-                st.write(item.note)
+                st.markdown(plain(item.note))
             if isinstance(item.text, str) and item.text:
-                st.caption(f"«{item.text}»")
+                st.caption(f"«{plain(item.text)}»")
             _clip_player(item)
 
 
 def _clip_player(item) -> None:
     audio = Path(item.path) if isinstance(item.path, str) and item.path else None
     if audio is None or not audio.exists():
-        st.caption("Аудио нет" + (f" ({masked_file_name(item.path)})" if audio else ""))
+        st.caption("Аудио нет" + (f" ({plain(masked_file_name(item.path))})" if audio else ""))
         return
-    src = player.audio_source(audio, f"clip-{item.item_id}")
+    src = player.audio_source(audio, f"clip-{item.item_id}", recordings_folders())
     if src is None:
         return
     started = st.session_state.get(f"_clip-{item.item_id}")

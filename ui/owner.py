@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -20,7 +22,7 @@ from owner.report import (
     recent_weeks,
 )
 from ui import auth
-from ui.common import db_path
+from ui.common import db_path, plain
 
 MAX_LINKS = 8
 
@@ -38,7 +40,7 @@ def week_selector(path: str, key: str) -> Week:
 
 
 def call_link(call_id: str) -> str:
-    return f"[{call_id}](/call?call_id={call_id})"
+    return f"[{plain(call_id)}](/call?{urlencode({'call_id': call_id})})"
 
 
 def owner_page() -> None:
@@ -88,10 +90,10 @@ def flags_block(r: OwnerReport) -> None:
     for flag in r.flags:
         if not flag.on:
             continue
-        text = f"**{flag.title}.** {flag.detail}"
+        text = f"**{flag.title}.** {plain(flag.detail)}"
         if flag.manager_ids:
             text += "  \nМенеджеры: " + ", ".join(
-                f"[{names.get(m, m)}](/managers?manager_id={m})" for m in flag.manager_ids)
+                f"[{plain(names.get(m, m))}](/managers?{urlencode({'manager_id': m})})" for m in flag.manager_ids)
         if flag.call_ids:
             links = ", ".join(call_link(c) for c in flag.call_ids[:MAX_LINKS])
             more = f" и ещё {len(flag.call_ids) - MAX_LINKS}" if len(flag.call_ids) > MAX_LINKS else ""

@@ -12,6 +12,7 @@ import streamlit as st
 from store.users import User
 from ui.call import call_page
 from ui.calls import calls_page
+from ui.common import guarded
 from ui.digest import digest_page
 from ui.feedback import my_feedback_page
 from ui.head_log import head_log_page
@@ -35,7 +36,7 @@ class PageEntry:
     section: str = WORK
 
     def page(self) -> st.Page:
-        return st.Page(self.draw, title=self.title, url_path=self.url_path, icon=self.icon,
+        return st.Page(guarded(self.draw), title=self.title, url_path=self.url_path, icon=self.icon,
                        default=self.url_path == "calls")
 
 
