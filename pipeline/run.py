@@ -19,7 +19,7 @@ from filelock import FileLock, Timeout
 
 import ingest
 from core.config import Config
-from core.errors import BadAudioError, CallQAError, RunLockedError
+from core.errors import BadAudioError, CallQAError, FileChangingError, RunLockedError
 from core.types import Call, Recording, Transcript
 from pipeline.assemble import assemble_call, register_rubrics
 from store import db, runs, writes
@@ -115,7 +115,9 @@ def _run_locked(cfg, opts, transcriber, scorer, progress) -> RunSummary:
                 progress(item.path.name, i, len(todo))
             ok, audio_s = _process_one(cfg, item, transcriber, scorer)
             summary.audio_s += audio_s
-            if ok:
+            if ok is None:  # still being written: skipped, not failed, no attempt used
+                summary.skipped += 1
+            elif ok:
                 summary.done += 1
             else:
                 summary.failed += 1
@@ -187,14 +189,18 @@ def _parse_meta(cfg: Config, path: Path):
 
 # --- one call ----------------------------------------------------------------------------
 
-def _process_one(cfg: Config, item, transcriber, scorer) -> tuple[bool, float]:
-    """Process one recording; any failure becomes a failed row and the batch goes on."""
+def _process_one(cfg: Config, item, transcriber, scorer) -> tuple[bool | None, float]:
+    """Process one recording; any failure becomes a failed row and the batch goes on.
+    None: the file changed while it was read (the PBX still writes it) and is skipped."""
     if not isinstance(item, Recording):
         rec = Recording(item.path, _key(item), 0, 0.0)
         _record_failure(cfg, rec, item.error)
         return False, 0.0
     try:
         call = build_call(cfg, item, transcriber, scorer)
+    except FileChangingError as exc:
+        log.info("skipped %s: %s", item.path, exc)
+        return None, 0.0
     except BadAudioError as exc:
         _record_failure(cfg, item, str(exc))
         return False, 0.0
@@ -218,7 +224,9 @@ def _process_one(cfg: Config, item, transcriber, scorer) -> tuple[bool, float]:
 def build_call(cfg: Config, rec: Recording, transcriber, scorer) -> Call:
     meta = _parse_meta(cfg, rec.path)
     meta = _apply_crm(rec.path, meta)
+    ingest.check_unchanged(rec)  # the file found and hashed is the file decoded, whole
     audio = ingest.decode(rec.path, max_duration_s=float(cfg["ingest.max_duration_h"]) * 3600)
+    ingest.check_unchanged(rec)
     flags = list(audio.flags)
     if meta.started_at is None and rec.mtime:
         # Neither the name nor a CRM row dates the call: the file's time is the best guess,
