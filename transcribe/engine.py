@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import logging
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ import numpy as np
 import ingest
 from core.types import Audio, Segment, Transcript
 from transcribe.base import TranscribeOptions
+from transcribe.guard import guard
 from transcribe.masking import mask_numbers
 from transcribe.model import resolve_model
 
@@ -41,6 +42,52 @@ VAD_KEEP_MIN_SHARE = 0.5  # VAD keeping less than half the energy-estimated spee
 # gzip compression ratio above which a segment is a repetition loop (Whisper's own fallback
 # threshold): dropped, since no temperature fallback re-decodes it
 LOOP_COMPRESSION_RATIO = 2.4
+LANGUAGE_MIN_SPEECH_S = 2.0  # a channel with less speech has no language of its own
+LANGUAGE_CLIP_S = 30.0  # Whisper detects the language on one 30 s window
+# a call is tagged with another language than asr.language when the speech-weighted probability
+# of that language over the channels is at least this
+LANGUAGE_SWITCH_PROB = 0.7
+
+
+@dataclass(frozen=True, slots=True)
+class DetectedLanguage:
+    language: str
+    probability: float
+    all_probs: dict[str, float]
+    speech_s: float
+
+
+def call_language(per_channel: list[DetectedLanguage | None], configured: str | None) -> tuple[str, float | None]:
+    """The call's language and its probability from the channels' detections, each weighted by
+    its speech time. The configured ``asr.language`` stays unless another language is at least
+    ``LANGUAGE_SWITCH_PROB`` likely (an English call is tagged ``en``, so scoring treats it as
+    not applicable); with no detection, the configured language and no probability."""
+    found = [d for d in per_channel if d is not None]
+    configured = configured if configured and configured != "auto" else ""
+    if not found:
+        return configured or "unknown", None
+    total = sum(d.speech_s for d in found)
+
+    def score(lang: str) -> float:
+        return sum(d.speech_s * d.all_probs.get(lang, 0.0) for d in found) / total
+
+    langs = sorted({lang for d in found for lang in d.all_probs})
+    best = max(langs, key=lambda lang: (score(lang), lang == configured))
+    if configured and best != configured and score(best) < LANGUAGE_SWITCH_PROB:
+        best = configured
+    return best, round(score(best), 3)
+
+
+def _speech_clip(samples: np.ndarray, spans: list[tuple[float, float]], max_s: float) -> np.ndarray:
+    parts, total = [], 0
+    limit = int(max_s * SR)
+    for s, e in spans:
+        chunk = samples[int(s * SR): int(e * SR)]
+        parts.append(chunk[: limit - total])
+        total += len(parts[-1])
+        if total >= limit:
+            break
+    return np.concatenate(parts).astype(np.float32, copy=False)
 
 
 class WhisperTranscriber:
@@ -90,15 +137,43 @@ class WhisperTranscriber:
             segments, flags = self._stereo_vad(audio)
         else:
             segments, flags = self._mono(audio.channels[0])
+        segments, hallucinated = guard(segments, audio.channels)
         segments = self._finish(segments)
         if _mostly_low_confidence(segments):
             flags.append("low_confidence")
         if self._loops_dropped:
             flags.append("asr_loop_dropped")
+        if hallucinated:
+            flags.append("asr_hallucination_dropped")
         if not segments and any(ingest.speech_energy_seconds(ch) > 1.0 for ch in audio.channels):
             flags.append("asr_empty_with_energy")  # never a result: the UI asks to listen
-        return Transcript(segments=segments, language=self.options.language,
-                          asr_model=self.name, flags=tuple(dict.fromkeys(flags)))
+        per_channel = self._detect_languages(audio)
+        language, probability = call_language(per_channel, self.options.language)
+        return Transcript(segments=segments, language=language, asr_model=self.name,
+                          flags=tuple(dict.fromkeys(flags)), language_probability=probability,
+                          channel_languages=tuple((d.language, round(d.probability, 3)) if d else ("", 0.0)
+                                                  for d in per_channel))
+
+    # --- language ----------------------------------------------------------------------
+
+    def _detect_languages(self, audio: Audio) -> list[DetectedLanguage | None]:
+        """Whisper's language detection on up to 30 s of each channel's speech (energy turns
+        packed together): one encoder pass per channel, deterministic. None for a channel with
+        under 2 s of speech, or a model without ``detect_language`` (test stand-ins)."""
+        model = self._whisper()
+        if not hasattr(model, "detect_language"):
+            return []
+        out: list[DetectedLanguage | None] = []
+        for samples in audio.channels[:2]:
+            spans = ingest.nonsilent_spans(samples, SR, min_silence_ms=TURN_MIN_SILENCE_MS, pad_s=TURN_PAD_S)
+            speech_s = sum(e - s for s, e in spans)
+            if speech_s < LANGUAGE_MIN_SPEECH_S:
+                out.append(None)
+                continue
+            clip = _speech_clip(samples, spans, LANGUAGE_CLIP_S)
+            lang, prob, all_probs = model.detect_language(audio=clip)
+            out.append(DetectedLanguage(lang, float(prob), dict(all_probs), speech_s))
+        return out
 
     # --- stereo: energy turns per channel, batched clips --------------------------------
 
