@@ -112,20 +112,30 @@ class _Raw:
         self.start, self.end, self.text, self.avg_logprob, self.no_speech_prob = start, end, text, -0.3, ns
 
 
-class _Model:
-    """Stands in for WhisperModel: fixed segments, and a language detection."""
+class _Core:
+    """Stands in for the ctranslate2 model: the language of each encoded window."""
 
-    def __init__(self, segments, language=("ru", 0.97)):
-        self.segments, self.language, self.detected = segments, language, 0
+    def __init__(self, language):
+        self.language = language
 
-    def transcribe(self, samples, **kw):
-        return iter(self.segments), _Info(len(samples) / SR)
-
-    def detect_language(self, audio=None, **kw):
-        self.detected += 1
+    def detect_language(self, encoder_output):
         lang, prob = self.language
         rest = "en" if lang != "en" else "ru"
-        return lang, prob, [(lang, prob), (rest, 1 - prob)]
+        return [[(f"<|{lang}|>", prob), (f"<|{rest}|>", 1 - prob)]]
+
+
+class _Model:
+    """Stands in for WhisperModel: fixed segments; encodes one window per pass."""
+
+    def __init__(self, segments, language=("ru", 0.97)):
+        self.segments, self.model = segments, _Core(language)
+
+    def encode(self, features):
+        return features
+
+    def transcribe(self, samples, **kw):
+        self.encode(samples[: 30 * SR])
+        return iter(self.segments), _Info(len(samples) / SR)
 
 
 def test_the_transcriber_drops_a_stock_phrase_and_flags_the_call(tmp_path):
