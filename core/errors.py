@@ -3,6 +3,7 @@
     CallQAError                 base; message says what was wrong and what to do
     ├── ConfigError             callqa.toml / env / flags cannot be used
     ├── BadAudioError           a recording cannot be decoded or is not usable audio
+    ├── FileChangingError       a recording changed while it was read (still being written)
     ├── ModelNotFoundError      the ASR model is not installed / cannot be resolved offline
     ├── TranscriptFormatError   an imported transcript file is malformed
     ├── RubricError             a rubric / objection catalogue file is invalid
@@ -31,6 +32,12 @@ class ConfigError(CallQAError):
 
 class BadAudioError(CallQAError):
     pass
+
+
+class FileChangingError(CallQAError):
+    """The recording's size or modification time changed between discovery and decoding:
+    the PBX is still writing it. The batch skips it (no failure, no attempt used) and a later
+    run picks it up once it is stable."""
 
 
 class ModelNotFoundError(CallQAError):

@@ -113,6 +113,10 @@ class Transcript:
     language: str = "ru"
     asr_model: str = ""
     flags: tuple[str, ...] = ()  # e.g. "low_confidence", "vad_retry", "mono_roles_guessed"
+    # Whisper's language detection: the probability of ``language`` (speech-weighted over the
+    # channels) and each channel's own top language and probability; None / () when not detected
+    language_probability: float | None = None
+    channel_languages: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

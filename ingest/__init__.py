@@ -8,6 +8,8 @@ Public entry points::
     find_sidecars(folder) -> list[Path]
     load_crm_csv(path) -> list[CrmRow]
     match_crm(rows, recording_path, meta) -> CallMeta
+    check_unchanged(recording)  # raises FileChangingError while the PBX still writes it
+    sniff(path) -> NotAudio | None  # content that is clearly not audio
     decode(path, max_duration_s=7200) -> Audio
     speech_energy_seconds(samples, sample_rate=16000) -> float
     is_silent(audio) -> bool
@@ -15,17 +17,27 @@ Public entry points::
 
 from ingest.crm import CrmRow, find_sidecars, load_crm_csv, match_crm
 from ingest.decode import channels_duplicated, decode, format_duration
-from ingest.discover import AUDIO_EXTENSIONS, Found, TooFresh, Unreadable, find_recordings
+from ingest.discover import (
+    AUDIO_EXTENSIONS,
+    Found,
+    TooFresh,
+    Unreadable,
+    check_unchanged,
+    find_recordings,
+)
 from ingest.filenames import mask_phone, normalize_direction, parse_filename
 from ingest.silence import is_silent, nonsilent_spans, speech_energy_seconds, to_pcm16
+from ingest.sniff import NotAudio, sniff
 
 __all__ = [
     "AUDIO_EXTENSIONS",
     "CrmRow",
     "Found",
+    "NotAudio",
     "TooFresh",
     "Unreadable",
     "channels_duplicated",
+    "check_unchanged",
     "decode",
     "find_recordings",
     "find_sidecars",
@@ -37,6 +49,7 @@ __all__ = [
     "nonsilent_spans",
     "normalize_direction",
     "parse_filename",
+    "sniff",
     "speech_energy_seconds",
     "to_pcm16",
 ]

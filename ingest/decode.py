@@ -23,6 +23,7 @@ import numpy as np
 
 from core.errors import BadAudioError
 from core.types import Audio
+from ingest.sniff import NotAudio, sniff
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def decode(path: str | os.PathLike, max_duration_s: float = 7200) -> Audio:
     """
     path = Path(path)
     _check_readable(path)
+    _check_content(path)
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except av.error.FFmpegError as exc:
@@ -48,12 +50,16 @@ def decode(path: str | os.PathLike, max_duration_s: float = 7200) -> Audio:
         stream = _audio_stream(container, path)
         declared_s = _declared_duration(container, stream)
         _check_duration(path, declared_s, max_duration_s)
+        header_s = header_duration(path)  # what the file's own header promises
         source_channels = stream.codec_context.channels
         source_rate = stream.codec_context.sample_rate
         data, source_samples, complete = _decode_stream(
             container, stream, path, declared_s, max_duration_s
         )
     _check_length(path, source_samples, source_rate)
+    if header_s is not None and header_s <= max_duration_s:
+        declared_s = max(declared_s or 0.0, header_s)
+    complete = complete and not ogg_unfinished(path)
     return _to_audio(path, data, source_channels, source_rate, declared_s, complete)
 
 
@@ -86,32 +92,27 @@ def _check_readable(path: Path) -> None:
                             "check the disk and the file") from exc
 
 
+def _check_content(path: Path) -> None:
+    """Refuse by content what is not audio (text, HTML, JSON, images, PDF, archives) before
+    FFmpeg sees it: FFmpeg picks a demuxer by the name when the content does not say, and a
+    text file named ``.gsm`` would decode as seconds of noise."""
+    try:
+        found = sniff(path)
+    except OSError:
+        return  # _check_readable has read it; let the decoder report what is wrong
+    if found is not None:
+        raise BadAudioError(not_audio_message(path, found))
+
+
+def not_audio_message(path: Path, found: NotAudio) -> str:
+    starts = f"; it starts with {found.preview!r}" if found.preview else ""
+    return (f"{path.name}: не аудиофайл: {found.kind_ru} — {found.kind_en}, not a recording"
+            f"{starts}; remove it from the calls folder or export the audio again")
+
+
 def _open_error(path: Path, exc: Exception) -> str:
-    with open(path, "rb") as fh:
-        head = fh.read(64)
-    text = _as_text(head)
-    if text is not None:
-        preview = text.strip().splitlines()[0][:30] if text.strip() else ""
-        return (f"{path.name} is a text file, not a recording (it starts with {preview!r}); "
-                "remove it from the calls folder or export the audio again")
     return (f"{path.name} is damaged or incomplete and cannot be played ({_short(exc)}); "
             "download or export the recording from the PBX again")
-
-
-def _as_text(head: bytes) -> str | None:
-    """The bytes as text if they read as UTF-8 or Windows-1251 text, else None."""
-    if not head or b"\x00" in head:
-        return None
-    for cut in range(4):  # the 64-byte window may split a multi-byte UTF-8 letter
-        try:
-            text = head[: len(head) - cut].decode("utf-8")
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        text = head.decode("cp1251", "replace")
-    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
-    return text if text and printable == len(text) and " " in text else None
 
 
 def _short(exc: Exception) -> str:
@@ -151,6 +152,50 @@ def _check_duration(path: Path, seconds: float | None, max_duration_s: float) ->
             f"ingest.max_duration_h={max_duration_s / 3600:g} ({format_duration(max_duration_s)}); "
             "split it or raise the limit"
         )
+
+
+def header_duration(path: Path) -> float | None:
+    """Seconds a WAV's header says its data holds (RIFF ``data`` size / ``fmt`` byte rate).
+
+    FFmpeg takes a WAV's duration from the file size, so a WAV whose header says 10 s but that
+    holds 2 s (a copy cut short) looks whole to it. None for other formats, and for the
+    placeholder sizes (0, 0xFFFFFFFF) a recorder writes while it is still recording."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return None
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    pos, byte_rate = 12, 0
+    while pos + 8 <= len(head):
+        cid, size = head[pos:pos + 4], int.from_bytes(head[pos + 4:pos + 8], "little")
+        if cid == b"fmt " and pos + 16 <= len(head):
+            byte_rate = int.from_bytes(head[pos + 16:pos + 20], "little")
+        elif cid == b"data":
+            if not byte_rate or size in (0, 0xFFFFFFFF):
+                return None
+            return size / byte_rate
+        pos += 8 + size + (size & 1)
+    return None
+
+
+def ogg_unfinished(path: Path) -> bool:
+    """True for an Ogg file (Opus/Vorbis) whose last page does not close the stream: a file cut
+    short. Ogg has no duration in its header; its last page carries the end-of-stream bit."""
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(4) != b"OggS":
+                return False
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - (1 << 16)))
+            tail = fh.read()
+    except OSError:
+        return False
+    last = tail.rfind(b"OggS")
+    if last < 0 or last + 6 > len(tail):
+        return True
+    return not tail[last + 5] & 0x04
 
 
 def format_duration(seconds: float) -> str:

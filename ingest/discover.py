@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import ConfigError
+from core.errors import ConfigError, FileChangingError
 from core.types import Recording, display_path
 
 log = logging.getLogger(__name__)
@@ -121,9 +121,32 @@ def _classify(path: Path, min_age_s: float, now: float) -> Found:
         return TooFresh(path)
     try:
         sha = file_sha256(path)
+        after = path.stat()
     except OSError as exc:
         return Unreadable(path, _read_error(path, exc))
+    if _changed(st, after):  # written to while we hashed it: the hash is of half a file
+        log.info("%s changed while it was hashed; skipped until it is stable", path)
+        return TooFresh(path)
     return Recording(path=path, sha256=sha, size=st.st_size, mtime=st.st_mtime)
+
+
+def _changed(before: os.stat_result, after: os.stat_result) -> bool:
+    return (before.st_size, before.st_mtime) != (after.st_size, after.st_mtime)
+
+
+def check_unchanged(rec: Recording) -> None:
+    """Raise ``FileChangingError`` when ``rec``'s file is no longer the one that was found and
+    hashed (another size or modification time): the PBX is still writing it. The batch calls
+    this right before and right after decoding, so a growing file is never stored as a call,
+    even with ``ingest.min_age_s = 0``."""
+    try:
+        st = rec.path.stat()
+    except OSError:
+        return  # gone or unreadable: decoding reports that with its own reason
+    if (st.st_size, st.st_mtime) != (rec.size, rec.mtime):
+        raise FileChangingError(
+            f"{rec.path.name} changed while callqa was reading it (size {rec.size} → "
+            f"{st.st_size} bytes): the PBX is still writing it; skipped until it is stable")
 
 
 def _read_error(file: Path, exc: OSError) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -60,6 +60,8 @@ def rescore(cfg: Config, rubric_path: str | Path | None = None, batch_size: int 
         scores = []
         for call in batch:
             transcript, n_missing = stored_transcript(segments.get(call.call_id, []))
+            if call.language:  # the detected language, so a non-Russian call stays not applicable
+                transcript = replace(transcript, language=call.language)
             fallback += n_missing
             meta = CallMeta(direction=call.direction)
             scores.append((call.call_id, scorer.score(transcript, meta, call.duration_s or 0.0,

@@ -21,7 +21,13 @@ from filelock import FileLock, Timeout
 
 import ingest
 from core.config import Config
-from core.errors import ENVIRONMENT_ERRORS, CallQAError, RunLockedError, StoreError
+from core.errors import (
+    ENVIRONMENT_ERRORS,
+    CallQAError,
+    FileChangingError,
+    RunLockedError,
+    StoreError,
+)
 from core.types import Call, Recording, Transcript, display_path, display_text
 from pipeline.assemble import assemble_call, register_rubrics
 from store import db, runs, writes
@@ -121,7 +127,9 @@ def _run_locked(cfg, opts, transcriber, scorer, progress) -> RunSummary:
                 progress(display_path(item.path.name), i, len(todo))
             ok, audio_s = _process_one(cfg, item, transcriber, scorer, crm)
             summary.audio_s += audio_s
-            if ok:
+            if ok is None:  # still being written: skipped, not failed, no attempt used
+                summary.skipped += 1
+            elif ok:
                 summary.done += 1
             else:
                 summary.failed += 1
@@ -195,10 +203,11 @@ def _parse_meta(cfg: Config, path: Path):
 
 # --- one call ----------------------------------------------------------------------------
 
-def _process_one(cfg: Config, item, transcriber, scorer, crm: dict) -> tuple[bool, float]:
+def _process_one(cfg: Config, item, transcriber, scorer, crm: dict) -> tuple[bool | None, float]:
     """Process one recording; a problem of this file becomes a failed row and the batch goes
     on. A problem of the environment (ENVIRONMENT_ERRORS, a full or read-only disk) stops the
-    batch instead, before the file's attempt is counted."""
+    batch instead, before the file's attempt is counted. None: the file changed while it was
+    read (the PBX still writes it) and is skipped, no attempt used."""
     if not isinstance(item, Recording):
         rec = Recording(item.path, _key(item), 0, 0.0)
         _record_failure(cfg, rec, item.error)
@@ -211,6 +220,9 @@ def _process_one(cfg: Config, item, transcriber, scorer, crm: dict) -> tuple[boo
                 if m:
                     writes.upsert_manager(con, m.manager_id, m.name, m.extension, m.team)
             writes.write_call(con, call)
+    except FileChangingError as exc:
+        log.info("skipped %s: %s", display_path(item.path), exc)
+        return None, 0.0
     except ENVIRONMENT_ERRORS:
         raise
     except OSError as exc:
@@ -237,7 +249,9 @@ def build_call(cfg: Config, rec: Recording, transcriber, scorer, crm: dict | Non
     meta = _parse_meta(cfg, rec.path)
     rows = (crm if crm is not None else _load_crm([rec])).get(rec.path.parent)
     meta = ingest.match_crm(rows, rec.path, meta) if rows else meta
+    ingest.check_unchanged(rec)  # the file found and hashed is the file decoded, whole
     audio = ingest.decode(rec.path, max_duration_s=float(cfg["ingest.max_duration_h"]) * 3600)
+    ingest.check_unchanged(rec)
     flags = list(audio.flags)
     if meta.started_at is None and rec.mtime:
         # Neither the name nor a CRM row dates the call: the file's time is the best guess,

@@ -20,6 +20,7 @@ class StoredCall:
     duration_s: float | None
     channels: int | None
     team: str | None
+    language: str | None = None  # calls.language: a non-Russian call stays not applicable
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ def stored_calls(db_path: PathLike) -> list[StoredCall]:
     """Every stored call in time order (so re-scored results stay in time order on disk)."""
     rows = db.query_rows(
         db_path,
-        """SELECT c.call_id, c.direction, c.duration_s, c.channels, m.team
+        """SELECT c.call_id, c.direction, c.duration_s, c.channels, m.team, c.language
            FROM calls c LEFT JOIN managers m ON m.manager_id = c.manager_id
            ORDER BY c.started_at NULLS LAST, c.call_id""",
     )

@@ -72,8 +72,8 @@ def write_call(con: duckdb.DuckDBPyConnection, call: Call) -> None:
         """
         INSERT INTO calls (call_id, recording_sha, path, started_at, direction, manager_id,
             manager_ext, client_masked, external_id, deal_id, duration_s, channels, true_stereo,
-            source, asr_model, language, flags, processed_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            source, asr_model, language, flags, processed_at, language_prob, channel_languages)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             call.call_id,
@@ -82,7 +82,8 @@ def write_call(con: duckdb.DuckDBPyConnection, call: Call) -> None:
             m.started_at, m.direction, call.manager_id, m.manager_ext, m.client_number_masked,
             m.external_id, m.deal_id, call.duration_s, call.channels, call.true_stereo,
             call.source, call.transcript.asr_model, call.transcript.language,
-            _join(call.transcript.flags), datetime.now(),
+            _join(call.transcript.flags), datetime.now(), call.transcript.language_probability,
+            _channel_languages(call.transcript.channel_languages),
         ],
     )
     write_segments(con, call.call_id, call.transcript)
@@ -98,6 +99,13 @@ def write_call(con: duckdb.DuckDBPyConnection, call: Call) -> None:
                flags = ?, updated_at = now() WHERE sha256 = ?""",
             [_join(call.transcript.flags), call.recording.sha256],
         )
+
+
+def _channel_languages(per_channel: tuple[tuple[str, float], ...]) -> str | None:
+    """``(("ru", 0.98), ("en", 0.91))`` → ``"ru:0.98,en:0.91"``; None when not detected."""
+    if not per_channel:
+        return None
+    return ",".join(f"{lang}:{prob:g}" if lang else "" for lang, prob in per_channel)
 
 
 def write_metrics(con: duckdb.DuckDBPyConnection, call_id: str, m: CallMetrics) -> None:

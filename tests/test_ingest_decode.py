@@ -150,7 +150,7 @@ def test_text_file_with_an_mp3_name_is_called_a_text_file(tmp_path, encoding):
     path = tmp_path / "call.mp3"
     path.write_bytes(("это не аудио, а текстовый файл\n" * 20).encode(encoding))
     msg = _error(path)
-    assert "is a text file, not a recording" in msg and "remove it" in msg
+    assert "не аудиофайл: текст" in msg and "a text file, not a recording" in msg and "remove it" in msg
 
 
 def test_unknown_codec_is_refused_with_a_conversion_hint(tmp_path):
@@ -225,3 +225,89 @@ def test_gsm_recordings_of_old_asterisk_setups_decode(name):
     audio = decode(FIXTURES / name)
     assert audio.source_channels == 1 and audio.duration_s == pytest.approx(2.0, abs=0.1)
     assert "resampled_from_8k" in audio.flags
+
+
+# --- content, not extension ---------------------------------------------------------------
+
+
+_NOT_AUDIO = {
+    "text_utf8.mp3": ("заметки о звонке: перезвонить в четверг\n" * 40).encode("utf-8"),
+    "text_cp1251.wav": ("заметки о звонке: перезвонить в четверг\n" * 40).encode("cp1251"),
+    "text_utf16.mp3": ("call notes, Windows Notepad\r\n" * 40).encode("utf-16"),
+    "list.gsm": ("file;manager;date\n" + "in-101-79161234567.wav;Иванов;15.01.2024\n" * 40).encode(),
+    "error_page.mp3": b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head></html>\n",
+    "api_answer.ogg": b'{"status":"error","message":"record not found"}\n',
+    "picture.mp3": b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8,
+    "photo.wav": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8,
+    "doc.mp3": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 8,
+    "archive.amr": b"PK\x03\x04\x14\x00\x00\x00" + bytes(range(256)) * 8,
+}
+_KIND = {"text": "текст", "list": "текст", "error": "HTML-страница", "api": "JSON",
+         "picture": "изображение", "photo": "изображение", "doc": "PDF-документ",
+         "archive": "архив"}
+
+
+@pytest.mark.parametrize("name", sorted(_NOT_AUDIO))
+def test_what_is_not_audio_is_refused_by_content_whatever_its_name(tmp_path, name):
+    """FFmpeg picks a demuxer by the name when the content does not say: a text file named
+    .gsm used to decode as seconds of noise and be stored as a call."""
+    path = tmp_path / name
+    path.write_bytes(_NOT_AUDIO[name])
+    msg = _error(path)
+    assert f"не аудиофайл: {_KIND[name.split('_')[0].split('.')[0]]}" in msg, msg
+    assert "remove it from the calls folder" in msg
+
+
+@pytest.mark.parametrize("ext", ["wav", "mp3", "ogg", "opus", "webm", "m4a", "aac", "mp4", "flac", "amr", "wma"])
+def test_real_audio_of_every_format_passes_the_content_check(tmp_path, ext):
+    from ingest import sniff
+
+    channels = _two_speakers(1.0)[:1] if ext == "amr" else _two_speakers(1.0)
+    path = write_audio(tmp_path / f"call.{ext}", channels, 8000)
+    assert sniff(path) is None
+
+
+def test_gsm_fixtures_pass_the_content_check():
+    from ingest import sniff
+
+    for path in sorted((Path(__file__).parent / "fixtures" / "ingest").iterdir()):
+        assert sniff(path) is None, path.name
+
+
+# --- truncated ---------------------------------------------------------------------------
+
+
+def test_wav_whose_header_says_10_s_but_holds_2_s_is_flagged_truncated(tmp_path):
+    whole = write_audio(tmp_path / "whole.wav", _two_speakers(10.0), 8000)
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole.read_bytes()[: 44 + 2 * 8000 * 2 * 2])  # header + 2 s of 16-bit stereo
+    audio = decode(cut)
+    assert 1.9 < audio.duration_s < 2.1 and "truncated" in audio.flags
+    assert "truncated" not in decode(whole).flags
+
+
+def test_wav_with_the_size_placeholder_of_a_live_recorder_is_not_flagged(tmp_path):
+    path = write_audio(tmp_path / "live.wav", _two_speakers(3.0), 8000)
+    data = bytearray(path.read_bytes())
+    at = data.find(b"data")
+    data[at + 4:at + 8] = b"\xff\xff\xff\xff"
+    path.write_bytes(bytes(data))
+    audio = decode(path)
+    assert "truncated" not in audio.flags and audio.duration_s > 2.9
+
+
+def test_mp3_cut_to_30_percent_is_flagged_truncated(tmp_path):
+    good = write_audio(tmp_path / "good.mp3", _two_speakers(20.0), 8000)
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(good.read_bytes()[: int(good.stat().st_size * 0.3)])
+    audio = decode(cut)
+    assert audio.duration_s < 8.0 and "truncated" in audio.flags
+
+
+@pytest.mark.parametrize("ext", ["ogg", "opus"])
+def test_ogg_cut_short_is_flagged_truncated_and_a_whole_one_is_not(tmp_path, ext):
+    good = write_audio(tmp_path / f"good.{ext}", _two_speakers(20.0), 8000)
+    assert "truncated" not in decode(good).flags
+    cut = tmp_path / f"cut.{ext}"
+    cut.write_bytes(good.read_bytes()[: int(good.stat().st_size * 0.3)])
+    assert "truncated" in decode(cut).flags

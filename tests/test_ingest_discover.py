@@ -117,3 +117,32 @@ def test_permission_message_is_actionable():
 def test_missing_folder_is_an_error_not_an_empty_day(tmp_path):
     with pytest.raises(ConfigError, match="does not exist.*mount the PBX share"):
         find_recordings(tmp_path / "nope")
+
+
+def test_a_file_that_grows_while_it_is_hashed_is_too_fresh_whatever_min_age(tmp_path, monkeypatch):
+    import ingest.discover as discover
+
+    path = _make(tmp_path / "growing.wav")
+    real = discover.file_sha256
+
+    def hash_while_the_pbx_writes(p):
+        digest = real(p)
+        with open(p, "ab") as fh:
+            fh.write(b"\x00" * 1600)
+        return digest
+
+    monkeypatch.setattr(discover, "file_sha256", hash_while_the_pbx_writes)
+    assert find_recordings(tmp_path, min_age_s=0) == [TooFresh(path)]
+
+
+def test_check_unchanged_refuses_a_recording_whose_file_changed_since_discovery(tmp_path):
+    from core.errors import FileChangingError
+    from ingest import check_unchanged
+
+    path = _make(tmp_path / "call.wav")
+    [rec] = find_recordings(tmp_path, min_age_s=0)
+    check_unchanged(rec)  # the same file: fine
+    with open(path, "ab") as fh:
+        fh.write(b"\x00" * 1600)
+    with pytest.raises(FileChangingError, match="still writing"):
+        check_unchanged(rec)

@@ -202,3 +202,63 @@ def test_a_second_concurrent_run_is_refused_with_a_clear_message(env, tmp_path):
     assert "already processing calls" in second.output
     assert first.returncode == 0, err
     assert "done 2" in out
+
+
+def _grow(path: Path, extra_s: float = 1.5) -> None:
+    """The PBX appends more of the call (and the WAV's data keeps growing)."""
+    with open(path, "ab") as fh:
+        fh.write(np.zeros(int(SR * extra_s) * 2, "<i2").tobytes())
+
+
+def _row_count(env, table: str) -> int:
+    return db.query_rows(env / "callqa.duckdb", f"SELECT count(*) FROM {table}")[0][0]
+
+
+@pytest.mark.parametrize("when", ["before_decode", "during_decode"])
+def test_a_file_still_being_written_is_skipped_until_stable_and_becomes_one_call(
+        env, tmp_path, run_calls, monkeypatch, when):
+    """min_age_s = 0 (the env fixture): the file grows after discovery hashed it — before the
+    decoder opens it, or while it decodes. Skipped, not failed, no attempt used; the next run
+    takes the finished file, and it is one call, not two."""
+    import ingest
+
+    calls = tmp_path / "calls"
+    path = write_stereo_call(calls / "out-79161234560-101-20260915-100000-1758000000.1.wav", seed=5)
+    real_find, real_decode = ingest.find_recordings, ingest.decode
+    grown = []
+
+    def find_then_grow(*a, **kw):
+        found = real_find(*a, **kw)
+        if when == "before_decode" and not grown:
+            _grow(path)
+            grown.append(1)
+        return found
+
+    def decode_while_growing(p, *a, **kw):
+        audio = real_decode(p, *a, **kw)
+        if when == "during_decode" and not grown:
+            _grow(path)
+            grown.append(1)
+        return audio
+
+    monkeypatch.setattr(ingest, "find_recordings", find_then_grow)
+    monkeypatch.setattr(ingest, "decode", decode_while_growing)
+    first = run_calls(calls)
+    assert (first.found, first.done, first.failed, first.skipped) == (1, 0, 0, 1)
+    assert _row_count(env, "calls") == 0 and _row_count(env, "recordings") == 0
+    again = run_calls(calls)
+    assert (again.done, again.failed) == (1, 0)
+    assert _row_count(env, "calls") == 1
+    third = run_calls(calls)
+    assert (third.new, third.done) == (0, 0) and _row_count(env, "calls") == 1
+
+
+def test_a_text_file_with_an_audio_name_fails_with_the_reason_not_as_a_call(env, tmp_path, run_calls):
+    calls = tmp_path / "calls"
+    (calls).mkdir()
+    (calls / "notes.gsm").write_text("заметки менеджера о звонке\n" * 30, encoding="utf-8")
+    summary = run_calls(calls)
+    assert (summary.done, summary.failed) == (0, 1)
+    assert _row_count(env, "calls") == 0
+    error = db.query_rows(env / "callqa.duckdb", "SELECT error FROM recordings")[0][0]
+    assert "не аудиофайл: текст" in error
