@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import logging
 import time
 from collections.abc import Callable
@@ -229,13 +230,23 @@ def build_call(cfg: Config, rec: Recording, transcriber, scorer) -> Call:
         flags.append("silent")
         transcript = Transcript(segments=(), asr_model=getattr(transcriber, "name", ""))
     else:
-        transcript = transcriber.transcribe(audio)
+        transcript = _transcribe(transcriber, audio, meta)
     transcript = dataclasses.replace(transcript, flags=tuple(dict.fromkeys([*transcript.flags, *flags])))
     call = assemble_call(cfg, call_id=rec.call_id, meta=meta, transcript=transcript,
                          duration_s=audio.duration_s, channels=len(audio.channels), source="audio",
                          scorer=scorer, recording=rec, true_stereo=audio.true_stereo)
     # the stored channel count is the file's; scoring above looked at the decoded channels
     return dataclasses.replace(call, channels=audio.source_channels)
+
+
+def _transcribe(transcriber, audio, meta) -> Transcript:
+    """The engine's transcript; the call's metadata (direction, file-name template) goes along
+    for the stereo role decision when the engine takes it (a plug-in engine may not)."""
+    try:
+        takes_meta = "meta" in inspect.signature(transcriber.transcribe).parameters
+    except (TypeError, ValueError):
+        takes_meta = False
+    return transcriber.transcribe(audio, meta) if takes_meta else transcriber.transcribe(audio)
 
 
 def _apply_crm(path: Path, meta):
