@@ -64,6 +64,11 @@ def main() -> None:
     ap.add_argument("--show", action="store_true", help="print every miss")
     args = ap.parse_args()
     model = role_classifier(None)
+    from functools import lru_cache
+
+    from scoring.call_type import recorded_message_kind
+
+    recorded = lru_cache(maxsize=None)(recorded_message_kind)  # the same turns in every scenario
     for corpus, folder in FOLDERS.items():
         calls = list(load(folder, args.split))
         stats = defaultdict(lambda: [0, 0, 0, 0])  # right, total, flagged, wrong-and-unflagged
@@ -72,7 +77,8 @@ def main() -> None:
                 left = manager_on_left(true_layout, direction or "in")
                 by_ch = [[s["text"] for s in segs if (s["speaker"] == "manager") == (left if ch == 0 else not left)]
                          for ch in (0, 1)]
-                d = decide_manager_channel(by_ch, direction=direction, template=template, layout=layout, model=model)
+                d = decide_manager_channel(by_ch, direction=direction, template=template, layout=layout, model=model,
+                                           recorded_kind=recorded)
                 ok = (d.manager_channel == 0) == left
                 st = stats[(true_layout, layout, template)]
                 st[0] += ok
