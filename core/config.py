@@ -53,7 +53,9 @@ DEFAULTS: dict[str, Any] = {
     "asr.beam_size": 1,  # greedy: same WER as beam 5 on the demo calls (0.204 vs 0.202), 15% faster
     "asr.segmentation": "turns",  # turns (packed energy turns per channel) | clips | vad
     "asr.vad_threshold": 0.3,  # telephone-safe; Silero's 0.5 drops 300-3400 Hz speech
-    "asr.manager_channel": "left",  # left | right | auto
+    "asr.manager_channel": "auto",  # auto: decided per call (layout, direction, text, IVR) | left | right
+    "asr.stereo_layout": "auto",  # the PBX's stereo layout: auto | caller_left | manager_left | manager_right
+    "asr.vocabulary": [],  # company/brand names, products, competitors, streets: Whisper hotwords + known organisations
     "asr.word_timestamps": False,
     "asr.mask_numbers": True,
     "asr.low_confidence_logprob": -1.0,

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.config import Config
+from core.errors import CallQAError
 from core.types import CallMeta, Segment, Transcript
 from pipeline.assemble import register_rubrics
 from scoring import Scorer, load_rubric
@@ -90,3 +91,27 @@ def stored_transcript(rows: list[StoredSegment]) -> tuple[Transcript, int]:
         segs.append(Segment(r.idx, r.speaker, r.start_s, r.end_s, r.text, r.channel, lem,
                             r.avg_logprob, r.no_speech_prob, bool(r.low_confidence), r.call_id))
     return Transcript(tuple(segs)), missing
+
+
+def swap_roles(cfg: Config, user, call_id: str):
+    """The РОП / owner swaps manager and client in a call: the stored segments swap speakers
+    and the call is re-scored at once with the swapped transcript (same rubric choice as the
+    batch: the call's team / direction). Audited as a ``swap_roles`` review event; the
+    segments stay swapped, so `callqa rescore` keeps the swap. Returns the new score."""
+    from store import review
+
+    review.require_role_swapper(user)
+    call = transcripts.stored_call(cfg.db_path, call_id)
+    if call is None:
+        raise CallQAError(f"Call {call_id} is not in the store; reload the calls list.")
+    was_swapped = review.roles_swapped(cfg.db_path, call_id)
+    transcript, _ = stored_transcript(transcripts.stored_segments(cfg.db_path, call_id).get(call_id, []))
+    swap = {"manager": "client", "client": "manager"}
+    transcript = replace(transcript, segments=tuple(
+        replace(s, speaker=swap.get(s.speaker, s.speaker)) for s in transcript.segments))
+    scorer = Scorer(cfg)
+    register_rubrics(cfg.db_path, scorer)
+    score = scorer.score(transcript, CallMeta(direction=call.direction), call.duration_s or 0.0,
+                         call.channels or 2, team=call.team)
+    review.swap_roles(cfg.db_path, user, call_id, score, was_swapped)
+    return score

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import hashlib
+import inspect
 import logging
 import os
 import time
@@ -262,7 +263,7 @@ def build_call(cfg: Config, rec: Recording, transcriber, scorer, crm: dict | Non
         flags.append("silent")
         transcript = Transcript(segments=(), asr_model=getattr(transcriber, "name", ""))
     else:
-        transcript = transcriber.transcribe(audio)
+        transcript = _transcribe(transcriber, audio, meta)
     transcript = dataclasses.replace(transcript, flags=tuple(dict.fromkeys([*transcript.flags, *flags])))
     call = assemble_call(cfg, call_id=rec.call_id, meta=meta, transcript=transcript,
                          duration_s=audio.duration_s, channels=len(audio.channels), source="audio",
@@ -279,6 +280,16 @@ def _load_crm(todo) -> dict[Path, list]:
     for folder in dict.fromkeys(item.path.parent for item in todo):
         rows[folder] = [row for csv_path in ingest.find_sidecars(folder) for row in ingest.load_crm_csv(csv_path)]
     return rows
+
+
+def _transcribe(transcriber, audio, meta) -> Transcript:
+    """The engine's transcript; the call's metadata (direction, file-name template) goes along
+    for the stereo role decision when the engine takes it (a plug-in engine may not)."""
+    try:
+        takes_meta = "meta" in inspect.signature(transcriber.transcribe).parameters
+    except (TypeError, ValueError):
+        takes_meta = False
+    return transcriber.transcribe(audio, meta) if takes_meta else transcriber.transcribe(audio)
 
 
 def _record_failure(cfg: Config, rec: Recording, error: str) -> None:

@@ -136,6 +136,21 @@ def classify_call(words: tuple[SegmentWords, ...] | list[SegmentWords], transcri
     return CallType(SALES, "", 0.9)
 
 
+def recorded_message_kind(text: str) -> str | None:
+    """``"ivr"``, ``"voicemail"`` or ``"robocall"`` when ``text`` holds one of the recorded-message
+    phrases of ``resources/call_types.yaml`` (a voice menu, an answering machine, a robot), else
+    None. Public for the speaker-role decision (``transcribe.roles``): a recorded message talks
+    like a manager but is no live speaker."""
+    from core.types import Segment
+    from scoring.text import lemmatize
+
+    if not text.strip():
+        return None
+    r = rules()
+    w = SegmentWords.of(Segment(0, "unknown", 0.0, 0.0, text, lemmas=lemmatize(text)))
+    return next((k for k in RECORDED_KINDS if find_any(r.recorded[k], [w])), None)
+
+
 # --- rules -------------------------------------------------------------------------------------
 
 def _is_hallucination(w: SegmentWords, phrases: tuple[Phrase, ...]) -> bool:

@@ -29,6 +29,7 @@ class CallContext:
     metrics: CallMetrics
     objections: tuple[ObjectionResult, ...]
     channels: int
+    known_names: tuple[tuple[str, ...], ...] = ()  # company vocabulary names, as lemma sequences
 
     def of_speaker(self, speaker: str) -> list[SegmentWords]:
         if speaker == "any":
@@ -76,7 +77,8 @@ def _check_detector(c: Criterion, segs: list[SegmentWords], ctx: CallContext, ou
     manager = ctx.of_speaker("manager")
     opening = manager[:2]
     if c.detect == "self_introduction":
-        found = detectors.self_introduction(ctx.words, [s for s in segs if s in opening] or opening[:1])
+        found = detectors.self_introduction(ctx.words, [s for s in segs if s in opening] or opening[:1],
+                                            known_names=ctx.known_names)
     elif c.detect == "client_name":
         found = detectors.client_name(ctx.words, manager, opening)
     elif c.detect == "value_statement":

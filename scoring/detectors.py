@@ -136,9 +136,14 @@ def first_names(sw: SegmentWords) -> list[NameMention]:
     return out
 
 
-def organisation(sw: SegmentWords) -> str:
-    """The organisation the segment names (quoted name, brand, kind of business), or ''."""
+def organisation(sw: SegmentWords, known_names: Sequence[tuple[str, ...]] = ()) -> str:
+    """The organisation the segment names (quoted name, brand, kind of business, or one of the
+    company vocabulary's ``known_names``: lemma sequences), or ''."""
     text = sw.segment.text
+    for name in known_names:
+        n = len(name)
+        if n and any(sw.words[i:i + n] == name for i in range(len(sw.words) - n + 1)):
+            return " ".join(name)
     if m := _QUOTED.search(text):
         return m.group(1)
     if org := next((lemma for lemma in sw.words if lemma in ORG_NOUNS), ""):
@@ -184,7 +189,8 @@ def _names_said_by_client_before(words: Sequence[SegmentWords], t: float) -> set
             for m in first_names(sw)}
 
 
-def self_introduction(words: Sequence[SegmentWords], opening: Sequence[SegmentWords]) -> Detection | None:
+def self_introduction(words: Sequence[SegmentWords], opening: Sequence[SegmentWords],
+                      known_names: Sequence[tuple[str, ...]] = ()) -> Detection | None:
     """The manager's own first name and an organisation in the opening turns."""
     own, org, where = "", "", None
     for sw in opening:
@@ -192,7 +198,7 @@ def self_introduction(words: Sequence[SegmentWords], opening: Sequence[SegmentWo
         for mention in first_names(sw):
             if not own and not mention.addressed and mention.name not in client_names:
                 own, where = mention.name, sw
-        if not org and (org := organisation(sw) or _opening_noun(sw, client_names)):
+        if not org and (org := organisation(sw, known_names) or _opening_noun(sw, client_names)):
             where = where or sw
     if own and org and where is not None:
         return Detection(where, f"имя «{own.capitalize()}», организация «{org}»", 0.8)

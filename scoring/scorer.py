@@ -33,6 +33,7 @@ class Scorer:
         self.by_team = {k: _load(v) for k, v in (cfg["scoring.rubrics_by_team"] or {}).items()}
         self.catalogue = load_catalogue(cfg.objections_path)
         self.model = load_handling_model(cfg.home, self.catalogue)
+        self.known_names = known_names(getattr(cfg, "values", {}).get("asr.vocabulary"))
         log.info("scorer ready: rubric %s (%s), handling model %s", self.default.rubric_id,
                  self.default.version[:12], self.model.version)
 
@@ -46,7 +47,7 @@ class Scorer:
     def score(self, transcript: Transcript, meta: CallMeta, duration_s: float, channels: int,
               team: str | None = None) -> CallScore:
         return score_call(transcript, meta, duration_s, channels, self.rubric_for(meta, team),
-                          self.catalogue, self.model)
+                          self.catalogue, self.model, known_names=self.known_names)
 
     def rubric_versions(self) -> list[tuple[str, str, str]]:
         seen: dict[str, Rubric] = {}
@@ -59,9 +60,21 @@ def _load(path: str) -> Rubric:
     return load_rubric(Path(path))
 
 
+def known_names(vocabulary) -> tuple[tuple[str, ...], ...]:
+    """The names in the company vocabulary (``asr.vocabulary``) as lemma sequences: the terms
+    written with a capital letter («Окна Комфорт», «Rehau», «ул. Ленина»); lower-case terms
+    («скидка», «замер») only help the recogniser."""
+    from transcribe.base import vocabulary_terms
+
+    return tuple(lem for term in vocabulary_terms(vocabulary or [])
+                 if term[:1].isupper() and (lem := tuple(w for w in text.lemmatize(term) if w != "?")))
+
+
 def score_call(transcript: Transcript, meta: CallMeta, duration_s: float, channels: int,
-               rubric: Rubric, catalogue: Catalogue, model: HandlingModel) -> CallScore:
-    """Verdicts, objections and metrics of one call. Uses stored lemmas when present."""
+               rubric: Rubric, catalogue: Catalogue, model: HandlingModel,
+               known_names: tuple[tuple[str, ...], ...] = ()) -> CallScore:
+    """Verdicts, objections and metrics of one call. Uses stored lemmas when present;
+    ``known_names`` (see :func:`known_names`) are the company's brand names."""
     segments = sorted(
         (text.segment_with_lemmas(s) for s in transcript.segments if s.text.strip()),
         key=lambda s: (s.start_s, s.idx),
@@ -76,7 +89,7 @@ def score_call(transcript: Transcript, meta: CallMeta, duration_s: float, channe
         reason = "Роли не определены: нет канала менеджера, оценка невозможна"
         return _score(rubric, criteria.insufficient_all(rubric, reason), (), metrics, uncertain=True)
     objections = detect_objections(list(words), catalogue, model)
-    ctx = criteria.CallContext(words, meta, metrics, objections, channels)
+    ctx = criteria.CallContext(words, meta, metrics, objections, channels, known_names)
     results = criteria.evaluate(rubric, ctx)
     uncertain = "low_confidence" in transcript.flags or any(r.verdict == "insufficient" for r in results)
     return _score(rubric, results, objections, metrics, uncertain=uncertain)

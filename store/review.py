@@ -21,6 +21,9 @@ from store import db
 
 PathLike = str | os.PathLike
 ANNOTATOR_ROLES = ("head",)
+ROLE_SWAPPER_ROLES = ("head", "owner")  # who may swap a call's manager and client
+ROLES_SWAPPED = "roles_swapped"  # call flag: a person swapped the roles (toggles)
+ROLES_UNCERTAIN = "roles_uncertain"  # call flag: the role decision was weak (a person checked it)
 TRAINING_LABELS = ("example", "mistake")
 
 
@@ -33,6 +36,11 @@ class Actor(Protocol):
 def _require_annotator(user: Actor) -> None:
     if user.role not in ANNOTATOR_ROLES:
         raise AccessDeniedError("Отмечать звонки может только РОП.")
+
+
+def require_role_swapper(user: Actor) -> None:
+    if user.role not in ROLE_SWAPPER_ROLES:
+        raise AccessDeniedError("Менять роли в звонке может только РОП или владелец.")
 
 
 def _call_manager(con: duckdb.DuckDBPyConnection, call_id: str) -> str | None:
@@ -177,3 +185,46 @@ def mark_reviewed(db_path: PathLike, user: Actor, call_id: str, note: str = "") 
     with db.writer(db_path) as con:
         _call_manager(con, call_id)
         log_event(con, user.username, call_id, "reviewed", {"note": note} if note else None)
+
+
+def swap_roles(db_path: PathLike, user: Actor, call_id: str, score, was_swapped: bool) -> None:
+    """Swap «менеджер» and «клиент» in every segment of the call and store ``score`` (the call
+    re-scored with the swapped speakers) in one transaction, audited as a ``swap_roles`` event.
+
+    The call's flags get ``roles_swapped`` toggled (swapping twice restores the original) and
+    lose ``roles_uncertain`` (a person has checked). ``was_swapped`` is the flag as the caller
+    read it before scoring: if another swap got in between, nothing is written."""
+    from store import writes
+
+    require_role_swapper(user)
+    with db.writer(db_path) as con:
+        _call_manager(con, call_id)
+        flags = _flags(con, call_id)
+        if (ROLES_SWAPPED in flags) != was_swapped:
+            raise CallQAError("Роли в этом звонке только что поменяли: обновите страницу.")
+        con.execute(
+            """UPDATE segments SET speaker = CASE speaker WHEN 'manager' THEN 'client'
+                   WHEN 'client' THEN 'manager' ELSE speaker END WHERE call_id = ?""",
+            [call_id],
+        )
+        flags = [f for f in flags if f not in (ROLES_SWAPPED, ROLES_UNCERTAIN)]
+        if not was_swapped:
+            flags.append(ROLES_SWAPPED)
+        con.execute("UPDATE calls SET flags = ? WHERE call_id = ?", [",".join(flags) or None, call_id])
+        if score is not None:
+            writes.write_score(con, call_id, score)
+        log_event(con, user.username, call_id, "swap_roles",
+                  {"swapped": not was_swapped,
+                   "score_pct": getattr(score, "score_pct", None),
+                   "rubric_version": getattr(score, "rubric_version", None)})
+
+
+def _flags(con: duckdb.DuckDBPyConnection, call_id: str) -> list[str]:
+    row = con.execute("SELECT flags FROM calls WHERE call_id = ?", [call_id]).fetchone()
+    return [f for f in (row[0] or "").split(",") if f] if row else []
+
+
+def roles_swapped(db_path: PathLike, call_id: str) -> bool:
+    """Whether a person has swapped the call's roles (an odd number of times)."""
+    rows = db.query_rows(db_path, "SELECT flags FROM calls WHERE call_id = ?", [call_id])
+    return bool(rows) and ROLES_SWAPPED in (rows[0][0] or "").split(",")

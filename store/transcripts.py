@@ -49,12 +49,25 @@ def stored_calls(db_path: PathLike) -> list[StoredCall]:
     return [StoredCall(*row) for row in rows]
 
 
-def stored_segments(db_path: PathLike) -> dict[str, list[StoredSegment]]:
-    """Every stored segment, per call id, in segment order."""
+def stored_call(db_path: PathLike, call_id: str) -> StoredCall | None:
+    """One stored call (None when it is not in the store)."""
+    rows = db.query_rows(
+        db_path,
+        """SELECT c.call_id, c.direction, c.duration_s, c.channels, m.team
+           FROM calls c LEFT JOIN managers m ON m.manager_id = c.manager_id WHERE c.call_id = ?""",
+        [call_id],
+    )
+    return StoredCall(*rows[0]) if rows else None
+
+
+def stored_segments(db_path: PathLike, call_id: str | None = None) -> dict[str, list[StoredSegment]]:
+    """Every stored segment (or one call's), per call id, in segment order."""
     rows = db.query_rows(
         db_path,
         """SELECT call_id, idx, speaker, channel, start_s, end_s, text, lemmas, avg_logprob,
-                  no_speech_prob, low_confidence FROM segments ORDER BY call_id, idx""",
+                  no_speech_prob, low_confidence FROM segments
+           WHERE ? IS NULL OR call_id = ? ORDER BY call_id, idx""",
+        [call_id, call_id],
     )
     out: dict[str, list[StoredSegment]] = {}
     for row in rows:

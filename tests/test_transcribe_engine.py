@@ -150,7 +150,8 @@ class _DeafModel:
 
 def test_stereo_channel_with_speech_but_no_words_is_retried_with_vad(tmp_path):
     deaf = _DeafModel(hears_vad=True)
-    t = WhisperTranscriber(TranscribeOptions(batch_size=1), home=tmp_path, model=deaf, batched=deaf)
+    t = WhisperTranscriber(TranscribeOptions(batch_size=1, manager_channel="left"), home=tmp_path,
+                           model=deaf, batched=deaf)
     tr = t.transcribe(Audio([_speechy(), np.zeros(160000, np.float32)], 16000, 10.0, 2, true_stereo=True))
     assert "vad_retry" in tr.flags
     assert [(s.speaker, s.channel, s.text) for s in tr.segments] == [("manager", 0, "Алло, слушаю.")]

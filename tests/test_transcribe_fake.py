@@ -32,7 +32,8 @@ def test_options_default_to_the_documented_values():
     o = TranscribeOptions()
     assert (o.model, o.language, o.device, o.compute_type) == ("base", "ru", "cpu", "int8")
     assert (o.cpu_threads, o.batch_size, o.segmentation, o.vad_threshold) == (0, 8, "turns", 0.3)
-    assert (o.manager_channel, o.word_timestamps, o.mask_numbers, o.low_confidence_logprob) == ("left", False, True, -1.0)
+    assert (o.manager_channel, o.word_timestamps, o.mask_numbers, o.low_confidence_logprob) == ("auto", False, True, -1.0)
+    assert (o.stereo_layout, o.vocabulary) == ("auto", ())
 
 
 def test_options_come_from_asr_config_keys(home, monkeypatch):
@@ -47,6 +48,7 @@ def test_options_come_from_asr_config_keys(home, monkeypatch):
     [
         ("asr.segmentation", "words", r"asr.segmentation = 'words'.* one of turns, clips, vad"),
         ("asr.manager_channel", "middle", r"asr.manager_channel .* left, right, auto"),
+        ("asr.stereo_layout", "left", r"asr.stereo_layout .* auto, caller_left, manager_left, manager_right"),
         ("asr.vad_threshold", 1.5, r"asr.vad_threshold .* between 0 and 1"),
         ("asr.cpu_threads", -2, r"asr.cpu_threads"),
     ],

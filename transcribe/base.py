@@ -8,9 +8,10 @@ from typing import Protocol
 import numpy as np
 
 from core.errors import ConfigError
-from core.types import Audio, Segment, Transcript
+from core.types import Audio, CallMeta, Segment, Transcript
 
-_CHOICES = {"segmentation": ("turns", "clips", "vad"), "manager_channel": ("left", "right", "auto")}
+_CHOICES = {"segmentation": ("turns", "clips", "vad"), "manager_channel": ("left", "right", "auto"),
+            "stereo_layout": ("auto", "caller_left", "manager_left", "manager_right")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,15 +25,19 @@ class TranscribeOptions:
     beam_size: int = 1  # 1 = greedy; always temperature 0 (no sampled fallback)
     segmentation: str = "turns"  # turns (packed energy turns) | clips (one clip per turn) | vad
     vad_threshold: float = 0.3
-    manager_channel: str = "left"  # left | right | auto
+    manager_channel: str = "auto"  # auto (decided per call) | left | right (fixed)
+    stereo_layout: str = "auto"  # the PBX's channel layout: auto | caller_left | manager_left | manager_right
     word_timestamps: bool = False
     mask_numbers: bool = True
     low_confidence_logprob: float = -1.0
+    vocabulary: tuple[str, ...] = ()  # company words passed to Whisper as hotwords
 
     @classmethod
     def from_config(cls, cfg) -> TranscribeOptions:
         """Options from the ``asr.*`` keys; a value that cannot work raises ConfigError."""
-        options = cls(**{f.name: cfg[f"asr.{f.name}"] for f in fields(cls)})
+        values = {f.name: cfg[f"asr.{f.name}"] for f in fields(cls)}
+        values["vocabulary"] = vocabulary_terms(values["vocabulary"])
+        options = cls(**values)
         options.check()
         return options
 
@@ -49,6 +54,16 @@ class TranscribeOptions:
             raise ConfigError(f"asr.cpu_threads = {self.cpu_threads!r}: expected 0 (all cores) or a whole number.")
 
 
+def vocabulary_terms(value) -> tuple[str, ...]:
+    """``asr.vocabulary`` as a clean tuple of terms (a list, or one comma-separated string)."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"asr.vocabulary = {value!r}: expected a list of words, e.g. "
+                          '["Окна Комфорт", "Rehau", "пятикамерный"].')
+    return tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
+
+
 def _number_in(value, low: float, high: float, open_low: bool = False) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
@@ -58,7 +73,7 @@ def _number_in(value, low: float, high: float, open_low: bool = False) -> bool:
 class Transcriber(Protocol):
     name: str
 
-    def transcribe(self, audio: Audio) -> Transcript: ...
+    def transcribe(self, audio: Audio, meta: CallMeta | None = None) -> Transcript: ...
 
 
 _DEFAULT_LINES: tuple[tuple[str, str], ...] = (
@@ -83,7 +98,7 @@ class FakeTranscriber:
         self.lines = tuple(lines) if lines else _DEFAULT_LINES
         self.name = name
 
-    def transcribe(self, audio: Audio) -> Transcript:
+    def transcribe(self, audio: Audio, meta: CallMeta | None = None) -> Transcript:
         if all(float(np.max(np.abs(ch))) < 1e-4 if ch.size else True for ch in audio.channels):
             return Transcript(segments=(), asr_model=self.name)
         step = max(audio.duration_s, 0.1) / len(self.lines)

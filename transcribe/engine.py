@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 import ingest
-from core.types import Audio, Segment, Transcript
+from core.types import Audio, CallMeta, Segment, Transcript
 from transcribe.base import TranscribeOptions
 from transcribe.guard import guard
 from transcribe.masking import mask_numbers
@@ -85,6 +85,7 @@ class WhisperTranscriber:
 
     _loops_dropped = 0  # repetition loops dropped in the call being transcribed
     _tap_channel = 0  # the channel whose windows are being decoded (language votes)
+    _meta = CallMeta()  # the call being transcribed (direction, file-name template)
 
     def __init__(self, options: TranscribeOptions, home: Path, model=None, batched=None):
         self.options = options
@@ -117,8 +118,11 @@ class WhisperTranscriber:
 
     # --- entry -------------------------------------------------------------------------
 
-    def transcribe(self, audio: Audio) -> Transcript:
+    def transcribe(self, audio: Audio, meta: CallMeta | None = None) -> Transcript:
+        """``meta`` (what the file name / CRM says: direction, template) feeds the stereo role
+        decision of ``manager_channel = auto``."""
         self._loops_dropped = 0
+        self._meta = meta or CallMeta()
         self._votes, self._tap_channel = {}, 0
         with self._language_tap():
             if len(audio.channels) >= 2 and self.options.segmentation in ("turns", "clips"):
@@ -207,7 +211,7 @@ class WhisperTranscriber:
                 segs = [replace(s, channel=ch) for s in segs]
                 flags += ["vad_retry", *f]
             per_channel.append(segs)
-        manager_ch = self._manager_channel(per_channel)
+        manager_ch = self._manager_channel(per_channel, flags)
         segments = []
         for ch, segs in enumerate(per_channel):
             role = "manager" if ch == manager_ch else "client"
@@ -247,10 +251,13 @@ class WhisperTranscriber:
     def _decoding(self) -> dict:
         """Decoding options shared by every path: greedy or beam search at temperature 0 only,
         no temperature fallback (it samples: a different transcript on every run), no
-        conditioning on the previous window's text."""
+        conditioning on the previous window's text; the company vocabulary (``asr.vocabulary``)
+        is the same fixed prompt for every window (``hotwords``), so decoding stays
+        deterministic."""
         o = self.options
         return {"language": o.language, "beam_size": max(1, o.beam_size or 1),
-                "temperature": 0.0, "condition_on_previous_text": False}
+                "temperature": 0.0, "condition_on_previous_text": False,
+                "hotwords": hotwords(o.vocabulary)}
 
     def _drop_loops(self, raw) -> list:
         """Segments that compress like a repetition loop ("да да да да ...", the same phrase
@@ -283,15 +290,23 @@ class WhisperTranscriber:
                 ))
         return out
 
-    def _manager_channel(self, per_channel: list[list[Segment]]) -> int:
+    def _manager_channel(self, per_channel: list[list[Segment]], flags: list[str]) -> int:
+        """``left`` / ``right``: fixed. ``auto``: decided per call from the layout
+        (``asr.stereo_layout``) and direction, both channels' text and recorded messages
+        (``transcribe.roles.decide_manager_channel``); a weak decision flags ``roles_uncertain``."""
         choice = self.options.manager_channel
         if choice == "right":
             return 1
         if choice == "auto":
-            from transcribe.roles import manager_channel_auto
+            from transcribe.roles import ROLES_UNCERTAIN, decide_manager_channel
 
-            return manager_channel_auto([[s.text for s in segs] for segs in per_channel],
-                                        self._role_model())
+            d = decide_manager_channel([[s.text for s in segs] for segs in per_channel],
+                                       direction=self._meta.direction, template=self._meta.template,
+                                       layout=self.options.stereo_layout, model=self._role_model())
+            log.info("manager channel %d (P %.3f): %s", d.manager_channel, d.confidence, d.reason)
+            if d.uncertain:
+                flags.append(ROLES_UNCERTAIN)
+            return d.manager_channel
         return 0
 
     def _stereo_vad(self, audio: Audio) -> tuple[list[Segment], list[str]]:
@@ -302,7 +317,7 @@ class WhisperTranscriber:
             segs, f = self._vad_guarded(samples)
             flags += f
             per_channel.append([replace(s, channel=ch) for s in segs])
-        manager_ch = self._manager_channel(per_channel)
+        manager_ch = self._manager_channel(per_channel, flags)
         segments = [replace(s, speaker="manager" if s.channel == manager_ch else "client")
                     for segs in per_channel for s in segs]
         return dedupe_crosstalk(segments, audio.channels), flags
@@ -365,6 +380,19 @@ class WhisperTranscriber:
 
 
 PACK_GAP_S = 0.5
+HOTWORDS_MAX_CHARS = 400  # faster-whisper keeps at most half of the 448-token context for them
+
+
+def hotwords(vocabulary) -> str | None:
+    """The company vocabulary as Whisper's ``hotwords`` prompt ("Окна Комфорт, Rehau, …"); None
+    when empty. Cut at whole terms to stay well inside the prompt budget."""
+    out = ""
+    for term in vocabulary or ():
+        nxt = f"{out}, {term}" if out else term
+        if len(nxt) > HOTWORDS_MAX_CHARS:
+            break
+        out = nxt
+    return out or None
 
 
 def _pack(samples: np.ndarray, spans: list[tuple[float, float]]):

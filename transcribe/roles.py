@@ -18,7 +18,7 @@ import json
 import logging
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -147,12 +147,114 @@ def _viterbi(p_manager: list[float]) -> list[str]:
 
 
 def manager_channel_auto(channel_texts: Sequence[Sequence[str]], model=None) -> int:
-    """Index of the channel whose words sound most like the manager's (for stereo ``auto``)."""
+    """Index of the channel whose words sound most like the manager's (text only; the stereo
+    ``auto`` decision is :func:`decide_manager_channel`)."""
     means = []
     for texts in channel_texts:
         probs = manager_probabilities(texts, model)
         means.append(sum(probs) / len(probs) if probs else 0.0)
     return max(range(len(means)), key=means.__getitem__) if means else 0
+
+
+# --- stereo: which channel is the manager's --------------------------------------------------
+# Every piece of evidence is a log-odds that the manager is on channel 0 (left); they add up.
+
+STEREO_LAYOUTS = ("auto", "caller_left", "manager_left", "manager_right")
+LAYOUT_LLR = 5.0           # a configured layout (manager_left / _right): P ≈ 0.993
+CALLER_LEFT_LLR = 4.0      # caller_left + the file name's direction (a callback may flip it)
+TEMPLATE_LLR = 1.0         # layout auto, an Asterisk name: MixMonitor's default, a weak hint
+TEXT_SCALE = 1.0           # × the difference of the channels' mean classifier log-odds …
+TEXT_FULL_WORDS = 15       # … in full once the quieter channel has this many live words
+TEXT_CAP = 8.0
+IVR_LLR = 1.5              # a voice menu on a channel: the company's side
+VOICEMAIL_LLR = 1.5        # an answering machine: the called party's side
+UNCERTAIN_BELOW = 0.9      # P(chosen channel) under this → transcript flag roles_uncertain
+ROLES_UNCERTAIN = "roles_uncertain"
+
+
+@dataclass(frozen=True, slots=True)
+class RoleDecision:
+    """Which stereo channel is the manager's, how sure, and why (for logs and tests)."""
+
+    manager_channel: int
+    confidence: float  # P(the manager is on manager_channel)
+    uncertain: bool
+    prior_llr: float
+    text_llr: float
+    recorded_llr: float
+    reason: str
+
+
+def layout_prior(layout: str, direction: str | None, template: str | None = None) -> tuple[float, str]:
+    """Log-odds that the manager is on the left channel from the PBX layout and the call's
+    direction (from the file name / CRM), and what gave it."""
+    if layout == "manager_left":
+        return LAYOUT_LLR, "layout manager_left"
+    if layout == "manager_right":
+        return -LAYOUT_LLR, "layout manager_right"
+    caller_llr = CALLER_LEFT_LLR if layout == "caller_left" else (
+        TEMPLATE_LLR if template == "asterisk" else 0.0)
+    if not caller_llr or direction not in ("in", "out"):
+        return 0.0, "no layout prior" if layout == "auto" else f"layout {layout}, direction unknown"
+    # the leg that started the call is on the left: the client's on an inbound call
+    source = "layout caller_left" if layout == "caller_left" else "Asterisk name (MixMonitor default)"
+    return (caller_llr if direction == "out" else -caller_llr), f"{source}, direction {direction}"
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def decide_manager_channel(channel_texts: Sequence[Sequence[str]], *, direction: str | None = None,
+                           template: str | None = None, layout: str = "auto", model=None,
+                           recorded_kind=None) -> RoleDecision:
+    """The manager's channel of a stereo call from all the evidence there is.
+
+    * **prior**: ``layout`` (``[asr] stereo_layout``) with the call's ``direction``;
+    * **text**: the role classifier's mean log-odds per channel over its *live* turns, the
+      left's minus the right's, weighed down while the quieter side has said little;
+    * **recorded messages** (``recorded_kind(text)`` → ``ivr`` / ``voicemail`` / ``robocall`` /
+      None; default :func:`scoring.call_type.recorded_message_kind`): those turns never count as
+      the manager's words (a company IVR talks like a manager but is a recording); an IVR marks
+      its channel as the company's, an answering machine as the called party's.
+
+    The evidence adds up as log-odds; text against a configured layout wins only when it is
+    stronger than the layout, and then the call is flagged uncertain."""
+    if recorded_kind is None:
+        from scoring.call_type import recorded_message_kind as recorded_kind
+    texts = [list(t) for t in channel_texts[:2]] + [[] for _ in range(2 - len(channel_texts[:2]))]
+    prior, prior_why = layout_prior(layout, direction, template)
+    recorded = 0.0
+    live: list[list[str]] = [[], []]
+    kinds: list[str] = []
+    for ch in (0, 1):
+        sign = 1.0 if ch == 0 else -1.0
+        for text in texts[ch]:
+            kind = recorded_kind(text)
+            if kind == "ivr":
+                recorded += sign * IVR_LLR
+            elif kind == "voicemail":
+                company = direction == "in"  # the company's own answering machine
+                recorded += sign * VOICEMAIL_LLR * (1.0 if company else -1.0 if direction == "out" else -0.5)
+            if kind:
+                kinds.append(f"{kind}@{ch}")
+            else:
+                live[ch].append(text)
+    recorded = max(-2 * IVR_LLR, min(2 * IVR_LLR, recorded))
+    means = [sum(map(_logit, manager_probabilities(t, model))) / len(t) if t else 0.0 for t in live]
+    words = [sum(len(x.split()) for x in t) for t in live]
+    weight = min(1.0, min(words) / TEXT_FULL_WORDS) if min(words) else min(0.5, max(words) / (4 * TEXT_FULL_WORDS))
+    text = max(-TEXT_CAP, min(TEXT_CAP, TEXT_SCALE * weight * (means[0] - means[1])))
+    total = prior + text + recorded
+    channel = 0 if total >= 0 else 1
+    confidence = 1.0 / (1.0 + math.exp(-abs(total)))
+    overrode = abs(prior) >= CALLER_LEFT_LLR and (prior > 0) != (total >= 0)
+    uncertain = confidence < UNCERTAIN_BELOW or overrode
+    reason = (f"{prior_why} ({prior:+.1f}), text {text:+.1f} (words {words[0]}/{words[1]}), "
+              f"recorded {recorded:+.1f}{' ' + ','.join(kinds) if kinds else ''}"
+              f"{', text overrode the layout' if overrode else ''}")
+    return RoleDecision(channel, round(confidence, 4), uncertain, prior, round(text, 3), recorded, reason)
 
 
 def held_out_accuracy(folder: Path) -> float:

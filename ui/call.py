@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core.config import load_config
 from core.errors import AccessDeniedError
 from core.types import HANDLINGS, VERDICTS
 from store import queries, review
@@ -51,6 +52,7 @@ def call_page() -> None:
         return
     _log_visit(path, user, call_id)
     _header(view.call)
+    _roles(user, view.call, has_segments=not view.segments.empty)
     _player(path, user, view.call)
     left, right = st.columns([3, 2])
     with left:
@@ -128,6 +130,26 @@ def _header(call: dict) -> None:
         st.caption("Время звонка взято из даты файла: в имени файла и в выгрузке CRM его нет.")
     st.caption(f"Файл: {plain(masked_file_name(call.get('path')))} · id {plain(call['call_id'])}"
                f" · версия рубрики {str(call.get('rubric_version') or '—')[:12]}")
+
+
+ROLES_UNCERTAIN_RU = "Проверьте роли: менеджер и клиент могли перепутаться"
+SWAP_ROLES_RU = "Поменять роли местами"
+
+
+def _roles(user, call: dict, has_segments: bool) -> None:
+    """The weak-role-decision warning, and the РОП's / owner's swap (the call is re-scored)."""
+    flags = call.get("flags") or frozenset()
+    if "roles_uncertain" in flags:
+        st.warning(ROLES_UNCERTAIN_RU)
+    if "roles_swapped" in flags:
+        st.caption("Роли менеджера и клиента в этом звонке поменяны вручную.")
+    if user.role in review.ROLE_SWAPPER_ROLES and has_segments and st.button(
+            SWAP_ROLES_RU, key="swap-roles",
+            help="Менеджер и клиент поменяются во всей расшифровке, звонок будет оценён заново."):
+        from pipeline.rescore import swap_roles
+
+        if save(swap_roles, load_config(), user, call["call_id"]):
+            st.rerun()
 
 
 def _transcript(segments: pd.DataFrame, call_id: str) -> None:
