@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core.config import Config
 from core.types import CallMeta, CallScore, CriterionResult, Transcript
-from scoring import criteria, text
+from scoring import criteria, examples, text
 from scoring.call_type import SALES, classify_call
 from scoring.matcher import SegmentWords
 from scoring.metrics import compute_metrics
@@ -33,6 +33,7 @@ class Scorer:
         self.by_team = {k: _load(v) for k, v in (cfg["scoring.rubrics_by_team"] or {}).items()}
         self.catalogue = load_catalogue(cfg.objections_path)
         self.model = load_handling_model(cfg.home, self.catalogue)
+        self.example_similarity = float(cfg["scoring.example_similarity"])
         log.info("scorer ready: rubric %s (%s), handling model %s", self.default.rubric_id,
                  self.default.version[:12], self.model.version)
 
@@ -46,7 +47,7 @@ class Scorer:
     def score(self, transcript: Transcript, meta: CallMeta, duration_s: float, channels: int,
               team: str | None = None) -> CallScore:
         return score_call(transcript, meta, duration_s, channels, self.rubric_for(meta, team),
-                          self.catalogue, self.model)
+                          self.catalogue, self.model, self.example_similarity)
 
     def rubric_versions(self) -> list[tuple[str, str, str]]:
         seen: dict[str, Rubric] = {}
@@ -60,7 +61,8 @@ def _load(path: str) -> Rubric:
 
 
 def score_call(transcript: Transcript, meta: CallMeta, duration_s: float, channels: int,
-               rubric: Rubric, catalogue: Catalogue, model: HandlingModel) -> CallScore:
+               rubric: Rubric, catalogue: Catalogue, model: HandlingModel,
+               example_similarity: float = examples.DEFAULT_SIMILARITY) -> CallScore:
     """Verdicts, objections and metrics of one call. Uses stored lemmas when present."""
     segments = sorted(
         (text.segment_with_lemmas(s) for s in transcript.segments if s.text.strip()),
@@ -75,8 +77,8 @@ def score_call(transcript: Transcript, meta: CallMeta, duration_s: float, channe
     if not any(w.segment.speaker == "manager" for w in words if w.words):
         reason = "Роли не определены: нет канала менеджера, оценка невозможна"
         return _score(rubric, criteria.insufficient_all(rubric, reason), (), metrics, uncertain=True)
-    objections = detect_objections(list(words), catalogue, model)
-    ctx = criteria.CallContext(words, meta, metrics, objections, channels)
+    objections = detect_objections(list(words), catalogue, model, example_similarity)
+    ctx = criteria.CallContext(words, meta, metrics, objections, channels, example_similarity)
     results = criteria.evaluate(rubric, ctx)
     uncertain = "low_confidence" in transcript.flags or any(r.verdict == "insufficient" for r in results)
     return _score(rubric, results, objections, metrics, uncertain=uncertain)
