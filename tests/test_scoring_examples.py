@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from cli.scoring import rubric_check
 from core.types import CallMeta
 from scoring import examples, score_call
-from scoring.rubric import parse_rubric
 from scoring.objections import DEFAULT_CATALOGUE, load_catalogue
+from scoring.rubric import parse_rubric
 from tests.paths import REPO_ROOT
 from tests.scoring_calls import scorer, transcript
 
