@@ -12,14 +12,19 @@ def rubric_group():
 
 @rubric_group.command("check")
 @click.argument("file", type=click.Path(dir_okay=False), required=False)
-def rubric_check(file):
+@click.option("--objections", is_flag=True, help="check an objection catalogue FILE (default: the configured one)")
+def rubric_check(file, objections):
     """Validate a rubric FILE (default: the configured rubric, scoring.rubric); prints every
-    error with its line number."""
+    error with its line number, and warns about examples that sit closer to another
+    criterion's examples than to their own."""
     from scoring import check_rubric, load_rubric
-    from scoring.rubric import DEFAULT_RUBRIC
+    from scoring.rubric import DEFAULT_RUBRIC, example_warnings
 
+    cfg = click.get_current_context().obj
+    if objections:
+        _check_catalogue(file, cfg)
+        return
     if file is None:
-        cfg = click.get_current_context().obj
         configured = cfg.rubric_path if cfg is not None else None
         file = str(configured) if configured is not None else str(DEFAULT_RUBRIC)
     errors = check_rubric(file)
@@ -28,9 +33,31 @@ def rubric_check(file):
             click.echo(e, err=True)
         raise SystemExit(1)
     r = load_rubric(file)
+    for w in example_warnings(r):
+        click.echo(f"{file}: warning: {w}", err=True)
     weights = sum(c.weight for c in r.criteria)
+    n_examples = sum(len(c.examples) for c in r.criteria)
     click.echo(f"{file}: OK · rubric '{r.rubric_id}' · {len(r.criteria)} criteria in "
-               f"{len(r.stages)} stages · total weight {weights:g} · version {r.version[:12]}")
+               f"{len(r.stages)} stages · total weight {weights:g} · {n_examples} examples · "
+               f"version {r.version[:12]}")
+
+
+def _check_catalogue(file, cfg) -> None:
+    from core.errors import RubricError
+    from scoring.objections import DEFAULT_CATALOGUE, catalogue_warnings, load_catalogue
+
+    if file is None:
+        configured = cfg.objections_path if cfg is not None else None
+        file = str(configured) if configured is not None else str(DEFAULT_CATALOGUE)
+    try:
+        cat = load_catalogue(file)
+    except RubricError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from exc
+    for w in catalogue_warnings(cat):
+        click.echo(f"{file}: warning: {w}", err=True)
+    click.echo(f"{file}: OK · {len(cat.kinds)} objection kinds · "
+               f"{sum(len(k.examples) for k in cat.kinds)} examples · version {cat.version[:12]}")
 
 
 @rubric_group.command("show")

@@ -64,6 +64,7 @@ DEFAULTS: dict[str, Any] = {
     "scoring.rubrics_by_team": {},
     "scoring.objections": "",  # default: the catalogue shipped in scoring/resources
     "scoring.min_calls": 5,
+    "scoring.example_similarity": 0.7,  # cosine a segment needs to match a criterion's / kind's examples
     "scoring.low_score_threshold": 60.0,
     "owner.no_review_days": 14,
     "owner.min_review_share": 0.05,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.types import CallMeta, CallMetrics, CriterionResult, Evidence, ObjectionResult
-from scoring import detectors
+from scoring import detectors, examples
 from scoring.matcher import FUZZY_CONFIDENCE, Hit, SegmentWords, find_all_distinct, find_any
 from scoring.metrics import count_questions
 from scoring.rubric import Criterion, Rubric, Window
@@ -30,6 +30,7 @@ class CallContext:
     objections: tuple[ObjectionResult, ...]
     channels: int
     known_names: tuple[tuple[str, ...], ...] = ()  # company vocabulary names, as lemma sequences
+    example_similarity: float = examples.DEFAULT_SIMILARITY  # scoring.example_similarity
 
     def of_speaker(self, speaker: str) -> list[SegmentWords]:
         if speaker == "any":
@@ -63,13 +64,27 @@ def evaluate_criterion(c: Criterion, ctx: CallContext) -> CriterionResult:
     low_share = _low_confidence_share(segs)
     outcome = _Outcome()
     _check_phrases(c, segs, outcome)
+    if c.examples and not outcome.violation and not outcome.hits:
+        _check_examples(c, segs, ctx, outcome)
     _check_metrics(c, segs, ctx, outcome)
-    if c.detect and not outcome.violation and not (outcome.passed and outcome.hits):
+    if c.detect and not outcome.violation and not (outcome.passed and (outcome.hits or outcome.detection)):
         outcome.passed, outcome.missing = False, "detect"  # with no phrases the detector decides
         _check_detector(c, segs, ctx, outcome)
     if not outcome.passed and "not_cut_by_client" in c.applies_when and detectors.cut_by_client(ctx.words):
         return _result(c, "not_applicable", "Не применимо: клиент закончил разговор сам")
     return _verdict(c, outcome, low_share)
+
+
+def _check_examples(c: Criterion, segs: list[SegmentWords], ctx: CallContext, out: _Outcome) -> None:
+    """The criterion's examples: a segment close enough in meaning passes (scoring.examples)."""
+    threshold = c.min_similarity if c.min_similarity is not None else ctx.example_similarity
+    match = examples.find_similar(c.examples, segs, threshold)
+    if match is None:
+        out.passed, out.missing = False, "examples"
+    else:
+        out.passed, out.missing = True, ""
+        out.detection = detectors.Detection(segs[match.position], examples.quote(match),
+                                            examples.confidence(match.similarity, threshold))
 
 
 def _check_detector(c: Criterion, segs: list[SegmentWords], ctx: CallContext, out: _Outcome) -> None:

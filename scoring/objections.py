@@ -22,7 +22,9 @@ import yaml
 
 from core.errors import RubricError
 from core.types import HANDLINGS, ObjectionResult, Segment
+from scoring import examples as example_index
 from scoring import objection_cues
+from scoring.examples import Example, check_examples
 from scoring.matcher import FUZZY_CONFIDENCE, Hit, SegmentWords, find, find_any
 from scoring.rubric import LineFinder, Phrase
 from scoring.text import lemmatize
@@ -43,6 +45,8 @@ class ObjectionKind:
     id: str
     title: str
     triggers: tuple[Phrase, ...]
+    examples: tuple[Example, ...] = ()  # client utterances matched by meaning (scoring.examples)
+    min_similarity: float | None = None  # default: scoring.example_similarity
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,9 +160,15 @@ def _catalogue_cached(path: str, raw_text: str) -> Catalogue:
     if errors:
         _invalid(path, errors)
     kinds = tuple(
-        ObjectionKind(k["id"], k["title"], tuple(Phrase.of(t) for t in k["triggers"]))
+        ObjectionKind(k["id"], k["title"], tuple(Phrase.of(t) for t in k["triggers"]),
+                      tuple(Example.of(str(e)) for e in k.get("examples", [])),
+                      float(k["min_similarity"]) if "min_similarity" in k else None)
         for k in data["kinds"]
     )
+    bad, _ = check_examples({k.id: k.examples for k in kinds if k.examples})
+    errors = [f"{path}: kind '{kind}': {m}" for kind, messages in bad.items() for m in messages]
+    if errors:
+        _invalid(path, errors)
     handling = tuple(
         HandlingClass(
             cls, spec.get("title", cls),
@@ -271,8 +281,30 @@ def response_doc(segments: list[Segment]) -> str:
     return " ".join(" ".join(s.lemmas) for s in segments)
 
 
+def catalogue_warnings(cat: Catalogue) -> list[str]:
+    """Kind examples closer to another kind's examples than to their own."""
+    return check_examples({k.id: k.examples for k in cat.kinds if k.examples})[1]
+
+
+def _example_kind(sw: SegmentWords, cat: Catalogue, threshold: float):
+    """(kind, note) of the kind whose example is closest to the turn, if close enough."""
+    best = None
+    for kind in cat.kinds:
+        if not kind.examples:
+            continue
+        limit = kind.min_similarity if kind.min_similarity is not None else threshold
+        match = example_index.find_similar(kind.examples, [sw], limit)
+        if match is not None and (best is None or match.similarity > best[1].similarity):
+            best = (kind, match)
+    return None if best is None else (best[0], EXAMPLE_PREFIX + example_index.quote(best[1]))
+
+
+EXAMPLE_PREFIX = "example: "
+
+
 def detect_objections(
-    words: list[SegmentWords], cat: Catalogue, model: HandlingModel
+    words: list[SegmentWords], cat: Catalogue, model: HandlingModel,
+    example_similarity: float = example_index.DEFAULT_SIMILARITY,
 ) -> tuple[ObjectionResult, ...]:
     """Every client objection in the call with the class of the manager's answer."""
     segments = [sw.segment for sw in words]
@@ -290,6 +322,8 @@ def detect_objections(
             kind = next((k for k in cat.kinds if cue and k.id == cue[0]), None)
             if kind is not None:
                 found.append((pos, kind, f"{cue[1]} (по смыслу)"))  # noqa: B023
+            elif (by_example := _example_kind(sw, cat, example_similarity)) is not None:
+                found.append((pos, *by_example))
     if not found:
         return ()
     answers = [response_segments(segments, pos) for pos, _, _ in found]
@@ -317,6 +351,8 @@ def _result(seg: Segment, kind: ObjectionKind, trigger: Hit | str, answer: list[
     if isinstance(trigger, Hit):
         heard = f" (≈ {', '.join(fuzzy)})" if fuzzy else ""
         hits = [f"trigger: {trigger.phrase.source}{heard}"]
+    elif trigger.startswith(EXAMPLE_PREFIX):
+        hits = [trigger]
     else:
         hits = [f"cue: {trigger}"]
     doc = response_doc(answer).split()
@@ -332,6 +368,8 @@ def _result(seg: Segment, kind: ObjectionKind, trigger: Hit | str, answer: list[
         hits.extend(rule_hits)
     if fuzzy:  # the trigger word was heard only approximately
         confidence *= FUZZY_CONFIDENCE
+    elif isinstance(trigger, str) and trigger.startswith(EXAMPLE_PREFIX):
+        confidence *= example_index.EXAMPLE_CONFIDENCE  # found by an example, not a phrase
     first = answer[0] if answer else None
     return ObjectionResult(
         kind=kind.id, segment_idx=seg.idx, start_s=seg.start_s, quote=seg.text,

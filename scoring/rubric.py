@@ -32,6 +32,7 @@ import yaml
 
 from core.errors import RubricError
 from scoring import fuzzy, text
+from scoring.examples import Example, check_examples
 
 RESOURCES = resources.files(__package__).joinpath("resources")
 SCHEMA = RESOURCES.joinpath("rubric.schema.json")
@@ -142,6 +143,8 @@ class Criterion:
     fatal: bool = False
     applies_when: tuple[str, ...] = ()
     detect: str = ""  # a built-in detector (scoring.detectors) that also passes the criterion
+    examples: tuple[Example, ...] = ()  # utterances matched by meaning (scoring.examples)
+    min_similarity: float | None = None  # per-criterion threshold (default scoring.example_similarity)
     pass_reason: str = ""
     fail_reason: str = ""
     line: int = 0
@@ -189,6 +192,11 @@ def check_rubric(path: str | Path | None = None) -> list[str]:
         return parse_rubric(path.read_text(encoding="utf-8"), str(path))[1]
     except OSError as exc:
         return [f"{path}: cannot read: {exc}"]
+
+
+def example_warnings(rubric: Rubric) -> list[str]:
+    """Examples closer to another criterion's examples than to their own (``rubric check``)."""
+    return check_examples({c.id: c.examples for c in rubric.criteria if c.examples})[1]
 
 
 def parse_rubric(yaml_text: str, name: str = "<rubric>") -> tuple[Rubric | None, list[str]]:
@@ -355,11 +363,17 @@ class _Builder:
             min_words=int(raw.get("min_words", 3)), weight=float(raw.get("weight", 1)),
             fatal=bool(raw.get("fatal", False)), applies_when=tuple(raw.get("applies_when", [])),
             detect=str(raw.get("detect", "")),
+            examples=tuple(Example.of(str(e)) for e in raw.get("examples", [])),
+            min_similarity=float(raw["min_similarity"]) if "min_similarity" in raw else None,
             pass_reason=raw.get("pass_reason", ""), fail_reason=raw.get("fail_reason", ""),
             line=self.lines.line(path),
         )
-        if not (c.any or c.all or c.none or c.metrics or c.detect):
-            self.error(path, f"criterion '{c.id}' needs at least one of any / all / none / metrics / detect")
+        if not (c.any or c.all or c.none or c.metrics or c.detect or c.examples):
+            self.error(path, f"criterion '{c.id}' needs at least one of any / all / none / metrics / detect / examples")
+        if c.examples:
+            errors, _ = check_examples({c.id: c.examples})
+            for message in errors.get(c.id, []):
+                self.error([*path, "examples"], f"criterion '{c.id}': {message}")
         if c.min_hits > max(1, len(c.any)):
             self.error([*path, "min_hits"], f"min_hits {c.min_hits} is more than the {len(c.any)} phrases in `any`")
         return c

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core.config import Config
 from core.types import CallMeta, CallScore, CriterionResult, Transcript
-from scoring import criteria, text
+from scoring import criteria, examples, text
 from scoring.call_type import SALES, classify_call
 from scoring.matcher import SegmentWords
 from scoring.metrics import compute_metrics
@@ -34,6 +34,7 @@ class Scorer:
         self.catalogue = load_catalogue(cfg.objections_path)
         self.model = load_handling_model(cfg.home, self.catalogue)
         self.known_names = known_names(getattr(cfg, "values", {}).get("asr.vocabulary"))
+        self.example_similarity = float(cfg["scoring.example_similarity"])
         log.info("scorer ready: rubric %s (%s), handling model %s", self.default.rubric_id,
                  self.default.version[:12], self.model.version)
 
@@ -47,7 +48,8 @@ class Scorer:
     def score(self, transcript: Transcript, meta: CallMeta, duration_s: float, channels: int,
               team: str | None = None) -> CallScore:
         return score_call(transcript, meta, duration_s, channels, self.rubric_for(meta, team),
-                          self.catalogue, self.model, known_names=self.known_names)
+                          self.catalogue, self.model, known_names=self.known_names,
+                          example_similarity=self.example_similarity)
 
     def rubric_versions(self) -> list[tuple[str, str, str]]:
         seen: dict[str, Rubric] = {}
@@ -72,7 +74,8 @@ def known_names(vocabulary) -> tuple[tuple[str, ...], ...]:
 
 def score_call(transcript: Transcript, meta: CallMeta, duration_s: float, channels: int,
                rubric: Rubric, catalogue: Catalogue, model: HandlingModel,
-               known_names: tuple[tuple[str, ...], ...] = ()) -> CallScore:
+               known_names: tuple[tuple[str, ...], ...] = (),
+               example_similarity: float = examples.DEFAULT_SIMILARITY) -> CallScore:
     """Verdicts, objections and metrics of one call. Uses stored lemmas when present;
     ``known_names`` (see :func:`known_names`) are the company's brand names."""
     segments = sorted(
@@ -88,8 +91,9 @@ def score_call(transcript: Transcript, meta: CallMeta, duration_s: float, channe
     if not any(w.segment.speaker == "manager" for w in words if w.words):
         reason = "Роли не определены: нет канала менеджера, оценка невозможна"
         return _score(rubric, criteria.insufficient_all(rubric, reason), (), metrics, uncertain=True)
-    objections = detect_objections(list(words), catalogue, model)
-    ctx = criteria.CallContext(words, meta, metrics, objections, channels, known_names)
+    objections = detect_objections(list(words), catalogue, model, example_similarity)
+    ctx = criteria.CallContext(words, meta, metrics, objections, channels, known_names,
+                               example_similarity)
     results = criteria.evaluate(rubric, ctx)
     uncertain = "low_confidence" in transcript.flags or any(r.verdict == "insufficient" for r in results)
     return _score(rubric, results, objections, metrics, uncertain=uncertain)
