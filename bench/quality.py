@@ -135,6 +135,9 @@ def report(tallies: dict[str, Tally], sizes: dict[str, int]) -> None:
     print(f"{'  abstained (share)':<26}" + "".join(
         f"{_rate(sum(c['abstain'] for c in t.crit.values()), sum(sum(c.values()) for c in t.crit.values())):>22}"
         for t in tallies.values()))
+    print(f"{'  answered (pass/fail) acc':<26}" + "".join(
+        f"{_rate(sum(c['ok'] for c in t.crit.values()), sum(c['ok'] + c['bad'] for c in t.crit.values())):>22}"
+        for t in tallies.values()))
     for style in ("clean", "asr"):
         print(f"{'  style ' + style:<26}" + "".join(
             f"{_rate(t.style[style]['ok'], sum(t.style[style].values())):>22}" for t in tallies.values()))
