@@ -176,8 +176,9 @@ class CriterionReport:
     examples: int
     overrides: int  # examples where the РОП disagreed with the rules
     rules_accuracy: float
-    model_accuracy: float | None  # cross-validated; None when no model was trained
+    model_accuracy: float | None  # cross-validated; None when not validated
     folds: int
+    trained: bool = False
 
 
 def cross_validated(examples: list[Example], criterion_id: str) -> tuple[float | None, int]:
@@ -211,7 +212,7 @@ def train_models(examples: list[Example], version: str | None = None,
             continue
         acc, folds = cross_validated(ex, crit) if validate else (None, 0)
         models[crit] = fit(ex, crit)
-        reports.append(CriterionReport(crit, len(ex), overrides, rules, acc, folds))
+        reports.append(CriterionReport(crit, len(ex), overrides, rules, acc, folds, trained=True))
     return CorrectionModels(version or new_version(), models), reports
 
 
@@ -247,3 +248,22 @@ def load(home: Path | None) -> CorrectionModels | None:
     except Exception as e:  # a broken or missing file: score by the rules, say so
         log.warning("criterion correction models %s not loaded (%s); rules alone", path, e)
         return None
+
+
+def call_examples(rubric, ctx: criteria.CallContext, gold: dict[str, str],
+                  confirmed: bool = False) -> list[Example]:
+    """Training examples of one call: ``gold`` maps criterion → the РОП's verdict; with
+    ``confirmed`` (he reviewed the call) every other pass/fail verdict counts as right."""
+    out = []
+    for c in rubric.criteria:
+        if c.id not in gold and not confirmed:
+            continue
+        result, trace = criteria.evaluate_traced(c, ctx)
+        if trace is None or result.verdict not in ("pass", "fail"):
+            continue  # not applicable / insufficient: nothing a verdict model can fix
+        label = gold.get(c.id, result.verdict)
+        if label not in ("pass", "fail"):
+            continue
+        feats, lemmas = features(c, result, trace)
+        out.append(Example(c.id, feats, lemmas, result.verdict, label))
+    return out
