@@ -39,7 +39,7 @@ POINTER = "criteria-current.txt"
 PREFIX = "criteria-"
 MIN_EXAMPLES = 10  # per criterion, with both classes present
 FATAL_MODEL_CAP = 0.89  # a learned fatal «fail» never zeroes a score by itself (< 0.9)
-C_REGULARISATION = 1.0
+C_REGULARISATION = 10.0  # few examples per criterion: let them speak
 
 
 @dataclass(frozen=True, slots=True)
