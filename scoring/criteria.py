@@ -269,7 +269,7 @@ def _fmt(v: float | None) -> str:
 
 
 def _verdict(c: Criterion, out: _Outcome, low_share: float) -> CriterionResult:
-    certainty = (1.0 - 0.5 * low_share) * (BORDERLINE if out.borderline else 1.0)
+    certainty = (1.0 - 0.3 * low_share) * (BORDERLINE if out.borderline else 1.0)
     if out.objection_confidence is not None:
         certainty *= 0.7 + 0.3 * out.objection_confidence
     if out.passed and out.detection is not None:
