@@ -13,6 +13,13 @@ handling macro-F1 over matched objections; fatal false positives (a good call ze
 (non-sales calls must be not applicable, sales calls must stay applicable).
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/quality.py [--sets demo,eval-dev,eval-test] [-v]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/quality.py --learning-curve
+
+--learning-curve: for each industry of the eval dev split, hold it out, simulate 0, 20, 50 РОП
+corrections from the other dev industries (calls drawn at random; on a drawn call every labelled
+verdict the rules got wrong is an override, the others are confirmed), train the criterion
+correction models (scoring/corrections.py) and score the held-out industry; prints the mean
+curve, then eval-test once with models trained on every dev label (nothing tuned on it).
 """
 
 from __future__ import annotations
@@ -135,6 +142,9 @@ def report(tallies: dict[str, Tally], sizes: dict[str, int]) -> None:
     print(f"{'  abstained (share)':<26}" + "".join(
         f"{_rate(sum(c['abstain'] for c in t.crit.values()), sum(sum(c.values()) for c in t.crit.values())):>22}"
         for t in tallies.values()))
+    print(f"{'  answered (pass/fail) acc':<26}" + "".join(
+        f"{_rate(sum(c['ok'] for c in t.crit.values()), sum(c['ok'] + c['bad'] for c in t.crit.values())):>22}"
+        for t in tallies.values()))
     for style in ("clean", "asr"):
         print(f"{'  style ' + style:<26}" + "".join(
             f"{_rate(t.style[style]['ok'], sum(t.style[style].values())):>22}" for t in tallies.values()))
@@ -180,11 +190,89 @@ def _f1(t: Tally, h: str) -> str:
     return f"{f1_score(t.gold_h, t.pred_h, labels=[h], average='macro', zero_division=0):.2f} (n={n})"
 
 
+CURVE_POINTS = (0, 20, 50)
+CURVE_SEEDS = (0, 1, 2)
+
+
+def _labelled_verdicts(scorer, c: DemoCall, corrections_models) -> tuple[int, int, int]:
+    """(right, abstained, labelled) pass/fail/na verdicts of a sales call."""
+    from scoring.scorer import score_call
+
+    t = scoring.prepare_transcript(c.transcript)
+    meta = c.meta
+    rubric = scorer.rubric_for(meta, c.team)
+    s = score_call(t, meta, c.duration_s, c.channels, rubric, scorer.catalogue, scorer.model,
+                   corrections_models, scorer.min_confidence)
+    got = {r.criterion_id: r.verdict for r in s.criteria}
+    gold = c.labels.get("criteria") or {}
+    right = sum(got.get(k) == v for k, v in gold.items())
+    abstained = sum(got.get(k) == "insufficient" and v != "insufficient" for k, v in gold.items())
+    return right, abstained, len(gold)
+
+
+def _call_examples(scorer, c: DemoCall):
+    from scoring import corrections
+    from scoring.scorer import call_context
+
+    rubric = scorer.rubric_for(c.meta, c.team)
+    ctx, _ = call_context(scoring.prepare_transcript(c.transcript), c.meta, c.duration_s, c.channels,
+                          rubric, scorer.catalogue, scorer.model)
+    return [] if ctx is None else corrections.call_examples(rubric, ctx, c.labels.get("criteria") or {})
+
+
+def learning_curve(scorer) -> None:
+    import random
+
+    from scoring import corrections
+
+    evals = load_demo_calls(EVAL_DIR)
+    dev = [c for c in evals if c.labels.get("split") == "dev" and c.labels.get("call_type", "sales") == "sales"]
+    examples = {c.call_id: _call_examples(scorer, c) for c in dev}
+    industries = sorted({c.labels.get("industry") for c in dev})
+    curve: dict[int, list[tuple[int, int, int]]] = {n: [] for n in CURVE_POINTS}
+    for industry in industries:
+        held = [c for c in dev if c.labels.get("industry") == industry]
+        pool = [c for c in dev if c.labels.get("industry") != industry]
+        for n in CURVE_POINTS:
+            for seed in CURVE_SEEDS if n else (0,):
+                models = None
+                if n:
+                    order = random.Random(seed).sample(pool, len(pool))
+                    drawn, overrides = [], 0
+                    for c in order:
+                        if overrides >= n:
+                            break
+                        drawn += examples[c.call_id]
+                        overrides += sum(e.rule_verdict != e.label for e in examples[c.call_id])
+                    models, _ = corrections.train_models(drawn, version="curve", validate=False)
+                tot = [_labelled_verdicts(scorer, c, models) for c in held]
+                curve[n].append(tuple(map(sum, zip(*tot, strict=True))))
+    print(f"\nlearning curve (eval dev, {len(industries)} industries held out in turn, "
+          f"{len(CURVE_SEEDS)} draws per point)")
+    print(f"{'РОП corrections':<18}{'accuracy (mean of industries)':>32}{'pooled':>22}{'abstained':>12}")
+    for n in CURVE_POINTS:
+        rows = curve[n]
+        mean = sum(r / t for r, _, t in rows if t) / len([1 for *_, t in rows if t])
+        right, abst, total = map(sum, zip(*rows, strict=True))
+        print(f"{n:<18}{mean:>32.3f}{_rate(right, total):>22}{abst / total:>12.3f}")
+    all_dev = [e for c in dev for e in examples[c.call_id]]
+    models, reports = corrections.train_models(all_dev, version="dev", validate=False)
+    test = [c for c in evals if c.labels.get("split") == "test" and c.labels.get("call_type", "sales") == "sales"]
+    for name, m in (("rules alone", None), (f"+ models from all dev ({len(all_dev)} verdicts)", models)):
+        right, abst, total = map(sum, zip(*[_labelled_verdicts(scorer, c, m) for c in test], strict=True))
+        print(f"eval-test sales calls, {name:<40} {_rate(right, total)}  abstained {abst / total:.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", default="demo,eval-dev,eval-test")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every wrong verdict (never for eval-test unless named alone)")
+    ap.add_argument("--learning-curve", action="store_true", help="accuracy on a held-out dev industry after 0/20/50 simulated РОП corrections")
     args = ap.parse_args()
+    if args.learning_curve:
+        cfg = load_config(overrides={"paths.home": tempfile.mkdtemp(prefix="callqa-quality-")})
+        learning_curve(scoring.Scorer(cfg))
+        return
     sets = load_sets(args.sets.split(","))
     if not sets:
         sys.exit("no labelled calls found (demo test split, data/eval/transcripts)")

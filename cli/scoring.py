@@ -128,8 +128,8 @@ def rescore_cmd(rubric_file):
 
 @click.command("train")
 def train_cmd():
-    """Retrain the objection-handling classifier (РОП labels + catalogue) and the role classifier
-    (stereo calls in the store)."""
+    """Retrain the objection-handling classifier (РОП labels + catalogue), the per-criterion
+    correction models (РОП overrides and reviewed calls) and the role classifier (stereo calls)."""
     from pipeline.train import train
 
     cfg = click.get_current_context().obj
@@ -139,6 +139,23 @@ def train_cmd():
     click.echo(f"trained on {r.store_labels} РОП labels + {r.catalogue_examples} catalogue examples; "
                f"cross-validated accuracy {acc}")
     click.echo("classes: " + ", ".join(f"{k} {v}" for k, v in sorted(r.class_counts.items())))
+    from pipeline.train import train_criteria
+    from scoring.corrections import MIN_EXAMPLES
+
+    cr = train_criteria(cfg)
+    click.echo(f"criterion correction models: {cr.overrides} РОП overrides, {cr.reviewed_calls} reviewed calls")
+    for c in cr.criteria:
+        model = (f"rules+model {c.model_accuracy:.3f} ({c.folds}-fold)" if c.model_accuracy is not None
+                 else "model trained (too few for cross-validation)" if c.trained else
+                 f"no model (needs ≥ {MIN_EXAMPLES} examples of both verdicts)")
+        click.echo(f"  {c.criterion_id:<22} {c.examples:>4} examples ({c.overrides} overrides): "
+                   f"rules {c.rules_accuracy:.3f} · {model}")
+    rules, both, n = cr.accuracy()
+    if n:
+        click.echo(f"  all {n} examples: rules alone {rules:.3f} → rules + models {both:.3f} (cross-validated)")
+    if cr.path:
+        click.echo(f"models {cr.version} saved to {cr.path} (previous files kept; "
+                   f"roll back by editing {cr.path.parent / 'criteria-current.txt'})")
     from transcribe.roles import refresh_from_store
 
     n_turns, path = refresh_from_store(cfg.db_path, cfg.home)

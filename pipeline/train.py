@@ -1,8 +1,13 @@
-"""`callqa train`: retrain the objection-handling classifier from the РОП's labels.
+"""`callqa train`: retrain the objection-handling classifier and the per-criterion correction
+models from the РОП's labels and overrides.
 
 Training data = the catalogue's example answers + every labelled objection in the store
 (latest label per call and segment wins); the answer text is rebuilt from stored lemmas
 exactly as scoring sees it. The model is saved versioned in <home>/models/ with a pointer.
+
+Correction models (:mod:`scoring.corrections`): every override (latest per call and criterion)
+is an example labelled with the РОП's verdict; every call he marked reviewed adds its other
+pass/fail verdicts as confirmed. Saved as ``<home>/models/criteria-<timestamp>.joblib``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from pathlib import Path
 
 from core.config import Config
 from core.errors import CallQAError
+from core.types import CallMeta
 from pipeline.rescore import stored_transcript
+from scoring import corrections
 from scoring.objections import (
     catalogue_training_set,
     load_catalogue,
@@ -24,7 +31,7 @@ from scoring.objections import (
     save_model,
     train_model,
 )
-from store import effective, transcripts
+from store import db, effective, transcripts
 
 log = logging.getLogger(__name__)
 
@@ -88,3 +95,59 @@ def cross_validated_accuracy(docs: list[str], labels: list[str]) -> tuple[float 
         return None, 0
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     return float(cross_val_score(make_pipeline(), docs, labels, cv=cv).mean()), folds
+
+
+@dataclass(frozen=True, slots=True)
+class CriteriaReport:
+    version: str | None  # None: no criterion had enough examples, nothing saved
+    path: Path | None
+    overrides: int
+    reviewed_calls: int
+    criteria: list[corrections.CriterionReport]
+
+    def accuracy(self) -> tuple[float | None, float | None, int]:
+        """Rules alone vs rules + models over every example (cross-validated where trained)."""
+        n = sum(r.examples for r in self.criteria)
+        if not n:
+            return None, None, 0
+        rules = sum(r.rules_accuracy * r.examples for r in self.criteria) / n
+        model = sum((r.model_accuracy if r.model_accuracy is not None else r.rules_accuracy) * r.examples
+                    for r in self.criteria) / n
+        return rules, model, n
+
+
+def train_criteria(cfg: Config) -> CriteriaReport:
+    """Fit the correction models from the store; the previous model file is kept."""
+    from scoring import Scorer
+    from scoring.scorer import call_context
+
+    overrides = db.query_rows(cfg.db_path, effective.latest_overrides(columns="call_id, criterion_id, verdict"))
+    reviewed = {r[0] for r in db.query_rows(
+        cfg.db_path, "SELECT DISTINCT call_id FROM review_events WHERE kind = 'reviewed' AND call_id IS NOT NULL")}
+    gold: dict[str, dict[str, str]] = {}
+    for call_id, criterion_id, verdict in overrides:
+        gold.setdefault(call_id, {})[criterion_id] = verdict
+    wanted = set(gold) | reviewed
+    examples: list[corrections.Example] = []
+    if wanted:
+        scorer = Scorer(cfg)
+        segments = transcripts.stored_segments(cfg.db_path)
+        for call in transcripts.stored_calls(cfg.db_path):
+            if call.call_id not in wanted:
+                continue
+            transcript, _ = stored_transcript(segments.get(call.call_id, []))
+            meta = CallMeta(direction=call.direction)
+            rubric = scorer.rubric_for(meta, call.team)
+            ctx, early = call_context(transcript, meta, call.duration_s or 0.0, call.channels or 2,
+                                      rubric, scorer.catalogue, scorer.model)
+            if ctx is not None:
+                examples += corrections.call_examples(rubric, ctx, gold.get(call.call_id, {}),
+                                                      confirmed=call.call_id in reviewed)
+    models, reports = corrections.train_models(examples)
+    path = None
+    if models.models:
+        path = corrections.save(models, cfg.home, meta={
+            "examples": len(examples), "criteria": {r.criterion_id: [r.rules_accuracy, r.model_accuracy]
+                                                    for r in reports}})
+        log.info("trained %s: %s", models.version, ", ".join(models.models))
+    return CriteriaReport(models.version if path else None, path, len(overrides), len(reviewed), reports)

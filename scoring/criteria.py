@@ -7,15 +7,27 @@ or when most of the words there were recognised with low confidence and nothing 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.types import CallMeta, CallMetrics, CriterionResult, Evidence, ObjectionResult
 from scoring import detectors, examples
 from scoring.matcher import FUZZY_CONFIDENCE, Hit, SegmentWords, find_all_distinct, find_any
 from scoring.metrics import count_questions
-from scoring.rubric import Criterion, Rubric, Window
+from scoring.rubric import SURFACE, Criterion, Rubric, Window
 
 LOW_CONFIDENCE_SHARE = 0.5
+# How sure each kind of evidence is (docs/scoring.md «Confidence and abstention"). A fail by
+# absence («не найдено») is weaker than a fail by a violation found in the text; a verdict on a
+# metric at its threshold, or resting on an objection whose handling the model barely decided,
+# is weaker still. Low-ASR-confidence words and one-letter slips lower every kind.
+CONF_PHRASE = 0.9  # a rubric phrase found
+CONF_ONE_WORD = 0.7  # a single one-word phrase («качество», «удобно»): often incidental
+CONF_SURFACE_VIOLATION = 0.95  # a `none` word form found in the speaker's own turn
+CONF_NO_VIOLATION = 0.85  # nothing forbidden in enough words
+CONF_METRIC = 0.8  # a metric condition holds / fails clearly
+CONF_ABSENCE = 0.7  # nothing found (no phrase, no detector)
+BORDERLINE = 0.75  # × when a metric is one step from its threshold
+NEAR_MISS = 0.85  # × when part of what is needed was found (some `all` groups, fewer `any` hits)
 HANDLED = ("value", "question")
 SPEAKER_RU = {"manager": "менеджера", "client": "клиента", "any": "собеседников"}
 
@@ -38,29 +50,69 @@ class CallContext:
         return [w for w in self.words if w.segment.speaker == speaker and w.words]
 
 
-def evaluate(rubric: Rubric, ctx: CallContext) -> tuple[CriterionResult, ...]:
-    return tuple(evaluate_criterion(c, ctx) for c in rubric.criteria)
+def evaluate(rubric: Rubric, ctx: CallContext, corrections=None) -> tuple[CriterionResult, ...]:
+    """Every criterion's verdict; where ``corrections`` (a :class:`scoring.corrections.
+    CorrectionModels`) holds a model for a criterion, its probability replaces the rule verdict."""
+    if corrections is None or not corrections.models:
+        return tuple(evaluate_criterion(c, ctx) for c in rubric.criteria)
+    out = []
+    for c in rubric.criteria:
+        result, trace = evaluate_traced(c, ctx)
+        if trace is not None and c.id in corrections.models:
+            result = corrections.adjust(c, result, trace)
+        out.append(result)
+    return tuple(out)
 
 
 def not_applicable_all(rubric: Rubric, reason: str) -> tuple[CriterionResult, ...]:
-    return tuple(_result(c, "not_applicable", reason) for c in rubric.criteria)
+    return tuple(result_of(c, "not_applicable", reason) for c in rubric.criteria)
 
 
 def insufficient_all(rubric: Rubric, reason: str) -> tuple[CriterionResult, ...]:
-    return tuple(_result(c, "insufficient", reason, confidence=0.0) for c in rubric.criteria)
+    return tuple(result_of(c, "insufficient", reason, confidence=0.0) for c in rubric.criteria)
+
+
+def abstain_below(results: tuple[CriterionResult, ...], min_confidence: float) -> tuple[CriterionResult, ...]:
+    """A pass/fail verdict less sure than ``min_confidence`` becomes ``insufficient`` (the
+    РОП's queue, not counted in the score); the machine's guess stays in the reason."""
+    if min_confidence <= 0:
+        return results
+    return tuple(_abstained(r) if r.verdict in ("pass", "fail") and r.confidence < min_confidence else r
+                 for r in results)
+
+
+def _abstained(r: CriterionResult) -> CriterionResult:
+    guess = "выполнено" if r.verdict == "pass" else "не выполнено"
+    reason = f"Недостаточно данных: {r.reason} (предположение машины: {guess}, уверенность {r.confidence:.2f})"
+    return replace(r, verdict="insufficient", points=0.0, max_points=0.0, reason=reason)
 
 
 def evaluate_criterion(c: Criterion, ctx: CallContext) -> CriterionResult:
+    return evaluate_traced(c, ctx)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """What a pass/fail verdict rested on: the features of a correction model."""
+
+    segments: tuple[SegmentWords, ...]  # the speaker's turns inside the window
+    outcome: _Outcome
+    low_share: float
+    ctx: CallContext
+
+
+def evaluate_traced(c: Criterion, ctx: CallContext) -> tuple[CriterionResult, Trace | None]:
+    """The verdict and, for a pass/fail decided by the rules, what it rested on."""
     reason = _not_applicable_reason(c, ctx)
     if reason:
-        return _result(c, "not_applicable", reason)
+        return result_of(c, "not_applicable", reason), None
     speaker_segments = ctx.of_speaker(c.speaker)
     if not speaker_segments and c.min_words > 0:
-        return _result(c, "insufficient", f"Нет речи {SPEAKER_RU[c.speaker]} (канал отсутствует или пуст)", confidence=0.0)
+        return result_of(c, "insufficient", f"Нет речи {SPEAKER_RU[c.speaker]} (канал отсутствует или пуст)", confidence=0.0), None
     segs = select_window(speaker_segments, c.window)
     n_words = sum(len(sw.words) for sw in segs)
     if n_words < c.min_words:
-        return _result(c, "insufficient", f"Слишком мало речи {SPEAKER_RU[c.speaker]} {c.window.describe()} ({n_words} сл.)", confidence=0.2)
+        return result_of(c, "insufficient", f"Слишком мало речи {SPEAKER_RU[c.speaker]} {c.window.describe()} ({n_words} сл.)", confidence=0.2), None
     low_share = _low_confidence_share(segs)
     outcome = _Outcome()
     _check_phrases(c, segs, outcome)
@@ -71,8 +123,8 @@ def evaluate_criterion(c: Criterion, ctx: CallContext) -> CriterionResult:
         outcome.passed, outcome.missing = False, "detect"  # with no phrases the detector decides
         _check_detector(c, segs, ctx, outcome)
     if not outcome.passed and "not_cut_by_client" in c.applies_when and detectors.cut_by_client(ctx.words):
-        return _result(c, "not_applicable", "Не применимо: клиент закончил разговор сам")
-    return _verdict(c, outcome, low_share)
+        return result_of(c, "not_applicable", "Не применимо: клиент закончил разговор сам"), None
+    return _verdict(c, outcome, low_share), Trace(tuple(segs), outcome, low_share, ctx)
 
 
 def _check_examples(c: Criterion, segs: list[SegmentWords], ctx: CallContext, out: _Outcome) -> None:
@@ -131,6 +183,9 @@ class _Outcome:
     objection: ObjectionResult | None = None
     metric_note: str = ""
     detection: detectors.Detection | None = None
+    borderline: bool = False  # a metric one step from its threshold
+    objection_confidence: float | None = None  # the least sure handling the verdict rests on
+    near_miss: bool = False  # some of what was needed was found
 
 
 def _check_phrases(c: Criterion, segs: list[SegmentWords], out: _Outcome) -> None:
@@ -140,12 +195,14 @@ def _check_phrases(c: Criterion, segs: list[SegmentWords], out: _Outcome) -> Non
         hits.extend(found)
         if len(found) < c.min_hits:
             out.passed, out.missing = False, "any"
+            out.near_miss = bool(found)
     if c.all:
         found = _all_groups(c.all, segs)
         if found:
             hits.extend(found)
         else:
             out.passed, out.missing = False, "all"
+            out.near_miss = any(find_any(g, segs) for g in c.all)
     out.hits = tuple(hits)
     if c.none:
         out.violation = _first_violation(c, segs)
@@ -201,9 +258,25 @@ def _check_metrics(c: Criterion, segs: list[SegmentWords], ctx: CallContext, out
         bad = [o for o in ctx.objections if o.handling not in HANDLED]
         out.objection = bad[0] if failed and bad else ctx.objections[0]
     shown = failed or c.metrics
+    out.borderline = any(_borderline(cond, values[cond.metric]) for cond in c.metrics)
+    if ctx.objections and any(cond.metric.startswith("objections") for cond in c.metrics):
+        out.objection_confidence = min(o.confidence for o in ctx.objections)
     out.metric_note = ", ".join(f"{cond.metric} = {_fmt(values[cond.metric])}" for cond in shown)
     if failed:
         out.passed = False
+
+
+def _borderline(cond, actual: float | None) -> bool:
+    """One step (one question, a tenth of a share) either way would flip the condition:
+    ``open_questions >= 3`` is borderline at 2 and at 3."""
+    if actual is None or cond.op in ("==", "!="):
+        return False
+    whole = float(cond.value).is_integer() and float(actual).is_integer() and cond.value >= 1
+    step = 1.0 if whole else 0.1
+    lo, hi = cond.value - step, cond.value + step
+    if cond.op in (">=", "<"):
+        return lo <= actual < hi
+    return lo < actual <= hi
 
 
 def _fmt(v: float | None) -> str:
@@ -213,29 +286,37 @@ def _fmt(v: float | None) -> str:
 
 
 def _verdict(c: Criterion, out: _Outcome, low_share: float) -> CriterionResult:
-    certainty = 1.0 - 0.5 * low_share
+    certainty = (1.0 - 0.3 * low_share) * (BORDERLINE if out.borderline else 1.0)
+    if out.objection_confidence is not None:
+        certainty *= 0.7 + 0.3 * out.objection_confidence
     if out.passed and out.detection is not None:
         d = out.detection
         s = d.segment.segment
-        return _result(c, "pass", f"{c.pass_reason or 'Выполнено'} ({d.note})",
+        return result_of(c, "pass", f"{c.pass_reason or 'Выполнено'} ({d.note})",
                        Evidence(s.idx, s.start_s, s.end_s, s.text), confidence=round(d.confidence * certainty, 3))
     if out.passed:
         if not out.hits and c.none and low_share >= LOW_CONFIDENCE_SHARE:
-            return _result(c, "insufficient", "Низкое качество распознавания: нельзя утверждать, что нарушений нет", confidence=0.3)
+            return result_of(c, "insufficient", "Низкое качество распознавания: нельзя утверждать, что нарушений нет", confidence=0.3)
         evidence = _evidence_of(out.hits[-1]) if out.hits else _objection_evidence(out.objection)
         note = f" ({out.metric_note})" if out.metric_note else ""
         slipped = FUZZY_CONFIDENCE if any(h.fuzzy for h in out.hits) else 1.0
-        return _result(c, "pass", (c.pass_reason or "Выполнено") + note, evidence,
-                       confidence=round((0.9 if out.hits else 0.8) * certainty * slipped, 3))
+        base = CONF_METRIC if c.metrics else CONF_NO_VIOLATION
+        if out.hits:
+            weak = len(out.hits) == 1 and len(out.hits[0].phrase.words) == 1
+            base = CONF_ONE_WORD if weak else CONF_PHRASE
+        return result_of(c, "pass", (c.pass_reason or "Выполнено") + note, evidence,
+                       confidence=round(base * certainty * slipped, 3))
     if out.violation:
-        return _result(c, "fail", f"{c.fail_reason or 'Нарушение'}: «{out.violation.phrase.source}»",
-                       _evidence_of(out.violation), confidence=round(0.9 * certainty, 3))
+        base = CONF_SURFACE_VIOLATION if out.violation.phrase.mode == SURFACE else CONF_PHRASE
+        return result_of(c, "fail", f"{c.fail_reason or 'Нарушение'}: «{out.violation.phrase.source}»",
+                       _evidence_of(out.violation), confidence=round(base * certainty, 3))
     if low_share >= LOW_CONFIDENCE_SHARE:
-        return _result(c, "insufficient", f"Низкое качество распознавания речи {SPEAKER_RU[c.speaker]} {c.window.describe()}", confidence=0.3)
+        return result_of(c, "insufficient", f"Низкое качество распознавания речи {SPEAKER_RU[c.speaker]} {c.window.describe()}", confidence=0.3)
     note = f" ({out.metric_note})" if out.metric_note else ""
     reason = c.fail_reason or f"Не найдено {c.window.describe()}"
-    return _result(c, "fail", reason + note, _objection_evidence(out.objection),
-                   confidence=round(0.75 * certainty, 3))
+    base = CONF_METRIC if out.missing == "" and c.metrics else CONF_ABSENCE
+    return result_of(c, "fail", reason + note, _objection_evidence(out.objection),
+                   confidence=round(base * certainty * (NEAR_MISS if out.near_miss else 1.0), 3))
 
 
 def _evidence_of(hit: Hit) -> Evidence:
@@ -274,7 +355,7 @@ def _not_applicable_reason(c: Criterion, ctx: CallContext) -> str:
     return ""
 
 
-def _result(c: Criterion, verdict: str, reason: str, evidence: Evidence | None = None,
+def result_of(c: Criterion, verdict: str, reason: str, evidence: Evidence | None = None,
             confidence: float = 1.0) -> CriterionResult:
     counted = verdict in ("pass", "fail")
     return CriterionResult(
