@@ -68,7 +68,7 @@ DEFAULTS: dict[str, Any] = {
     "scoring.low_score_threshold": 60.0,
     # a pass/fail verdict less sure than this is «недостаточно данных» (chosen on the eval dev
     # split: 5.7 % of verdicts abstain, accuracy of the answered ones 0.914 -> 0.923; docs/scoring.md)
-    "scoring.min_confidence": 0.62,
+    "scoring.min_confidence": 0.5,
     "owner.no_review_days": 14,
     "owner.min_review_share": 0.05,
     "owner.min_played_minutes_week": 30,

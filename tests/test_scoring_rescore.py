@@ -51,7 +51,7 @@ def test_rescore_keeps_old_results_and_reports_flips(cfg, tmp_path):
     assert current == [(report.new_version,)]
     flips = diff_versions(cfg.db_path, old, report.new_version)
     assert list(flips[["call_id", "criterion_id", "old_verdict", "new_verdict"]].itertuples(index=False, name=None)) == [
-        ("call1", "greeting", "insufficient", "pass")]  # «Алло, слушаю»: a fail by absence below min_confidence
+        ("call1", "greeting", "fail", "pass")]
 
 
 def test_rescored_rows_match_the_batch_writer(cfg):
@@ -73,7 +73,7 @@ def test_cli_rescore_and_diff(cfg, tmp_path):
     assert "1 verdicts flipped" in result.output and "greeting" in result.output
     versions = [r[0][:10] for r in db.query_rows(cfg.db_path, "SELECT version FROM rubric_versions ORDER BY loaded_at")]
     diff = runner.invoke(cmds["rubric"], ["diff", *versions], obj=cfg)
-    assert diff.exit_code == 0 and "call1  greeting: insufficient → pass" in diff.output
+    assert diff.exit_code == 0 and "call1  greeting: fail → pass" in diff.output
 
 
 def test_train_uses_rop_labels_and_the_new_model_is_loaded(cfg):
