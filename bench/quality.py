@@ -285,6 +285,10 @@ def main() -> None:
             t.add(c, scorer.score(scoring.prepare_transcript(c.transcript), c.meta, c.duration_s,
                                   c.channels, team=c.team))
     report(tallies, {k: len(v) for k, v in sets.items()})
+    if scorer.corrections is not None and scorer.corrections.version.startswith("bootstrap"):
+        print("\nnote: the shipped bootstrap correction models were trained on eval-dev (and the demo"
+              " train split): eval-dev is in-sample here; eval-test and demo are not."
+              " CALLQA_SCORING_BOOTSTRAP_MODELS=false scores by the rules alone.")
     if args.verbose:
         for name, t in tallies.items():
             if name == "eval-test" and len(tallies) > 1:

@@ -22,11 +22,13 @@ them (or deleting it: rules alone).
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 
 from core.types import CriterionResult
@@ -118,6 +120,24 @@ class CriterionModel:
 class CorrectionModels:
     version: str
     models: dict[str, CriterionModel] = field(default_factory=dict)
+    rubric_id: str | None = None  # the rubric the models were learned for (None: any)
+
+    def for_rubric(self, rubric_id: str) -> CorrectionModels | None:
+        """These models where they fit the rubric being scored, else None (rules alone)."""
+        return self if self.rubric_id in (None, rubric_id) else None
+
+    def to_json(self) -> dict:
+        return {"version": self.version, "rubric_id": self.rubric_id,
+                "models": {k: {"weights": m.weights, "intercept": m.intercept, "idf": m.idf,
+                               "scale": {f: list(v) for f, v in m.scale.items()},
+                               "n_examples": m.n_examples} for k, m in self.models.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> CorrectionModels:
+        models = {k: CriterionModel(k, dict(m["weights"]), float(m["intercept"]), dict(m["idf"]),
+                                    {f: (float(a), float(b)) for f, (a, b) in m["scale"].items()},
+                                    int(m["n_examples"])) for k, m in data["models"].items()}
+        return cls(str(data["version"]), models, data.get("rubric_id"))
 
     def adjust(self, c: Criterion, result: CriterionResult, trace: criteria.Trace) -> CriterionResult:
         """The model's verdict in place of the rules' (pass/fail verdicts only)."""
@@ -232,13 +252,25 @@ def save(models: CorrectionModels, home: Path, meta: dict | None = None) -> Path
     return path
 
 
-def load(home: Path | None) -> CorrectionModels | None:
-    """The current correction models of ``home``, or None (rules alone)."""
-    if home is None:
+# Shipped with callqa: models learned from the evaluation corpus's dev split for the default
+# rubric (tools/eval/train_bootstrap.py); plain JSON, so no pickle crosses library versions.
+BOOTSTRAP = resources.files("scoring").joinpath("resources/criteria-bootstrap.json")
+
+
+def load_bootstrap() -> CorrectionModels | None:
+    try:
+        return CorrectionModels.from_json(json.loads(BOOTSTRAP.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError) as e:
+        log.warning("bootstrap correction models not loaded (%s); rules alone", e)
         return None
-    pointer = Path(home) / "models" / POINTER
-    if not pointer.exists():
-        return None
+
+
+def load(home: Path | None, bootstrap: bool = False) -> CorrectionModels | None:
+    """The current correction models of ``home``; else, with ``bootstrap``, the models shipped
+    with callqa; else None (rules alone)."""
+    pointer = Path(home) / "models" / POINTER if home is not None else None
+    if pointer is None or not pointer.exists():
+        return load_bootstrap() if bootstrap else None
     path = pointer.parent / pointer.read_text(encoding="utf-8").strip()
     try:
         import joblib

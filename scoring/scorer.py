@@ -39,7 +39,7 @@ class Scorer:
         self.model = load_handling_model(cfg.home, self.catalogue)
         self.known_names = known_names(getattr(cfg, "values", {}).get("asr.vocabulary"))
         self.example_similarity = float(cfg["scoring.example_similarity"])
-        self.corrections = corrections_mod.load(cfg.home)
+        self.corrections = corrections_mod.load(cfg.home, bootstrap=bool(cfg["scoring.bootstrap_models"]))
         self.min_confidence = float(cfg["scoring.min_confidence"] or 0.0)
         log.info("scorer ready: rubric %s (%s), handling model %s, criterion models %s", self.default.rubric_id,
                  self.default.version[:12], self.model.version,
@@ -54,8 +54,10 @@ class Scorer:
 
     def score(self, transcript: Transcript, meta: CallMeta, duration_s: float, channels: int,
               team: str | None = None) -> CallScore:
-        return score_call(transcript, meta, duration_s, channels, self.rubric_for(meta, team),
-                          self.catalogue, self.model, self.corrections, self.min_confidence,
+        rubric = self.rubric_for(meta, team)
+        return score_call(transcript, meta, duration_s, channels, rubric, self.catalogue, self.model,
+                          self.corrections.for_rubric(rubric.rubric_id) if self.corrections else None,
+                          self.min_confidence,
                           known_names=self.known_names, example_similarity=self.example_similarity)
 
     def rubric_versions(self) -> list[tuple[str, str, str]]:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,11 @@ import pytest
 from core.config import Config, load_config
 from store import db
 from transcribe import FakeTranscriber
+
+# Tests check the rules themselves; the correction models shipped for the default rubric (trained
+# on the evaluation corpus) are tested on their own (test_scoring_corrections.py) and measured by
+# bench/quality.py. Subprocesses started by tests inherit this.
+os.environ.setdefault("CALLQA_SCORING_BOOTSTRAP_MODELS", "false")
 
 
 @pytest.fixture

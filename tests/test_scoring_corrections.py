@@ -128,3 +128,13 @@ def test_no_model_without_enough_examples_of_both_verdicts(cfg, scorer):
     report = train_criteria(cfg)
     assert report.path is None and not any(r.trained for r in report.criteria)
     assert scoring.Scorer(cfg).corrections is None
+
+
+def test_the_shipped_bootstrap_models_load_for_the_default_rubric_only(tmp_path):
+    from scoring import corrections
+
+    models = corrections.load(tmp_path, bootstrap=True)
+    assert models is not None and models.rubric_id == "default"
+    assert {"greeting", "value_presentation", "objection_handling"} <= set(models.models)
+    assert models.for_rubric("default") is models and models.for_rubric("my-own-script") is None
+    assert corrections.load(tmp_path, bootstrap=False) is None
