@@ -20,34 +20,38 @@ COMPARATIVE = re.compile(r"\b(дешевле|подешевле|ниже|мен�
 OTHER_SELLER_LEMMAS = frozenset("""
 конкурент другой соседний знакомый сосед сайт интернет авито озон вайлдберриз маркетплейс рынок
 магазин салон мастер мужик парень фирма компания контора гараж группа объявление агрегатор
-базар там они
+базар возле рядом напротив
 """.split())
+PRONOUN_SELLERS = frozenset({"там", "они"})  # «там дешевле», «у них дешевле»: only with a comparison
 OFFER_VERBS = frozenset("""
 предлагать предложить называть назвать насчитать посчитать считать делать сделать брать взять
 стоить ставить поставить отдавать отдать привезти привозить продавать продать печатать
-посмотреть обещать платить выходить
+посмотреть обещать выходить
 """.split())
 PRICE_LEMMAS = frozenset("дорого дороговатый дорогой кусаться накладно недешево недешевый многовато "
                          "дорогостоящий жестко".split())
 PRICE_PAIRS = (("не", "рассчитывать"), ("не", "потянуть"), ("нет", "деньги"), ("деньги", "нет"),
                ("это", "много"), ("не", "по"), ("дорого", "для"), ("не", "укладываться"),
-               ("бюджет", "маленький"), ("выше", "бюджет"))
+               ("бюджет", "маленький"), ("выше", "бюджет"), ("за", "что"))
 SUPPLY_VERBS = frozenset("""
 есть работать возить привозить обслуживать сотрудничать пользоваться брать делать сделать
 застраховать подключить заключить вести поставлять охранять закупать покупать заказывать
 ставить
 """.split())
+SUPPLIER_WINDOW = 3  # «уже» / «сейчас» at most this many words from the supply verb
+WE = frozenset({"мы", "нас", "нам", "у"})
 OWN_STAFF = frozenset("""
 механик бухгалтер админ администратор юрист поставщик подрядчик мастер электрик программист
 водитель охрана курьер дизайнер фотограф флорист повар уборщица клинер сервис специалист
 агент брокер газовщик сантехник айтишник маркетолог кадровик
 """.split())
-THINK_LEMMAS = frozenset("подумать обдумать повременить отложить подождать".split())
+THINK_LEMMAS = frozenset("подумать обдумать повременить отложить".split())
 THINK_PAIRS = (("близкий", "к"), ("не", "сейчас"), ("пока", "не"), ("не", "готовый"), ("не", "решить"),
                ("в", "следующий"), ("после", "праздник"), ("потом", "посмотреть"))
 NO_TIME_LEMMAS = frozenset("неудобно некогда занятой занят бежать совещание руль".split())
-NO_TIME_PAIRS = (("не", "удобно"), ("не", "до"), ("нет", "время"), ("на", "работа"), ("на", "поле"),
-                 ("в", "дорога"), ("за", "руль"))
+NO_TIME_PAIRS = (("не", "удобно"), ("не", "до"), ("нет", "время"), ("за", "руль"))
+# Where the client is: a reason not to talk only when said of now («я сейчас на работе»).
+BUSY_PLACES = (("на", "работа"), ("на", "поле"), ("в", "дорога"), ("на", "объект"), ("на", "встреча"))
 SEND_VERBS = frozenset("прислать присылать скинуть скидывать отправить отправлять выслать кинуть "
                        "переслать написать".split())
 SEND_CHANNELS = frozenset("почта вотсап ватсап whatsapp телеграм телеграмм смс кп предложение прайс "
@@ -74,7 +78,7 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     other_seller = bool(vocab & OTHER_SELLER_LEMMAS) or _names_a_brand(sw)
 
     comparative = COMPARATIVE.search(text)
-    if comparative and (other_seller or has_number):
+    if comparative and (other_seller or has_number or vocab & PRONOUN_SELLERS):
         return "competitor_cheaper", comparative.group(1)
     if other_seller and has_number and vocab & OFFER_VERBS and ("за" in vocab or "по" in vocab):
         return "competitor_cheaper", "другое предложение с ценой"
@@ -89,8 +93,8 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     if ("не", "решать") in pairs or ("показать" in vocab and vocab & DECIDERS):
         return "need_consult", "решает не он"
 
-    if "уже" in vocab and vocab & SUPPLY_VERBS:
-        return "have_supplier", "уже " + next(iter(vocab & SUPPLY_VERBS))
+    if supplier := _supply_near(ws, "уже") or (_supply_near(ws, "сейчас") if vocab & WE else ""):
+        return "have_supplier", supplier
     if ("свой" in vocab or "штатный" in vocab) and vocab & OWN_STAFF:
         return "have_supplier", "свой " + next(iter(vocab & OWN_STAFF))
     if ("работать", "с") in pairs and ("мы" in vocab or "нас" in vocab):
@@ -99,17 +103,29 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     if vocab & PRICE_LEMMAS or pairs & set(PRICE_PAIRS):
         return "price", next(iter(vocab & PRICE_LEMMAS), "дорого")
 
-    if vocab & NO_TIME_LEMMAS or pairs & set(NO_TIME_PAIRS):
+    if vocab & NO_TIME_LEMMAS or pairs & set(NO_TIME_PAIRS) or (
+            "сейчас" in vocab and pairs & set(BUSY_PLACES)) or ("удобно" in vocab and "не" in vocab):
         return "no_time", "нет времени"
     if vocab & THINK_LEMMAS or pairs & set(THINK_PAIRS):
         return "think_later", "подумаю"
     return None
 
 
+def _supply_near(ws: tuple[str, ...], cue: str) -> str:
+    """«уже возят», «нам сейчас возит один парень»: a supply verb (not negated) near ``cue``."""
+    for i, w in enumerate(ws):
+        if w != cue:
+            continue
+        for j in range(max(0, i - SUPPLIER_WINDOW), min(len(ws), i + SUPPLIER_WINDOW + 1)):
+            if ws[j] in SUPPLY_VERBS and (j == 0 or ws[j - 1] != "не"):
+                return f"{cue} {ws[j]}"
+    return ""
+
+
 def _names_a_brand(sw: SegmentWords) -> bool:
     """«в «Леруа»», «у Ростелекома»: a quoted or capitalised name after в / у / на."""
     text = sw.segment.text
-    if re.search(r"\b(в|у|на|из)\s+[«\"]", text):
+    if re.search(r"\b(в|у|на|из)\s+[«\"]", text, re.IGNORECASE):
         return True
     return bool(re.search(r"\b(в|у|на)\s+[A-ZА-ЯЁ][а-яёa-z]{2,}", text[1:]))
 

@@ -315,7 +315,12 @@ def detect_objections(
         for kind in cat.kinds:
             hit = find_any(kind.triggers, [sw])
             if hit:
-                found.append((pos, kind, hit))
+                cue = objection_cues.cue_kind(sw) if kind.id == "price" else None
+                better = next((k for k in cat.kinds if cue and cue[0] == "competitor_cheaper" == k.id), None)
+                if better is not None:  # «дорого … в соседнем на 800 дешевле»: the comparison says more
+                    found.append((pos, better, f"{cue[1]} (по смыслу)"))  # noqa: B023
+                else:
+                    found.append((pos, kind, hit))
                 break
         else:  # no catalogue trigger: the cues by meaning (scoring.objection_cues)
             cue = objection_cues.cue_kind(sw)
