@@ -7,8 +7,10 @@ manager's call gets :class:`~core.errors.AccessDeniedError`.
 
 The "current" score of a call is the one scored with its rubric's current version
 (``rubric_versions.is_current``), falling back to the latest scored version
-(:func:`store.effective.current_scores`). Verdicts and objection handling shown to users are
-*effective*: the latest РОП override / label wins.
+(:func:`store.effective.current_scores`). Scores, verdicts and objection handling shown to
+users are *effective*: the latest РОП override / label wins and the score is recomputed from the
+effective verdicts (:func:`store.effective.effective_scores`). A call is «разобран» by the one
+definition of :func:`store.effective.reviews_cte` (the owner's pages use it too).
 """
 
 from __future__ import annotations
@@ -22,7 +24,14 @@ import pandas as pd
 
 from core.errors import AccessDeniedError
 from store import db
-from store.effective import current_scores, latest_labels, latest_overrides
+from store.effective import (
+    EVER,
+    current_scores,
+    effective_scores,
+    latest_labels,
+    latest_overrides,
+    reviews_cte,
+)
 
 PathLike = str | os.PathLike
 
@@ -113,9 +122,7 @@ def _filter_sql(f: CallFilters) -> tuple[list[str], list]:
             " OR EXISTS (SELECT 1 FROM segments lc WHERE lc.call_id = c.call_id AND lc.low_confidence))"
         )
     if f.not_reviewed_only:
-        where.append(
-            "NOT EXISTS (SELECT 1 FROM review_events r WHERE r.call_id = c.call_id AND r.kind = 'reviewed')"
-        )
+        where.append("c.call_id NOT IN (SELECT call_id FROM rev)")
     phrase_sql, phrase_params = _phrase_sql(f)
     if phrase_sql:
         where.append(f"EXISTS (SELECT 1 FROM segments sg WHERE sg.call_id = c.call_id AND {phrase_sql})")
@@ -150,11 +157,12 @@ def list_calls(
     order = SORT_COLUMNS.get(sort, SORT_COLUMNS["started_at"])
     direction = "DESC" if descending else "ASC"
     base = f"""
-        WITH {current_scores()},
+        WITH {effective_scores()}, {reviews_cte(None, *EVER)},
         filtered AS (
             SELECT c.call_id, c.started_at, c.direction, c.duration_s, c.client_masked,
                    c.manager_id, m.name AS manager_name, c.source, c.path, c.flags,
-                   s.score_pct, s.fatal_failed, s.uncertain, s.rubric_version
+                   s.score_pct, s.auto_score_pct, s.corrected, s.fatal_failed, s.uncertain,
+                   s.rubric_version
             FROM calls c
             LEFT JOIN managers m ON m.manager_id = c.manager_id
             LEFT JOIN score s ON s.call_id = c.call_id
@@ -169,8 +177,7 @@ def list_calls(
         SELECT f.*,
             (SELECT count(*) FROM objections o
               WHERE o.call_id = f.call_id AND o.rubric_version = f.rubric_version) AS objections,
-            EXISTS (SELECT 1 FROM review_events r
-              WHERE r.call_id = f.call_id AND r.kind = 'reviewed') AS reviewed,
+            f.call_id IN (SELECT call_id FROM rev) AS reviewed,
             {snippet} AS match
         FROM filtered f
         ORDER BY {order} {direction} NULLS LAST, f.call_id
@@ -239,13 +246,14 @@ def get_call(db_path: PathLike, viewer: Viewer, call_id: str) -> dict | None:
 def _get_call(con, viewer: Viewer, call_id: str) -> dict | None:
     _scope(viewer)
     df = con.execute(
-        f"""WITH {current_scores(call_scope="(?)")}
+        f"""WITH {effective_scores(call_scope="(SELECT $call_id)")}
             SELECT c.*, m.name AS manager_name, s.rubric_id, s.rubric_version, s.score_pct,
-                   s.points, s.max_points, s.fatal_failed, s.applicable, s.uncertain
+                   s.points, s.max_points, s.fatal_failed, s.applicable, s.uncertain,
+                   s.auto_score_pct, s.corrected
             FROM calls c LEFT JOIN managers m ON m.manager_id = c.manager_id
             LEFT JOIN score s ON s.call_id = c.call_id
-            WHERE c.call_id = ?""",
-        [call_id, call_id],
+            WHERE c.call_id = $call_id""",
+        {"call_id": call_id},
     ).df()
     if df.empty:
         return None
@@ -355,7 +363,7 @@ def manager_summary(db_path: PathLike, viewer: Viewer, min_calls: int = 5) -> pd
     scope, params = _scope(viewer)
     return db.query_df(
         db_path,
-        f"""WITH {current_scores()}
+        f"""WITH {effective_scores()}
             SELECT c.manager_id, any_value(m.name) AS manager_name, count(*) AS calls,
                    count(s.score_pct) AS scored, avg(s.score_pct) AS mean_score,
                    count(*) FILTER (WHERE coalesce(s.fatal_failed, '') <> '') AS fatal_calls,
@@ -372,7 +380,7 @@ def score_trend(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
     scope, params = _scope(viewer)
     return db.query_df(
         db_path,
-        f"""WITH {current_scores()}
+        f"""WITH {effective_scores()}
             SELECT c.manager_id, any_value(m.name) AS manager_name,
                    date_trunc('week', c.started_at) AS week, avg(s.score_pct) AS mean_score,
                    count(s.score_pct) AS calls

@@ -115,7 +115,13 @@ def _header(call: dict) -> None:
     when = started.strftime("%d.%m.%Y %H:%M") if started is not None and not pd.isna(started) else "дата неизвестна"
     st.title(f"Звонок {when}")
     cols = st.columns(5)
-    cols[0].metric("Оценка", fmt_score(call.get("score_pct")))
+    corrected = bool(call.get("corrected")) and not pd.isna(call.get("corrected"))
+    cols[0].metric("Оценка", fmt_score(call.get("score_pct")),
+                   f"ИИ: {fmt_score(call.get('auto_score_pct'))}" if corrected else None,
+                   delta_color="off", delta_arrow="off")
+    if corrected:
+        st.caption(f"ИИ: {fmt_score(call.get('auto_score_pct'))} → после правок РОП: "
+                   f"{fmt_score(call.get('score_pct'))}")
     cols[1].metric("Менеджер", call.get("manager_name") or call.get("manager_id") or "—")
     cols[2].metric("Длительность", fmt_time(call.get("duration_s")))
     cols[3].metric("Направление", DIRECTION_LABELS.get(call.get("direction"), "—"))

@@ -1,0 +1,102 @@
+"""Issue 15, the review loop closed (AppTest): a correction changes the numbers everywhere, one
+meaning of «разобран», the РОП's queue, feedback as a conversation, «Мой прогресс», the owner's
+landing page and trend.
+
+The store is tests/ui_data.py: 12 calls, m101 (Иван) has calls 0, 2, …, 10 scored 100, 30, 10,
+0 (call 6: fatal «Нет грубости»), 30, 30 = mean 33.3 %; m102 (Ольга) 6 calls, mean 70 %.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from store import db, review
+from tests.ui_data import build_store, user
+
+TIMEOUT = 60
+
+
+@pytest.fixture
+def fresh(monkeypatch, tmp_path):
+    data = build_store(tmp_path / "callqa.duckdb", audio_dir=tmp_path / "audio")
+    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
+    monkeypatch.setenv("CALLQA_DB", str(data.db_path))
+    return data
+
+
+def page(username: str, url_path: str, **query) -> AppTest:
+    def script():
+        import streamlit as st
+
+        from ui.pages import BY_URL
+
+        BY_URL[st.session_state["_target"]].draw()
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT)
+    at.session_state["user"] = user(username)
+    at.session_state["_target"] = url_path
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info",
+                                  "warning", "error", "success")
+             for e in getattr(at, kind)]
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
+
+
+def override_on_page(at: AppTest, criterion: str, verdict: str, reason: str) -> AppTest:
+    at.selectbox(key="ov-criterion").select(criterion)
+    at.selectbox(key="ov-verdict").select(verdict)
+    at.text_input(key="ov-reason").input(reason)
+    return at.button(key="FormSubmitter:override-form-Сохранить исправление").click().run()
+
+
+def list_scores(username: str = "rop") -> dict[str, float]:
+    at = page(username, "calls")
+    table = at.dataframe[0].value
+    return dict(zip(table["Дата"].dt.strftime("%d.%m %H:%M"), table["Оценка"], strict=True))
+
+
+# --- 1. a correction changes the numbers ---------------------------------------------------
+
+def test_an_override_changes_the_calls_score_list_manager_average_and_owner_kpis(fresh):
+    call0, call6 = fresh.call_ids[0], fresh.call_ids[6]
+    assert list_scores()["03.03 09:00"] == 100.0
+    at = page("rop", "call", call_id=call0)
+    at = override_on_page(at, "greeting", "fail", "Не назвал компанию")
+    assert not at.exception
+    assert "ИИ: 100% → после правок РОП: 90%" in texts(at)
+    assert at.metric[0].value == "90%"
+    # the fatal rule: the РОП says call 6 was not rude -> recomputed from its verdicts, 0 -> 70
+    at = override_on_page(page("rop", "call", call_id=call6), "no_rudeness", "pass", "Грубости нет")
+    assert "ИИ: 0% → после правок РОП: 70%" in texts(at)
+    assert "Фатальная ошибка" not in texts(at)
+    scores = list_scores()
+    assert scores["03.03 09:00"] == 90.0 and scores["06.03 15:00"] == 70.0
+    summary = page("rop", "managers").dataframe[0].value.set_index("Менеджер")
+    # Иван: (90 + 30 + 10 + 70 + 30 + 30) / 6 = 43.3 (the machine said 33.3)
+    assert summary.loc["Иван Петров", "Средняя оценка"] == "43%"
+    assert summary.loc["Иван Петров", "С фатальной ошибкой"] == 0
+    # the owner reads a past week as it was at its end: date the corrections inside it
+    with db.writer(fresh.db_path) as con:
+        con.execute("UPDATE overrides SET created_at = TIMESTAMP '2025-03-08 18:00'")
+    owner = page("owner", "owner")
+    table = owner.dataframe[0].value.set_index("Менеджер")
+    assert table.loc["Иван Петров", "Средняя оценка"] == 43.0
+    assert table.loc["Ольга Смирнова", "Средняя оценка"] == 70.0
+
+
+def test_an_override_to_fail_of_a_fatal_criterion_zeroes_the_score(fresh):
+    review.override_verdict(fresh.db_path, user("rop"), fresh.call_ids[0], "no_rudeness", "fail", "Хамил")
+    at = page("rop", "call", call_id=fresh.call_ids[0])
+    assert "ИИ: 100% → после правок РОП: 0%" in texts(at)
+    assert "Фатальная ошибка: Без грубости" in texts(at)
+    fatal = page("rop", "calls")
+    fatal.checkbox(key="f-fatal").check().run()
+    assert sorted(fatal.dataframe[0].value["Дата"].dt.strftime("%d.%m %H:%M")) == ["03.03 09:00", "06.03 15:00"]
