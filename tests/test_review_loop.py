@@ -100,3 +100,28 @@ def test_an_override_to_fail_of_a_fatal_criterion_zeroes_the_score(fresh):
     fatal = page("rop", "calls")
     fatal.checkbox(key="f-fatal").check().run()
     assert sorted(fatal.dataframe[0].value["Дата"].dt.strftime("%d.%m %H:%M")) == ["03.03 09:00", "06.03 15:00"]
+
+
+# --- 2. one meaning of «разобран» ----------------------------------------------------------
+
+def test_reviewed_in_the_list_is_the_owners_definition(fresh):
+    rop = user("rop")
+    review.record_played(fresh.db_path, rop, fresh.call_ids[0], 12.0)  # >= 10 s: reviewed
+    review.record_played(fresh.db_path, rop, fresh.call_ids[1], 5.0)  # too short
+    review.give_feedback(fresh.db_path, rop, fresh.call_ids[2], "Назначайте замер")
+    review.mark_reviewed(fresh.db_path, rop, fresh.call_ids[3])
+    review.record_played(fresh.db_path, user("owner"), fresh.call_ids[4], 60.0)  # not the РОП
+    at = page("rop", "calls")
+    table = at.dataframe[0].value
+    reviewed = dict(zip(table["Дата"].dt.strftime("%d.%m %H:%M"), table["Разобран"], strict=True))
+    assert sum(reviewed.values()) == 3
+    assert reviewed["03.03 09:00"] and reviewed["04.03 11:00"] and reviewed["04.03 12:00"]
+    assert not reviewed["03.03 10:00"] and not reviewed["05.03 13:00"]
+    at.checkbox(key="f-notreviewed").check().run()
+    assert "Найдено звонков: 9" in texts(at)
+    with db.writer(fresh.db_path) as con:  # the owner reads the past week as at its end
+        for table in ("review_events", "feedback"):
+            con.execute(f"UPDATE {table} SET created_at = TIMESTAMP '2025-03-08 18:00'")
+    owner = page("owner", "owner")
+    cards = {m.label: m.value for m in owner.metric}
+    assert cards["Разобрано звонков"] == "3 из 12"
