@@ -300,13 +300,23 @@ def _objections(con, call_id: str, version: str | None) -> pd.DataFrame:
     ).df()
 
 
+# A person's name as the UI shows it: the display name, else the manager's name, else the role
+# («РОП», «Владелец»); never the login.
+_SENDER = """coalesce(nullif(trim(u.display_name), ''), um.name,
+                      CASE u.role WHEN 'owner' THEN 'Владелец' WHEN 'manager' THEN 'Менеджер'
+                                  ELSE 'РОП' END)"""
+_SENDER_JOIN = """LEFT JOIN users u ON u.username = {alias}.username
+                  LEFT JOIN managers um ON um.manager_id = u.manager_id"""
+
+
 def _call_feedback(con, viewer: Viewer, call: dict) -> pd.DataFrame:
-    sql = "SELECT * FROM feedback WHERE call_id = ?"
+    sql = (f"SELECT f.*, {_SENDER} AS sender FROM feedback f {_SENDER_JOIN.format(alias='f')}"
+           " WHERE f.call_id = ?")
     params: list = [call["call_id"]]
     if viewer.role == "manager":
-        sql += " AND manager_id = ?"
+        sql += " AND f.manager_id = ?"
         params.append(viewer.manager_id)
-    return con.execute(sql + " ORDER BY created_at DESC", params).df()
+    return con.execute(sql + " ORDER BY f.created_at DESC", params).df()
 
 
 def _review_summary(con, call_id: str) -> dict:
@@ -327,16 +337,42 @@ def feedback_for_manager(db_path: PathLike, viewer: Viewer, manager_id: str | No
     """Feedback addressed to a manager; a manager always gets only their own."""
     if viewer.role == "manager":
         manager_id = viewer.manager_id
-    sql = """SELECT f.feedback_id, f.call_id, f.manager_id, m.name AS manager_name,
-                    f.criterion_id, f.objection_kind, f.text, f.username, f.created_at,
-                    f.acknowledged_at, c.started_at AS call_started_at
+    sql = f"""SELECT f.feedback_id, f.call_id, f.manager_id, m.name AS manager_name,
+                    f.criterion_id, f.objection_kind, f.text, f.username, {_SENDER} AS sender,
+                    f.created_at, f.acknowledged_at, c.started_at AS call_started_at
              FROM feedback f LEFT JOIN managers m ON m.manager_id = f.manager_id
-             LEFT JOIN calls c ON c.call_id = f.call_id"""
+             LEFT JOIN calls c ON c.call_id = f.call_id {_SENDER_JOIN.format(alias='f')}"""
     params: list = []
     if manager_id is not None or viewer.role == "manager":
         sql += " WHERE f.manager_id = ?"
         params.append(manager_id)
     return db.query_df(db_path, sql + " ORDER BY f.created_at DESC", params)
+
+
+def unread_feedback(db_path: PathLike, viewer: Viewer) -> int:
+    """How many feedback notes the manager has not acknowledged (0 for other roles)."""
+    if viewer.role != "manager":
+        return 0
+    return int(db.query_rows(
+        db_path, "SELECT count(*) FROM feedback WHERE manager_id = ? AND acknowledged_at IS NULL",
+        [viewer.manager_id])[0][0])
+
+
+def feedback_replies(db_path: PathLike, viewer: Viewer, feedback_ids) -> pd.DataFrame:
+    """Replies to these feedback notes, oldest first, with the sender's name; a manager gets
+    only the threads of notes addressed to him."""
+    ids = [int(i) for i in feedback_ids]
+    if not ids:
+        return pd.DataFrame(columns=["reply_id", "feedback_id", "text", "sender", "created_at"])
+    sql = f"""SELECT r.reply_id, r.feedback_id, r.text, {_SENDER} AS sender, r.created_at
+              FROM feedback_replies r JOIN feedback f ON f.feedback_id = r.feedback_id
+              {_SENDER_JOIN.format(alias='r')}
+              WHERE r.feedback_id IN ({', '.join('?' * len(ids))})"""
+    params: list = list(ids)
+    if viewer.role == "manager":
+        sql += " AND f.manager_id = ?"
+        params.append(viewer.manager_id)
+    return db.query_df(db_path, sql + " ORDER BY r.created_at, r.reply_id", params)
 
 
 def training_library(db_path: PathLike, viewer: Viewer, label: str | None = None) -> pd.DataFrame:
@@ -471,3 +507,56 @@ def current_rubrics(db_path: PathLike) -> pd.DataFrame:
         db_path,
         "SELECT rubric_id, version, yaml, loaded_at FROM rubric_versions WHERE is_current ORDER BY rubric_id",
     )
+
+
+# --- the РОП's queue -------------------------------------------------------------------------
+
+QUEUE_DAYS = 30
+_FOREVER = "TIMESTAMP '9999-12-31'"
+
+
+def review_queue(db_path: PathLike, viewer: Viewer, low_score: float, days: int = QUEUE_DAYS,
+                 limit: int = 100) -> pd.DataFrame:
+    """Calls waiting for the РОП, newest first: not reviewed yet (the one definition,
+    :func:`store.effective.reviews_cte`) and with a reason for a human look -- an effective
+    score below ``low_score``, a fatal error, a criterion judged «недостаточно данных», the
+    ``roles_uncertain`` flag, or an objection answered with a discount or ignored (the РОП's
+    labels applied). Covers the ``days`` days up to the newest call in the store.
+
+    Columns: call_id, started_at, manager_id, manager_name, score_pct, fatal_failed,
+    roles_uncertain, insufficient (criterion ids), mishandled (``kind:handling`` pairs).
+    """
+    if viewer.role not in ("head", "owner"):
+        raise AccessDeniedError("Очередь разбора доступна только РОП и владельцу.")
+    since = f"((SELECT max(started_at) FROM calls) - INTERVAL {int(days)} DAY)"
+    sql = f"""
+    WITH {effective_scores(started=(since, _FOREVER))}, {reviews_cte(None, since, _FOREVER)},
+    ov AS ({latest_overrides(columns="call_id, criterion_id, verdict")}),
+    lb AS ({latest_labels(columns="call_id, segment_idx, handling")}),
+    ins AS (SELECT r.call_id, list(r.criterion_id ORDER BY r.criterion_id) AS insufficient
+            FROM criterion_results r JOIN score s
+                 ON s.call_id = r.call_id AND s.rubric_version = r.rubric_version
+            LEFT JOIN ov ON ov.call_id = r.call_id AND ov.criterion_id = r.criterion_id
+            WHERE r.started_at >= {since} AND coalesce(ov.verdict, r.verdict) = 'insufficient'
+            GROUP BY r.call_id),
+    bad AS (SELECT o.call_id, list(DISTINCT o.kind || ':' || coalesce(lb.handling, o.handling))
+                       AS mishandled
+            FROM objections o JOIN score s
+                 ON s.call_id = o.call_id AND s.rubric_version = o.rubric_version
+            LEFT JOIN lb ON lb.call_id = o.call_id AND lb.segment_idx = o.segment_idx
+            WHERE o.started_at >= {since}
+              AND coalesce(lb.handling, o.handling) IN ('discount', 'ignored')
+            GROUP BY o.call_id)
+    SELECT c.call_id, c.started_at, c.manager_id, m.name AS manager_name, s.score_pct,
+           s.fatal_failed,
+           list_contains(string_split(coalesce(c.flags, ''), ','), 'roles_uncertain') AS roles_uncertain,
+           ins.insufficient, bad.mishandled
+    FROM calls c LEFT JOIN score s ON s.call_id = c.call_id
+    LEFT JOIN managers m ON m.manager_id = c.manager_id
+    LEFT JOIN ins ON ins.call_id = c.call_id LEFT JOIN bad ON bad.call_id = c.call_id
+    WHERE c.started_at >= {since} AND c.call_id NOT IN (SELECT call_id FROM rev)
+      AND (s.score_pct < ? OR coalesce(s.fatal_failed, '') <> '' OR ins.call_id IS NOT NULL
+           OR bad.call_id IS NOT NULL
+           OR list_contains(string_split(coalesce(c.flags, ''), ','), 'roles_uncertain'))
+    ORDER BY c.started_at DESC, c.call_id LIMIT ?"""
+    return db.query_df(db_path, sql, [float(low_score), int(limit)])

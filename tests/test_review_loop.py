@@ -125,3 +125,97 @@ def test_reviewed_in_the_list_is_the_owners_definition(fresh):
     owner = page("owner", "owner")
     cards = {m.label: m.value for m in owner.metric}
     assert cards["Разобрано звонков"] == "3 из 12"
+
+
+# --- 3. the РОП's queue and the action bar ---------------------------------------------------
+
+def test_queue_lists_unreviewed_calls_needing_a_human_with_reasons(fresh):
+    with db.writer(fresh.db_path) as con:  # call 1 (a good one): the role decision was weak
+        con.execute("UPDATE calls SET flags = 'roles_uncertain' WHERE call_id = ?", [fresh.call_ids[1]])
+    with db.writer(fresh.db_path) as con:  # call 5 (good): the scorer could not judge the farewell
+        con.execute("UPDATE criterion_results SET verdict = 'insufficient', points = 0, max_points = 0"
+                    " WHERE call_id = ? AND criterion_id = 'farewell'", [fresh.call_ids[5]])
+    at = page("rop", "queue")
+    assert not at.exception
+    page_text = texts(at)
+    # 8 weak calls (low score and a discount on «у конкурентов дешевле») + call 1 + call 5
+    assert "Ждут разбора: 10" in page_text
+    assert "06.03.2025 15:00 · Иван Петров" in page_text
+    assert "фатальная ошибка: Без грубости" in page_text
+    assert "низкая оценка 30%" in page_text
+    assert "возражение «у конкурентов дешевле» → скидка" in page_text
+    assert "проверьте роли менеджера и клиента" in page_text
+    assert "недостаточно данных: Прощание" in page_text
+    links = re.findall(r"\]\(/call\?call_id=(\w+)\)", "\n".join(m.value for m in at.markdown))
+    assert links[0] == fresh.call_ids[11] and len(links) == 10  # newest first
+    assert "Красные флаги владельца" in page_text
+    # acting on a call takes it off the queue
+    review.give_feedback(fresh.db_path, user("rop"), fresh.call_ids[11], "Не давайте скидку сразу")
+    review.record_played(fresh.db_path, user("rop"), fresh.call_ids[10], 30.0)
+    assert "Ждут разбора: 8" in texts(page("rop", "queue"))
+
+
+def test_queue_is_for_the_head_and_the_owner(fresh):
+    assert "Ждут разбора: 8" in texts(page("owner", "queue"))
+    assert "Недостаточно прав" in texts(page("ivan", "queue"))
+
+
+def test_call_page_actions_sit_at_the_top(fresh):
+    at = page("rop", "call", call_id=fresh.call_ids[2])
+    labels = [p.proto.popover.label for p in at.get("popover")]
+    assert labels == ["Отзыв менеджеру", "Исправить оценку"]
+    at.button(key="mark-reviewed").click().run()
+    assert "Звонок отмечен разобранным." in texts(at)
+    assert "Разобран " in texts(at)  # the button gave way to the date
+    assert db.query_rows(fresh.db_path, "SELECT count(*) FROM review_events WHERE kind = 'reviewed'")[0][0] == 1
+
+
+# --- 4. feedback as a conversation -----------------------------------------------------------
+
+def test_feedback_on_an_objection_kind_clears_the_form_and_shows_at_once(fresh):
+    call2 = fresh.call_ids[2]  # Иван; «у конкурентов дешевле» answered with a discount
+    at = page("rop", "call", call_id=call2)
+    options = at.selectbox(key="fb-criterion").options
+    assert "Возражение «у конкурентов дешевле»" in options
+    at.selectbox(key="fb-criterion").select("obj:competitor_cheaper")
+    at.text_area(key="fb-text").input("Сначала ценность, скидку только после вопроса")
+    at.button(key="FormSubmitter:feedback-form-Отправить менеджеру").click().run()
+    assert not at.exception
+    page_text = texts(at)
+    assert "Отзыв отправлен менеджеру." in page_text
+    assert ("**возражение «у конкурентов дешевле»** · Руководитель отдела продаж · не прочитан  \n"
+            "Сначала ценность, скидку только после вопроса") in page_text
+    assert at.text_area(key="fb-text").value == ""
+    at.button(key="FormSubmitter:feedback-form-Отправить менеджеру").click().run()  # again: nothing sent
+    assert "Напишите, что менеджеру сделать иначе." in texts(at)
+    rows = db.query_rows(fresh.db_path, "SELECT criterion_id, objection_kind, manager_id FROM feedback")
+    assert rows == [(None, "competitor_cheaper", "m101")]
+
+
+def test_manager_sees_the_unread_count_and_replies(fresh):
+    from ui.pages import menu as menu_of
+
+    rop = user("rop")
+    first = review.give_feedback(fresh.db_path, rop, fresh.call_ids[2], "Назначайте замер", "next_step")
+    review.give_feedback(fresh.db_path, rop, fresh.call_ids[4], "Не скидка", None, "competitor_cheaper")
+
+    def menu(username: str) -> list[str]:
+        return [title for items in menu_of(user(username)).values() for _, title, _ in items]
+
+    assert "Мои отзывы (2)" in menu("ivan")
+    assert "Мои отзывы" in menu("olga")
+    at = page("ivan", "my-feedback")
+    page_text = texts(at)
+    assert "Следующий шаг** · от Руководитель отдела продаж" in page_text
+    assert "Возражение «у конкурентов дешевле»** · от Руководитель отдела продаж" in page_text
+    assert " rop" not in page_text
+    at.text_input(key=f"reply-text-{first}").input("Понял, со следующего звонка")
+    at.button(key=f"FormSubmitter:reply-{first}-Ответить").click().run()
+    assert not at.exception
+    assert "Иван Петров · " in texts(at) and "Понял, со следующего звонка" in texts(at)
+    assert at.text_input(key=f"reply-text-{first}").value == ""
+    assert "Мои отзывы (1)" in menu("ivan")  # a reply acknowledges the note
+    call_page = texts(page("rop", "call", call_id=fresh.call_ids[2]))
+    assert "Понял, со следующего звонка" in call_page and "ознакомлен" in call_page
+    assert db.query_rows(fresh.db_path, "SELECT username, text FROM feedback_replies") == [
+        ("ivan", "Понял, со следующего звонка")]
