@@ -560,3 +560,53 @@ def review_queue(db_path: PathLike, viewer: Viewer, low_score: float, days: int 
            OR list_contains(string_split(coalesce(c.flags, ''), ','), 'roles_uncertain'))
     ORDER BY c.started_at DESC, c.call_id LIMIT ?"""
     return db.query_df(db_path, sql, [float(low_score), int(limit)])
+
+
+# --- «Мой прогресс» ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A manager's weeks against the team's: ``scores`` (week, own, mean_score, calls) and
+    ``criteria`` (week, criterion_id, own, passed, n); ``own`` false rows are the whole team."""
+
+    scores: pd.DataFrame
+    criteria: pd.DataFrame
+
+
+def manager_progress(db_path: PathLike, viewer: Viewer, manager_id: str | None = None,
+                     weeks: int = 8) -> Progress:
+    """The last ``weeks`` weeks up to the newest call in the store: the manager's effective
+    mean score and each criterion's effective pass rate per week, and the team's (every
+    manager, the manager included). A manager always gets his own."""
+    if viewer.role == "manager":
+        manager_id = viewer.manager_id
+    elif viewer.role not in ("head", "owner"):
+        raise AccessDeniedError(f"Role {viewer.role!r} may not read calls.")
+    since = (f"(date_trunc('week', (SELECT max(started_at) FROM calls))"
+             f" - INTERVAL {int(weeks) - 1} WEEK)")
+    base = f"""WITH {effective_scores(started=(since, _FOREVER))},
+    base AS (SELECT c.call_id, c.manager_id = $manager AS own,
+                    date_trunc('week', c.started_at) AS week, s.score_pct, s.rubric_version
+             FROM calls c JOIN score s ON s.call_id = c.call_id
+             WHERE c.started_at >= {since})"""
+    scores = f"""{base}
+    SELECT week, own, avg(score_pct) AS mean_score, count(score_pct) AS calls FROM base
+    WHERE own GROUP BY week, own
+    UNION ALL
+    SELECT week, FALSE, avg(score_pct), count(score_pct) FROM base GROUP BY week
+    ORDER BY week, own"""
+    criteria = f"""{base},
+    ov AS ({latest_overrides(columns="call_id, criterion_id, verdict")}),
+    v AS (SELECT b.week, b.own, r.criterion_id, coalesce(ov.verdict, r.verdict) AS verdict
+          FROM base b JOIN criterion_results r
+               ON r.call_id = b.call_id AND r.rubric_version = b.rubric_version
+          LEFT JOIN ov ON ov.call_id = r.call_id AND ov.criterion_id = r.criterion_id
+          WHERE r.started_at >= {since})
+    SELECT week, criterion_id, own, count(*) FILTER (WHERE verdict = 'pass') AS passed,
+           count(*) FILTER (WHERE verdict IN ('pass', 'fail')) AS n
+    FROM (SELECT week, own, criterion_id, verdict FROM v WHERE own
+          UNION ALL SELECT week, FALSE, criterion_id, verdict FROM v)
+    GROUP BY ALL ORDER BY week, criterion_id, own"""
+    with db.reader(db_path) as con:
+        params = {"manager": manager_id}
+        return Progress(con.execute(scores, params).df(), con.execute(criteria, params).df())

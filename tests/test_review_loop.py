@@ -219,3 +219,32 @@ def test_manager_sees_the_unread_count_and_replies(fresh):
     assert "Понял, со следующего звонка" in call_page and "ознакомлен" in call_page
     assert db.query_rows(fresh.db_path, "SELECT username, text FROM feedback_replies") == [
         ("ivan", "Понял, со следующего звонка")]
+
+
+# --- 5. «Мой прогресс» -----------------------------------------------------------------------
+
+def test_manager_sees_own_progress_against_the_team(fresh):
+    review.override_verdict(fresh.db_path, user("rop"), fresh.call_ids[0], "greeting", "fail", "Без компании")
+    at = page("ivan", "my-progress")
+    assert not at.exception
+    weeks = at.dataframe[0].value
+    # Иван: (90 + 30 + 10 + 0 + 30 + 30) / 6 = 31.7 after the override; team: (190 + 420) / 12 = 50.8
+    assert weeks.to_dict("records") == [
+        {"Неделя с": "03.03", "Моя оценка": "32%", "Моих звонков": 6, "Команда": "51%"}]
+    crit = at.dataframe[1].value.set_index("Критерий")
+    assert crit.loc["Приветствие", "03.03"] == "33% / 50%"  # 2 of 6 vs 6 of 12
+    assert crit.loc["Без грубости", "03.03"] == "83% / 92%"
+    assert len(at.get("vega_lite_chart")) == 1
+    assert "Ольга" not in texts(at)
+
+
+def test_progress_says_little_data_below_the_minimum(fresh, monkeypatch):
+    monkeypatch.setenv("CALLQA_SCORING_MIN_CALLS", "7")
+    at = page("ivan", "my-progress")
+    assert at.dataframe[0].value["Моя оценка"].tolist() == ["мало данных"]
+    assert at.dataframe[0].value["Команда"].tolist() == ["52%"]
+    assert at.dataframe[1].value.set_index("Критерий").loc["Приветствие", "03.03"] == "мало данных / 58%"
+
+
+def test_progress_is_the_managers_page(fresh):
+    assert "Недостаточно прав" in texts(page("rop", "my-progress"))

@@ -19,6 +19,7 @@ from ui.head_log import head_log_page
 from ui.library import library_page
 from ui.managers import managers_page
 from ui.owner import owner_page
+from ui.progress import progress_page
 from ui.queue import queue_page
 from ui.rubric import rubric_page
 
@@ -47,6 +48,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry(queue_page, "Очередь РОП", "queue", ":material/pending_actions:", frozenset({"owner", "head"})),
     PageEntry(managers_page, "Менеджеры", "managers", ":material/monitoring:", frozenset({"owner", "head"})),
     PageEntry(my_feedback_page, "Мои отзывы", "my-feedback", ":material/chat:", frozenset({"manager"})),
+    PageEntry(progress_page, "Мой прогресс", "my-progress", ":material/trending_up:", frozenset({"manager"})),
     PageEntry(library_page, "Библиотека обучения", "library", ":material/school:", _ALL),
     PageEntry(rubric_page, "Рубрика", "rubric", ":material/checklist:", _ALL),
     PageEntry(owner_page, "Контроль РОП", "owner", ":material/visibility:", frozenset({"owner"}), CONTROL),
