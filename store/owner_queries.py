@@ -176,6 +176,28 @@ def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datet
     return _df(db_path, sql, start=start, end=end, until=until, as_of=as_of, low=low_score)
 
 
+def head_activity_weeks(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
+    """The РОП's activity per ISO week in ``[since, as_of)``: ``played_min`` (minutes played),
+    ``reviewed_calls`` (calls he first reviewed that week, the one definition of reviewed) and
+    ``feedback_given``; one row per week, weeks without activity included."""
+    sql = f"""
+    WITH {_reviews_cte(None, '$since')},
+    weeks AS (SELECT unnest(generate_series(date_trunc('week', $since::TIMESTAMP),
+                                            $as_of::TIMESTAMP - INTERVAL 1 MICROSECOND,
+                                            INTERVAL 1 WEEK)) AS week),
+    pl AS (SELECT date_trunc('week', created_at) AS week, sum(played_s) / 60.0 AS played_min
+           FROM hev WHERE kind = 'played' GROUP BY ALL),
+    rv AS (SELECT date_trunc('week', reviewed_at) AS week, count(*) AS reviewed_calls FROM rev GROUP BY ALL),
+    fb AS (SELECT date_trunc('week', created_at) AS week, count(*) AS feedback_given FROM feedback
+           WHERE {_head_actions('$since')} GROUP BY ALL)
+    SELECT weeks.week, coalesce(pl.played_min, 0) AS played_min,
+           coalesce(rv.reviewed_calls, 0) AS reviewed_calls,
+           coalesce(fb.feedback_given, 0) AS feedback_given
+    FROM weeks LEFT JOIN pl USING (week) LEFT JOIN rv USING (week) LEFT JOIN fb USING (week)
+    ORDER BY weeks.week"""
+    return _df(db_path, sql, since=since, as_of=as_of)
+
+
 def last_reviews(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
     """Per manager with calls since ``since``: calls and reviews made in ``[since, as_of)``
     (of any of his calls, however old), the last review time (``NULL`` when none) and the ids

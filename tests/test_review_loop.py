@@ -9,6 +9,7 @@ The store is tests/ui_data.py: 12 calls, m101 (Иван) has calls 0, 2, …, 10
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -87,7 +88,7 @@ def test_an_override_changes_the_calls_score_list_manager_average_and_owner_kpis
     with db.writer(fresh.db_path) as con:
         con.execute("UPDATE overrides SET created_at = TIMESTAMP '2025-03-08 18:00'")
     owner = page("owner", "owner")
-    table = owner.dataframe[0].value.set_index("Менеджер")
+    table = next(d.value for d in owner.dataframe if "Средняя оценка" in d.value).set_index("Менеджер")
     assert table.loc["Иван Петров", "Средняя оценка"] == 43.0
     assert table.loc["Ольга Смирнова", "Средняя оценка"] == 70.0
 
@@ -248,3 +249,54 @@ def test_progress_says_little_data_below_the_minimum(fresh, monkeypatch):
 
 def test_progress_is_the_managers_page(fresh):
     assert "Недостаточно прав" in texts(page("rop", "my-progress"))
+
+
+# --- 6. the owner -------------------------------------------------------------------------------
+
+def test_owner_lands_on_the_control_page(fresh):
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["user"] = user("owner")
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Контроль РОП"
+
+
+def test_owner_sees_the_heads_weekly_trend_and_words_not_codes(fresh):
+    with db.writer(fresh.db_path) as con:
+        con.execute("""INSERT INTO review_events (username, call_id, kind, played_s, created_at) VALUES
+            ('rop', ?, 'played', 600, TIMESTAMP '2025-02-25 10:00'),
+            ('rop', ?, 'played', 300, TIMESTAMP '2025-03-04 10:00'),
+            ('rop', ?, 'played', 120, TIMESTAMP '2025-03-05 10:00'),
+            ('owner', ?, 'played', 900, TIMESTAMP '2025-03-05 10:00')""",
+                    [fresh.call_ids[0], fresh.call_ids[1], fresh.call_ids[2], fresh.call_ids[3]])
+    at = page("owner", "owner")
+    assert not at.exception
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["До отзыва, медиана"] == "отзывов не было"
+    trend = next(d.value for d in at.dataframe if "Отзывов дано" in d.value)
+    assert len(trend) == 8 and trend["Неделя с"].iloc[0] == "13.01"
+    assert trend.tail(2).to_dict("records") == [
+        {"Неделя с": "24.02", "Прослушано, мин": 10, "Разобрано звонков": 1, "Отзывов дано": 0},
+        {"Неделя с": "03.03", "Прослушано, мин": 7, "Разобрано звонков": 2, "Отзывов дано": 0}]
+    assert "Работа РОП по неделям" in texts(at)
+    agreement = next(d.value for d in at.dataframe if "κ Коэна" in d.value)
+    kappa = agreement.set_index("Критерий")["κ Коэна"]
+    assert kappa["Без грубости"] == "нет данных"  # all three reviewed calls «пройдено»: κ undefined
+    assert kappa["Выявление потребностей"] == "1,00"
+    confusion = [d.value for d in at.dataframe if "ИИ \\ РОП" in d.value]
+    words = {w for t in confusion for w in [*t["ИИ \\ РОП"], *t.columns]}
+    assert {"пройдено", "не пройдено"} <= words
+    assert not words & {"pass", "fail", "auto", "head", "not_applicable", "value", "discount"}
+
+
+def test_owner_coaching_says_growth_not_proven_like_the_digest():
+    from datetime import datetime
+
+    from owner.report import NO_EFFECT, CoachingEffect, effect_text
+
+    def effect(before_k: int, after_k: int) -> CoachingEffect:
+        return CoachingEffect(1, "m1", "Иван", "summary", "criterion", datetime(2025, 3, 3), None, "",
+                              10, before_k, 10, after_k, (0, 1), (0, 1), 0.2, NO_EFFECT)
+
+    assert effect_text(effect(3, 5)) == "рост пока не доказан"
+    assert effect_text(effect(5, 4)) == "без эффекта"
