@@ -278,6 +278,9 @@ def _criteria(con, call_id: str, version: str | None) -> pd.DataFrame:
         f"""WITH ov AS ({latest_overrides("call_id = ?")})
            SELECT r.criterion_id, r.stage, r.title, coalesce(ov.verdict, r.verdict) AS verdict,
                   r.verdict AS auto_verdict, ov.reason AS override_reason,
+                  (SELECT {_SENDER} FROM users u
+                    LEFT JOIN managers um ON um.manager_id = u.manager_id
+                    WHERE u.username = ov.username) AS override_by_name,
                   ov.username AS override_by, ov.created_at AS override_at, r.points,
                   r.max_points, r.fatal, r.confidence, r.reason, r.evidence_idx,
                   r.evidence_start_s, r.evidence_end_s, r.evidence_quote
@@ -293,7 +296,10 @@ def _objections(con, call_id: str, version: str | None) -> pd.DataFrame:
         f"""WITH lb AS ({latest_labels("call_id = ?")})
            SELECT o.n, o.kind, o.segment_idx, o.start_s, o.quote,
                   coalesce(lb.handling, o.handling) AS handling, o.handling AS auto_handling,
-                  lb.username AS labelled_by, o.response_idx, o.response_quote, o.confidence
+                  lb.username AS labelled_by,
+                  (SELECT {_SENDER} FROM users u
+                    LEFT JOIN managers um ON um.manager_id = u.manager_id
+                    WHERE u.username = lb.username) AS labelled_by_name, o.response_idx, o.response_quote, o.confidence
            FROM objections o LEFT JOIN lb ON lb.segment_idx = o.segment_idx
            WHERE o.call_id = ? AND o.rubric_version = ? ORDER BY o.n""",
         [call_id, call_id, version],

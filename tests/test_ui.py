@@ -269,7 +269,7 @@ def test_override_changes_the_shown_verdict(fresh):
     at.button(key="FormSubmitter:override-form-Сохранить исправление").click().run()
     assert not at.exception
     page = texts(at)
-    assert "Исправлено РОП (rop)" in page and "Не назвал компанию" in page
+    assert "Исправлено РОП (Руководитель отдела продаж)" in page and "Не назвал компанию" in page
     rows = db.query_rows(fresh.db_path, "SELECT criterion_id, verdict FROM overrides")
     assert rows == [("greeting", "fail")]
 
@@ -299,7 +299,7 @@ def test_head_writes_feedback_labels_objection_adds_clip_and_marks_reviewed(fres
         fresh.db_path, "SELECT kind FROM review_events WHERE call_id = ? ORDER BY event_id", [call_id])]
     assert kinds == ["opened", "feedback", "label", "training", "reviewed"]
     assert "ошибка: 00:15–00:20" in texts(at)
-    assert "уточняющий вопрос (отметка РОП rop)" in texts(at)
+    assert "уточняющий вопрос (отметка РОП: Руководитель отдела продаж)" in texts(at)
 
 
 def test_manager_cannot_open_another_managers_call_by_url(ui_store):

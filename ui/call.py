@@ -188,7 +188,7 @@ def _criteria(crit: pd.DataFrame, call_id: str) -> None:
         label = VERDICT_BADGES.get(c.verdict, c.verdict)
         st.markdown(f"**{criterion_title(c.criterion_id, c.title)}** — {label}")
         if isinstance(c.override_by, str):
-            st.caption(f"Исправлено РОП ({plain(c.override_by)}): было «{VERDICT_LABELS.get(c.auto_verdict)}». "
+            st.caption(f"Исправлено РОП ({plain(c.override_by_name or 'РОП')}): было «{VERDICT_LABELS.get(c.auto_verdict)}». "
                        f"{plain(c.override_reason)}")
         elif isinstance(c.reason, str) and c.reason:
             st.caption(plain(c.reason))
@@ -205,7 +205,8 @@ def _objections(objections: pd.DataFrame, call_id: str) -> None:
     st.subheader("Возражения")
     for o in objections.itertuples():
         handled = HANDLING_LABELS.get(o.handling, o.handling)
-        by = f" (отметка РОП {plain(o.labelled_by)})" if isinstance(o.labelled_by, str) else ""
+        by = (f" (отметка РОП: {plain(o.labelled_by_name or 'РОП')})"
+              if isinstance(o.labelled_by, str) else "")
         quote_col, go_col = st.columns([4, 1])
         quote_col.markdown(
             f"**{OBJECTION_LABELS.get(o.kind, o.kind)}** → {handled}{by}  \n> {plain(o.quote)}"
