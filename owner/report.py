@@ -354,6 +354,25 @@ def effect_verdict(before_k: int, before_n: int, after_k: int, after_n: int, win
     return NO_EFFECT
 
 
+NOT_PROVEN = "рост пока не доказан"
+
+
+def effect_text(e: CoachingEffect) -> str:
+    """The coaching outcome in the digest's words: «улучшилось», «рост пока не доказан» (up,
+    but within chance at this number of calls), «без эффекта», «мало данных»."""
+    if e.verdict == NO_EFFECT and (e.after_rate or 0) > (e.before_rate or 0):
+        return NOT_PROVEN
+    return e.verdict
+
+
+def activity_trend(db_path: PathLike, week: Week, now: datetime | None = None,
+                   weeks: int = 8) -> pd.DataFrame:
+    """The РОП's activity over the ``weeks`` weeks ending with ``week`` (see
+    :func:`store.owner_queries.head_activity_weeks`)."""
+    since = week.start - timedelta(days=7 * (weeks - 1))
+    return q.head_activity_weeks(db_path, since, week.as_of(now))
+
+
 def coaching_effects(db_path: PathLike, params: OwnerParams, as_of: datetime,
                      since: datetime | None = None) -> tuple[CoachingEffect, ...]:
     """One :class:`CoachingEffect` per feedback given in the lookback, newest first."""

@@ -52,6 +52,91 @@ def current_scores(name: str = "score", *, call_scope: str | None = None,
             f"        FROM call_scores cs{cond} GROUP BY cs.call_id)")
 
 
+_FATAL_LIST = r"regexp_matches(yaml, '(?m)^fatal_policy:\s*.?list')"
+
+
+def effective_scores(name: str = "score", *, call_scope: str | None = None,
+                     started: tuple[str, str] | None = None, materialized: bool = False,
+                     fixes_where: str = "") -> str:
+    """``cur`` and ``name(call_id, *SCORE_COLUMNS, auto_score_pct, corrected)``: the
+    **effective score** of each scored call -- the one number the calls list, the call page,
+    the managers' pages, the owner's KPIs and the exports show.
+
+    It is the current score (:func:`current_scores`) with the РОП's latest overrides applied:
+    for a call with overrides, points, max points and the fatal errors are recomputed from its
+    criterion rows with the effective verdicts (a criterion's weight is its ``max_points``, or,
+    for a row the scorer judged not applicable / insufficient, the largest ``max_points`` the
+    criterion has in that rubric version); a failed fatal criterion makes the score 0 unless
+    the rubric says ``fatal_policy: list``. Calls without overrides keep the scorer's row.
+    ``auto_score_pct`` is the scorer's number, ``corrected`` whether the overrides changed it.
+    Criterion rows without points (results stored without them) keep the scorer's number.
+    ``fixes_where`` narrows the overrides read (``created_at < $as_of`` for a past week).
+    """
+    base = current_scores(f"{name}_auto", call_scope=call_scope, started=started,
+                          materialized=True)
+    fix_cond = [f"call_id IN {call_scope}"] if call_scope else []
+    if fixes_where:
+        fix_cond.append(fixes_where)
+    fixes = latest_overrides(" AND ".join(fix_cond), "call_id, criterion_id, verdict")
+    in_period = ""
+    if started:
+        lo, hi = started
+        in_period = f" AND r.started_at >= {lo} AND r.started_at < {hi}"
+    keyword = " MATERIALIZED" if materialized else ""
+    kept = [c for c in SCORE_COLUMNS if c not in ("score_pct", "points", "max_points", "fatal_failed")]
+    cols = ", ".join(kept)
+    e_cols = ", ".join(f"e.{c}" for c in kept)
+    return f"""{base},
+    {name}_fix AS MATERIALIZED ({fixes}),
+    {name}_rows AS (
+        SELECT r.call_id, r.criterion_id, r.rowid AS pos, r.fatal, r.max_points, r.rubric_version,
+               coalesce(f.verdict, r.verdict) AS verdict, f.verdict IS NOT NULL AS fixed
+        FROM criterion_results r JOIN {name}_auto a
+             ON a.call_id = r.call_id AND a.rubric_version = r.rubric_version
+        LEFT JOIN {name}_fix f ON f.call_id = r.call_id AND f.criterion_id = r.criterion_id
+        WHERE r.call_id IN (SELECT call_id FROM {name}_fix){in_period}),
+    {name}_wt AS (
+        SELECT r.rubric_version, r.criterion_id, max(r.max_points) AS weight
+        FROM criterion_results r
+        WHERE (r.rubric_version, r.criterion_id) IN (
+            SELECT rubric_version, criterion_id FROM {name}_rows WHERE fixed AND max_points = 0)
+        GROUP BY ALL),
+    {name}_calc AS (
+        SELECT x.call_id,
+               sum(CASE WHEN x.verdict = 'pass' THEN x.w ELSE 0 END) AS points,
+               sum(CASE WHEN x.verdict IN ('pass', 'fail') THEN x.w ELSE 0 END) AS max_points,
+               string_agg(x.criterion_id, ',' ORDER BY x.pos)
+                   FILTER (WHERE x.fatal AND x.verdict = 'fail') AS fatal_failed,
+               count(x.max_points) AS known
+        FROM (SELECT r.*, CASE WHEN r.max_points > 0 THEN r.max_points
+                               ELSE coalesce(w.weight, 0) END AS w
+              FROM {name}_rows r LEFT JOIN {name}_wt w
+                   ON w.rubric_version = r.rubric_version AND w.criterion_id = r.criterion_id) x
+        GROUP BY x.call_id),
+    {name}_policy AS (SELECT version, bool_or({_FATAL_LIST}) AS fatal_list
+                      FROM rubric_versions GROUP BY version),
+    {name}_eff AS (
+        SELECT a.*, coalesce(k.known > 0, FALSE) AS fixed, k.points AS k_points, k.max_points AS k_max,
+               k.fatal_failed AS k_fatal,
+               k.fatal_failed IS NOT NULL AND NOT coalesce(p.fatal_list, FALSE) AS zeroed
+        FROM {name}_auto a LEFT JOIN {name}_calc k ON k.call_id = a.call_id
+        LEFT JOIN {name}_policy p ON p.version = a.rubric_version),
+    {name} AS{keyword} (
+        SELECT call_id, {cols}, score_pct, points, max_points, fatal_failed, auto_score_pct,
+               score_pct IS DISTINCT FROM auto_score_pct AS corrected
+        FROM (SELECT e.call_id, {e_cols},
+                     CASE WHEN NOT e.fixed THEN e.score_pct
+                          WHEN NOT e.applicable OR e.k_max <= 0 THEN NULL
+                          WHEN e.zeroed THEN 0.0
+                          ELSE round(100.0 * e.k_points / e.k_max, 1) END AS score_pct,
+                     CASE WHEN NOT e.fixed THEN e.points WHEN e.zeroed AND e.applicable THEN 0.0
+                          ELSE e.k_points END AS points,
+                     CASE WHEN e.fixed THEN e.k_max ELSE e.max_points END AS max_points,
+                     CASE WHEN e.fixed THEN e.k_fatal ELSE e.fatal_failed END AS fatal_failed,
+                     e.score_pct AS auto_score_pct
+              FROM {name}_eff e))"""
+
+
 def _latest(table: str, key: str, id_col: str, columns: str, where: str) -> str:
     cond = f"WHERE {where}" if where else ""
     return (f"SELECT {columns} FROM {table} {cond} "
@@ -67,6 +152,53 @@ def latest_overrides(where: str = "", columns: str = "*") -> str:
 def latest_labels(where: str = "", columns: str = "*") -> str:
     """The РОП's latest handling label per (call, objection segment)."""
     return _latest("objection_labels", "segment_idx", "label_id", columns, where)
+
+
+# --- reviewed calls -------------------------------------------------------------------------
+#
+# The one meaning of «разобран»: the РОП played the call for >= MIN_PLAYED_S seconds in total,
+# overrode a verdict, commented, gave feedback on it, labelled an objection, clipped it for the
+# training library or pressed «Разобран». Actions count as the РОП's when their ``username`` is
+# not an owner or manager account (so the demo history counts even before its user exists).
+
+MIN_PLAYED_S = 10.0
+_REVIEW_KINDS = "('override', 'comment', 'reviewed', 'feedback', 'label', 'training', 'tag')"
+_NOT_HEAD = "(SELECT username FROM users WHERE role IN ('owner', 'manager'))"
+# Tables where each row is one РОП action on a call (besides review_events' kinds).
+_ACTION_TABLES = ("overrides", "feedback", "objection_labels", "training_items")
+_REVIEW_SOURCES = ("review_events", *_ACTION_TABLES)
+EVER = ("TIMESTAMP '1900-01-01'", "TIMESTAMP '9999-12-31'")  # no time bound
+
+
+def head_actions(lo: str, call_scope: str | None = None, hi: str = "$as_of") -> str:
+    """WHERE condition of the РОП's rows in ``[lo, hi)`` (of calls in ``call_scope``)."""
+    in_scope = f" AND call_id IN {call_scope}" if call_scope else ""
+    return f"created_at >= {lo} AND created_at < {hi}{in_scope} AND username NOT IN {_NOT_HEAD}"
+
+
+def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of") -> str:
+    """``rev(call_id, reviewed_at, last_review_at)``: calls the РОП reviewed in ``[lo, hi)``
+    (also the CTEs ``hev`` and ``rev_raw``).
+
+    ``call_scope`` is a SQL set of call ids the caller cares about (None: every call); ``lo`` a
+    SQL time no review of them can precede (the earliest call start in scope: nobody reviews a
+    call before it happens). Review tables fill in time order, so ``lo`` lets DuckDB skip older
+    row groups. ``EVER`` gives bounds for "reviewed at all" (the calls list).
+    """
+    where = head_actions(lo, call_scope, hi)
+    actions = "".join(f"""
+        UNION ALL
+        SELECT call_id, created_at FROM {t} WHERE {where}""" for t in _ACTION_TABLES)
+    return f"""
+    hev AS MATERIALIZED (SELECT call_id, kind, created_at, played_s FROM review_events
+            WHERE {where}),
+    rev_raw AS (
+        SELECT call_id, created_at AS ts FROM hev WHERE kind IN {_REVIEW_KINDS}
+        UNION ALL
+        SELECT call_id, max(created_at) FROM hev WHERE kind = 'played'
+        GROUP BY call_id HAVING sum(played_s) >= {MIN_PLAYED_S}{actions}),
+    rev AS (SELECT call_id, min(ts) AS reviewed_at, max(ts) AS last_review_at
+            FROM rev_raw GROUP BY call_id)"""
 
 
 def labelled_handlings(db_path: str | os.PathLike) -> list[tuple[str, int, str]]:

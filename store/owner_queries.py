@@ -7,7 +7,8 @@ Conventions shared by every query here:
 * **Time.** ``start``/``end`` bound a week ``[start, end)``; ``as_of`` is "now" for the
   question asked (events after it are ignored, so a past week reads the same later).
 * **Reviewed call.** The РОП played it for >= 10 s in total, overrode or commented on it, gave
-  feedback on it, labelled an objection, clipped it for training, or marked it reviewed.
+  feedback on it, labelled an objection, clipped it for training, or marked it reviewed
+  (:func:`store.effective.reviews_cte`, the same in the calls list and its filter).
 * **Effective verdict.** The call's current score (current rubric version first, else the
   latest scored) with the РОП's latest override applied; objection handling likewise with the
   latest label.
@@ -24,66 +25,38 @@ import duckdb
 import pandas as pd
 
 from store import db
-from store.effective import current_scores, latest_labels, latest_overrides
+from store.effective import (  # the one definition of a reviewed call lives there
+    _NOT_HEAD,
+    _REVIEW_SOURCES,
+    MIN_PLAYED_S,  # noqa: F401  (re-exported)
+    effective_scores,
+    latest_labels,
+    latest_overrides,
+)
+from store.effective import head_actions as _head_actions
+from store.effective import reviews_cte as _reviews_cte
 
 # A store path (a short read-only connection per query) or an open connection (several
 # queries of one report share it; see owner.report.owner_report).
 PathLike = str | os.PathLike | duckdb.DuckDBPyConnection
-MIN_PLAYED_S = 10.0
-_REVIEW_KINDS = "('override', 'comment', 'reviewed', 'feedback', 'label', 'training', 'tag')"
-
-_NOT_HEAD = "(SELECT username FROM users WHERE role IN ('owner', 'manager'))"
-
-
-# Tables where each row is one РОП action on a call (besides review_events' kinds).
-_ACTION_TABLES = ("overrides", "feedback", "objection_labels", "training_items")
-_REVIEW_SOURCES = ("review_events", *_ACTION_TABLES)
-
-
-def _head_actions(lo: str, call_scope: str | None = None) -> str:
-    """WHERE condition of the РОП's rows in ``[lo, $as_of)`` (of calls in ``call_scope``)."""
-    in_scope = f" AND call_id IN {call_scope}" if call_scope else ""
-    return f"created_at >= {lo} AND created_at < $as_of{in_scope} AND username NOT IN {_NOT_HEAD}"
-
-
-def _reviews_cte(call_scope: str | None, lo: str) -> str:
-    """``rev(call_id, reviewed_at, last_review_at)``: calls the РОП reviewed in ``[lo, $as_of)``.
-
-    ``call_scope`` is a SQL set of call ids the caller cares about (None: every call); ``lo`` a
-    SQL time no review of them can precede (the earliest call start in scope: nobody reviews a
-    call before it happens). Review tables fill in time order, so ``lo`` lets DuckDB skip older
-    row groups.
-    """
-    where = _head_actions(lo, call_scope)
-    actions = "".join(f"""
-        UNION ALL
-        SELECT call_id, created_at FROM {t} WHERE {where}""" for t in _ACTION_TABLES)
-    return f"""
-    hev AS MATERIALIZED (SELECT call_id, kind, created_at, played_s FROM review_events
-            WHERE {where}),
-    rev_raw AS (
-        SELECT call_id, created_at AS ts FROM hev WHERE kind IN {_REVIEW_KINDS}
-        UNION ALL
-        SELECT call_id, max(created_at) FROM hev WHERE kind = 'played'
-        GROUP BY call_id HAVING sum(played_s) >= {MIN_PLAYED_S}{actions}),
-    rev AS (SELECT call_id, min(ts) AS reviewed_at, max(ts) AS last_review_at
-            FROM rev_raw GROUP BY call_id)"""
-
-
 def _in_period(alias: str, lo: str, hi: str) -> str:
     """Result rows of calls started in ``[lo, hi)``: result tables carry the call's start
     (migration 002) and fill in time order, so this skips whole row groups."""
     return f"{alias}.started_at >= {lo} AND {alias}.started_at < {hi}"
 
 
-# ``sc(call_id, rubric_version, score_pct)``: the current score of each call in scope (every
-# call in scope started in ``[lo, hi)``), computed once per query.
-_SC_COLUMNS = ("rubric_version", "score_pct")
 
 
 # Effective verdicts join the (many) result rows once: the build side is one row per call
 # with its scored version and a map of the РОП's latest overrides (NULL for most calls),
 # which is twice as fast at 1M calls as a second join of every result row to the overrides.
+
+def _effective_sc(call_scope: str, lo: str, hi: str) -> str:
+    """``sc``: the effective score of each call in scope (the РОП's overrides up to ``$as_of``
+    applied; :func:`store.effective.effective_scores`)."""
+    return effective_scores("sc", call_scope=call_scope, started=(lo, hi), materialized=True,
+                            fixes_where="created_at < $as_of")
+
 
 def _fixed_in(call_scope: str, lo: str) -> str:
     """Corrections of calls in scope made in ``[lo, $as_of)``."""
@@ -112,8 +85,7 @@ def _verdict_cte(call_scope: str, lo: str, hi: str, meta: bool = True) -> str:
     """``ev(call_id, manager_id, started_at, criterion_id, auto, verdict)`` plus ``sc``:
     effective verdicts in scope."""
     fixes = latest_overrides(_fixed_in(call_scope, lo), "call_id, criterion_id, verdict")
-    return current_scores("sc", call_scope=call_scope, started=(lo, hi), columns=_SC_COLUMNS,
-                          materialized=True) + f""",
+    return _effective_sc(call_scope, lo, hi) + f""",
     {_build_side("scv", fixes, "criterion_id", "verdict", lo, hi, meta)},
     ev AS (SELECT r.call_id, scv.manager_id, scv.started_at, r.criterion_id, r.verdict AS auto,
                   CASE WHEN scv.m IS NULL THEN r.verdict
@@ -127,8 +99,7 @@ def _handling_cte(call_scope: str, lo: str, hi: str, meta: bool = True) -> str:
     """``eo(call_id, manager_id, started_at, segment_idx, kind, auto, handling, labelled)``
     plus ``sc``."""
     fixes = latest_labels(_fixed_in(call_scope, lo), "call_id, segment_idx, handling")
-    return current_scores("sc", call_scope=call_scope, started=(lo, hi), columns=_SC_COLUMNS,
-                          materialized=True) + f""",
+    return _effective_sc(call_scope, lo, hi) + f""",
     {_build_side("sch", fixes, "segment_idx", "handling", lo, hi, meta)},
     eo0 AS (SELECT o.call_id, sch.manager_id, sch.started_at, o.segment_idx, o.kind, o.handling AS auto,
                    CASE WHEN sch.m IS NULL THEN NULL ELSE map_extract(sch.m, o.segment_idx)[1] END AS label
@@ -145,8 +116,7 @@ _REVIEWED = "(SELECT call_id FROM rev)"
 _WEEK_SCOPE = "scope AS MATERIALIZED (SELECT call_id FROM calls WHERE started_at >= $start AND started_at < $end)"
 _WEEK_CALLS = _SCOPE
 _WEEK = ("$start", "$end")
-_WEEK_SCORES = current_scores("sc", call_scope=_WEEK_CALLS, started=_WEEK, columns=_SC_COLUMNS,
-                              materialized=True)
+_WEEK_SCORES = _effective_sc(_WEEK_CALLS, *_WEEK)
 
 
 def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datetime,
@@ -204,6 +174,28 @@ def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datet
     ORDER BY manager_name"""
     until = min(end, as_of)
     return _df(db_path, sql, start=start, end=end, until=until, as_of=as_of, low=low_score)
+
+
+def head_activity_weeks(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
+    """The РОП's activity per ISO week in ``[since, as_of)``: ``played_min`` (minutes played),
+    ``reviewed_calls`` (calls he first reviewed that week, the one definition of reviewed) and
+    ``feedback_given``; one row per week, weeks without activity included."""
+    sql = f"""
+    WITH {_reviews_cte(None, '$since')},
+    weeks AS (SELECT unnest(generate_series(date_trunc('week', $since::TIMESTAMP),
+                                            $as_of::TIMESTAMP - INTERVAL 1 MICROSECOND,
+                                            INTERVAL 1 WEEK)) AS week),
+    pl AS (SELECT date_trunc('week', created_at) AS week, sum(played_s) / 60.0 AS played_min
+           FROM hev WHERE kind = 'played' GROUP BY ALL),
+    rv AS (SELECT date_trunc('week', reviewed_at) AS week, count(*) AS reviewed_calls FROM rev GROUP BY ALL),
+    fb AS (SELECT date_trunc('week', created_at) AS week, count(*) AS feedback_given FROM feedback
+           WHERE {_head_actions('$since')} GROUP BY ALL)
+    SELECT weeks.week, coalesce(pl.played_min, 0) AS played_min,
+           coalesce(rv.reviewed_calls, 0) AS reviewed_calls,
+           coalesce(fb.feedback_given, 0) AS feedback_given
+    FROM weeks LEFT JOIN pl USING (week) LEFT JOIN rv USING (week) LEFT JOIN fb USING (week)
+    ORDER BY weeks.week"""
+    return _df(db_path, sql, since=since, as_of=as_of)
 
 
 def last_reviews(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
@@ -494,12 +486,10 @@ _PERIOD_CALLS = "(SELECT call_id FROM calls WHERE started_at >= $start AND start
 
 EXPORT_TABLES: dict[str, str] = {
     "calls": f"""
-    WITH {current_scores("sc", call_scope=_PERIOD_CALLS, started=_WEEK, columns=_SC_COLUMNS,
-                       materialized=True)}
+    WITH {_effective_sc(_PERIOD_CALLS, *_WEEK)}
     SELECT c.call_id, c.started_at, c.direction, c.manager_id, m.name AS manager_name, m.team,
-           c.duration_s, c.source, sc.score_pct, cs.fatal_failed, sc.rubric_version
+           c.duration_s, c.source, sc.score_pct, sc.fatal_failed, sc.rubric_version
     FROM calls c LEFT JOIN sc ON sc.call_id = c.call_id
-    LEFT JOIN call_scores cs ON cs.call_id = sc.call_id AND cs.rubric_version = sc.rubric_version
     LEFT JOIN managers m ON m.manager_id = c.manager_id
     WHERE c.started_at >= $start AND c.started_at < $end ORDER BY c.started_at, c.call_id""",
     "verdicts": f"""

@@ -7,8 +7,10 @@ manager's call gets :class:`~core.errors.AccessDeniedError`.
 
 The "current" score of a call is the one scored with its rubric's current version
 (``rubric_versions.is_current``), falling back to the latest scored version
-(:func:`store.effective.current_scores`). Verdicts and objection handling shown to users are
-*effective*: the latest РОП override / label wins.
+(:func:`store.effective.current_scores`). Scores, verdicts and objection handling shown to
+users are *effective*: the latest РОП override / label wins and the score is recomputed from the
+effective verdicts (:func:`store.effective.effective_scores`). A call is «разобран» by the one
+definition of :func:`store.effective.reviews_cte` (the owner's pages use it too).
 """
 
 from __future__ import annotations
@@ -22,7 +24,14 @@ import pandas as pd
 
 from core.errors import AccessDeniedError
 from store import db
-from store.effective import current_scores, latest_labels, latest_overrides
+from store.effective import (
+    EVER,
+    current_scores,
+    effective_scores,
+    latest_labels,
+    latest_overrides,
+    reviews_cte,
+)
 
 PathLike = str | os.PathLike
 
@@ -113,9 +122,7 @@ def _filter_sql(f: CallFilters) -> tuple[list[str], list]:
             " OR EXISTS (SELECT 1 FROM segments lc WHERE lc.call_id = c.call_id AND lc.low_confidence))"
         )
     if f.not_reviewed_only:
-        where.append(
-            "NOT EXISTS (SELECT 1 FROM review_events r WHERE r.call_id = c.call_id AND r.kind = 'reviewed')"
-        )
+        where.append("c.call_id NOT IN (SELECT call_id FROM rev)")
     phrase_sql, phrase_params = _phrase_sql(f)
     if phrase_sql:
         where.append(f"EXISTS (SELECT 1 FROM segments sg WHERE sg.call_id = c.call_id AND {phrase_sql})")
@@ -150,11 +157,12 @@ def list_calls(
     order = SORT_COLUMNS.get(sort, SORT_COLUMNS["started_at"])
     direction = "DESC" if descending else "ASC"
     base = f"""
-        WITH {current_scores()},
+        WITH {effective_scores()}, {reviews_cte(None, *EVER)},
         filtered AS (
             SELECT c.call_id, c.started_at, c.direction, c.duration_s, c.client_masked,
                    c.manager_id, m.name AS manager_name, c.source, c.path, c.flags,
-                   s.score_pct, s.fatal_failed, s.uncertain, s.rubric_version
+                   s.score_pct, s.auto_score_pct, s.corrected, s.fatal_failed, s.uncertain,
+                   s.rubric_version
             FROM calls c
             LEFT JOIN managers m ON m.manager_id = c.manager_id
             LEFT JOIN score s ON s.call_id = c.call_id
@@ -169,8 +177,7 @@ def list_calls(
         SELECT f.*,
             (SELECT count(*) FROM objections o
               WHERE o.call_id = f.call_id AND o.rubric_version = f.rubric_version) AS objections,
-            EXISTS (SELECT 1 FROM review_events r
-              WHERE r.call_id = f.call_id AND r.kind = 'reviewed') AS reviewed,
+            f.call_id IN (SELECT call_id FROM rev) AS reviewed,
             {snippet} AS match
         FROM filtered f
         ORDER BY {order} {direction} NULLS LAST, f.call_id
@@ -239,13 +246,14 @@ def get_call(db_path: PathLike, viewer: Viewer, call_id: str) -> dict | None:
 def _get_call(con, viewer: Viewer, call_id: str) -> dict | None:
     _scope(viewer)
     df = con.execute(
-        f"""WITH {current_scores(call_scope="(?)")}
+        f"""WITH {effective_scores(call_scope="(SELECT $call_id)")}
             SELECT c.*, m.name AS manager_name, s.rubric_id, s.rubric_version, s.score_pct,
-                   s.points, s.max_points, s.fatal_failed, s.applicable, s.uncertain
+                   s.points, s.max_points, s.fatal_failed, s.applicable, s.uncertain,
+                   s.auto_score_pct, s.corrected
             FROM calls c LEFT JOIN managers m ON m.manager_id = c.manager_id
             LEFT JOIN score s ON s.call_id = c.call_id
-            WHERE c.call_id = ?""",
-        [call_id, call_id],
+            WHERE c.call_id = $call_id""",
+        {"call_id": call_id},
     ).df()
     if df.empty:
         return None
@@ -270,6 +278,9 @@ def _criteria(con, call_id: str, version: str | None) -> pd.DataFrame:
         f"""WITH ov AS ({latest_overrides("call_id = ?")})
            SELECT r.criterion_id, r.stage, r.title, coalesce(ov.verdict, r.verdict) AS verdict,
                   r.verdict AS auto_verdict, ov.reason AS override_reason,
+                  (SELECT {_SENDER} FROM users u
+                    LEFT JOIN managers um ON um.manager_id = u.manager_id
+                    WHERE u.username = ov.username) AS override_by_name,
                   ov.username AS override_by, ov.created_at AS override_at, r.points,
                   r.max_points, r.fatal, r.confidence, r.reason, r.evidence_idx,
                   r.evidence_start_s, r.evidence_end_s, r.evidence_quote
@@ -285,20 +296,33 @@ def _objections(con, call_id: str, version: str | None) -> pd.DataFrame:
         f"""WITH lb AS ({latest_labels("call_id = ?")})
            SELECT o.n, o.kind, o.segment_idx, o.start_s, o.quote,
                   coalesce(lb.handling, o.handling) AS handling, o.handling AS auto_handling,
-                  lb.username AS labelled_by, o.response_idx, o.response_quote, o.confidence
+                  lb.username AS labelled_by,
+                  (SELECT {_SENDER} FROM users u
+                    LEFT JOIN managers um ON um.manager_id = u.manager_id
+                    WHERE u.username = lb.username) AS labelled_by_name, o.response_idx, o.response_quote, o.confidence
            FROM objections o LEFT JOIN lb ON lb.segment_idx = o.segment_idx
            WHERE o.call_id = ? AND o.rubric_version = ? ORDER BY o.n""",
         [call_id, call_id, version],
     ).df()
 
 
+# A person's name as the UI shows it: the display name, else the manager's name, else the role
+# («РОП», «Владелец»); never the login.
+_SENDER = """coalesce(nullif(trim(u.display_name), ''), um.name,
+                      CASE u.role WHEN 'owner' THEN 'Владелец' WHEN 'manager' THEN 'Менеджер'
+                                  ELSE 'РОП' END)"""
+_SENDER_JOIN = """LEFT JOIN users u ON u.username = {alias}.username
+                  LEFT JOIN managers um ON um.manager_id = u.manager_id"""
+
+
 def _call_feedback(con, viewer: Viewer, call: dict) -> pd.DataFrame:
-    sql = "SELECT * FROM feedback WHERE call_id = ?"
+    sql = (f"SELECT f.*, {_SENDER} AS sender FROM feedback f {_SENDER_JOIN.format(alias='f')}"
+           " WHERE f.call_id = ?")
     params: list = [call["call_id"]]
     if viewer.role == "manager":
-        sql += " AND manager_id = ?"
+        sql += " AND f.manager_id = ?"
         params.append(viewer.manager_id)
-    return con.execute(sql + " ORDER BY created_at DESC", params).df()
+    return con.execute(sql + " ORDER BY f.created_at DESC", params).df()
 
 
 def _review_summary(con, call_id: str) -> dict:
@@ -319,16 +343,42 @@ def feedback_for_manager(db_path: PathLike, viewer: Viewer, manager_id: str | No
     """Feedback addressed to a manager; a manager always gets only their own."""
     if viewer.role == "manager":
         manager_id = viewer.manager_id
-    sql = """SELECT f.feedback_id, f.call_id, f.manager_id, m.name AS manager_name,
-                    f.criterion_id, f.objection_kind, f.text, f.username, f.created_at,
-                    f.acknowledged_at, c.started_at AS call_started_at
+    sql = f"""SELECT f.feedback_id, f.call_id, f.manager_id, m.name AS manager_name,
+                    f.criterion_id, f.objection_kind, f.text, f.username, {_SENDER} AS sender,
+                    f.created_at, f.acknowledged_at, c.started_at AS call_started_at
              FROM feedback f LEFT JOIN managers m ON m.manager_id = f.manager_id
-             LEFT JOIN calls c ON c.call_id = f.call_id"""
+             LEFT JOIN calls c ON c.call_id = f.call_id {_SENDER_JOIN.format(alias='f')}"""
     params: list = []
     if manager_id is not None or viewer.role == "manager":
         sql += " WHERE f.manager_id = ?"
         params.append(manager_id)
     return db.query_df(db_path, sql + " ORDER BY f.created_at DESC", params)
+
+
+def unread_feedback(db_path: PathLike, viewer: Viewer) -> int:
+    """How many feedback notes the manager has not acknowledged (0 for other roles)."""
+    if viewer.role != "manager":
+        return 0
+    return int(db.query_rows(
+        db_path, "SELECT count(*) FROM feedback WHERE manager_id = ? AND acknowledged_at IS NULL",
+        [viewer.manager_id])[0][0])
+
+
+def feedback_replies(db_path: PathLike, viewer: Viewer, feedback_ids) -> pd.DataFrame:
+    """Replies to these feedback notes, oldest first, with the sender's name; a manager gets
+    only the threads of notes addressed to him."""
+    ids = [int(i) for i in feedback_ids]
+    if not ids:
+        return pd.DataFrame(columns=["reply_id", "feedback_id", "text", "sender", "created_at"])
+    sql = f"""SELECT r.reply_id, r.feedback_id, r.text, {_SENDER} AS sender, r.created_at
+              FROM feedback_replies r JOIN feedback f ON f.feedback_id = r.feedback_id
+              {_SENDER_JOIN.format(alias='r')}
+              WHERE r.feedback_id IN ({', '.join('?' * len(ids))})"""
+    params: list = list(ids)
+    if viewer.role == "manager":
+        sql += " AND f.manager_id = ?"
+        params.append(viewer.manager_id)
+    return db.query_df(db_path, sql + " ORDER BY r.created_at, r.reply_id", params)
 
 
 def training_library(db_path: PathLike, viewer: Viewer, label: str | None = None) -> pd.DataFrame:
@@ -355,7 +405,7 @@ def manager_summary(db_path: PathLike, viewer: Viewer, min_calls: int = 5) -> pd
     scope, params = _scope(viewer)
     return db.query_df(
         db_path,
-        f"""WITH {current_scores()}
+        f"""WITH {effective_scores()}
             SELECT c.manager_id, any_value(m.name) AS manager_name, count(*) AS calls,
                    count(s.score_pct) AS scored, avg(s.score_pct) AS mean_score,
                    count(*) FILTER (WHERE coalesce(s.fatal_failed, '') <> '') AS fatal_calls,
@@ -372,7 +422,7 @@ def score_trend(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
     scope, params = _scope(viewer)
     return db.query_df(
         db_path,
-        f"""WITH {current_scores()}
+        f"""WITH {effective_scores()}
             SELECT c.manager_id, any_value(m.name) AS manager_name,
                    date_trunc('week', c.started_at) AS week, avg(s.score_pct) AS mean_score,
                    count(s.score_pct) AS calls
@@ -463,3 +513,106 @@ def current_rubrics(db_path: PathLike) -> pd.DataFrame:
         db_path,
         "SELECT rubric_id, version, yaml, loaded_at FROM rubric_versions WHERE is_current ORDER BY rubric_id",
     )
+
+
+# --- the РОП's queue -------------------------------------------------------------------------
+
+QUEUE_DAYS = 30
+_FOREVER = "TIMESTAMP '9999-12-31'"
+
+
+def review_queue(db_path: PathLike, viewer: Viewer, low_score: float, days: int = QUEUE_DAYS,
+                 limit: int = 100) -> pd.DataFrame:
+    """Calls waiting for the РОП, newest first: not reviewed yet (the one definition,
+    :func:`store.effective.reviews_cte`) and with a reason for a human look -- an effective
+    score below ``low_score``, a fatal error, a criterion judged «недостаточно данных», the
+    ``roles_uncertain`` flag, or an objection answered with a discount or ignored (the РОП's
+    labels applied). Covers the ``days`` days up to the newest call in the store.
+
+    Columns: call_id, started_at, manager_id, manager_name, score_pct, fatal_failed,
+    roles_uncertain, insufficient (criterion ids), mishandled (``kind:handling`` pairs).
+    """
+    if viewer.role not in ("head", "owner"):
+        raise AccessDeniedError("Очередь разбора доступна только РОП и владельцу.")
+    since = f"((SELECT max(started_at) FROM calls) - INTERVAL {int(days)} DAY)"
+    sql = f"""
+    WITH {effective_scores(started=(since, _FOREVER))}, {reviews_cte(None, since, _FOREVER)},
+    ov AS ({latest_overrides(columns="call_id, criterion_id, verdict")}),
+    lb AS ({latest_labels(columns="call_id, segment_idx, handling")}),
+    ins AS (SELECT r.call_id, list(r.criterion_id ORDER BY r.criterion_id) AS insufficient
+            FROM criterion_results r JOIN score s
+                 ON s.call_id = r.call_id AND s.rubric_version = r.rubric_version
+            LEFT JOIN ov ON ov.call_id = r.call_id AND ov.criterion_id = r.criterion_id
+            WHERE r.started_at >= {since} AND coalesce(ov.verdict, r.verdict) = 'insufficient'
+            GROUP BY r.call_id),
+    bad AS (SELECT o.call_id, list(DISTINCT o.kind || ':' || coalesce(lb.handling, o.handling))
+                       AS mishandled
+            FROM objections o JOIN score s
+                 ON s.call_id = o.call_id AND s.rubric_version = o.rubric_version
+            LEFT JOIN lb ON lb.call_id = o.call_id AND lb.segment_idx = o.segment_idx
+            WHERE o.started_at >= {since}
+              AND coalesce(lb.handling, o.handling) IN ('discount', 'ignored')
+            GROUP BY o.call_id)
+    SELECT c.call_id, c.started_at, c.manager_id, m.name AS manager_name, s.score_pct,
+           s.fatal_failed,
+           list_contains(string_split(coalesce(c.flags, ''), ','), 'roles_uncertain') AS roles_uncertain,
+           ins.insufficient, bad.mishandled
+    FROM calls c LEFT JOIN score s ON s.call_id = c.call_id
+    LEFT JOIN managers m ON m.manager_id = c.manager_id
+    LEFT JOIN ins ON ins.call_id = c.call_id LEFT JOIN bad ON bad.call_id = c.call_id
+    WHERE c.started_at >= {since} AND c.call_id NOT IN (SELECT call_id FROM rev)
+      AND (s.score_pct < ? OR coalesce(s.fatal_failed, '') <> '' OR ins.call_id IS NOT NULL
+           OR bad.call_id IS NOT NULL
+           OR list_contains(string_split(coalesce(c.flags, ''), ','), 'roles_uncertain'))
+    ORDER BY c.started_at DESC, c.call_id LIMIT ?"""
+    return db.query_df(db_path, sql, [float(low_score), int(limit)])
+
+
+# --- «Мой прогресс» ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A manager's weeks against the team's: ``scores`` (week, own, mean_score, calls) and
+    ``criteria`` (week, criterion_id, own, passed, n); ``own`` false rows are the whole team."""
+
+    scores: pd.DataFrame
+    criteria: pd.DataFrame
+
+
+def manager_progress(db_path: PathLike, viewer: Viewer, manager_id: str | None = None,
+                     weeks: int = 8) -> Progress:
+    """The last ``weeks`` weeks up to the newest call in the store: the manager's effective
+    mean score and each criterion's effective pass rate per week, and the team's (every
+    manager, the manager included). A manager always gets his own."""
+    if viewer.role == "manager":
+        manager_id = viewer.manager_id
+    elif viewer.role not in ("head", "owner"):
+        raise AccessDeniedError(f"Role {viewer.role!r} may not read calls.")
+    since = (f"(date_trunc('week', (SELECT max(started_at) FROM calls))"
+             f" - INTERVAL {int(weeks) - 1} WEEK)")
+    base = f"""WITH {effective_scores(started=(since, _FOREVER))},
+    base AS (SELECT c.call_id, c.manager_id = $manager AS own,
+                    date_trunc('week', c.started_at) AS week, s.score_pct, s.rubric_version
+             FROM calls c JOIN score s ON s.call_id = c.call_id
+             WHERE c.started_at >= {since})"""
+    scores = f"""{base}
+    SELECT week, own, avg(score_pct) AS mean_score, count(score_pct) AS calls FROM base
+    WHERE own GROUP BY week, own
+    UNION ALL
+    SELECT week, FALSE, avg(score_pct), count(score_pct) FROM base GROUP BY week
+    ORDER BY week, own"""
+    criteria = f"""{base},
+    ov AS ({latest_overrides(columns="call_id, criterion_id, verdict")}),
+    v AS (SELECT b.week, b.own, r.criterion_id, coalesce(ov.verdict, r.verdict) AS verdict
+          FROM base b JOIN criterion_results r
+               ON r.call_id = b.call_id AND r.rubric_version = b.rubric_version
+          LEFT JOIN ov ON ov.call_id = r.call_id AND ov.criterion_id = r.criterion_id
+          WHERE r.started_at >= {since})
+    SELECT week, criterion_id, own, count(*) FILTER (WHERE verdict = 'pass') AS passed,
+           count(*) FILTER (WHERE verdict IN ('pass', 'fail')) AS n
+    FROM (SELECT week, own, criterion_id, verdict FROM v WHERE own
+          UNION ALL SELECT week, FALSE, criterion_id, verdict FROM v)
+    GROUP BY ALL ORDER BY week, criterion_id, own"""
+    with db.reader(db_path) as con:
+        params = {"manager": manager_id}
+        return Progress(con.execute(scores, params).df(), con.execute(criteria, params).df())

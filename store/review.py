@@ -228,3 +228,28 @@ def roles_swapped(db_path: PathLike, call_id: str) -> bool:
     """Whether a person has swapped the call's roles (an odd number of times)."""
     rows = db.query_rows(db_path, "SELECT flags FROM calls WHERE call_id = ?", [call_id])
     return bool(rows) and ROLES_SWAPPED in (rows[0][0] or "").split(",")
+
+
+def reply_feedback(db_path: PathLike, user: Actor, feedback_id: int, text: str) -> int:
+    """A reply in a feedback thread by the manager it is addressed to or by the РОП; the
+    manager's reply also acknowledges the note. Returns the reply's id."""
+    if not text.strip():
+        raise CallQAError("Напишите текст ответа.")
+    with db.writer(db_path) as con:
+        row = con.execute("SELECT manager_id, call_id, acknowledged_at FROM feedback WHERE feedback_id = ?",
+                          [int(feedback_id)]).fetchone()
+        if row is None:
+            raise CallQAError("Этого отзыва больше нет: обновите страницу.")
+        manager_id, call_id, acknowledged_at = row
+        is_addressee = user.role == "manager" and user.manager_id == manager_id
+        if not is_addressee and user.role not in ANNOTATOR_ROLES:
+            raise AccessDeniedError("Ответить на отзыв может менеджер, которому он адресован, или РОП.")
+        reply_id = con.execute(
+            "INSERT INTO feedback_replies (feedback_id, text, username) VALUES (?, ?, ?) RETURNING reply_id",
+            [int(feedback_id), text.strip(), user.username]).fetchone()[0]
+        log_event(con, user.username, call_id, "reply", {"feedback_id": int(feedback_id), "reply_id": reply_id})
+        if is_addressee and acknowledged_at is None:
+            con.execute("UPDATE feedback SET acknowledged_at = current_timestamp WHERE feedback_id = ?",
+                        [int(feedback_id)])
+            log_event(con, user.username, call_id, "ack", {"feedback_id": int(feedback_id)})
+    return int(reply_id)

@@ -110,11 +110,12 @@ def test_head_listens_overrides_and_saves_a_clip_that_persist(server, page):
     played = db.query_rows(data.db_path, "SELECT sum(played_s) FROM review_events WHERE kind = 'played'")[0][0]
     assert 2.0 <= played <= 10.0
 
-    # override a verdict
+    # override a verdict (the action bar under the header)
+    page.get_by_role("button", name="Исправить оценку").click()
     _select(page, "Верный вердикт", "не выполнено")
     page.get_by_label("Причина").fill("Компания не названа")
     page.get_by_role("button", name="Сохранить исправление").click()
-    page.get_by_text("Исправлено РОП (rop)").wait_for(timeout=30_000)
+    page.get_by_text("Исправлено РОП (Руководитель отдела продаж)").wait_for(timeout=30_000)
 
     # add a training clip from the jump position
     page.get_by_role("tab", name="В библиотеку").click()
@@ -127,7 +128,7 @@ def test_head_listens_overrides_and_saves_a_clip_that_persist(server, page):
     page.reload()
     page.get_by_text("Расшифровка").wait_for(timeout=30_000)  # the same call page, no password
     assert page.get_by_label("Пароль").count() == 0
-    page.get_by_text("Исправлено РОП (rop)").wait_for(timeout=30_000)
+    page.get_by_text("Исправлено РОП (Руководитель отдела продаж)").wait_for(timeout=30_000)
     page.get_by_role("tab", name="В библиотеку").click()
     page.get_by_text("образец отработки: 00:04").wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "call-page-reloaded.png"), full_page=True)
@@ -164,7 +165,7 @@ def test_owner_sees_the_rop_control_and_follows_a_red_flag_without_signing_in_ag
     ARTIFACTS.mkdir(exist_ok=True)
     _login(page, url, "boss")
     page.get_by_role("link", name="Контроль РОП").click()
-    page.get_by_text("Красные флаги").wait_for(timeout=30_000)
+    page.get_by_text("Красные флаги").first.wait_for(timeout=30_000)
     page.get_by_text("36 мин").first.wait_for(timeout=30_000)
     page.get_by_text("Менеджеры брошены.").wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "owner-control.png"), full_page=True)

@@ -184,7 +184,7 @@ def test_the_last_owner_cannot_be_disabled(fresh):
 
 @pytest.mark.parametrize("username, count", [("owner", 12), ("rop", 12), ("ivan", 6), ("olga", 6)])
 def test_calls_list_is_limited_to_own_calls_for_managers(ui_store, username, count):
-    at = app_as(username)
+    at = _page(username, "calls") if username == "owner" else app_as(username)  # the owner lands on «Контроль РОП»
     assert not at.exception
     assert f"Найдено звонков: {count}" in texts(at)
     shown = set(at.dataframe[0].value["Менеджер"])
@@ -269,7 +269,7 @@ def test_override_changes_the_shown_verdict(fresh):
     at.button(key="FormSubmitter:override-form-Сохранить исправление").click().run()
     assert not at.exception
     page = texts(at)
-    assert "Исправлено РОП (rop)" in page and "Не назвал компанию" in page
+    assert "Исправлено РОП (Руководитель отдела продаж)" in page and "Не назвал компанию" in page
     rows = db.query_rows(fresh.db_path, "SELECT criterion_id, verdict FROM overrides")
     assert rows == [("greeting", "fail")]
 
@@ -284,7 +284,7 @@ def test_override_needs_a_reason(fresh):
 def test_head_writes_feedback_labels_objection_adds_clip_and_marks_reviewed(fresh):
     call_id = fresh.call_ids[2]
     at = _call_page("rop", call_id)
-    at.selectbox(key="fb-criterion").select("next_step")
+    at.selectbox(key="fb-criterion").select("crit:next_step")
     at.text_area(key="fb-text").input("Назначайте замер с датой и временем")
     at.button(key="FormSubmitter:feedback-form-Отправить менеджеру").click().run()
     at.selectbox(key="lb-handling").select("question")
@@ -299,7 +299,7 @@ def test_head_writes_feedback_labels_objection_adds_clip_and_marks_reviewed(fres
         fresh.db_path, "SELECT kind FROM review_events WHERE call_id = ? ORDER BY event_id", [call_id])]
     assert kinds == ["opened", "feedback", "label", "training", "reviewed"]
     assert "ошибка: 00:15–00:20" in texts(at)
-    assert "уточняющий вопрос (отметка РОП rop)" in texts(at)
+    assert "уточняющий вопрос (отметка РОП: Руководитель отдела продаж)" in texts(at)
 
 
 def test_manager_cannot_open_another_managers_call_by_url(ui_store):

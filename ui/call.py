@@ -21,6 +21,8 @@ from ui.common import (
     TRAINING_LABELS,
     VERDICT_BADGES,
     VERDICT_LABELS,
+    clear_later,
+    clear_pending,
     criterion_title,
     db_path,
     fmt_score,
@@ -32,11 +34,13 @@ from ui.common import (
 )
 
 SEEK_KEY = "_seek"
+FLASH_KEY = "_call_flash"  # a message that survives the rerun after an action
 VISIT_KEY = "_open_visit"
 
 
 def call_page() -> None:
     user = auth.require_role("owner", "head", "manager")
+    clear_pending()
     call_id = st.query_params.get("call_id")
     if not call_id:
         st.info("Выберите звонок на странице «Звонки».")
@@ -53,6 +57,8 @@ def call_page() -> None:
     _log_visit(path, user, call_id)
     _header(view.call)
     _roles(user, view.call, has_segments=not view.segments.empty)
+    if user.role == "head":
+        _action_bar(path, user, view)
     _player(path, user, view.call)
     left, right = st.columns([3, 2])
     with left:
@@ -61,7 +67,7 @@ def call_page() -> None:
         _criteria(view.criteria, call_id)
         _objections(view.objections, call_id)
         _metrics(view.metrics)
-    _feedback_list(view.feedback)
+    _feedback_list(path, user, view.feedback)
     if user.role == "head":
         _head_actions(path, user, view)
 
@@ -115,7 +121,13 @@ def _header(call: dict) -> None:
     when = started.strftime("%d.%m.%Y %H:%M") if started is not None and not pd.isna(started) else "дата неизвестна"
     st.title(f"Звонок {when}")
     cols = st.columns(5)
-    cols[0].metric("Оценка", fmt_score(call.get("score_pct")))
+    corrected = bool(call.get("corrected")) and not pd.isna(call.get("corrected"))
+    cols[0].metric("Оценка", fmt_score(call.get("score_pct")),
+                   f"ИИ: {fmt_score(call.get('auto_score_pct'))}" if corrected else None,
+                   delta_color="off", delta_arrow="off")
+    if corrected:
+        st.caption(f"ИИ: {fmt_score(call.get('auto_score_pct'))} → после правок РОП: "
+                   f"{fmt_score(call.get('score_pct'))}")
     cols[1].metric("Менеджер", call.get("manager_name") or call.get("manager_id") or "—")
     cols[2].metric("Длительность", fmt_time(call.get("duration_s")))
     cols[3].metric("Направление", DIRECTION_LABELS.get(call.get("direction"), "—"))
@@ -176,7 +188,7 @@ def _criteria(crit: pd.DataFrame, call_id: str) -> None:
         label = VERDICT_BADGES.get(c.verdict, c.verdict)
         st.markdown(f"**{criterion_title(c.criterion_id, c.title)}** — {label}")
         if isinstance(c.override_by, str):
-            st.caption(f"Исправлено РОП ({plain(c.override_by)}): было «{VERDICT_LABELS.get(c.auto_verdict)}». "
+            st.caption(f"Исправлено РОП ({plain(c.override_by_name or 'РОП')}): было «{VERDICT_LABELS.get(c.auto_verdict)}». "
                        f"{plain(c.override_reason)}")
         elif isinstance(c.reason, str) and c.reason:
             st.caption(plain(c.reason))
@@ -193,7 +205,8 @@ def _objections(objections: pd.DataFrame, call_id: str) -> None:
     st.subheader("Возражения")
     for o in objections.itertuples():
         handled = HANDLING_LABELS.get(o.handling, o.handling)
-        by = f" (отметка РОП {plain(o.labelled_by)})" if isinstance(o.labelled_by, str) else ""
+        by = (f" (отметка РОП: {plain(o.labelled_by_name or 'РОП')})"
+              if isinstance(o.labelled_by, str) else "")
         quote_col, go_col = st.columns([4, 1])
         quote_col.markdown(
             f"**{OBJECTION_LABELS.get(o.kind, o.kind)}** → {handled}{by}  \n> {plain(o.quote)}"
@@ -214,17 +227,53 @@ def _metrics(metrics: pd.DataFrame) -> None:
     cols[2].metric("Перебиваний", int(m["interruptions"] or 0))
 
 
-def _feedback_list(feedback: pd.DataFrame) -> None:
+def feedback_subject(criterion_id, objection_kind, whole: str = "звонок") -> str:
+    """What a feedback note is about, in words."""
+    if isinstance(criterion_id, str) and criterion_id:
+        return criterion_title(criterion_id)
+    if isinstance(objection_kind, str) and objection_kind:
+        return f"возражение «{OBJECTION_LABELS.get(objection_kind, 'другое')}»"
+    return whole
+
+
+def show_replies(replies: pd.DataFrame, feedback_id: int) -> None:
+    for r in replies[replies["feedback_id"] == feedback_id].itertuples():
+        st.markdown(f":gray[{plain(r.sender)} · {r.created_at:%d.%m.%Y %H:%M}]  \n{plain(r.text)}")
+
+
+def _feedback_list(path, user, feedback: pd.DataFrame) -> None:
     if feedback.empty:
         return
     st.subheader("Отзывы по звонку")
+    replies = queries.feedback_replies(path, user, feedback["feedback_id"])
     for f in feedback.itertuples():
         state = "ознакомлен" if not pd.isna(f.acknowledged_at) else "не прочитан"
-        about = criterion_title(f.criterion_id) if isinstance(f.criterion_id, str) else "звонок"
-        st.markdown(f"**{about}** · {plain(f.username)} · {state}  \n{plain(f.text)}")
+        about = feedback_subject(f.criterion_id, f.objection_kind)
+        st.markdown(f"**{about}** · {plain(f.sender)} · {state}  \n{plain(f.text)}")
+        show_replies(replies, int(f.feedback_id))
 
 
 # --- РОП actions ---------------------------------------------------------------------------
+
+def _action_bar(path, user, view: queries.CallView) -> None:
+    """The РОП's main actions right under the header: «Разобран», feedback, override."""
+    call_id = view.call["call_id"]
+    summary = view.review
+    flash = st.session_state.pop(FLASH_KEY, None)
+    if flash:
+        st.success(flash)
+    done, fb, ov = st.columns([1, 1, 1])
+    if summary["reviewed_at"]:
+        done.caption(f"Разобран {summary['reviewed_at']:%d.%m.%Y %H:%M}")
+    elif done.button("Разобран", key="mark-reviewed", icon=":material/task_alt:",
+                     help="Отметить звонок разобранным") and save(review.mark_reviewed, path, user, call_id):
+        st.session_state[FLASH_KEY] = "Звонок отмечен разобранным."
+        st.rerun()
+    with fb.popover("Отзыв менеджеру", icon=":material/chat:", width="stretch"):
+        _feedback_form(path, user, call_id, view.criteria, view.objections)
+    with ov.popover("Исправить оценку", icon=":material/edit:", width="stretch"):
+        _override_form(path, user, call_id, view.criteria)
+
 
 def _head_actions(path, user, view: queries.CallView) -> None:
     call_id = view.call["call_id"]
@@ -233,20 +282,11 @@ def _head_actions(path, user, view: queries.CallView) -> None:
     summary = view.review
     st.caption(f"Открытий: {summary['opened']} · прослушано {fmt_time(summary['played_s'])}"
                + (f" · разобран {summary['reviewed_at']:%d.%m.%Y %H:%M}" if summary["reviewed_at"] else ""))
-    crit = view.criteria
-    tabs = st.tabs(["Исправить оценку", "Отзыв менеджеру", "В библиотеку", "Возражения", "Разобран"])
+    tabs = st.tabs(["В библиотеку", "Возражения"])
     with tabs[0]:
-        _override_form(path, user, call_id, crit)
-    with tabs[1]:
-        _feedback_form(path, user, call_id, crit)
-    with tabs[2]:
         _training_form(path, user, call_id, view)
-    with tabs[3]:
+    with tabs[1]:
         _label_form(path, user, call_id, view.objections)
-    with tabs[4]:
-        if st.button("Отметить звонок разобранным", key="mark-reviewed") and save(
-                review.mark_reviewed, path, user, call_id):
-            st.success("Звонок отмечен разобранным.")
 
 
 def _criterion_options(crit: pd.DataFrame) -> dict[str, str]:
@@ -269,14 +309,30 @@ def _override_form(path, user, call_id: str, crit: pd.DataFrame) -> None:
                 st.rerun()
 
 
-def _feedback_form(path, user, call_id: str, crit: pd.DataFrame) -> None:
-    options = {"": "Звонок в целом", **_criterion_options(crit)}
-    with st.form("feedback-form", clear_on_submit=False):
-        criterion = st.selectbox("О чём", list(options), format_func=options.get, key="fb-criterion")
+def feedback_subjects(crit: pd.DataFrame, objections: pd.DataFrame) -> dict[str, str]:
+    """«О чём» choices: the call as a whole, each criterion, each objection kind in the call
+    (``crit:<id>`` / ``obj:<kind>``)."""
+    options = {"": "Звонок в целом"}
+    options |= {f"crit:{k}": v for k, v in _criterion_options(crit).items()}
+    for kind in dict.fromkeys(objections["kind"]) if not objections.empty else ():
+        options[f"obj:{kind}"] = f"Возражение «{OBJECTION_LABELS.get(kind, 'другое')}»"
+    return options
+
+
+def _feedback_form(path, user, call_id: str, crit: pd.DataFrame, objections: pd.DataFrame) -> None:
+    options = feedback_subjects(crit, objections)
+    with st.form("feedback-form", clear_on_submit=True):
+        subject = st.selectbox("О чём", list(options), format_func=options.get, key="fb-criterion")
         text = st.text_area("Что сделать иначе", key="fb-text")
         if st.form_submit_button("Отправить менеджеру"):
-            if save(review.give_feedback, path, user, call_id, text, criterion or None):
-                st.success("Отзыв отправлен менеджеру.")
+            about, _, value = subject.partition(":")
+            if not text.strip():
+                st.error("Напишите, что менеджеру сделать иначе.")
+            elif save(review.give_feedback, path, user, call_id, text,
+                      value if about == "crit" else None, value if about == "obj" else None):
+                st.session_state[FLASH_KEY] = "Отзыв отправлен менеджеру."
+                clear_later("fb-text")
+                st.rerun()
 
 
 def _training_form(path, user, call_id: str, view: queries.CallView) -> None:

@@ -23,6 +23,10 @@ from ui.common import (
 PAGE_SIZE = 50
 SORTS = {"started_at": "Дата", "score": "Оценка", "duration": "Длительность", "manager": "Менеджер"}
 PAGE_KEY = "calls_page_no"
+# The one meaning of «разобран» (store.effective.reviews_cte), the same on the owner's pages.
+REVIEWED_HELP = ("Разобран — РОП прослушал звонок в сумме не меньше 10 секунд, исправил оценку, "
+                 "отметил отработку возражения, дал отзыв, добавил фрагмент в библиотеку "
+                 "или нажал «Разобран».")
 
 
 def calls_page() -> None:
@@ -70,7 +74,7 @@ def _filters_ui(path, user) -> tuple[queries.CallFilters, str, bool]:
                                 format_func=lambda h: "любая" if h is None else HANDLING_LABELS[h])
         fatal = st.checkbox("Фатальные ошибки", key="f-fatal")
         low_conf = st.checkbox("Проверить на слух (низкая уверенность)", key="f-lowconf")
-        not_reviewed = st.checkbox("Не разобранные РОП", key="f-notreviewed")
+        not_reviewed = st.checkbox("Не разобранные РОП", key="f-notreviewed", help=REVIEWED_HELP)
         sort = st.selectbox("Сортировка", list(SORTS), format_func=SORTS.get, key="f-sort")
         descending = st.toggle("По убыванию", value=True, key="f-desc")
     phrase = st.text_input("Поиск по фразе в расшифровках", key="f-phrase",
@@ -120,7 +124,7 @@ def _column_config() -> dict:
     return {
         "Дата": st.column_config.DatetimeColumn(format="DD.MM.YYYY HH:mm"),
         "Оценка": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%"),
-        "Разобран": st.column_config.CheckboxColumn(),
+        "Разобран": st.column_config.CheckboxColumn(help=REVIEWED_HELP),
     }
 
 

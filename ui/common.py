@@ -156,3 +156,18 @@ def query_lemmas(phrase: str) -> tuple[str, ...]:
 
 def criterion_title(criterion_id: str, title: str | None = None) -> str:
     return title or CRITERION_LABELS.get(criterion_id, criterion_id)
+
+
+CLEAR_KEY = "_clear_widgets"
+
+
+def clear_later(*keys: str) -> None:
+    """Empty these text widgets on the next run (a sent form must not keep its text: no double
+    send). Streamlit allows setting a widget's value only before it is drawn in a run."""
+    st.session_state[CLEAR_KEY] = [*st.session_state.get(CLEAR_KEY, []), *keys]
+
+
+def clear_pending() -> None:
+    """Call at the top of a page, before its widgets."""
+    for key in st.session_state.pop(CLEAR_KEY, []):
+        st.session_state[key] = ""

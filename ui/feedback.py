@@ -1,4 +1,4 @@
-"""Page «Мои отзывы» (manager): feedback from the РОП with an «Ознакомлен» button."""
+"""Page «Мои отзывы» (manager): feedback from the РОП with «Ознакомлен» and a reply thread."""
 
 from __future__ import annotations
 
@@ -7,13 +7,23 @@ import streamlit as st
 
 from store import queries, review
 from ui import auth
+from ui.call import feedback_subject, show_replies
 from ui.calls import open_call
-from ui.common import criterion_title, db_path, plain, save
+from ui.common import clear_later, clear_pending, db_path, plain, save
+
+TITLE = "Мои отзывы"
+
+
+def menu_title(path, user) -> str:
+    """«Мои отзывы (2)» while two notes are unread."""
+    unread = queries.unread_feedback(path, user)
+    return f"{TITLE} ({unread})" if unread else TITLE
 
 
 def my_feedback_page() -> None:
     user = auth.require_role("manager")
-    st.title("Мои отзывы")
+    clear_pending()
+    st.title(TITLE)
     path = db_path()
     feedback = queries.feedback_for_manager(path, user)
     if feedback.empty:
@@ -21,17 +31,28 @@ def my_feedback_page() -> None:
         return
     unread = int(feedback["acknowledged_at"].isna().sum())
     st.caption(f"Всего отзывов: {len(feedback)} · не прочитано: {unread}")
+    replies = queries.feedback_replies(path, user, feedback["feedback_id"])
     for f in feedback.itertuples():
+        fid = int(f.feedback_id)
         with st.container(border=True):
-            about = criterion_title(f.criterion_id) if isinstance(f.criterion_id, str) else "Звонок в целом"
+            about = feedback_subject(f.criterion_id, f.objection_kind, "Звонок в целом")
             when = f"{f.created_at:%d.%m.%Y %H:%M}"
-            st.markdown(f"**{about}** · от {plain(f.username)} · {when}")
+            st.markdown(f"**{about[:1].upper() + about[1:]}** · от {plain(f.sender)} · {when}")
             st.markdown(plain(f.text))
-            if isinstance(f.call_id, str) and st.button("Открыть звонок", key=f"open-{f.feedback_id}"):
+            show_replies(replies, fid)
+            if isinstance(f.call_id, str) and st.button("Открыть звонок", key=f"open-{fid}"):
                 open_call(f.call_id)
             if pd.isna(f.acknowledged_at):
-                if st.button("Ознакомлен", key=f"ack-{f.feedback_id}") and save(
-                        review.acknowledge_feedback, path, user, int(f.feedback_id)):
+                if st.button("Ознакомлен", key=f"ack-{fid}") and save(
+                        review.acknowledge_feedback, path, user, fid):
                     st.rerun()
             else:
                 st.caption(f"Ознакомлен {f.acknowledged_at:%d.%m.%Y %H:%M}")
+            with st.form(f"reply-{fid}", clear_on_submit=True):
+                text = st.text_input("Ваш ответ", key=f"reply-text-{fid}")
+                if st.form_submit_button("Ответить"):
+                    if not text.strip():
+                        st.error("Напишите текст ответа.")
+                    elif save(review.reply_feedback, path, user, fid, text):
+                        clear_later(f"reply-text-{fid}")
+                        st.rerun()

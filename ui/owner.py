@@ -11,10 +11,13 @@ import streamlit as st
 from core.config import load_config
 from owner.report import (
     CADENCE_NAMES,
+    HANDLING_NAMES,
     OwnerParams,
     OwnerReport,
     Week,
+    activity_trend,
     criterion_name,
+    effect_text,
     fmt_hours,
     fmt_minutes,
     objection_name,
@@ -25,6 +28,18 @@ from ui import auth
 from ui.common import db_path, plain
 
 MAX_LINKS = 8
+NO_FEEDBACK = "отзывов не было"
+NO_KAPPA = "нет данных"
+TREND_SERIES = {"played_min": "Прослушано, мин", "reviewed_calls": "Разобрано звонков",
+                "feedback_given": "Отзывов дано"}
+# Verdicts and handling classes in the confusion tables, in words.
+CONFUSION_WORDS = {"pass": "пройдено", "fail": "не пройдено", "not_applicable": "не применимо",
+                   "insufficient": "недостаточно данных", **HANDLING_NAMES}
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def load_trend(path: str, week_label: str) -> pd.DataFrame:
+    return activity_trend(path, Week.parse(week_label))
 
 
 @st.cache_data(ttl=60, show_spinner="Считаю показатели РОП…")
@@ -51,6 +66,8 @@ def owner_page() -> None:
     report = load_report(path, week.label, OwnerParams.from_config(load_config()))
     st.caption(f"Данные на {report.as_of:%d.%m.%Y %H:%M}. РОП — все пользователи, кроме владельца и менеджеров.")
     kpi_cards(report)
+    st.subheader("Работа РОП по неделям")
+    trend_chart(load_trend(path, week.label))
     st.subheader("Красные флаги")
     flags_block(report)
     st.subheader("По менеджерам")
@@ -78,9 +95,13 @@ def kpi_cards(r: OwnerReport) -> None:
                    delta_color="off", delta_arrow="off")
     cols[2].metric("Обратная связь", a.feedback_given, f"подтверждено {a.feedback_ack}",
                    delta_color="off", delta_arrow="off")
-    cols[3].metric("До отзыва, медиана", fmt_hours(r.latency.median_h), f"без ответа {r.latency.open}",
-                   delta_color="inverse" if r.latency.open else "off", delta_arrow="off",
-                   help="От звонка с низкой оценкой до первой обратной связи по нему")
+    lat = r.latency
+    cols[3].metric("До отзыва, медиана",
+                   fmt_hours(lat.median_h) if lat.answered else NO_FEEDBACK,
+                   f"без ответа {lat.open}" if lat.low_calls else None,
+                   delta_color="inverse" if lat.open else "off", delta_arrow="off",
+                   help="От звонка с низкой оценкой до первой обратной связи по нему; "
+                        "звонки без ответа считаются с их возрастом.")
     cols[4].metric("Красные флаги", len(r.flags_on), f"из {len(r.flags)}", delta_color="off",
                    delta_arrow="off")
 
@@ -138,7 +159,7 @@ def coaching_frame(r: OwnerReport) -> pd.DataFrame:
         rows.append({
             "Когда": e.given_at, "Менеджер": e.manager_name, "О чём": subject,
             "До": _rate(e.before_k, e.before_n, e.before_ci), "После": _rate(e.after_k, e.after_n, e.after_ci),
-            "Итог": e.verdict, "Звонок": f"/call?call_id={e.call_id}" if e.call_id else None,
+            "Итог": effect_text(e), "Звонок": f"/call?call_id={e.call_id}" if e.call_id else None,
             "before": e.before_rate, "after": e.after_rate,
         })
     return pd.DataFrame(rows)
@@ -191,6 +212,36 @@ def latency_block(r: OwnerReport) -> None:
                  column_config={"Звонок": st.column_config.LinkColumn(display_text=r"call_id=(.*)")})
 
 
+def confusion_in_words(confusion: pd.DataFrame) -> pd.DataFrame:
+    """Rows «ИИ», columns «РОП», verdicts in words."""
+    table = confusion.rename(index=lambda v: CONFUSION_WORDS.get(v, "другое"),
+                             columns=lambda v: CONFUSION_WORDS.get(v, "другое"))
+    table.index.name, table.columns.name = "ИИ", "РОП"
+    return table.reset_index().rename(columns={"ИИ": "ИИ \\ РОП"})
+
+
+def trend_chart(trend: pd.DataFrame) -> None:
+    """Minutes played, calls reviewed and feedback given per week (one small chart each)."""
+    if trend.empty:
+        st.info("Данных по неделям пока нет.")
+        return
+    data = trend.assign(week_ru=trend["week"].map(lambda w: f"{pd.Timestamp(w):%d.%m}"))
+    long = data.melt(id_vars=["week_ru"], value_vars=list(TREND_SERIES), var_name="series", value_name="value")
+    long["series"] = long["series"].map(TREND_SERIES)
+    chart = alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("week_ru:O", title="Неделя с", sort=list(data["week_ru"])),
+        y=alt.Y("value:Q", title=None),
+        color=alt.Color("series:N", title=None, legend=None),
+        tooltip=[alt.Tooltip("week_ru:O", title="Неделя с"), alt.Tooltip("series:N", title="Что"),
+                 alt.Tooltip("value:Q", title="Сколько", format=".0f")],
+    ).properties(height=140).facet(row=alt.Row("series:N", title=None, sort=list(TREND_SERIES.values())))
+    chart = chart.resolve_scale(y="independent")
+    st.altair_chart(chart)
+    st.dataframe(pd.DataFrame({"Неделя с": data["week_ru"],
+                               **{title: data[col].round(0).astype(int) for col, title in TREND_SERIES.items()}}),
+                 hide_index=True, width="stretch")
+
+
 def cadence_table(r: OwnerReport) -> None:
     names = dict(zip(r.managers["manager_id"], r.managers["manager_name"], strict=False))
     rows = [{
@@ -206,7 +257,7 @@ def agreement_block(r: OwnerReport) -> None:
     rows = [{
         "Критерий": "Классы отработки возражений" if a.subject == "objection_handling" and a is r.objection_agreement
         else criterion_name(a.subject),
-        "Оценок": a.n, "Совпало": a.agreed, "κ Коэна": None if a.kappa is None else round(a.kappa, 2),
+        "Оценок": a.n, "Совпало": a.agreed, "κ Коэна": NO_KAPPA if a.kappa is None else f"{a.kappa:.2f}".replace(".", ","),
         "Что делать": a.action,
     } for a in items if a.n]
     if not rows:
@@ -218,5 +269,6 @@ def agreement_block(r: OwnerReport) -> None:
     with st.expander("Таблицы совпадений (строки — ИИ, столбцы — РОП)"):
         for a in items:
             if a.n and not a.confusion.empty:
-                st.caption(criterion_name(a.subject))
-                st.dataframe(a.confusion)
+                st.caption("Классы отработки возражений" if a is r.objection_agreement
+                           else criterion_name(a.subject))
+                st.dataframe(confusion_in_words(a.confusion))

@@ -12,13 +12,15 @@ import streamlit as st
 from store.users import User
 from ui.call import call_page
 from ui.calls import calls_page
-from ui.common import guarded
+from ui.common import db_path, guarded
 from ui.digest import digest_page
-from ui.feedback import my_feedback_page
+from ui.feedback import menu_title, my_feedback_page
 from ui.head_log import head_log_page
 from ui.library import library_page
 from ui.managers import managers_page
 from ui.owner import owner_page
+from ui.progress import progress_page
+from ui.queue import queue_page
 from ui.rubric import rubric_page
 
 WORK = "Работа со звонками"
@@ -35,16 +37,18 @@ class PageEntry:
     roles: frozenset[str]
     section: str = WORK
 
-    def page(self) -> st.Page:
-        return st.Page(guarded(self.draw), title=self.title, url_path=self.url_path, icon=self.icon,
-                       default=self.url_path == "calls")
+    def page(self, title: str | None = None, default: bool | None = None) -> st.Page:
+        return st.Page(guarded(self.draw), title=title or self.title, url_path=self.url_path,
+                       icon=self.icon, default=self.url_path == "calls" if default is None else default)
 
 
 PAGES: tuple[PageEntry, ...] = (
     PageEntry(calls_page, "Звонки", "calls", ":material/call:", _ALL),
     PageEntry(call_page, "Звонок", "call", ":material/headphones:", _ALL),
+    PageEntry(queue_page, "Очередь РОП", "queue", ":material/pending_actions:", frozenset({"owner", "head"})),
     PageEntry(managers_page, "Менеджеры", "managers", ":material/monitoring:", frozenset({"owner", "head"})),
     PageEntry(my_feedback_page, "Мои отзывы", "my-feedback", ":material/chat:", frozenset({"manager"})),
+    PageEntry(progress_page, "Мой прогресс", "my-progress", ":material/trending_up:", frozenset({"manager"})),
     PageEntry(library_page, "Библиотека обучения", "library", ":material/school:", _ALL),
     PageEntry(rubric_page, "Рубрика", "rubric", ":material/checklist:", _ALL),
     PageEntry(owner_page, "Контроль РОП", "owner", ":material/visibility:", frozenset({"owner"}), CONTROL),
@@ -53,6 +57,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry(digest_page, "Дайджест", "digest", ":material/summarize:", frozenset({"owner"}), CONTROL),
 )
 BY_URL = {entry.url_path: entry for entry in PAGES}
+LANDING = {"owner": "owner"}  # the page a role lands on (others: «Звонки»)
 
 
 def call_page_entry() -> st.Page:
@@ -70,10 +75,19 @@ def work_page_titles(role: str) -> list[str]:
     return page_titles(role, WORK)
 
 
-def pages_for(user: User) -> dict[str, list[st.Page]]:
-    """Sections of the navigation menu for this user's role (empty sections left out)."""
-    sections: dict[str, list[st.Page]] = {}
+def menu(user: User) -> dict[str, list[tuple[PageEntry, str, bool]]]:
+    """Sections of the menu for this user's role: (page, title shown, is the landing page).
+    The manager's «Мои отзывы» carries the unread count; the owner lands on «Контроль РОП»."""
+    sections: dict[str, list[tuple[PageEntry, str, bool]]] = {}
+    landing = LANDING.get(user.role, "calls")
     for entry in PAGES:
         if user.role in entry.roles:
-            sections.setdefault(entry.section, []).append(entry.page())
+            title = menu_title(db_path(), user) if entry.url_path == "my-feedback" else entry.title
+            sections.setdefault(entry.section, []).append((entry, title, entry.url_path == landing))
     return sections
+
+
+def pages_for(user: User) -> dict[str, list[st.Page]]:
+    """Sections of the navigation menu for this user's role (empty sections left out)."""
+    return {section: [entry.page(title, default) for entry, title, default in items]
+            for section, items in menu(user).items()}
