@@ -9,12 +9,13 @@ Public entry points::
     load_crm_csv(path) -> list[CrmRow]
     match_crm(rows, recording_path, meta) -> CallMeta
     decode(path, max_duration_s=7200) -> Audio
+    decode_bytes(data, name, max_duration_s=7200) -> Audio   # a worker without the folder
     speech_energy_seconds(samples, sample_rate=16000) -> float
     is_silent(audio) -> bool
 """
 
 from ingest.crm import CrmRow, find_sidecars, load_crm_csv, match_crm
-from ingest.decode import channels_duplicated, decode, format_duration
+from ingest.decode import channels_duplicated, decode, decode_bytes, format_duration
 from ingest.discover import AUDIO_EXTENSIONS, Found, TooFresh, Unreadable, find_recordings
 from ingest.filenames import mask_phone, normalize_direction, parse_filename
 from ingest.silence import is_silent, nonsilent_spans, speech_energy_seconds, to_pcm16
@@ -27,6 +28,7 @@ __all__ = [
     "Unreadable",
     "channels_duplicated",
     "decode",
+    "decode_bytes",
     "find_recordings",
     "find_sidecars",
     "format_duration",
