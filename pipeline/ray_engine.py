@@ -170,6 +170,7 @@ class RayEngine:
     start_timeout_s: float = START_TIMEOUT_S
     on_ready: Callable | None = None  # called with the workers' (node, node id, error, pid) list
     worker_pids: list[int] = field(default_factory=list)
+    _scorer_ref: object = field(default=None, repr=False)
 
     @classmethod
     def from_config(cls, cfg: Config, **kw) -> RayEngine:
@@ -200,6 +201,7 @@ class RayEngine:
                     ray.kill(actor)
                 except Exception:  # already gone
                     pass
+            self._scorer_ref = None
             if started_here:
                 ray.shutdown()
 
@@ -226,8 +228,9 @@ class RayEngine:
         actor_cls = ray.remote(CallWorker).options(
             num_cpus=self.cpus_per_worker, max_restarts=ACTOR_MAX_RESTARTS, max_task_retries=0,
         )
-        scorer_ref = ray.put(scorer)
-        actors = [actor_cls.remote(cfg, factory, scorer_ref, self.cpus_per_worker)
+        # the head keeps this reference for the whole run: a restarted worker needs it again
+        self._scorer_ref = ray.put(scorer)
+        actors = [actor_cls.remote(cfg, factory, self._scorer_ref, self.cpus_per_worker)
                   for _ in range(self.workers)]
         refs = [a.ready.remote() for a in actors]
         done, _ = ray.wait(refs, num_returns=len(refs), timeout=self.start_timeout_s)
