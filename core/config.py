@@ -68,6 +68,7 @@ DEFAULTS: dict[str, Any] = {
     "cluster.workers": 2,  # Ray actors, each loads the Whisper model and the scorer once
     "cluster.cpus_per_worker": 1,  # Ray CPUs each actor reserves (its Whisper threads when asr.cpu_threads = 0)
     "cluster.max_in_flight": 0,  # recordings sent and not yet stored; 0 = 2 × workers
+    "cluster.shared_folder": False,  # true: workers mount the calls folder at the same path (paths, not bytes, are sent)
     "ui.port": 8501,
     "ui.session_days": 14,  # "stay signed in": days a browser keeps its login (0: every new tab asks)
 }

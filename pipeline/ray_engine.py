@@ -9,7 +9,9 @@ once and receives the head's scorer once, and runs the same
 
 * The recording's bytes travel through Ray's object store (``ray.put``), and the head reads
   the file name and CRM sidecar (:func:`pipeline.run.call_meta`), so workers need not mount
-  the calls folder; they decode from the bytes (:func:`ingest.decode_bytes`).
+  the calls folder; they decode from the bytes (:func:`ingest.decode_bytes`). With
+  ``cluster.shared_folder = true`` every worker mounts the folder at the same path and only
+  the path is sent (less traffic through the head).
 * Results (:class:`core.types.Call`, frozen and picklable) stream back with ``ray.wait`` and
   the head's single writer stores each one in its own transaction, in completion order
   (:func:`pipeline.run.store_call`): a head killed mid-run resumes on the next run without
@@ -137,8 +139,14 @@ class CallWorker:
         """(node IP, node id, setup error or None, pid)."""
         return self.node, self.node_id, self.setup_error, os.getpid()
 
-    def process(self, rec: Recording, meta, data: bytes) -> Outcome:
+    def process(self, rec: Recording, meta, data: bytes | None) -> Outcome:
+        """``data`` None: the calls folder is mounted here (cluster.shared_folder)."""
         t0 = time.monotonic()
+        if data is None and not rec.path.parent.is_dir():
+            return Outcome(rec.sha256, None,
+                           f"{rec.path.name}: the calls folder {rec.path.parent} is not mounted on "
+                           f"Ray worker node {self.node} (cluster.shared_folder = true needs it on "
+                           "every node at the same path)", self.node, self.node_id, 0.0)
         try:
             call = batch.build_call(self.cfg, rec, self.transcriber, self.scorer, meta=meta,
                                     audio_bytes=data)
@@ -165,6 +173,7 @@ class RayEngine:
     workers: int = 2
     cpus_per_worker: int = 1
     max_in_flight: int = 0  # 0 = 2 × workers
+    shared_folder: bool = False  # workers read the files themselves (same path on every node)
     transcriber_factory: Callable | None = None  # cfg -> Transcriber, run on each worker
     num_cpus: int | None = None  # for a local Ray started here
     start_timeout_s: float = START_TIMEOUT_S
@@ -180,7 +189,8 @@ class RayEngine:
             raise ConfigError(f"cluster.workers = {workers}: expected 1 or more.")
         return cls(address=str(cfg["cluster.address"] or ""), workers=workers,
                    cpus_per_worker=max(1, int(cfg["cluster.cpus_per_worker"])),
-                   max_in_flight=int(cfg["cluster.max_in_flight"] or 0), **kw)
+                   max_in_flight=int(cfg["cluster.max_in_flight"] or 0),
+                   shared_folder=bool(cfg["cluster.shared_folder"]), **kw)
 
     @property
     def in_flight_limit(self) -> int:
@@ -194,7 +204,8 @@ class RayEngine:
         actors: list = []
         try:
             actors, labels = self._start_workers(ray, cfg, scorer)
-            _Stream(ray, cfg, todo, actors, labels, summary, progress, self.in_flight_limit).run()
+            _Stream(ray, cfg, todo, actors, labels, summary, progress, self.in_flight_limit,
+                    self.shared_folder).run()
         finally:
             for actor in actors:
                 try:
@@ -281,8 +292,9 @@ class _Stream:
     """The head's loop: keep at most ``limit`` recordings in flight, store results as they
     complete, send a recording whose worker died to another worker."""
 
-    def __init__(self, ray, cfg, todo, actors, labels, summary, progress, limit):
+    def __init__(self, ray, cfg, todo, actors, labels, summary, progress, limit, shared=False):
         self.ray, self.cfg, self.actors, self.labels = ray, cfg, actors, labels
+        self.shared = shared
         self.summary, self.progress, self.limit = summary, progress, max(1, limit)
         self.todo, self.total = iter(todo), len(todo)
         self.pending: dict = {}  # ObjectRef → _Task
@@ -309,6 +321,9 @@ class _Stream:
         if not isinstance(item, Recording):  # unreadable at discovery: the head records it
             ok, _ = batch.process_here(self.cfg, item)
             self._count_local(item, ok)
+            return
+        if self.shared:  # the worker reads the file at the same path
+            self._send(_Task(item, -1, None, batch.call_meta(self.cfg, item)))
             return
         try:
             data = item.path.read_bytes()

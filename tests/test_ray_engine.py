@@ -157,7 +157,7 @@ class _FakeActor:
         self.seen.append(rec.path.name)
         if rec.path.name in self.die_on:
             return _Ref(error=self.ray.exceptions.RayActorError("worker process died"))
-        return _Ref(self.worker.process(rec, meta, data_ref.value))
+        return _Ref(self.worker.process(rec, meta, data_ref.value if data_ref else None))
 
 
 def _worker(cfg, scorer, fake_transcriber):
@@ -207,6 +207,29 @@ def test_a_recording_every_worker_dies_on_becomes_a_failed_row(
     assert (summary.done, summary.failed) == (1, 1)
     error = db.query_rows(cfg.db_path, "SELECT error FROM recordings WHERE status = 'failed'")[0][0]
     assert "died 3 times" in error and doomed in error
+
+
+def test_shared_folder_sends_paths_and_names_a_node_without_the_mount(
+        calls_env, monkeypatch, scorer, fake_transcriber):
+    cfg = _home_cfg(monkeypatch, calls_env / "home")
+    folder = make_calls(calls_env / "calls", 2)
+    fake = _FakeRay()
+    worker = _worker(cfg, scorer, fake_transcriber)
+    from ingest import find_recordings
+
+    todo = [f for f in find_recordings(folder, min_age_s=0) if f.path.suffix == ".wav"]
+    summary = RunSummary(new=len(todo))
+    ray_engine._Stream(fake, cfg, todo, [_FakeActor(worker, fake)], {}, summary, None, limit=2,
+                       shared=True).run()
+    assert (summary.done, summary.failed, fake.puts) == (2, 0, 0)  # no bytes through the store
+    moved = calls_env / "elsewhere"
+    folder.rename(moved)
+    summary = RunSummary(new=len(todo))
+    ray_engine._Stream(fake, cfg, todo, [_FakeActor(worker, fake)], {}, summary, None, limit=2,
+                       shared=True).run()
+    assert summary.failed == 2
+    error = db.query_rows(cfg.db_path, "SELECT error FROM recordings WHERE status = 'failed'")[0][0]
+    assert "is not mounted on Ray worker node 10.0.0.1" in error
 
 
 def test_decode_bytes_gives_the_same_audio_and_messages(tmp_path):
