@@ -53,12 +53,11 @@ def failing_factory(cfg):
     raise FileNotFoundError("model.bin not found in /nonexistent/whisper")
 
 
-def ray_env(tmp: Path | None = None) -> dict[str, str]:
+def ray_env() -> dict[str, str]:
     """The environment for Ray processes: this checkout importable, few threads."""
     path = os.environ.get("PYTHONPATH", "")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), path) if p),
-               RAY_USAGE_STATS_ENABLED="0", OMP_NUM_THREADS="1")
-    return env
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), path) if p),
+                RAY_USAGE_STATS_ENABLED="0", OMP_NUM_THREADS="1")
 
 
 def free_port() -> int:
