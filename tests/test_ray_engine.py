@@ -209,6 +209,38 @@ def test_a_recording_every_worker_dies_on_becomes_a_failed_row(
     assert "died 3 times" in error and doomed in error
 
 
+class _InProcessEngine:
+    """RayEngine.process with the stand-in ray: the head's loop, this process's workers."""
+
+    def __init__(self, worker):
+        self.worker = worker
+
+    def process(self, cfg, todo, summary, scorer, progress=None):
+        fake = _FakeRay()
+        ray_engine._Stream(fake, cfg, todo, [_FakeActor(self.worker, fake)], {}, summary,
+                           progress, limit=2).run()
+
+
+def test_a_killed_head_resumes_without_duplicates(calls_env, monkeypatch, scorer, fake_transcriber):
+    cfg = _home_cfg(monkeypatch, calls_env / "home")
+    folder = make_calls(calls_env / "calls", 5)
+    engine = _InProcessEngine(_worker(cfg, scorer, fake_transcriber))
+
+    def stop_after_three(name, i, total):
+        if i == 3:
+            raise KeyboardInterrupt  # the head dies with results in flight
+
+    with pytest.raises(KeyboardInterrupt):
+        run(cfg, RunOptions(folder), scorer=scorer, engine=engine, progress=stop_after_three)
+    stored = db.query_rows(cfg.db_path, "SELECT count(*) FROM calls")[0][0]
+    assert 0 < stored < 5
+    again = run(cfg, RunOptions(folder), scorer=scorer, engine=engine)
+    assert again.done == 5 - stored and again.status == "completed"
+    rows = db.query_rows(cfg.db_path, "SELECT call_id, count(*) FROM calls GROUP BY 1")
+    assert len(rows) == 5 and all(n == 1 for _, n in rows)
+    assert db.query_rows(cfg.db_path, "SELECT count(*) FROM segments")[0][0] == 5 * 7
+
+
 def test_shared_folder_sends_paths_and_names_a_node_without_the_mount(
         calls_env, monkeypatch, scorer, fake_transcriber):
     cfg = _home_cfg(monkeypatch, calls_env / "home")
