@@ -54,10 +54,12 @@ def failing_factory(cfg):
 
 
 def ray_env() -> dict[str, str]:
-    """The environment for Ray processes: this checkout importable, few threads."""
+    """The environment for Ray processes: this checkout importable, few threads, and no token
+    authentication (a loopback test cluster; Ray 2.5x turns it on by default and a joining
+    node or driver that misses the token cannot connect)."""
     path = os.environ.get("PYTHONPATH", "")
     return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), path) if p),
-                RAY_USAGE_STATS_ENABLED="0", OMP_NUM_THREADS="1")
+                RAY_USAGE_STATS_ENABLED="0", OMP_NUM_THREADS="1", RAY_AUTH_MODE="disabled")
 
 
 def free_port() -> int:
@@ -74,10 +76,16 @@ def start_two_nodes(port: int, temp_dir: Path) -> str:
     """A head and a second node, one CPU each, on 127.0.0.1; returns the address."""
     env = ray_env()
     common = ["--num-cpus", "1", "--disable-usage-stats"]
-    subprocess.run([RAY, "start", "--head", "--port", str(port), "--node-ip-address", "127.0.0.1",
-                    "--include-dashboard", "false", "--temp-dir", str(temp_dir), *common],
-                   env=env, check=True, capture_output=True, timeout=180)
+    _ray_start(["--head", "--port", str(port), "--node-ip-address", "127.0.0.1",
+                "--include-dashboard", "false", "--temp-dir", str(temp_dir), *common], env)
     address = f"127.0.0.1:{port}"
-    subprocess.run([RAY, "start", "--address", address, "--node-ip-address", "127.0.0.1", *common],
-                   env=env, check=True, capture_output=True, timeout=180)
+    _ray_start(["--address", address, "--node-ip-address", "127.0.0.1", *common], env)
     return address
+
+
+def _ray_start(args: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run([RAY, "start", *args], env=env, capture_output=True, text=True,
+                          timeout=180)
+    if done.returncode:
+        raise RuntimeError(f"ray start {' '.join(args)} failed:\n{done.stdout[-2000:]}\n"
+                           f"{done.stderr[-3000:]}")

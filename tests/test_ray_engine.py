@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -283,6 +284,9 @@ def test_decode_bytes_gives_the_same_audio_and_messages(tmp_path):
 
 # --- a local Ray -----------------------------------------------------------------------------
 
+RAY_ENV_KEYS = ("PYTHONPATH", "RAY_USAGE_STATS_ENABLED", "RAY_AUTH_MODE")
+
+
 @pytest.fixture(scope="module")
 def local_ray():
     """ray.init with 2 CPUs; the workers import this checkout (PYTHONPATH)."""
@@ -290,7 +294,7 @@ def local_ray():
         pytest.skip("Ray is not installed (pip install 'callqa[ray]')")
     import ray
 
-    saved = {k: os.environ.get(k) for k in ("PYTHONPATH", "RAY_USAGE_STATS_ENABLED")}
+    saved = {k: os.environ.get(k) for k in RAY_ENV_KEYS}
     os.environ.update({k: v for k, v in ray_helpers.ray_env().items() if k in saved})
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
@@ -354,10 +358,13 @@ def test_a_node_without_the_model_is_named(local_ray, calls_env, monkeypatch, sc
 # --- two nodes on one machine, a worker killed mid-call --------------------------------------
 
 @pytest.fixture()
-def two_nodes(tmp_path):
+def two_nodes(tmp_path, monkeypatch):
     if importlib.util.find_spec("ray") is None:
         pytest.skip("Ray is not installed (pip install 'callqa[ray]')")
     import ray
+
+    for key in RAY_ENV_KEYS:  # this driver connects as the nodes were started
+        monkeypatch.setenv(key, ray_helpers.ray_env()[key])
 
     if ray.is_initialized():  # the module's local Ray
         ray.shutdown()
@@ -370,6 +377,7 @@ def two_nodes(tmp_path):
     finally:
         ray.shutdown()
         ray_helpers.ray_stop()
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 @needs_ray
