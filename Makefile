@@ -34,7 +34,7 @@ test: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
 
 test-fast: $(STAMP)
-	HF_HUB_OFFLINE=1 $(PY) -m pytest -n 2 -m "not slow and not browser"
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -n 2 -m "not slow and not browser and not ray"
 
 bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) bench/scoring.py

@@ -53,10 +53,15 @@ def main(ctx, config_file, home, db, verbose):
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="only calls on or after this date")
 @click.option("--limit", type=click.IntRange(min=0), help="process at most N new calls")
 @click.option("--dry-run", is_flag=True, help="list what would be processed, change nothing")
+@click.option("--engine", type=click.Choice(["local", "ray"]),
+              help="local: this machine; ray: a Ray cluster (default: cluster.engine)")
+@click.option("--address", help="Ray cluster address, e.g. auto or 10.0.0.5:6379 (cluster.address)")
 @click.pass_obj
-def run_cmd(cfg, folder, since, limit, dry_run):
+def run_cmd(cfg, folder, since, limit, dry_run, engine, address):
     """Process new recordings in FOLDER (default: paths.calls_folder)."""
     from pipeline.run import RunOptions, run
+
+    cfg = cfg.with_values({"cluster.engine": engine, "cluster.address": address})
 
     folder = folder or (Path(cfg["paths.calls_folder"]) if cfg["paths.calls_folder"] else None)
     if folder is None:
@@ -73,6 +78,12 @@ def run_cmd(cfg, folder, since, limit, dry_run):
         f" · skipped {summary.skipped} · audio {summary.audio_s / 3600:.2f} h"
         f" · wall {summary.wall_s:.1f} s · RTF {rtf}"
     )
+    for node, stats in sorted(summary.nodes.items()):
+        click.echo(
+            f"  node {node}: {stats.calls} calls · failed {stats.failed}"
+            f" · audio {stats.audio_s / 3600:.2f} h"
+            f" · {stats.audio_h_per_wall_h(summary.wall_s):.1f} audio h per wall h"
+        )
     if summary.failed:
         click.echo("Failed files and reasons: callqa status")
 

@@ -24,7 +24,7 @@ import math
 import os
 import tomllib
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,12 @@ DEFAULTS: dict[str, Any] = {
     "smtp.password": "",
     "smtp.sender": "callqa@localhost",
     "smtp.to": [],
+    "cluster.engine": "local",  # local (this machine, no Ray needed) | ray (pip install 'callqa[ray]')
+    "cluster.address": "",  # Ray cluster address ("auto", "10.0.0.5:6379"); empty: a local Ray on this machine
+    "cluster.workers": 2,  # Ray actors, each loads the Whisper model and the scorer once
+    "cluster.cpus_per_worker": 1,  # Ray CPUs each actor reserves (its Whisper threads when asr.cpu_threads = 0)
+    "cluster.max_in_flight": 0,  # recordings sent and not yet stored; 0 = 2 × workers
+    "cluster.shared_folder": False,  # true: workers mount the calls folder at the same path (paths, not bytes, are sent)
     "ui.port": 8501,
     "ui.session_days": 14,  # "stay signed in": days a browser keeps its login (0: every new tab asks)
 }
@@ -143,6 +149,15 @@ class Config:
 
     def manager_for_id(self, manager_id: str | None) -> ManagerInfo | None:
         return next((m for m in self.managers if m.manager_id == manager_id), None)
+
+    def with_values(self, values: dict[str, Any], source: str = "flag") -> Config:
+        """This configuration with some keys set (None values are ignored), e.g. CLI flags."""
+        values = {k: v for k, v in values.items() if v is not None}
+        for key in values:
+            if key not in DEFAULTS:
+                raise ConfigError(f"Unknown setting '{key}'.")
+        return replace(self, values={**self.values, **values},
+                       sources={**self.sources, **{k: source for k in values}})
 
     def manager_for_extension(self, ext: str | None) -> ManagerInfo | None:
         if not ext:

@@ -11,12 +11,13 @@ Public entry points::
     check_unchanged(recording)  # raises FileChangingError while the PBX still writes it
     sniff(path) -> NotAudio | None  # content that is clearly not audio
     decode(path, max_duration_s=7200) -> Audio
+    decode_bytes(data, name, max_duration_s=7200) -> Audio   # a worker without the folder
     speech_energy_seconds(samples, sample_rate=16000) -> float
     is_silent(audio) -> bool
 """
 
 from ingest.crm import CrmRow, find_sidecars, load_crm_csv, match_crm
-from ingest.decode import channels_duplicated, decode, format_duration
+from ingest.decode import channels_duplicated, decode, decode_bytes, format_duration
 from ingest.discover import (
     AUDIO_EXTENSIONS,
     Found,
@@ -39,6 +40,7 @@ __all__ = [
     "channels_duplicated",
     "check_unchanged",
     "decode",
+    "decode_bytes",
     "find_recordings",
     "find_sidecars",
     "format_duration",

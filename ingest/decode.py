@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 import av
@@ -61,6 +62,16 @@ def decode(path: str | os.PathLike, max_duration_s: float = 7200) -> Audio:
         declared_s = max(declared_s or 0.0, header_s)
     complete = complete and not ogg_unfinished(path)
     return _to_audio(path, data, source_channels, source_rate, declared_s, complete)
+
+
+def decode_bytes(data: bytes, name: str, max_duration_s: float = 7200) -> Audio:
+    """:func:`decode` of a recording's content, for a worker that does not mount the calls
+    folder (``pipeline.ray_engine``): the bytes go to a private temporary file named ``name``,
+    so every check and every message is the same as for the file itself."""
+    with tempfile.TemporaryDirectory(prefix="callqa-decode-") as tmp:
+        path = Path(tmp) / Path(name).name
+        path.write_bytes(data)
+        return decode(path, max_duration_s)
 
 
 # --- checks before decoding --------------------------------------------------------------------

@@ -25,6 +25,7 @@ from core.config import Config
 from core.errors import (
     ENVIRONMENT_ERRORS,
     CallQAError,
+    ConfigError,
     FileChangingError,
     RunLockedError,
     StoreError,
@@ -57,6 +58,7 @@ class RunSummary:
     message: str | None = None  # why a run failed or stopped
     run_id: int | None = None
     planned: list[str] = dataclasses.field(default_factory=list)
+    nodes: dict = dataclasses.field(default_factory=dict)  # engine ray: node IP → its throughput
 
     @property
     def rtf(self) -> float | None:
@@ -83,8 +85,14 @@ def run_in_progress(cfg: Config) -> bool:
     return False
 
 
-def run(cfg: Config, opts: RunOptions, transcriber=None, scorer=None, progress: Progress | None = None) -> RunSummary:
-    """Run one batch over ``opts.folder``. Raises RunLockedError if another run is active."""
+def run(cfg: Config, opts: RunOptions, transcriber=None, scorer=None, progress: Progress | None = None,
+        engine=None) -> RunSummary:
+    """Run one batch over ``opts.folder``. Raises RunLockedError if another run is active.
+
+    ``engine`` processes the new recordings instead of this process (None: ``cluster.engine``
+    decides; ``local`` is this loop, ``ray`` is :class:`pipeline.ray_engine.RayEngine`)."""
+    if engine is None and not opts.dry_run:
+        engine = configured_engine(cfg)
     lock = _run_lock(cfg)
     try:
         cfg.home.mkdir(parents=True, exist_ok=True)
@@ -97,12 +105,12 @@ def run(cfg: Config, opts: RunOptions, transcriber=None, scorer=None, progress: 
             "Wait for it to finish; if no callqa process is running, delete the lock file."
         ) from exc
     try:
-        return _run_locked(cfg, opts, transcriber, scorer, progress)
+        return _run_locked(cfg, opts, transcriber, scorer, progress, engine)
     finally:
         lock.release()
 
 
-def _run_locked(cfg, opts, transcriber, scorer, progress) -> RunSummary:
+def _run_locked(cfg, opts, transcriber, scorer, progress, engine=None) -> RunSummary:
     t0 = time.monotonic()
     summary = RunSummary()
     found = ingest.find_recordings(opts.folder, min_age_s=float(cfg["ingest.min_age_s"]))
@@ -119,6 +127,9 @@ def _run_locked(cfg, opts, transcriber, scorer, progress) -> RunSummary:
     try:
         runs.forget_unreadable_except(cfg.db_path, {_key(i) for i in found if isinstance(i, ingest.Unreadable)})
         crm = _load_crm(todo)  # a broken CRM file stops the run here, before any file is touched
+        if todo and engine is not None:  # hook: another engine runs the calls (see "engines")
+            engine.process(cfg, todo, summary, scorer or _default_scorer(cfg), progress)
+            todo = []
         if todo:
             transcriber = transcriber or _default_transcriber(cfg)
             scorer = scorer or _default_scorer(cfg)
@@ -214,13 +225,8 @@ def _process_one(cfg: Config, item, transcriber, scorer, crm: dict) -> tuple[boo
         _record_failure(cfg, rec, item.error)
         return False, 0.0
     try:
-        call = build_call(cfg, item, transcriber, scorer, crm)
-        with db.writer(cfg.db_path) as con:
-            if call.manager_id:
-                m = cfg.manager_for_extension(call.meta.manager_ext)
-                if m:
-                    writes.upsert_manager(con, m.manager_id, m.name, m.extension, m.team)
-            writes.write_call(con, call)
+        call = build_call(cfg, item, transcriber, scorer, meta=call_meta(cfg, item, crm))
+        store_call(cfg, call)
     except FileChangingError as exc:
         log.info("skipped %s: %s", display_path(item.path), exc)
         return None, 0.0
@@ -246,13 +252,19 @@ def _process_one(cfg: Config, item, transcriber, scorer, crm: dict) -> tuple[boo
 _ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
 
 
-def build_call(cfg: Config, rec: Recording, transcriber, scorer, crm: dict | None = None) -> Call:
-    meta = _parse_meta(cfg, rec.path)
-    rows = (crm if crm is not None else _load_crm([rec])).get(rec.path.parent)
-    meta = ingest.match_crm(rows, rec.path, meta) if rows else meta
-    ingest.check_unchanged(rec)  # the file found and hashed is the file decoded, whole
-    audio = ingest.decode(rec.path, max_duration_s=float(cfg["ingest.max_duration_h"]) * 3600)
-    ingest.check_unchanged(rec)
+def build_call(cfg: Config, rec: Recording, transcriber, scorer, *, meta=None,
+               audio_bytes: bytes | None = None) -> Call:
+    """Decode → transcribe → score one recording. A worker without the calls folder
+    (``pipeline.ray_engine``) passes the ``meta`` the head read (:func:`call_meta`) and the
+    file's ``audio_bytes`` (the head checked them against the hash it found)."""
+    meta = meta if meta is not None else call_meta(cfg, rec)
+    max_s = float(cfg["ingest.max_duration_h"]) * 3600
+    if audio_bytes is None:
+        ingest.check_unchanged(rec)  # the file found and hashed is the file decoded, whole
+        audio = ingest.decode(rec.path, max_duration_s=max_s)
+        ingest.check_unchanged(rec)
+    else:
+        audio = ingest.decode_bytes(audio_bytes, rec.path.name, max_duration_s=max_s)
     flags = list(audio.flags)
     if meta.started_at is None and rec.mtime:
         # Neither the name nor a CRM row dates the call: the file's time is the best guess,
@@ -270,6 +282,24 @@ def build_call(cfg: Config, rec: Recording, transcriber, scorer, crm: dict | Non
                          scorer=scorer, recording=rec, true_stereo=audio.true_stereo)
     # the stored channel count is the file's; scoring above looked at the decoded channels
     return dataclasses.replace(call, channels=audio.source_channels)
+
+
+def call_meta(cfg: Config, rec: Recording, crm: dict | None = None):
+    """What the file name and a CRM sidecar in the recording's folder tell about the call
+    (``crm``: the rows read once for the run, :func:`_load_crm`)."""
+    meta = _parse_meta(cfg, rec.path)
+    rows = (crm if crm is not None else _load_crm([rec])).get(rec.path.parent)
+    return ingest.match_crm(rows, rec.path, meta) if rows else meta
+
+
+def store_call(cfg: Config, call: Call) -> None:
+    """Write one finished call (and its configured manager) in one transaction."""
+    with db.writer(cfg.db_path) as con:
+        if call.manager_id:
+            m = cfg.manager_for_extension(call.meta.manager_ext)
+            if m:
+                writes.upsert_manager(con, m.manager_id, m.name, m.extension, m.team)
+        writes.write_call(con, call)
 
 
 def _load_crm(todo) -> dict[Path, list]:
@@ -313,6 +343,38 @@ def _default_scorer(cfg: Config):
     return scoring.Scorer(cfg)
 
 
+# --- engines -----------------------------------------------------------------------------
+# The loop in _run_locked is the local engine. Another engine gets the selected recordings
+# and processes them with build_call on its workers, storing each result with store_call /
+# record_failure and counting it in the summary (pipeline.ray_engine).
+
+def configured_engine(cfg: Config):
+    """None for ``cluster.engine = "local"``; a RayEngine for ``"ray"``."""
+    name = str(cfg["cluster.engine"]).strip().lower()
+    if name in ("", "local"):
+        return None
+    if name == "ray":
+        from pipeline.ray_engine import RayEngine
+
+        return RayEngine.from_config(cfg)
+    raise ConfigError(f"cluster.engine = {cfg['cluster.engine']!r} is not one of local, ray.")
+
+
+def process_here(cfg: Config, item, transcriber=None, scorer=None) -> tuple[bool | None, float]:
+    """One item as the local loop does it (an engine's head records unreadable files so)."""
+    return _process_one(cfg, item, transcriber, scorer, _load_crm([item]))
+
+
+def record_failure(cfg: Config, rec: Recording, error: str) -> None:
+    """Store a recording as failed with the reason (retried on later runs)."""
+    _record_failure(cfg, rec, error)
+
+
+def failure_reason(exc: Exception) -> str:
+    """What a failed recording's row says, as _process_one words it."""
+    if isinstance(exc, CallQAError):
+        return str(exc)
+    return f"internal error ({type(exc).__name__}: {exc}); please report it"
 
 
 # --- run bookkeeping ---------------------------------------------------------------------

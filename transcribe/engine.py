@@ -96,6 +96,11 @@ class WhisperTranscriber:
 
     # --- model ---------------------------------------------------------------------------
 
+    def load(self) -> WhisperTranscriber:
+        """Load the model now instead of on the first call (a Ray worker checks it at start)."""
+        self._whisper()
+        return self
+
     def _whisper(self):
         if self._model is None:
             from faster_whisper import WhisperModel
