@@ -97,13 +97,13 @@ def run(cfg: Config, opts: RunOptions, transcriber=None, scorer=None, progress: 
     try:
         cfg.home.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
-    except OSError as exc:  # a read-only or full home: say so instead of a traceback
-        raise db.store_error(cfg.home / "run.lock", exc) from exc
-    except Timeout as exc:
+    except Timeout as exc:  # before OSError: filelock's Timeout is a TimeoutError (an OSError)
         raise RunLockedError(
             f"Another `callqa run` is already processing calls (lock {cfg.home / 'run.lock'}). "
             "Wait for it to finish; if no callqa process is running, delete the lock file."
         ) from exc
+    except OSError as exc:  # a read-only or full home: say so instead of a traceback
+        raise db.store_error(cfg.home / "run.lock", exc) from exc
     try:
         return _run_locked(cfg, opts, transcriber, scorer, progress, engine)
     finally:
