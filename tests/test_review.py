@@ -220,7 +220,11 @@ def test_no_annotation_is_lost_while_a_batch_writes(data, tmp_path):
         stop.touch()
         out, _ = batch.communicate(timeout=60)
     assert batch.returncode == 0
-    assert int(out.strip()) > 10  # the batch really was writing all along
+    written = int(out.strip())
+    # the batch was writing before the РОП started and went on (no count of writes per second:
+    # how many fit in depends on the machine); every call it wrote is stored once
+    assert written >= 2
+    assert db.query_rows(data.db_path, "SELECT count(*) FROM calls WHERE call_id LIKE 'batch%'")[0][0] == written
     counts = db.query_rows(data.db_path, """SELECT
         (SELECT count(*) FROM overrides), (SELECT count(*) FROM feedback),
         (SELECT count(*) FROM training_items), (SELECT count(*) FROM objection_labels),
