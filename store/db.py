@@ -131,28 +131,29 @@ def writer(db_path: str | os.PathLike, timeout_s: float = DEFAULT_TIMEOUT_S) -> 
     with writer_lock(path, timeout_s):
         con = _connect_retrying(path, read_only=False, deadline=deadline)
         try:
-            try:
+            with _faults_in_words(path):
                 _ensure_migrated(con, path)
                 con.execute("BEGIN TRANSACTION")
-            except Exception as exc:
-                if is_file_fault(exc):
-                    raise store_error(path, exc) from exc
-                raise
-            try:
-                yield con
-            except BaseException as exc:
-                _rollback(con)
-                if is_file_fault(exc):
-                    raise store_error(path, exc) from exc
-                raise
-            try:
+                try:
+                    yield con
+                except BaseException:
+                    _rollback(con)
+                    raise
                 con.execute("COMMIT")
-            except Exception as exc:
-                if is_file_fault(exc):
-                    raise store_error(path, exc) from exc
-                raise
         finally:
             _close(con)
+
+
+@contextmanager
+def _faults_in_words(path: Path) -> Iterator[None]:
+    """A fault of the database file (damaged, full disk, read-only) as a StoreError that says
+    what happened and what to do; any other error unchanged."""
+    try:
+        yield
+    except Exception as exc:
+        if is_file_fault(exc):
+            raise store_error(path, exc) from exc
+        raise
 
 
 def _rollback(con) -> None:

@@ -14,7 +14,7 @@ from core.types import Call, CallMeta
 from pipeline.rescore import rescore, swap_roles
 from store import db, writes
 from tests.scoring_calls import GOOD_CALL, transcript
-from tests.ui_data import build_store, user
+from tests.ui_data import build_store, call_page_app, user
 
 SWAPPED = [("client" if who == "manager" else "manager", text) for who, text in GOOD_CALL]
 
@@ -76,16 +76,6 @@ def test_a_manager_cannot_swap_roles(swapped_call):
 APP_TIMEOUT = 60
 
 
-def _call_page(username: str, call_id: str) -> AppTest:
-    def script():
-        from ui.call import call_page
-
-        call_page()
-
-    at = AppTest.from_function(script, default_timeout=APP_TIMEOUT)
-    at.session_state["user"] = user(username)
-    at.query_params["call_id"] = call_id
-    return at.run()
 
 
 @pytest.fixture
@@ -105,9 +95,9 @@ def _page_text(at: AppTest) -> str:
                      for e in getattr(at, kind))
 
 
-def test_head_swaps_roles_on_the_call_page(ui_store):
+def test_head_swaps_roles_on_thecall_page_app(ui_store):
     call_id = ui_store.call_ids[0]
-    at = _call_page("rop", call_id)
+    at = call_page_app("rop", call_id)
     assert "Проверьте роли: менеджер и клиент могли перепутаться" in _page_text(at)
     first = db.query_rows(ui_store.db_path, "SELECT speaker FROM segments WHERE call_id = ? AND idx = 0", [call_id])[0][0]
     at.button(key="swap-roles").click().run()
@@ -121,9 +111,9 @@ def test_head_swaps_roles_on_the_call_page(ui_store):
 
 
 def test_owner_sees_the_swap_button_and_a_manager_does_not(ui_store):
-    assert any(b.key == "swap-roles" for b in _call_page("owner", ui_store.call_ids[0]).button)
+    assert any(b.key == "swap-roles" for b in call_page_app("owner", ui_store.call_ids[0]).button)
     own = ui_store.calls_of("m101")[0]
-    at = _call_page("ivan", own)
+    at = call_page_app("ivan", own)
     assert "Расшифровка" in "\n".join(str(s.value) for s in at.subheader)
     assert not any(b.key == "swap-roles" for b in at.button)
 

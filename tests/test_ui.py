@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from store import db, review
 from store import users as accounts
-from tests.ui_data import PASSWORD, build_store, user
+from tests.ui_data import PASSWORD, build_store, call_page_app, user
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -50,18 +50,6 @@ def open_call(at: AppTest, call_id: str) -> AppTest:
     return at.button(key="FormSubmitter:open-call-Открыть").click().run()
 
 
-def _call_page(username: str, call_id: str) -> AppTest:
-    """The «Звонок» page alone, as a direct link /call?call_id=… opens it."""
-
-    def script():
-        from ui.call import call_page
-
-        call_page()
-
-    at = AppTest.from_function(script, default_timeout=TIMEOUT)
-    at.session_state["user"] = user(username)
-    at.query_params["call_id"] = call_id
-    return at.run()
 
 
 def texts(at: AppTest) -> str:
@@ -257,12 +245,12 @@ def test_head_opens_a_call_from_the_list_and_jumps_to_evidence(fresh):
 
 def test_verdicts_show_the_current_rubric_version(ui_store):
     """Call 0 also has an old version's score (20%): the current one (100%) is shown."""
-    page = texts(_call_page("rop", ui_store.call_ids[0]))
+    page = texts(call_page_app("rop", ui_store.call_ids[0]))
     assert "версия рубрики v2-test" in page
 
 
 def test_override_changes_the_shown_verdict(fresh):
-    at = _call_page("rop", fresh.call_ids[0])
+    at = call_page_app("rop", fresh.call_ids[0])
     at.selectbox(key="ov-criterion").select("greeting")
     at.selectbox(key="ov-verdict").select("fail")
     at.text_input(key="ov-reason").input("Не назвал компанию")
@@ -275,7 +263,7 @@ def test_override_changes_the_shown_verdict(fresh):
 
 
 def test_override_needs_a_reason(fresh):
-    at = _call_page("rop", fresh.call_ids[0])
+    at = call_page_app("rop", fresh.call_ids[0])
     at.button(key="FormSubmitter:override-form-Сохранить исправление").click().run()
     assert "Укажите причину" in texts(at)
     assert db.query_rows(fresh.db_path, "SELECT count(*) FROM overrides")[0][0] == 0
@@ -283,7 +271,7 @@ def test_override_needs_a_reason(fresh):
 
 def test_head_writes_feedback_labels_objection_adds_clip_and_marks_reviewed(fresh):
     call_id = fresh.call_ids[2]
-    at = _call_page("rop", call_id)
+    at = call_page_app("rop", call_id)
     at.selectbox(key="fb-criterion").select("crit:next_step")
     at.text_area(key="fb-text").input("Назначайте замер с датой и временем")
     at.button(key="FormSubmitter:feedback-form-Отправить менеджеру").click().run()
@@ -304,37 +292,37 @@ def test_head_writes_feedback_labels_objection_adds_clip_and_marks_reviewed(fres
 
 def test_manager_cannot_open_another_managers_call_by_url(ui_store):
     olga_call = ui_store.calls_of("m102")[0]
-    at = _call_page("ivan", olga_call)
+    at = call_page_app("ivan", olga_call)
     assert "Доступ запрещён" in texts(at)
     assert "Расшифровка" not in texts(at)
 
 
 def test_manager_sees_own_call_without_head_actions(ui_store):
-    at = _call_page("ivan", ui_store.calls_of("m101")[1])
+    at = call_page_app("ivan", ui_store.calls_of("m101")[1])
     assert "Расшифровка" in texts(at)
     assert "Действия РОП" not in texts(at)
 
 
 def test_owner_sees_any_call_but_does_not_annotate(ui_store):
-    at = _call_page("owner", ui_store.call_ids[3])
+    at = call_page_app("owner", ui_store.call_ids[3])
     assert "Расшифровка" in texts(at)
     assert "Действия РОП" not in texts(at)
 
 
 def test_imported_call_without_audio_is_shown_with_a_note(ui_store):
-    page = texts(_call_page("rop", ui_store.call_ids[1]))
+    page = texts(call_page_app("rop", ui_store.call_ids[1]))
     assert "Аудио нет" in page and "Расшифровка" in page
 
 
 def test_missing_audio_file_is_reported_with_masked_name(fresh):
     fresh.audio_path.unlink()
-    page = texts(_call_page("rop", fresh.call_ids[0]))
+    page = texts(call_page_app("rop", fresh.call_ids[0]))
     assert "Файл записи не найден: out-*********67-101-20250303-090000.wav" in page
     assert "89161234567" not in page
 
 
 def test_unknown_call_id_says_not_found(ui_store):
-    assert "не найден" in texts(_call_page("rop", "ffffffffffffffff"))
+    assert "не найден" in texts(call_page_app("rop", "ffffffffffffffff"))
 
 
 # --- other pages -----------------------------------------------------------------------------

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.ui_data import build_store, user
+from tests.ui_data import build_store, call_page_app
 from ui.player import RecordingRefused, audio_source, read_recording
 
 TIMEOUT = 60
@@ -72,16 +71,6 @@ def test_outside_the_runtime_a_recording_becomes_a_data_url(tmp_path):
     assert audio_source(wav, "k", [tmp_path]) == "data:audio/x-wav;base64,UklGRg=="
 
 
-def _call_page(username: str, call_id: str) -> AppTest:
-    def script():
-        from ui.call import call_page
-
-        call_page()
-
-    at = AppTest.from_function(script, default_timeout=TIMEOUT)
-    at.session_state["user"] = user(username)
-    at.query_params["call_id"] = call_id
-    return at.run()
 
 
 def test_a_processed_recording_replaced_by_a_symlink_plays_nothing(tmp_path, monkeypatch):
@@ -89,12 +78,12 @@ def test_a_processed_recording_replaced_by_a_symlink_plays_nothing(tmp_path, mon
     data = build_store(tmp_path / "callqa.duckdb", n_calls=1, audio_dir=tmp_path / "audio")
     monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
     monkeypatch.setenv("CALLQA_DB", str(data.db_path))
-    page = _call_page("rop", data.call_ids[0])
+    page = call_page_app("rop", data.call_ids[0])
     assert not page.exception and not page.warning  # the real recording plays
     secret = tmp_path / "shadow"
     secret.write_bytes(b"root:$6$...")
     data.audio_path.unlink()
     data.audio_path.symlink_to(secret)
-    page = _call_page("rop", data.call_ids[0])
+    page = call_page_app("rop", data.call_ids[0])
     assert not page.exception
     assert "вне папки записей" in page.warning[0].value

@@ -242,3 +242,22 @@ def user(username: str) -> accounts.User:
         if name == username:
             return accounts.User(name, role, manager_id, display)
     raise KeyError(username)
+
+
+APP_TIMEOUT = 60  # seconds an AppTest run may take on a loaded 2-core machine
+
+
+def call_page_app(username: str, call_id: str):
+    """The «Звонок» page alone, signed in as ``username``, as a direct link /call?call_id=…
+    opens it (an AppTest after its first run)."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from ui.call import call_page
+
+        call_page()
+
+    at = AppTest.from_function(script, default_timeout=APP_TIMEOUT)
+    at.session_state["user"] = user(username)
+    at.query_params["call_id"] = call_id
+    return at.run()
