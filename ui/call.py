@@ -140,8 +140,7 @@ def _header(call: dict) -> None:
         st.warning("Низкая уверенность распознавания — проверить на слух.")
     if "time_from_mtime" in flags:
         st.caption("Время звонка взято из даты файла: в имени файла и в выгрузке CRM его нет.")
-    st.caption(f"Файл: {plain(masked_file_name(call.get('path')))} · id {plain(call['call_id'])}"
-               f" · версия рубрики {str(call.get('rubric_version') or '—')[:12]}")
+    st.caption(f"Файл: {plain(masked_file_name(call.get('path')))}")  # no ids or hashes in the UI
 
 
 ROLES_UNCERTAIN_RU = "Проверьте роли: менеджер и клиент могли перепутаться"
