@@ -8,7 +8,7 @@ DEMO_HOME := $(CURDIR)/.demo
 DEMO_ENV := HF_HUB_OFFLINE=1 CALLQA_HOME=$(DEMO_HOME) CALLQA_CONFIG=$(CURDIR)/data/demo/callqa.toml
 PORT ?= 8501
 
-.PHONY: demo demo-data test test-fast bench lint install clean
+.PHONY: demo demo-data test test-fast test-ui bench lint install clean
 
 install: $(STAMP)
 
@@ -34,7 +34,10 @@ test: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
 
 test-fast: $(STAMP)
-	HF_HUB_OFFLINE=1 $(PY) -m pytest -n 2 -m "not slow and not browser and not ray"
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -n 2 -m "not slow and not browser and not ray and not ui"
+
+test-ui: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -n 2 -m "ui and not slow and not browser"
 
 bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) bench/scoring.py

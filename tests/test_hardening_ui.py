@@ -19,6 +19,8 @@ from store import users as accounts
 from tests.ui_data import PASSWORD, build_store, user
 from ui.common import plain
 
+pytestmark = pytest.mark.ui  # drives Streamlit pages through AppTest (make test-ui)
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 TIMEOUT = 60

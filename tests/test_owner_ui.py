@@ -8,6 +8,8 @@ from streamlit.testing.v1 import AppTest
 from store.users import User
 from tests.owner_data import WEEK, add_call, at, feedback, healthy_store
 
+pytestmark = pytest.mark.ui  # drives Streamlit pages through AppTest (make test-ui)
+
 TIMEOUT = 60
 USERS = {"owner": User("boss", "owner"), "head": User("rop", "head"),
          "manager": User("ivan", "manager", "m1")}

@@ -17,6 +17,8 @@ from streamlit.testing.v1 import AppTest
 from store import db, review
 from tests.ui_data import build_store, user
 
+pytestmark = pytest.mark.ui  # drives Streamlit pages through AppTest (make test-ui)
+
 TIMEOUT = 60
 
 

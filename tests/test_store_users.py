@@ -128,6 +128,7 @@ def test_five_failures_make_the_next_attempt_wait_a_growing_delay(path):
     assert user is not None and user.username == "rop"
 
 
+@pytest.mark.slow  # 20+ bcrypt checks
 def test_twenty_failures_lock_the_name_for_fifteen_minutes_and_are_audited(path):
     accounts.add_user(path, "rop", "head", "copper kettle 42")
     t0 = datetime.now() - timedelta(hours=1)

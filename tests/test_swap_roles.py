@@ -16,6 +16,8 @@ from store import db, writes
 from tests.scoring_calls import GOOD_CALL, transcript
 from tests.ui_data import build_store, call_page_app, user
 
+pytestmark = pytest.mark.ui  # drives Streamlit pages through AppTest (make test-ui)
+
 SWAPPED = [("client" if who == "manager" else "manager", text) for who, text in GOOD_CALL]
 
 

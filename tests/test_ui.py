@@ -12,6 +12,8 @@ from store import db, review
 from store import users as accounts
 from tests.ui_data import PASSWORD, build_store, call_page_app, user
 
+pytestmark = pytest.mark.ui  # drives Streamlit pages through AppTest (make test-ui)
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
 

@@ -11,6 +11,8 @@ from streamlit.testing.v1 import AppTest
 from store import db, writes
 from tests.ui_data import MANAGERS, _call, build_store, user
 
+pytestmark = pytest.mark.ui  # drives Streamlit pages through AppTest (make test-ui)
+
 TIMEOUT = 60
 
 

@@ -9,7 +9,9 @@ answers, others fail a few criteria. With ``audio_dir`` the first call gets a re
 from __future__ import annotations
 
 import math
+import shutil
 import struct
+import tempfile
 import wave
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -203,9 +205,28 @@ def _call(n: int, manager: tuple, audio_path: Path | None) -> Call:
                 None, True, manager_id, _score(segs, good, n, RUBRIC_VERSION))
 
 
+_TEMPLATES: dict[tuple[int, bool, bool], UiData] = {}
+
+
 def build_store(db_path: str | Path, n_calls: int = 12, audio_dir: Path | None = None,
                 users: bool = True) -> UiData:
-    """Write ``n_calls`` scored calls, the rubric versions and (optionally) users."""
+    """A store at ``db_path`` with ``n_calls`` scored calls, the rubric versions and (optionally)
+    users. Built once per test process for each shape and copied (a byte copy of a closed
+    DuckDB file is that database); the recording of call 0 stays in the first build's folder,
+    which a run row marks as processed, so the player serves it."""
+    key = (n_calls, audio_dir is not None, users)
+    if key not in _TEMPLATES:
+        folder = Path(tempfile.mkdtemp(prefix="callqa-ui-template-"))
+        _TEMPLATES[key] = _build_store(folder / "callqa.duckdb", n_calls,
+                                       folder / "audio" if audio_dir is not None else None, users)
+    template = _TEMPLATES[key]
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template.db_path, db_path)
+    return UiData(db_path, template.call_ids, template.audio_path)
+
+
+def _build_store(db_path: Path, n_calls: int, audio_dir: Path | None, users: bool) -> UiData:
     db_path = Path(db_path)
     audio_path = make_wav(audio_dir / "out-89161234567-101-20250303-090000.wav") if audio_dir else None
     call_ids = []
