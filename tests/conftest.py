@@ -54,3 +54,11 @@ def scorer():
 @pytest.fixture
 def fake_transcriber() -> FakeTranscriber:
     return FakeTranscriber()
+
+
+@pytest.fixture
+def env(home, tmp_path, monkeypatch):
+    """A fresh CALLQA_HOME that takes files at once (no minimum age), tmp_path as the cwd."""
+    monkeypatch.setenv("CALLQA_INGEST_MIN_AGE_S", "0")
+    monkeypatch.chdir(tmp_path)
+    return home

@@ -7,25 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cli.main import main
 from core.config import load_config
 from core.errors import ConfigError, ModelNotFoundError
 from pipeline.run import RunOptions, run
 from store import db, runs
+from tests.cli_runner import invoke
 from tests.test_pipeline import write_stereo_call
-
-
-@pytest.fixture()
-def env(home, tmp_path, monkeypatch):
-    monkeypatch.setenv("CALLQA_INGEST_MIN_AGE_S", "0")
-    monkeypatch.chdir(tmp_path)
-    return home
-
-
-def _invoke(*args):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def _run(folder: Path, transcriber, scorer, **options):
@@ -61,7 +49,7 @@ def test_a_name_that_is_not_utf8_is_processed_and_later_files_too(env, tmp_path,
     assert stored[str(later)] == ("done", 1)
     [escaped] = [p for p in stored if "\\xcf\\xf0" in p]
     assert stored[escaped] == ("done", 1)
-    status = _invoke("status")
+    status = invoke("status")
     assert status.exit_code == 0 and "completed" in status.output
 
 
@@ -73,7 +61,7 @@ def test_an_undecodable_name_that_is_not_audio_fails_like_any_other_file(env, tm
     write_stereo_call(calls / "z-good.wav", seed=3)
     summary = _run(calls, fake_transcriber, scorer)
     assert (summary.status, summary.done, summary.failed) == ("completed", 1, 1)
-    out = _invoke("status").output
+    out = invoke("status").output
     assert "\\xff\\xfe-broken.wav [attempts 1]" in out
 
 
@@ -94,19 +82,19 @@ def test_a_sub_folder_that_cannot_be_listed_is_shown_in_status_with_the_reason(
     monkeypatch.setattr(os, "scandir", scandir)
     summary = _run(calls, fake_transcriber, scorer)
     assert (summary.status, summary.done, summary.failed) == ("completed", 1, 1)
-    out = _invoke("status").output
+    out = invoke("status").output
     assert f"cannot list folder {locked}: permission denied" in out
     monkeypatch.setattr(os, "scandir", real_scandir)  # the folder becomes readable again
     again = _run(calls, fake_transcriber, scorer)
     assert (again.done, again.failed) == (1, 0)
-    assert "cannot list folder" not in _invoke("status").output
+    assert "cannot list folder" not in invoke("status").output
 
 
 def test_a_negative_limit_is_refused(env, tmp_path):
     """Row 16: `--limit -1` used to process 11 of 12 and report `skipped 13` of `found 12`."""
     calls = tmp_path / "calls"
     write_stereo_call(calls / "a.wav")
-    result = _invoke("run", str(calls), "--limit", "-1")
+    result = invoke("run", str(calls), "--limit", "-1")
     assert result.exit_code == 2
     assert "-1 is not in the range x>=0" in result.output
     assert not load_config().db_path.exists()
@@ -155,12 +143,12 @@ def test_retry_gives_failed_files_their_attempts_back(env, tmp_path, fake_transc
     other.write_bytes(b"not audio either")
     _run(calls, fake_transcriber, scorer)
     assert _run(calls, fake_transcriber, scorer).new == 0  # attempts used up
-    status = _invoke("status").output
+    status = invoke("status").output
     assert "callqa retry --all" in status
-    assert _invoke("retry").exit_code == 2
-    one = _invoke("retry", str(bad))
+    assert invoke("retry").exit_code == 2
+    one = invoke("retry", str(bad))
     assert one.exit_code == 0 and f"will retry {bad}" in one.output and str(other) not in one.output
     assert _run(calls, fake_transcriber, scorer).new == 1
-    everything = _invoke("retry", "--all")
+    everything = invoke("retry", "--all")
     assert "2 file(s) will be processed again" in everything.output
     assert _run(calls, fake_transcriber, scorer).new == 2

@@ -16,6 +16,7 @@ from cli.main import main
 from core.config import load_config
 from pipeline.run import RunOptions, RunSummary, run
 from store import db
+from tests.cli_runner import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,17 +57,6 @@ def write_bad_inputs(folder: Path) -> dict[str, Path]:
     return bad
 
 
-@pytest.fixture()
-def env(home, tmp_path, monkeypatch):
-    """A fresh CALLQA_HOME that takes files at once (no minimum age), tmp_path as the cwd."""
-    monkeypatch.setenv("CALLQA_INGEST_MIN_AGE_S", "0")
-    monkeypatch.chdir(tmp_path)
-    return home
-
-
-def _invoke(*args):
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result
 
 
 @pytest.fixture()
@@ -87,7 +77,7 @@ def test_run_mixes_good_and_bad_files_and_reports_each(env, tmp_path, run_calls)
     bad = write_bad_inputs(calls)
     summary = run_calls(calls)
     assert (summary.found, summary.new, summary.done, summary.failed) == (6, 6, 3, 3)
-    status = _invoke("status")
+    status = invoke("status")
     for path in bad.values():
         assert path.name in status.output
     assert status.output.count("attempts 1") == 3
@@ -128,7 +118,7 @@ def test_dry_run_and_limit(env, tmp_path, run_calls):
     calls = tmp_path / "calls"
     for i in range(3):
         write_stereo_call(calls / f"c{i}.wav", seed=i)
-    out = _invoke("run", str(calls), "--dry-run").output
+    out = invoke("run", str(calls), "--dry-run").output
     assert out.count("would process") == 3
     assert db.query_rows(env / "callqa.duckdb", "SELECT count(*) FROM calls")[0][0] == 0
     assert run_calls(calls, limit=1).done == 1
