@@ -31,13 +31,13 @@ demo-data: $(STAMP)
 	$(DEMO_ENV) $(VENV)/bin/callqa demo seed
 
 test: $(STAMP)
-	HF_HUB_OFFLINE=1 $(PY) -m pytest
+	HF_HUB_OFFLINE=1 PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
 
 test-fast: $(STAMP)
-	HF_HUB_OFFLINE=1 $(PY) -m pytest -n 2 -m "not slow and not browser and not ray and not ui"
+	HF_HUB_OFFLINE=1 PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n 2 --hypothesis-profile fast -m "not slow and not browser and not ray and not ui"
 
 test-ui: $(STAMP)
-	HF_HUB_OFFLINE=1 $(PY) -m pytest -n 2 -m "ui and not slow and not browser"
+	HF_HUB_OFFLINE=1 PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n 2 -m "ui and not slow and not browser"
 
 bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) bench/scoring.py

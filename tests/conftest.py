@@ -5,6 +5,9 @@
 ``store`` the DuckDB file of that home, migrated and empty
 ``scorer`` the shipped rubric and objection model (built once per session: spaCy loads once)
 ``fake_transcriber`` FakeTranscriber, the stand-in for Whisper in tests of other stages
+
+Hypothesis: ``make test`` runs the property tests with the ``full`` profile (200 examples each),
+``make test-fast`` with ``fast`` (25); a test's own ``@settings`` keeps only what it must.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from core.config import Config, load_config
 from store import db
@@ -22,6 +26,19 @@ from transcribe import FakeTranscriber
 # on the evaluation corpus) are tested on their own (test_scoring_corrections.py) and measured by
 # bench/quality.py. Subprocesses started by tests inherit this.
 os.environ.setdefault("CALLQA_SCORING_BOOTSTRAP_MODELS", "false")
+
+settings.register_profile("full", max_examples=200, deadline=None)
+settings.register_profile("fast", max_examples=25, deadline=None)
+settings.load_profile("full")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashes(monkeypatch):
+    """bcrypt at its lowest cost in tests (the cost is not what they check); ``store.users``
+    keeps 12 rounds for real accounts."""
+    from store import users
+
+    monkeypatch.setattr(users, "BCRYPT_ROUNDS", 4)
 
 
 @pytest.fixture

@@ -54,8 +54,11 @@ def at(day: int, hour: int = 10, minute: int = 0, week: Week = WEEK) -> datetime
 
 
 def new_store(tmp_path: Path, managers=("m1", "m2")) -> Path:
+    """Rubric versions, ``managers`` and the accounts; the migrated empty store is built once
+    per session and copied."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "callqa.duckdb"
-    db.init(path)
+    shutil.copyfile(_empty_template(), path)
     with _writer(path) as con:
         con.execute("INSERT INTO rubric_versions (rubric_id, version, yaml, is_current) VALUES"
                     " ('default', 'old', '', FALSE), ('default', 'v1', '', TRUE)")
@@ -140,6 +143,16 @@ def healthy_store(tmp_path: Path) -> Path:
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "callqa.duckdb"
     shutil.copyfile(_healthy_template(), path)
+    return path
+
+
+@lru_cache(maxsize=1)
+def _empty_template() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="callqa-empty-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "callqa.duckdb"
+    db.init(path)
+    assert not path.with_name(path.name + ".wal").exists()
     return path
 
 

@@ -105,7 +105,7 @@ def _toml_value(value) -> str:
     return repr(value)
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(key=st.sampled_from([k for k, v in DEFAULTS.items() if not isinstance(v, dict)]), value=_toml_scalars)
 def test_any_value_of_any_setting_loads_or_is_a_config_error(tmp_path, home, key, value):
     section, name = key.split(".")
@@ -118,7 +118,7 @@ def test_any_value_of_any_setting_loads_or_is_a_config_error(tmp_path, home, key
     assert type(cfg[key]) is type(DEFAULTS[key])
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.binary(max_size=200))
 def test_any_bytes_as_callqa_toml_load_or_are_a_config_error(tmp_path, home, raw):
     path = tmp_path / "callqa.toml"
@@ -129,7 +129,7 @@ def test_any_bytes_as_callqa_toml_load_or_are_a_config_error(tmp_path, home, raw
         pass
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.binary(max_size=200) | st.text(alphabet='101,;"\n Анна', max_size=60).map(str.encode))
 def test_any_bytes_as_managers_csv_load_or_are_a_config_error(tmp_path, home, raw):
     csv = tmp_path / "managers.csv"

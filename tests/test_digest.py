@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import socket
 from datetime import timedelta
 
@@ -15,11 +16,11 @@ from owner.digest import build_digest, plural, send_digest, to_html, to_markdown
 from tests.owner_data import AS_OF, PREV, WEEK, add_call, at, batch, event, feedback, new_store
 
 
-@pytest.fixture
-def week_store(home):
+@pytest.fixture(scope="module")
+def week_store_file(tmp_path_factory):
     """14 calls played for 3 h 20 min; «у конкурентов дешевле» in 9 calls, 6 answered with a
-    discount; m2 fell from 80 % to 50 %; one low call without feedback."""
-    path = new_store(home)
+    discount; m2 fell from 80 % to 50 %; one low call without feedback. Built once per module."""
+    path = new_store(tmp_path_factory.mktemp("week"))
     with batch(path):
         for i in range(14):
             handling = "discount" if i < 6 else "value"
@@ -31,7 +32,22 @@ def week_store(home):
         add_call(path, "m2", at(1, 12), 50)
         add_call(path, "m2", at(2, 12), 50)
         feedback(path, "m1", at(3, 12), None, "summary", acknowledged_at=at(4, 9))
+    return path
+
+
+@pytest.fixture
+def week_store(home, week_store_file):
+    """A copy of the week's store in this test's home."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "callqa.duckdb"
+    shutil.copyfile(week_store_file, path)
     return load_config(overrides={"paths.db": str(path)})
+
+
+@pytest.fixture(scope="module")
+def week_digest(week_store_file):
+    """The digest of the week's store (the renderers below only read it)."""
+    return build_digest(load_config(overrides={"paths.db": str(week_store_file)}), "2026-W47")
 
 
 def test_plural_forms():
@@ -74,8 +90,8 @@ def test_a_rise_within_chance_is_called_not_proven_and_a_real_one_worked(home):
     assert "Обратная связь сработала: Менеджер m2 — «Резюме договорённостей», 10% → 100%." in d.conclusions
 
 
-def test_markdown_and_html_carry_all_three_sections(week_store):
-    d = build_digest(week_store, "2026-W47")
+def test_markdown_and_html_carry_all_three_sections(week_digest):
+    d = week_digest
     md, page = to_markdown(d), to_html(d)
     for title in ("## Ситуация", "## Выводы", "## Действия", "### Менеджеры", "### Возражения"):
         assert title in md
@@ -84,8 +100,8 @@ def test_markdown_and_html_carry_all_three_sections(week_store):
     assert "&lt;" not in d.title and "Прослушано 14 звонков" in page
 
 
-def test_excel_digest_opens_with_text_and_tables(week_store):
-    d = build_digest(week_store, "2026-W47")
+def test_excel_digest_opens_with_text_and_tables(week_digest):
+    d = week_digest
     wb = load_workbook(io.BytesIO(to_xlsx(d)))
     assert wb.sheetnames == ["Дайджест", "Менеджеры", "Возражения", "Критерии", "Красные флаги"]
     first = [c.value for c in wb["Дайджест"]["A"] if c.value]
@@ -100,7 +116,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_digest_is_mailed_through_the_configured_smtp_server(week_store, tmp_path):
+def test_digest_is_mailed_through_the_configured_smtp_server(week_store, week_digest):
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Message
 
@@ -116,8 +132,7 @@ def test_digest_is_mailed_through_the_configured_smtp_server(week_store, tmp_pat
     try:
         cfg = load_config(overrides={"paths.db": str(week_store.db_path), "smtp.host": "127.0.0.1",
                                      "smtp.port": port, "smtp.to": ["owner@example.com"]})
-        d = build_digest(cfg, "2026-W47")
-        assert send_digest(cfg, d) == ["owner@example.com"]
+        assert send_digest(cfg, week_digest) == ["owner@example.com"]
     finally:
         server.stop()
     (msg,) = received
@@ -132,11 +147,11 @@ def test_digest_is_mailed_through_the_configured_smtp_server(week_store, tmp_pat
     assert "Прослушано 14 звонков (3 ч 20 мин)." in text
 
 
-def test_mail_without_smtp_settings_says_what_to_set(week_store):
+def test_mail_without_smtp_settings_says_what_to_set(week_store, week_digest):
     from core.errors import CallQAError
 
     with pytest.raises(CallQAError, match="smtp.host"):
-        send_digest(week_store, build_digest(week_store, "2026-W47"))
+        send_digest(week_store, week_digest)
 
 
 def test_cli_weekly_report_in_each_format(week_store, tmp_path):

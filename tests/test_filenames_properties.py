@@ -22,7 +22,6 @@ _pbx_like = st.builds(
 )
 
 
-@settings(max_examples=300)
 @given(name=_names | _pbx_like, templates=st.lists(st.sampled_from(["asterisk", "mango", "bitrix24", "nope"]),
                                                    max_size=3))
 def test_parse_filename_never_raises(name, templates):
@@ -30,7 +29,6 @@ def test_parse_filename_never_raises(name, templates):
     assert isinstance(meta, CallMeta)
 
 
-@settings(max_examples=200)
 @given(raw=st.binary(min_size=1, max_size=40).filter(lambda b: b"/" not in b and b"\x00" not in b))
 def test_any_bytes_name_parses_and_displays_as_utf8_text(raw):
     name = os.fsdecode(raw)
@@ -43,7 +41,7 @@ def test_any_bytes_name_parses_and_displays_as_utf8_text(raw):
         assert "\\x" in shown
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raws=st.lists(st.binary(min_size=1, max_size=20).filter(lambda b: b"/" not in b and b"\x00" not in b
                                                                 and b not in (b".", b"..")),
                      min_size=1, max_size=5, unique=True))

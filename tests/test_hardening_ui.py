@@ -68,7 +68,6 @@ def test_users_add_refuses_weak_passwords_and_empty_names(home, args, message):
 
 def test_users_audit_lists_failed_sign_ins(home):
     cfg_db = home / "callqa.duckdb"
-    accounts.BCRYPT_ROUNDS = 4
     accounts.add_user(cfg_db, "boss", "owner", "copper kettle 42")
     accounts.sign_in(cfg_db, "boss", "guess-one", "10.1.2.3")
     result = CliRunner().invoke(main, ["--db", str(cfg_db), "users", "audit", "--failures"])

@@ -92,7 +92,7 @@ _json = st.recursive(
 )
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=_json)
 def test_any_json_document_loads_or_is_a_format_error(tmp_path, data):
     path = tmp_path / "x.json"
@@ -101,7 +101,7 @@ def test_any_json_document_loads_or_is_a_format_error(tmp_path, data):
     assert isinstance(item, ImportedCall) or isinstance(item[1], TranscriptFormatError)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(patch=st.dictionaries(st.sampled_from(sorted(CALLQA)), _json, max_size=3))
 def test_any_change_to_a_callqa_file_loads_or_is_a_format_error(tmp_path, patch):
     path = tmp_path / "x.json"
@@ -110,7 +110,7 @@ def test_any_change_to_a_callqa_file_loads_or_is_a_format_error(tmp_path, patch)
     assert isinstance(item, ImportedCall) or isinstance(item[1], TranscriptFormatError)
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.binary(max_size=300))
 def test_any_bytes_load_or_are_a_format_error(tmp_path, raw):
     path = tmp_path / "x.json"

@@ -67,13 +67,14 @@ def test_played_minutes_and_review_coverage_count_only_the_rop(tmp_path):
     """Reviewed = played >= 10 s in total, or overridden; opening alone or 5 s is not a review;
     the owner's own listening is not the РОП's."""
     path = new_store(tmp_path)
-    c1, c2, c3, c4 = (add_call(path, "m1", at(d)) for d in range(4))
-    event(path, c1, "played", at(4, 11), played_s=6)
-    event(path, c1, "played", at(4, 12), played_s=6)
-    event(path, c2, "opened", at(4, 13))
-    event(path, c2, "played", at(4, 13, 1), played_s=5)
-    override(path, c3, "greeting", "fail", at(4, 14))
-    event(path, c4, "played", at(4, 15), played_s=600, username=OWNER)
+    with batch(path):
+        c1, c2, c3, c4 = (add_call(path, "m1", at(d)) for d in range(4))
+        event(path, c1, "played", at(4, 11), played_s=6)
+        event(path, c1, "played", at(4, 12), played_s=6)
+        event(path, c2, "opened", at(4, 13))
+        event(path, c2, "played", at(4, 13, 1), played_s=5)
+        override(path, c3, "greeting", "fail", at(4, 14))
+        event(path, c4, "played", at(4, 15), played_s=600, username=OWNER)
     m1 = owner_report(path, PARAMS, WEEK).managers.set_index("manager_id").loc["m1"]
     assert (m1.calls, m1.reviewed_calls, m1.opened_calls, m1.played_calls) == (4, 2, 1, 2)
     assert m1.played_s == pytest.approx(17.0)
@@ -103,14 +104,15 @@ def test_latency_from_low_score_to_first_feedback(tmp_path):
     """24 h on the call itself; 6 h via feedback on the manager + failed criterion; one call
     still open counts with its age at the end of the week (60 h)."""
     path = new_store(tmp_path)
-    a = add_call(path, "m1", at(0, 10), score=40)
-    b = add_call(path, "m1", at(2, 10), score=40, verdicts={"next_step": "fail"})
-    c = add_call(path, "m2", at(4, 12), score=30)
-    add_call(path, "m2", at(4, 13), score=90)  # not low: not counted
-    other = add_call(path, "m1", at(2, 11), score=90)
-    feedback(path, "m1", at(1, 10), a, "greeting")
-    feedback(path, "m1", at(1, 12), a, "summary")  # later than the first: ignored
-    feedback(path, "m1", at(2, 16), other, "next_step")
+    with batch(path):
+        a = add_call(path, "m1", at(0, 10), score=40)
+        b = add_call(path, "m1", at(2, 10), score=40, verdicts={"next_step": "fail"})
+        c = add_call(path, "m2", at(4, 12), score=30)
+        add_call(path, "m2", at(4, 13), score=90)  # not low: not counted
+        other = add_call(path, "m1", at(2, 11), score=90)
+        feedback(path, "m1", at(1, 10), a, "greeting")
+        feedback(path, "m1", at(1, 12), a, "summary")  # later than the first: ignored
+        feedback(path, "m1", at(2, 16), other, "next_step")
     lat = owner_report(path, PARAMS, WEEK).latency
     hours = dict(zip(lat.calls["call_id"], lat.calls["latency_h"], strict=True))
     assert hours == pytest.approx({a: 24.0, b: 6.0, c: 60.0})
@@ -202,15 +204,18 @@ def test_two_proportion_test_on_a_known_case():
 
 # --- red flags --------------------------------------------------------------------------------
 
-def test_no_flag_is_on_for_a_healthy_department(tmp_path):
-    report = owner_report(healthy_store(tmp_path), PARAMS, WEEK)
-    assert [f.code for f in report.flags_on] == []
-    assert len(report.flags) == 7
+@pytest.fixture(scope="module")
+def healthy_report(tmp_path_factory):
+    return owner_report(healthy_store(tmp_path_factory.mktemp("healthy")), PARAMS, WEEK)
+
+
+def test_no_flag_is_on_for_a_healthy_department(healthy_report):
+    assert [f.code for f in healthy_report.flags_on] == []
+    assert len(healthy_report.flags) == 7
 
 
 def test_rop_not_listening_fires_below_the_weekly_minutes(tmp_path):
-    path = healthy_store(tmp_path)
-    assert not flag(owner_report(path, PARAMS, WEEK), "not_listening").on
+    path = healthy_store(tmp_path)  # not on with PARAMS: the healthy department
     strict = replace(PARAMS, min_played_minutes_week=40)  # 36 min played
     assert flag(owner_report(path, strict, WEEK), "not_listening").on
 
@@ -221,8 +226,9 @@ def test_abandoned_manager_fires_with_his_calls(tmp_path):
     f = flag(owner_report(path, PARAMS, WEEK), "abandoned")
     assert f.on and f.manager_ids == ("m3",) and f.call_ids == ("m3-call",)
     # reviewing one of his old calls this week is working with him too
-    old = add_call(path, "m3", AS_OF - timedelta(days=120))
-    event(path, old, "reviewed", at(4, 9))
+    with batch(path):
+        old = add_call(path, "m3", AS_OF - timedelta(days=120))
+        event(path, old, "reviewed", at(4, 9))
     assert not flag(owner_report(path, PARAMS, WEEK), "abandoned").on
 
 
@@ -242,16 +248,18 @@ def test_no_meetings_fires_without_the_weekly_planning(tmp_path):
     assert flag(owner_report(path, PARAMS, WEEK), "no_meetings").on
     head_log(path, "planning", MON.date())
     assert not flag(owner_report(path, PARAMS, WEEK), "no_meetings").on
-    add_call(path, "m1", at(1, 10))
-    add_call(path, "m2", at(1, 11))
-    head_log(path, "one_to_one", MON.date(), "m1")
+    with batch(path):
+        add_call(path, "m1", at(1, 10))
+        add_call(path, "m2", at(1, 11))
+        head_log(path, "one_to_one", MON.date(), "m1")
     met = flag(owner_report(path, PARAMS, WEEK), "no_meetings")
     assert "Без встречи один на один за 30 дней: 1 менеджер." in met.detail and met.manager_ids == ("m2",)
 
 
 def test_repeated_errors_without_feedback_fire_until_feedback_is_given(tmp_path):
     path = healthy_store(tmp_path)
-    calls = [add_call(path, "m2", at(5, 9 + i), verdicts={"next_step": "fail"}) for i in range(3)]
+    with batch(path):
+        calls = [add_call(path, "m2", at(5, 9 + i), verdicts={"next_step": "fail"}) for i in range(3)]
     f = flag(owner_report(path, PARAMS, WEEK), "repeat_errors")
     assert f.on and f.manager_ids == ("m2",) and set(f.call_ids) == set(calls)
     feedback(path, "m2", at(6, 9), calls[-1], "next_step")
@@ -260,10 +268,11 @@ def test_repeated_errors_without_feedback_fire_until_feedback_is_given(tmp_path)
 
 def test_a_pass_breaks_the_run_of_errors(tmp_path):
     path = healthy_store(tmp_path)
-    add_call(path, "m2", at(5, 9), verdicts={"next_step": "fail"})
-    add_call(path, "m2", at(5, 10), verdicts={"next_step": "fail"})
-    add_call(path, "m2", at(5, 11), verdicts={"next_step": "pass"})
-    add_call(path, "m2", at(5, 12), verdicts={"next_step": "fail"})
+    with batch(path):
+        add_call(path, "m2", at(5, 9), verdicts={"next_step": "fail"})
+        add_call(path, "m2", at(5, 10), verdicts={"next_step": "fail"})
+        add_call(path, "m2", at(5, 11), verdicts={"next_step": "pass"})
+        add_call(path, "m2", at(5, 12), verdicts={"next_step": "fail"})
     assert not flag(owner_report(path, PARAMS, WEEK), "repeat_errors").on
 
 
@@ -278,8 +287,7 @@ def test_team_stage_failure_fires_at_the_configured_rate(tmp_path):
 
 
 def test_discount_share_rise_on_price_fires_week_over_week(tmp_path):
-    path = healthy_store(tmp_path)  # 2 of 12 both weeks
-    assert not flag(owner_report(path, PARAMS, WEEK), "discount_rise").on
+    path = healthy_store(tmp_path)  # 2 of 12 both weeks: not on (the healthy department)
     with batch(path):
         for i in range(4):
             add_call(path, "m1", at(4, 9 + i), objections=[("price", "discount")])

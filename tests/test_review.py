@@ -114,7 +114,6 @@ def test_manager_cannot_log_listening_to_another_managers_call(data):
 
 def test_passwords_are_bcrypt_hashes(tmp_path):
     path = tmp_path / "c.duckdb"
-    accounts.BCRYPT_ROUNDS = 4
     accounts.add_user(path, "rop", "head", "s3cret-pass")
     stored = db.query_rows(path, "SELECT password_hash FROM users")[0][0]
     assert stored.startswith("$2b$") and "s3cret" not in stored
@@ -133,7 +132,6 @@ def test_users_cli_adds_and_changes_passwords(tmp_path):
     from cli.users import users
     from core.config import load_config
 
-    accounts.BCRYPT_ROUNDS = 4
     cfg = load_config(overrides={"paths.db": str(tmp_path / "c.duckdb")})
     runner = CliRunner()
     result = runner.invoke(users, ["add", "ivan", "--role", "manager", "--manager", "m101"],

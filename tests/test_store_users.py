@@ -12,8 +12,7 @@ from store import users as accounts
 
 
 @pytest.fixture()
-def path(tmp_path, monkeypatch):
-    monkeypatch.setattr(accounts, "BCRYPT_ROUNDS", 4)  # fast hashes for tests
+def path(tmp_path):
     return tmp_path / "callqa.duckdb"
 
 

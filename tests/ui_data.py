@@ -253,7 +253,6 @@ def _build_store(db_path: Path, n_calls: int, audio_dir: Path | None, users: boo
 
 
 def add_users(db_path: Path) -> None:
-    accounts.BCRYPT_ROUNDS = 4  # fast hashes for tests
     for username, role, manager_id, display in USERS:
         accounts.add_user(db_path, username, role, PASSWORD, manager_id=manager_id, display_name=display)
 
