@@ -1,9 +1,11 @@
-"""`callqa train`: retrain the objection-handling classifier and the per-criterion correction
-models from the РОП's labels and overrides.
+"""`callqa train`: retrain the objection-handling classifier, the objection-turn classifier and
+the per-criterion correction models from the РОП's labels and overrides.
 
-Training data = the catalogue's example answers + every labelled objection in the store
-(latest label per call and segment wins); the answer text is rebuilt from stored lemmas
-exactly as scoring sees it. The model is saved versioned in <home>/models/ with a pointer.
+Handling: the catalogue's example answers + the shipped training answers + every labelled
+objection in the store (latest label per call and segment wins); the answer text is rebuilt
+from stored lemmas exactly as scoring sees it. Objection turns: the shipped training turns + the
+catalogue's kind examples + every turn the РОП labelled as an objection of a kind. Both are
+saved together, versioned, in <home>/models/ with a pointer.
 
 Correction models (:mod:`scoring.corrections`): every override (latest per call and criterion)
 is an example labelled with the РОП's verdict; every call he marked reviewed adds its other
@@ -14,16 +16,18 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.config import Config
 from core.errors import CallQAError
 from core.types import CallMeta
 from pipeline.rescore import stored_transcript
-from scoring import corrections
+from scoring import corrections, objection_model
+from scoring.linear import text_doc
 from scoring.objections import (
     catalogue_training_set,
+    kind_examples,
     load_catalogue,
     new_model_version,
     response_doc,
@@ -59,10 +63,28 @@ def train(cfg: Config) -> TrainReport:
         raise CallQAError("Not enough labelled answers to train: need at least two handling classes.")
     accuracy, folds = cross_validated_accuracy(docs, labels)
     model = train_model(docs, labels, new_model_version())
+    turns = labelled_turns(cfg.db_path)
+    model = replace(model, turns=objection_model.train(kind_examples(cat), turns, model.version))
     path = save_model(model, cfg.home, meta={"store_labels": len(store_docs), "catalogue": cat.version,
                                              "cv_accuracy": accuracy})
-    log.info("trained %s on %d answers (cv accuracy %s)", model.version, len(docs), accuracy)
+    log.info("trained %s on %d answers (cv accuracy %s) and %d labelled objection turns",
+             model.version, len(docs), accuracy, len(turns))
     return TrainReport(model.version, path, len(store_docs), n_catalogue, accuracy, folds, dict(counts))
+
+
+def labelled_turns(db_path) -> tuple[tuple[str, str], ...]:
+    """(client turn doc, kind) for every objection the РОП labelled, read from stored text."""
+    labels = effective.labelled_objection_kinds(db_path)
+    if not labels:
+        return ()
+    segments = transcripts.stored_segments(db_path)
+    out = []
+    for call_id, segment_idx, kind in labels:
+        transcript, _ = stored_transcript(segments.get(call_id, []))
+        seg = next((s for s in transcript.segments if s.idx == segment_idx), None)
+        if seg is not None and seg.text.strip():
+            out.append((text_doc(seg.lemmas, seg.text), kind))
+    return tuple(out)
 
 
 def labelled_answers(db_path) -> tuple[list[str], list[str]]:
@@ -78,7 +100,7 @@ def labelled_answers(db_path) -> tuple[list[str], list[str]]:
         pos = next((i for i, s in enumerate(segs) if s.idx == segment_idx), None)
         if pos is None:
             continue
-        doc = response_doc(response_segments(segs, pos))
+        doc = response_doc(response_segments(segs, pos), segs[pos])
         if doc.split():  # an unanswered objection is "ignored" by rule, nothing to learn
             docs.append(doc)
             out.append(handling)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -23,9 +23,11 @@ import yaml
 from core.errors import RubricError
 from core.types import HANDLINGS, ObjectionResult, Segment
 from scoring import examples as example_index
-from scoring import objection_cues
+from scoring import objection_cues, objection_model
 from scoring.examples import Example, check_examples
+from scoring.linear import FEATURES_VERSION, FastLinear, text_doc, turn_doc, turn_features
 from scoring.matcher import FUZZY_CONFIDENCE, Hit, SegmentWords, find, find_any
+from scoring.objection_model import TurnModel
 from scoring.rubric import LineFinder, Phrase
 from scoring.text import lemmatize
 
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 RESOURCES = resources.files(__package__).joinpath("resources")
 SCHEMA = RESOURCES.joinpath("objections.schema.json")
 DEFAULT_CATALOGUE = RESOURCES.joinpath("objections.yaml")  # used when scoring.objections is empty
+TRAINING = RESOURCES.joinpath("training")
+SHIPPED_MODELS = RESOURCES.joinpath("objection-models.json")
 POINTER = "handling-current.txt"
 RESPONSE_TURNS = 2  # the manager's answer is the next 1–2 manager turns
 RESPONSE_MAX_DELAY_S = 30.0  # a later manager turn is not an answer any more
@@ -70,11 +74,14 @@ class Catalogue:
 
 @dataclass(frozen=True)
 class HandlingModel:
-    """A fitted scikit-learn pipeline over space-joined lemma strings."""
+    """A fitted scikit-learn pipeline over space-joined lemma strings, and the objection-turn
+    classifier (:mod:`scoring.objection_model`) that goes with the same catalogue."""
 
     pipeline: object
     version: str  # "bootstrap-<catalogue sha[:12]>" or "handling-<timestamp>"
     classes: tuple[str, ...]
+    turns: TurnModel | None = None
+    fast: FastLinear | None = None  # the shipped model: weights only, no scikit-learn pipeline
 
     def predict_proba(self, docs: list[str]) -> list[dict[str, float]]:
         if not docs:
@@ -85,56 +92,17 @@ class HandlingModel:
         probs = self.pipeline.predict_proba(docs)
         return [dict(zip(self.classes, map(float, row), strict=True)) for row in probs]
 
-    def _fast(self) -> _FastLinear | None:
+    def _fast(self) -> FastLinear | None:
+        if self.fast is not None:
+            return self.fast
         cached = _FAST.get(id(self.pipeline))
         if cached is None or cached[0] is not self.pipeline:
-            cached = (self.pipeline, _FastLinear.of(self.pipeline, self.classes))
+            cached = (self.pipeline, FastLinear.of(self.pipeline))
             _FAST[id(self.pipeline)] = cached
         return cached[1]
 
 
-_FAST: dict[int, tuple[object, _FastLinear | None]] = {}
-
-
-class _FastLinear:
-    """TF-IDF + multinomial logistic regression evaluated in plain Python for one short doc.
-
-    scikit-learn's per-call overhead (input validation, sparse matrices) is ~1 ms, more than
-    the arithmetic for a 20-word answer; re-scoring 10,000 calls needs it gone. Equivalent to
-    ``pipeline.predict_proba`` for the pipeline built by :func:`make_pipeline`.
-    """
-
-    def __init__(self, weights: dict[str, tuple[float, list[float]]], intercept: list[float], classes):
-        self.weights, self.intercept, self.classes = weights, intercept, classes
-
-    @classmethod
-    def of(cls, pipeline, classes) -> _FastLinear | None:
-        try:
-            tfidf, lr = pipeline.steps[0][1], pipeline.steps[-1][1]
-            if not (tfidf.sublinear_tf and tfidf.norm == "l2" and tfidf.use_idf) or lr.coef_.shape[0] != len(classes):
-                return None
-            coef = lr.coef_.T.tolist()
-            weights = {term: (float(tfidf.idf_[col]), coef[col]) for term, col in tfidf.vocabulary_.items()}
-            return cls(weights, lr.intercept_.tolist(), classes)
-        except (AttributeError, IndexError, TypeError):
-            return None
-
-    def predict(self, doc: str) -> dict[str, float]:
-        import math
-        from collections import Counter
-
-        counts = Counter(_word_ngrams(doc))
-        values = [(1.0 + math.log(n)) * self.weights[t][0] for t, n in counts.items() if t in self.weights]
-        terms = [t for t in counts if t in self.weights]
-        norm = math.sqrt(sum(v * v for v in values)) or 1.0
-        logits = list(self.intercept)
-        for term, value in zip(terms, values, strict=True):
-            for k, w in enumerate(self.weights[term][1]):
-                logits[k] += w * value / norm
-        top = max(logits)
-        exps = [math.exp(x - top) for x in logits]
-        total = sum(exps)
-        return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
+_FAST: dict[int, tuple[object, FastLinear | None]] = {}
 
 
 # --- catalogue ---------------------------------------------------------------------------
@@ -191,28 +159,91 @@ def _split(doc: str) -> list[str]:
     return doc.split()
 
 
+HANDLING_C = 4.0
+CATALOGUE_WEIGHT = 1  # how many times a catalogue example answer counts (the shipped ones count once)
+
+
 def make_pipeline():
+    """TF-IDF over :func:`scoring.linear.turn_features` + logistic regression (unfitted)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline as sk_pipeline
 
     return sk_pipeline(
-        TfidfVectorizer(analyzer=_word_ngrams, sublinear_tf=True, min_df=1),
-        LogisticRegression(C=8.0, max_iter=2000, class_weight="balanced"),
+        TfidfVectorizer(analyzer=turn_features, sublinear_tf=True, min_df=2),
+        LogisticRegression(C=HANDLING_C, max_iter=3000, class_weight="balanced"),
     )
 
 
 def _word_ngrams(doc: str) -> list[str]:
+    """The analyzer of handling models saved before 2026-11 (kept so their files still load)."""
     words = doc.split()
     return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
+def shipped_answers() -> tuple[tuple[str, str], ...]:
+    """(answer, handling) pairs shipped in ``resources/training/handling_answers.yaml``."""
+    return tuple((answer, cls) for _, answer, cls in shipped_pairs())
+
+
+@lru_cache(maxsize=1)
+def shipped_pairs() -> tuple[tuple[str, str, str], ...]:
+    """(objection, answer, handling) triples of ``resources/training/handling_answers.yaml``."""
+    entry = TRAINING.joinpath("handling_answers.yaml")
+    if not entry.is_file():
+        return ()
+    data = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+    return tuple((str(pair.get("objection") or ""), str(pair["answer"]), str(cls))
+                 for cls, pairs in data.items() for pair in pairs or ()
+                 if isinstance(pair, dict) and pair.get("answer"))
+
+
+@lru_cache(maxsize=8192)
+def _answer_doc(text: str, objection: str = "") -> str:
+    lemmas = lemmatize(text)
+    context = answer_context(lemmatize(objection), lemmas) if objection else ()
+    return text_doc(lemmas, text, context)
+
+
+# Lemmas that open an answer by acknowledging what the client said.
+ACK_OPENERS = frozenset("понимать понятно понять согласный согласиться хорошо ладно да конечно ясно "
+                        "верно правильно слышать ок окей действительно".split())
+_FUNCTION_POS = ("PREP", "CONJ", "PRCL", "NPRO", "INTJ", "PRED", "ADVB", "NUMR")
+
+
+def answer_context(objection: tuple[str, ...], answer: tuple[str, ...]) -> tuple[str, ...]:
+    """Tokens relating the answer to the objection it follows (the handling model's context
+    features): does it open by acknowledging it (``ack``), does it take up one of its content
+    words (``echo``) or neither (``noecho``: the manager went on with something else)."""
+    words = [w for w in answer if w != "?"]
+    out = ["ack"] if any(w in ACK_OPENERS for w in words[:3]) else []
+    said = {w for w in objection if _content(w)}
+    out.append("echo" if said & {w for w in words if _content(w)} else "noecho")
+    return tuple(out)
+
+
+@lru_cache(maxsize=50_000)
+def _content(lemma: str) -> bool:
+    if len(lemma) < 4 or lemma.startswith("<") or lemma in ACK_OPENERS:
+        return False
+    from scoring.text import morph
+
+    tag = morph().parse(lemma)[0].tag
+    return not any(pos in tag for pos in _FUNCTION_POS)
+
+
 def catalogue_training_set(cat: Catalogue) -> tuple[list[str], list[str]]:
+    """The catalogue's example answers plus the shipped ones (of the classes it has)."""
     docs, labels = [], []
     for cls in cat.handling:
         for example in cls.examples:
-            docs.append(" ".join(lemmatize(example)))
-            labels.append(cls.id)
+            docs += [_answer_doc(example)] * CATALOGUE_WEIGHT
+            labels += [cls.id] * CATALOGUE_WEIGHT
+    classes = {cls.id for cls in cat.handling}
+    for objection, answer, cls in shipped_pairs():
+        if cls in classes:
+            docs.append(_answer_doc(answer, objection))
+            labels.append(cls)
     return docs, labels
 
 
@@ -224,8 +255,57 @@ def train_model(docs: list[str], labels: list[str], version: str) -> HandlingMod
 
 @lru_cache(maxsize=4)
 def bootstrap_model(cat: Catalogue) -> HandlingModel:
+    """The models before any `callqa train`: the shipped weights
+    (``resources/objection-models.json``) when they were fitted on exactly this catalogue's
+    examples and the shipped training files, else fitted now (a few seconds, once per process)."""
+    version = f"bootstrap-{cat.version[:12]}"
+    shipped = _shipped_models()
+    if shipped and shipped.get("source") == training_source(cat):
+        turns = TurnModel(FastLinear.from_json(shipped["turns"]), version) if shipped.get("turns") else None
+        fast = FastLinear.from_json(shipped["handling"])
+        return HandlingModel(None, version, fast.classes, turns, fast)
     docs, labels = catalogue_training_set(cat)
-    return train_model(docs, labels, f"bootstrap-{cat.version[:12]}")
+    model = train_model(docs, labels, version)
+    return replace(model, turns=bootstrap_turns(cat))
+
+
+@lru_cache(maxsize=1)
+def _shipped_models() -> dict | None:
+    entry = SHIPPED_MODELS
+    if not entry.is_file():
+        return None
+    return json.loads(entry.read_text(encoding="utf-8"))
+
+
+def training_source(cat: Catalogue) -> str:
+    """Hash of everything the bootstrap models learn from: the shipped training files, the
+    catalogue's kind and handling examples and the feature version."""
+    h = hashlib.sha256(f"features {FEATURES_VERSION}\n".encode())
+    for entry in sorted(TRAINING.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            h.update(entry.name.encode() + b"\n" + entry.read_bytes())
+    h.update(json.dumps([kind_examples(cat), [(c.id, list(c.examples)) for c in cat.handling]],
+                        ensure_ascii=False, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def shipped_models_json(cat: Catalogue) -> dict:
+    """Fit both bootstrap models on ``cat`` and the training files; the content of
+    ``resources/objection-models.json`` (tools/train_objection_models.py writes it)."""
+    docs, labels = catalogue_training_set(cat)
+    handling = FastLinear.of(train_model(docs, labels, "shipped").pipeline)
+    turns = bootstrap_turns(cat)
+    return {"source": training_source(cat), "handling": handling.to_json(),
+            "turns": turns.fast.to_json() if turns else None}
+
+
+def kind_examples(cat: Catalogue) -> dict[str, tuple[str, ...]]:
+    return {k.id: tuple(e.source for e in k.examples) for k in cat.kinds}
+
+
+def bootstrap_turns(cat: Catalogue) -> TurnModel | None:
+    """The objection-turn classifier from the shipped turns and the catalogue's examples."""
+    return objection_model.bootstrap(tuple(kind_examples(cat).items()))
 
 
 def save_model(model: HandlingModel, home: Path, meta: dict | None = None) -> Path:
@@ -235,7 +315,7 @@ def save_model(model: HandlingModel, home: Path, meta: dict | None = None) -> Pa
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{model.version}.joblib"
     joblib.dump({"pipeline": model.pipeline, "version": model.version, "classes": model.classes,
-                 "meta": meta or {}}, path)
+                 "turns": model.turns, "meta": meta or {}}, path)
     (folder / POINTER).write_text(path.name + "\n", encoding="utf-8")
     return path
 
@@ -253,7 +333,8 @@ def load_handling_model(home: Path, cat: Catalogue) -> HandlingModel:
             import joblib
 
             data = joblib.load(path)
-            return HandlingModel(data["pipeline"], data["version"], tuple(data["classes"]))
+            turns = data.get("turns") or bootstrap_turns(cat)
+            return HandlingModel(data["pipeline"], data["version"], tuple(data["classes"]), turns)
         except Exception as exc:  # a broken model file must not stop scoring
             log.warning("handling model %s unusable (%s); using the bootstrap model", path, exc)
     return bootstrap_model(cat)
@@ -277,8 +358,11 @@ def response_segments(segments: list[Segment], trigger_pos: int) -> list[Segment
     return out
 
 
-def response_doc(segments: list[Segment]) -> str:
-    return " ".join(" ".join(s.lemmas) for s in segments)
+def response_doc(segments: list[Segment], objection: Segment | None = None) -> str:
+    """The answer as the handling model reads it (:func:`scoring.linear.turn_doc`), with its
+    relation to the ``objection`` turn (:func:`answer_context`)."""
+    context = answer_context(objection.lemmas, tuple(w for s in segments for w in s.lemmas)) if objection else ()
+    return turn_doc(segments, context)
 
 
 def catalogue_warnings(cat: Catalogue) -> list[str]:
@@ -300,13 +384,29 @@ def _example_kind(sw: SegmentWords, cat: Catalogue, threshold: float):
 
 
 EXAMPLE_PREFIX = "example: "
+MODEL_PREFIX = "model: "
+
+
+def _model_kind(sw: SegmentWords, cat: Catalogue, turns: TurnModel | None, minimum: float):
+    """(kind, note) when the turn classifier is sure enough of a kind the catalogue has."""
+    if turns is None or len(sw.words) < objection_model.MIN_WORDS:
+        return None
+    kind_id, p = turns.kind(sw.segment)
+    kind = next((k for k in cat.kinds if k.id == kind_id), None)
+    if kind is None or p < minimum:
+        return None
+    return kind, f"{MODEL_PREFIX}{p:.2f}"
 
 
 def detect_objections(
     words: list[SegmentWords], cat: Catalogue, model: HandlingModel,
     example_similarity: float = example_index.DEFAULT_SIMILARITY,
+    turn_min: float = objection_model.DEFAULT_MIN_PROBABILITY,
 ) -> tuple[ObjectionResult, ...]:
-    """Every client objection in the call with the class of the manager's answer."""
+    """Every client objection in the call with the class of the manager's answer.
+
+    Per client turn: the catalogue's triggers, else the cues by meaning, else the kinds'
+    examples, else the objection-turn classifier at ``turn_min`` probability or more."""
     segments = [sw.segment for sw in words]
     found: list[tuple[int, ObjectionKind, Hit]] = []
     for pos, sw in enumerate(words):
@@ -329,15 +429,17 @@ def detect_objections(
                 found.append((pos, kind, f"{cue[1]} (по смыслу)"))  # noqa: B023
             elif (by_example := _example_kind(sw, cat, example_similarity)) is not None:
                 found.append((pos, *by_example))
+            elif (by_model := _model_kind(sw, cat, model.turns, turn_min)) is not None:
+                found.append((pos, *by_model))
     if not found:
         return ()
     answers = [response_segments(segments, pos) for pos, _, _ in found]
-    docs = [response_doc(a) for a in answers]
-    probs = model.predict_proba([d for d in docs if d.split()])
+    docs = [response_doc(a, segments[pos]) for (pos, _, _), a in zip(found, answers, strict=True)]
+    probs = model.predict_proba([d for d, a in zip(docs, answers, strict=True) if _answer_lemmas(a)])
     prob_iter = iter(probs)
     results = []
-    for (pos, kind, trigger), answer, doc in zip(found, answers, docs, strict=True):
-        p = next(prob_iter) if doc.split() else None
+    for (pos, kind, trigger), answer in zip(found, answers, strict=True):
+        p = next(prob_iter) if _answer_lemmas(answer) else None
         results.append(_result(segments[pos], kind, trigger, answer, p, cat))
     return tuple(results)
 
@@ -356,11 +458,11 @@ def _result(seg: Segment, kind: ObjectionKind, trigger: Hit | str, answer: list[
     if isinstance(trigger, Hit):
         heard = f" (≈ {', '.join(fuzzy)})" if fuzzy else ""
         hits = [f"trigger: {trigger.phrase.source}{heard}"]
-    elif trigger.startswith(EXAMPLE_PREFIX):
+    elif trigger.startswith((EXAMPLE_PREFIX, MODEL_PREFIX)):
         hits = [trigger]
     else:
         hits = [f"cue: {trigger}"]
-    doc = response_doc(answer).split()
+    doc = _answer_lemmas(answer)
     if doc and set(doc) <= ACKNOWLEDGEMENTS:
         # «ну ладно», «хорошо», «ну думайте»: the manager heard it and retreated — not ignored
         handling, confidence = "other", 0.85
@@ -375,6 +477,8 @@ def _result(seg: Segment, kind: ObjectionKind, trigger: Hit | str, answer: list[
         confidence *= FUZZY_CONFIDENCE
     elif isinstance(trigger, str) and trigger.startswith(EXAMPLE_PREFIX):
         confidence *= example_index.EXAMPLE_CONFIDENCE  # found by an example, not a phrase
+    elif isinstance(trigger, str) and trigger.startswith(MODEL_PREFIX):
+        confidence *= float(trigger[len(MODEL_PREFIX):])  # found by the turn classifier
     first = answer[0] if answer else None
     return ObjectionResult(
         kind=kind.id, segment_idx=seg.idx, start_s=seg.start_s, quote=seg.text,
@@ -382,6 +486,10 @@ def _result(seg: Segment, kind: ObjectionKind, trigger: Hit | str, answer: list[
         response_quote=" ".join(s.text for s in answer), confidence=round(confidence, 3),
         rule_hits=tuple(hits),
     )
+
+
+def _answer_lemmas(answer: list[Segment]) -> list[str]:
+    return [w for s in answer for w in s.lemmas]
 
 
 def _decide(answer: list[Segment], probs: dict[str, float], cat: Catalogue) -> tuple[str, float, list[str]]:

@@ -205,3 +205,10 @@ def labelled_handlings(db_path: str | os.PathLike) -> list[tuple[str, int, str]]
     """``(call_id, segment_idx, handling)``: the РОП's latest label of every labelled objection
     (the training data of the handling classifier)."""
     return db.query_rows(db_path, latest_labels(columns="call_id, segment_idx, handling"))
+
+
+def labelled_objection_kinds(db_path: str | os.PathLike) -> list[tuple[str, int, str]]:
+    """``(call_id, segment_idx, kind)``: the objection kind of every turn the РОП labelled (his
+    latest label; the training data of the objection-turn classifier)."""
+    return db.query_rows(db_path, f"SELECT call_id, segment_idx, kind FROM ({latest_labels()}) "
+                                  "WHERE kind IS NOT NULL")

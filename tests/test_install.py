@@ -28,6 +28,8 @@ RUN_TIME_FILES = (
     "scoring/resources/rubric.schema.json", "scoring/resources/objections.schema.json",
     "transcribe/resources/transcript-v1.schema.json", "transcribe/resources/role_seed.json",
     "store/migrations/001_initial.sql", "ui/entry.py",
+    "scoring/resources/objection-models.json", "scoring/resources/training/handling_answers.yaml",
+    "scoring/resources/training/client_turns_none.yaml", "scoring/resources/training/objection_turns_a.yaml",
 )
 
 

@@ -1,0 +1,59 @@
+"""The shipped training turns and answers stay independent of the evaluation corpus: no training
+utterance is a near-copy of a turn of any evaluation call (dev or test), so bench/quality.py
+measures generalisation, not recall of what the models were shown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scoring.objection_model import shipped_turns
+from scoring.objections import shipped_answers
+from scoring.text import lemmatize
+
+EVAL = Path(__file__).resolve().parents[1] / "data" / "eval" / "transcripts"
+NEAR = 0.7  # Jaccard similarity of the content-word sets
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w for w in lemmatize(text) if len(w) > 2 and not w.startswith("<"))
+
+
+def near_copies(training: list[str], corpus: list[str]) -> list[tuple[str, str]]:
+    index: dict[str, list[frozenset[str]]] = {}
+    texts: dict[frozenset[str], str] = {}
+    for t in corpus:
+        ws = _words(t)
+        if len(ws) >= 3:
+            texts.setdefault(ws, t)
+            for w in ws:
+                index.setdefault(w, []).append(ws)
+    out = []
+    for t in training:
+        ws = _words(t)
+        if len(ws) < 3:
+            continue
+        for other in {o for w in ws for o in index.get(w, ())}:
+            if len(ws & other) / len(ws | other) >= NEAR:
+                out.append((t, texts[other]))
+                break
+    return out
+
+
+def test_no_training_utterance_is_a_near_copy_of_an_evaluation_turn():
+    corpus = [s["text"] for p in sorted(EVAL.glob("*.json"))
+              for s in json.loads(p.read_text(encoding="utf-8"))["segments"]]
+    training = [t for turns in shipped_turns().values() for t in turns] + [a for a, _ in shipped_answers()]
+    assert len(corpus) > 1000 and len(training) > 1000
+    assert near_copies(training, corpus) == []
+
+
+def test_the_shipped_objection_models_were_fitted_on_the_current_training_files():
+    """After editing a training file, the default catalogue's examples or the features, run
+    tools/train_objection_models.py; until then scoring would refit at every start."""
+    import json
+
+    from scoring.objections import SHIPPED_MODELS, load_catalogue, training_source
+
+    shipped = json.loads(SHIPPED_MODELS.read_text(encoding="utf-8"))
+    assert shipped["source"] == training_source(load_catalogue())
