@@ -351,6 +351,8 @@ def _not_applicable_reason(c: Criterion, ctx: CallContext) -> str:
             return "Не применимо: только для исходящих звонков"
         if cond == "stereo" and ctx.channels < 2:
             return "Не применимо: нужна стереозапись (раздельные каналы)"
+        if cond == "offer_discussed" and detectors.service_call(ctx.words):
+            return "Не применимо: сервисный звонок по жалобе или заказу, предложение не обсуждалось"
 
     return ""
 

@@ -305,6 +305,51 @@ CLOSING_WORDS = frozenset("свидание спасибо благодарит�
                           "пока удача ждать ок окей понятно хороший".split())  # lemmas
 
 
+# --- service calls -----------------------------------------------------------------------
+# A complaint or a question about an existing order/contract, where no offer is discussed
+# (docs/labelling.md, value_presentation: not applicable).
+
+COMPLAINT_LEMMAS = frozenset("""
+жалоба претензия возврат авария сломаться поломка брак бракованный испортиться протекать течь
+отвалиться пропасть опоздать задержка задерживаться обмануть обман ругаться безобразие
+""".split())
+COMPLAINT_PAIRS = frozenset({
+    ("не", "работать"), ("не", "приехать"), ("не", "привезти"), ("не", "прийти"), ("не", "доставить"),
+    ("не", "позвонить"), ("не", "включаться"), ("не", "писать"), ("не", "показывать"), ("нет", "интернет"),
+    ("где", "мой"), ("где", "он"), ("где", "она"), ("где", "они"), ("до", "сей"), ("до", "сих"), ("никто", "не"), ("не", "пришел"), ("не", "отвечать"),
+})
+ORDER_PAIRS = frozenset({("номер", "договор"), ("номер", "заказ"), ("лицевой", "счет"), ("мой", "заказ"),
+                         ("кто", "оформить"), ("кто", "заказ"), ("номер", "заявка"), ("мой", "заявка"),
+                         ("видеть", "заказ"), ("мне", "обещать"), ("ваш", "курьер"), ("ваш", "водитель"),
+                         ("ваш", "мастер"), ("ваш", "монтажник"), ("ваш", "доктор"), ("ваш", "врач")})
+SUPPORT_WORDS = frozenset({"техподдержка", "поддержка", "рекламация"})
+OFFER_LEMMAS = frozenset({"предлагать", "предложить", "тариф", "акция", "подключить", "перейти"})
+SERVICE_OPENING_TURNS = 2  # the client's complaint comes in his first turns
+SERVICE_SCAN_TURNS = 8  # the order/contract is asked for or named early
+
+
+def _pairs(ws: tuple[str, ...]) -> set[tuple[str, str]]:
+    return set(zip(ws, ws[1:], strict=False)) | set(zip(ws, ws[2:], strict=False))
+
+
+def service_call(words: Sequence[SegmentWords]) -> bool:
+    """The client opens with a complaint about an existing order or service, the order or
+    contract comes up early (or the manager answers as support), and the manager offers
+    nothing new."""
+    spoken = [w for w in words if w.words]
+    clients = [w for w in spoken if w.segment.speaker == "client"][:SERVICE_OPENING_TURNS]
+    complaint = sum(len(set(w.words) & COMPLAINT_LEMMAS) + len(_pairs(w.words) & COMPLAINT_PAIRS)
+                    for w in clients)
+    if not complaint:
+        return False
+    early = spoken[:SERVICE_SCAN_TURNS]
+    existing = any(_pairs(w.words) & ORDER_PAIRS for w in early) or any(
+        set(w.words) & SUPPORT_WORDS for w in early if w.segment.speaker == "manager")
+    if not existing:  # a new client with a problem is a sales call («сервер лёг, приедете?»)
+        return False
+    return not any(set(w.words) & OFFER_LEMMAS for w in spoken if w.segment.speaker == "manager")
+
+
 def cut_by_client(words: Sequence[SegmentWords]) -> bool:
     """The client had the last word and it was no closing («что значит отстаньте, я на вас
     жалобу напишу»): the client ended the call, the manager had no chance to say goodbye."""

@@ -56,7 +56,7 @@ METRIC_NAMES = (
     "objections", "objections_handled", "objections_handled_share", "objections_discount",
 )
 CONDITIONS = ("objection_raised", "no_objection", "direction_in", "direction_out", "stereo",
-              "not_cut_by_client")
+              "not_cut_by_client", "offer_discussed")
 _CONDITION_RE = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
 
 

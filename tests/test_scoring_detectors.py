@@ -112,3 +112,27 @@ def test_a_client_who_ends_the_call_angrily_cut_it():
     assert detectors.cut_by_client(_words(("M", "Не могу помочь."), ("C", "Да что ж такое, я жалобу напишу!")))
     assert not detectors.cut_by_client(_words(("M", "До свидания."), ("C", "Всего доброго.")))
     assert not detectors.cut_by_client(_words(("C", "Спасибо."), ("M", "Угу.")))
+
+
+@pytest.mark.parametrize("turns", [
+    [("M", "«ДомСвет», Олег, слушаю."), ("C", "Мне обещали люстру привезти в субботу, никто не приехал."),
+     ("M", "Сейчас посмотрю. Номер заказа подскажете?"), ("C", "Тысяча двести сорок.")],
+    [("M", "служба поддержки алло"), ("C", "у нас телевидение не работает с утра"),
+     ("M", "на кого оформлен договор"), ("C", "на смирнова")],
+])
+def test_a_complaint_about_an_existing_order_is_a_service_call(turns):
+    assert detectors.service_call(_words(*turns))
+
+
+@pytest.mark.parametrize("turns", [
+    # a new client with a problem: a sale
+    [("M", "«Сервер-Про», Антон, здравствуйте."), ("C", "У нас почта не работает, админа нет, сможете помочь?"),
+     ("M", "Да, а сколько у вас компьютеров?")],
+    # a complaint where the manager offers something new: value is expected
+    [("M", "Провайдер «Линк», Ольга."), ("C", "Опять интернет не работает, номер договора 4411."),
+     ("M", "Вижу аварию, к вечеру починят. Могу предложить тариф с резервным каналом.")],
+    # an ordinary sales opening
+    [("M", "«Окна Плюс», Анна, добрый день."), ("C", "Хочу узнать цену на три окна.")],
+])
+def test_a_sale_is_not_a_service_call(turns):
+    assert not detectors.service_call(_words(*turns))
