@@ -41,6 +41,7 @@ GAP = "*"
 ANY_NUM = "<num>"
 GAP_MAX = 4
 EXACT = "="  # a leading "=" keeps a phrase's word order (no free order, no extra words)
+WORD_FORMS = "=="  # a leading "==" matches the word forms as written (not lemmas)
 FREE_EXTRA = 2  # other words allowed inside a free-order phrase's span
 FREE, ORDERED, SURFACE = "free", "ordered", "surface"
 NEGATION = "не"
@@ -71,8 +72,12 @@ class Phrase:
 
     @classmethod
     def of(cls, source: str, surface: bool = False) -> Phrase:
-        """``surface``: a `none`-list phrase, matched on word forms exactly as written."""
+        """``surface``: a `none`-list phrase, matched on word forms exactly as written (any
+        phrase written with a leading ``==`` is matched that way too: «==уточню» is not
+        «уточните»)."""
         text_ = source.strip()
+        if text_.startswith(WORD_FORMS):
+            text_, surface = text_[len(WORD_FORMS):].strip(), True
         exact = text_.startswith(EXACT)
         if exact:
             text_ = text_[len(EXACT):].strip()

@@ -50,6 +50,14 @@ def test_callback_with_a_time_is_not_forbidden():
     assert verdicts(score(lines))["forbidden_phrases"] == "fail"
 
 
+def test_not_knowing_and_finding_out_is_not_forbidden_but_sending_the_client_off_is():
+    lines = list(GOOD_CALL)
+    lines[6] = ("manager", "Не знаю точно, уточню у технолога и перезвоню вам завтра в десять.")
+    assert verdicts(score(lines))["forbidden_phrases"] == "pass"
+    lines[6] = ("manager", "не знаю уточните сами у технолога")  # «уточните» is not «уточню»
+    assert verdicts(score(lines))["forbidden_phrases"] == "fail"
+
+
 def test_rudeness_is_fatal_and_zeroes_the_score():
     lines = list(GOOD_CALL)
     lines[6] = ("manager", "Да вы что, не понимаете? Это не ваше дело, блин.")
