@@ -15,7 +15,7 @@ from core.types import CallMetrics, Segment, Transcript
 OPEN_QUESTION_WORDS = frozenset(
     "как какой какая какое какие каким какую каких каком какому каков какова "
     "что чего чем чём чему зачем почему отчего сколько где куда откуда когда кто кого кому "
-    "кем насколько чтобы".split()
+    "кем насколько чтобы какими какого каковы чей чья чье чьи скольких скольким сколькими".split()
 )
 OPEN_REQUEST_WORDS = frozenset("расскажите опишите поделитесь уточните объясните".split())
 CLOSED_QUESTION_START = frozenset("ли разве неужели".split())
@@ -23,6 +23,7 @@ ASK_WORDS = frozenset("подскажите скажите".split())
 YOU_WORDS = frozenset("вы вас вам вами ваш ваша ваше ваши вашего вашей вашем вашу".split())
 _SENTENCE_RE = re.compile(r"[^.!?…]+[.!?…]*")
 _WORD_RE = re.compile(r"[а-яёa-z]+", re.IGNORECASE)
+_CLAUSE_RE = re.compile(r"[,—–:;]| - ")
 OVERLAP_MIN_S = 0.3  # shorter overlaps are back-channel noise ("угу") or timestamp jitter
 
 
@@ -39,7 +40,13 @@ def question_kind(sentence: str) -> str | None:
     if words[0] in OPEN_REQUEST_WORDS:
         return "open"
     if sentence.rstrip().endswith("?"):
-        return "open" if opens else "closed"
+        if opens:
+            return "open"
+        for clause in _CLAUSE_RE.split(sentence):  # «А десять — это за какой объём работ?»
+            cw = [w.lower().replace("ё", "е") for w in _WORD_RE.findall(clause)]
+            if any(w in OPEN_QUESTION_WORDS - {"чтобы"} for w in cw[:4]) and cw[0] not in CLOSED_QUESTION_START:
+                return "open"
+        return "closed"
     # Whisper often drops the "?" on telephone audio: recognise open questions by their words.
     if words[0] in OPEN_QUESTION_WORDS and words[0] not in ("что", "как", "когда", "чтобы"):
         return "open"
@@ -59,7 +66,10 @@ def question_kind(sentence: str) -> str | None:
 
 # Words after which a question word starts a new question in unpunctuated ASR text:
 # «марина а расскажите какие у вас цели», «ага а давно началось», «с какого времени пропала».
-QUESTION_LEADS = frozenset("а ну так вот скажите подскажите уточните с по в на для из у о об от".split())
+QUESTION_LEADS = frozenset("а ну так вот скажите подскажите уточните с по в на для из у о об от и или".split())
+# «а этаж какой», «бюджет какой примерно»: the question word after its noun, at a clause's start
+POSTPOSED = frozenset("какой какая какое какие сколько".split())
+CONTACT_NOUNS = frozenset("адрес телефон номер почта имя фамилия отчество мейл".split())
 NOT_QUESTION_AFTER = frozenset({"то", "так", "не", "всё", "все", "именно", "том", "тем"})
 
 
@@ -73,22 +83,46 @@ def unpunctuated_open_questions(sentence: str) -> int:
         if w not in OPEN_QUESTION_WORDS or w == "чтобы":
             continue
         prev = words[i - 1] if i else ""
-        if prev in NOT_QUESTION_AFTER:
+        if prev in NOT_QUESTION_AFTER or NOT_NEEDS.search(" ".join(words[max(0, i - 1):i + 5])):
             continue
         if (i == 0 and w not in ("что", "как", "когда")) or prev in QUESTION_LEADS or (
                 prev in OPEN_REQUEST_WORDS | ASK_WORDS):
             n += 1
+        elif w in POSTPOSED and i >= 1 and prev not in CONTACT_NOUNS and all(
+                x in QUESTION_LEADS for x in words[:i - 1]):
+            n += 1  # «а этаж какой», «бюджет какой», «а по бюджету сколько»
     return n
 
 
+# Questions that are not about the client's need (docs/labelling.md, needs_discovery): the
+# client's name or contacts, the greeting's «чем могу помочь», scheduling, «остались вопросы»,
+# and «как скажете» (a statement).
+NOT_NEEDS = re.compile(
+    r"\b(зовут|обращаться|величать|чем (могу|можем) (вам )?(помочь|быть полезн)|удобно|удобнее|"
+    r"остались вопросы|вопросы (у вас )?остались|как скажете|как хотите|как договорились|"
+    r"какой (у вас )?(адрес|телефон|номер|почт)|на какую почту|какой адрес|адрес какой|"
+    r"как (вас|вам) (записать|оформить))\b")
+
+
+def _joined_questions(sentence: str) -> int:
+    """«Какие тиражи планируете и как будете раздавать?»: open questions joined by и / или."""
+    words = [w.lower().replace("ё", "е") for w in _WORD_RE.findall(sentence)]
+    joined = sum(1 for a, b in zip(words, words[1:], strict=False)
+                 if a in ("и", "или") and b in OPEN_QUESTION_WORDS - {"чтобы", "что"})
+    return 1 + joined if joined else 0
+
+
 def count_questions(segments: list[Segment] | tuple[Segment, ...]) -> tuple[int, int]:
-    """(questions, open questions) asked in ``segments``."""
+    """(questions, open questions) asked in ``segments``; open = about the client's need."""
     total = open_ = 0
     for seg in segments:
         punctuated = any(ch in seg.text for ch in "?.!,")
         for sentence in sentences(seg.text):
             kind = question_kind(sentence)
-            extra = 0 if punctuated else unpunctuated_open_questions(sentence)
+            if kind == "open" and NOT_NEEDS.search(sentence.lower().replace("ё", "е")):
+                kind = "closed"
+            extra = unpunctuated_open_questions(sentence) if not punctuated else (
+                _joined_questions(sentence) if kind == "open" else 0)
             if extra > (kind == "open"):
                 total += extra
                 open_ += extra

@@ -1,0 +1,39 @@
+"""Open questions about the client's need, counted the way docs/labelling.md defines them."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.types import Segment
+from scoring.metrics import count_questions
+
+
+def _open(text: str) -> int:
+    return count_questions([Segment(0, "manager", 0.0, 5.0, text)])[1]
+
+
+@pytest.mark.parametrize("text, n", [
+    ("А с какими проблемами к нему чаще всего обращаетесь?", 1),
+    ("А десять — это за какой объём работ?", 1),
+    ("Какие тиражи планируете и как будете раздавать листовки?", 2),
+    # Whisper on phone audio: no punctuation, the question word after its noun
+    ("а этаж какой и лифт есть грузовой", 1),
+    ("а по бюджету сколько заложено на человека", 1),
+    ("а кулер у вас свой есть или нужен и какая вода нужна", 1),
+])
+def test_open_questions_in_every_form(text, n):
+    assert _open(text) == n
+
+
+@pytest.mark.parametrize("text", [
+    "Как вас зовут, подскажите?",
+    "Подскажите, как я могу к вам обращаться?",
+    "Окна Комфорт, добрый день! Чем могу помочь?",
+    "Когда вам удобно, чтобы замерщик приехал?",
+    "Хорошо, как скажете.",
+    "Какие вопросы у вас остались?",
+    "а адрес какой",
+    "в четверг в одиннадцать вам удобно",
+])
+def test_questions_that_are_not_about_the_need_do_not_count(text):
+    assert _open(text) == 0
