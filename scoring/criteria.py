@@ -153,7 +153,7 @@ def _check_detector(c: Criterion, segs: list[SegmentWords], ctx: CallContext, ou
     elif c.detect == "recap":
         found = detectors.recap(ctx.words, segs[-3:])
     else:
-        found = detectors.next_step(ctx.words, segs)
+        found = detectors.next_step(ctx.words, segs, frozenset(o.segment_idx for o in ctx.objections))
     if found is not None:
         out.passed, out.missing, out.detection = True, "", found
 

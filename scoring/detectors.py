@@ -42,7 +42,9 @@ RELATIVE_DAYS = frozenset({"завтра", "послезавтра", "сегод
 HOUR_PREPOSITIONS = frozenset({"в", "к", "до", "на", "с", "после", "около", "часов"})
 TIME_UNITS = frozenset({"минута", "час", "день", "неделя"})
 REFUSALS = ("нет", "не надо", "не нужно", "не получится", "не смогу", "не звоните", "не стоит",
-            "не подходит", "не готов", "сами перезвоним", "сами позвоним", "сами наберем")
+            "не подходит", "не готов", "сами перезвоним", "сами позвоним", "сами наберем",
+            "звонить не надо", "сам наберу", "сам перезвоню", "сама наберу", "сама перезвоню")
+PUT_OFF = frozenset({"подумать", "обдумать", "посоветоваться"})
 
 _QUOTED = re.compile(r"[«\"“„]([^»\"”]{2,40})[»\"”]")
 # Words after which a manager says their own name: «меня зовут Ирина», «это Роман», «инженер Олег».
@@ -398,16 +400,23 @@ def _step_verbs(sw: SegmentWords) -> set[str]:
     return {lemma for lemma in sw.words if lemma not in NOT_VERBS and is_verb(lemma)}
 
 
-def next_step(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords]) -> Detection | None:
+# «перезвоните», «наберите»: the client is to call — «подумайте и перезвоните» is no agreed step
+CALLBACK_FORMS = {"перезвоните": "перезвонить", "позвоните": "позвонить", "звоните": "звонить",
+                  "наберите": "набрать", "набирайте": "набирать", "обращайтесь": "обращаться"}
+
+
+def next_step(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords],
+              objection_segments: frozenset[int] = frozenset()) -> Detection | None:
     """A manager's turn near the end with a verb and a concrete time that the client accepts
-    (the client's next turn does not refuse)."""
+    (the client's next turn neither refuses, nor puts it off, nor objects:
+    ``objection_segments`` are the client turns found to be objections)."""
     for sw in reversed(manager_tail):
         when = concrete_time(sw)
-        verbs = _step_verbs(sw)
+        verbs = _step_verbs(sw) - {CALLBACK_FORMS[w] for w in sw.surface if w in CALLBACK_FORMS}
         if not when or not verbs or verbs <= SEND_VERBS:
             continue  # «пришлю сегодня» alone is no agreed step: a call or meeting needs a time
         reply = _next_client_turn(words, sw)
-        if reply is not None and _refuses(reply):
+        if reply is not None and (_refuses(reply) or reply.segment.idx in objection_segments):
             continue
         return Detection(sw, f"следующий шаг: {when}", 0.75)
     return None
@@ -419,6 +428,8 @@ def _next_client_turn(words: Sequence[SegmentWords], sw: SegmentWords) -> Segmen
 
 
 def _refuses(sw: SegmentWords) -> bool:
-    text = " ".join(sw.words[:6])
-    return any(text.startswith(r) or f" {r} " in f" {text} " for r in REFUSALS if r != "нет") or (
-        bool(sw.words) and sw.words[0] == "нет")
+    """A refusal anywhere in the reply («присылайте, а звонить не надо»), a bare «нет» at its
+    start, or putting it off («мне подумать надо»)."""
+    text = " ".join(sw.words)
+    return any(f" {r} " in f" {text} " for r in REFUSALS if r != "нет") or (
+        bool(sw.words) and sw.words[0] == "нет") or bool(set(sw.words) & PUT_OFF)

@@ -87,10 +87,19 @@ def test_concrete_next_step(turns):
     (("M", "Давайте в четверг в одиннадцать подъеду?"), ("C", "Нет, не надо, мы сами позвоним.")),
     (("M", "Могу сделать на 20 процентов дешевле."), ("C", "Подумаю.")),
     (("M", "Пришлю сегодня на почту."), ("C", "Хорошо.")),  # sending alone is no agreed step
+    (("M", "Пришлю КП, а в четверг в одиннадцать наберу, обсудим?"), ("C", "Присылайте, а звонить не надо.")),
+    (("M", "доставку можем завтра сделать если надо"), ("C", "ну я не знаю мне подумать надо")),
+    (("M", "по костюмам девочка завтра будет перезвоните позже"), ("C", "ну ладно")),  # the client is to call
 ])
 def test_no_next_step(turns):
     words = _words(*turns)
     assert detectors.next_step(words, _manager(words)) is None
+
+
+def test_a_step_answered_with_an_objection_is_not_agreed():
+    words = _words(("M", "Давайте замер в субботу в десять?"), ("C", "Сорок тысяч за окно? Это много."))
+    assert detectors.next_step(words, _manager(words)) is not None
+    assert detectors.next_step(words, _manager(words), objection_segments=frozenset({1})) is None
 
 
 def test_value_statement_needs_two_benefits_in_an_explanatory_turn():
