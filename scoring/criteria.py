@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from core.types import CallMeta, CallMetrics, CriterionResult, Evidence, ObjectionResult
 from scoring import detectors, examples
-from scoring.matcher import FUZZY_CONFIDENCE, Hit, SegmentWords, find_all_distinct, find_any
+from scoring.matcher import FUZZY_CONFIDENCE, Hit, SegmentWords, find, find_all_distinct, find_any
 from scoring.metrics import count_questions
 from scoring.rubric import SURFACE, Criterion, Rubric, Window
 
@@ -224,11 +224,23 @@ def _all_groups(groups, segs: list[SegmentWords]) -> list[Hit] | None:
     return None
 
 
+UNLESS_WINDOW = 4  # a lemma `unless` phrase (a time) excuses a `none` hit this near at most
+
+
 def _first_violation(c: Criterion, segs: list[SegmentWords]) -> Hit | None:
+    """The first `none` hit not excused by an `unless` phrase: a lemma phrase (a time) must be
+    close to it — in «это не ко мне, завтра будет коллега, перезвоните позже» the time excuses
+    «перезвоните позже», not «не ко мне»; a word-form phrase («==уточню»: the manager takes it
+    on) excuses the whole turn."""
     for sw in segs:
-        hit = find_any(c.none, [sw])
-        if hit and not find_any(c.unless, [sw]):
-            return hit
+        if not find_any(c.none, [sw]):
+            continue
+        excuses = [u for phrase in c.unless if (u := find(phrase, sw)) is not None]
+        for phrase in c.none:
+            hit = find(phrase, sw)
+            if hit and not any(u.phrase.mode == SURFACE or (
+                    u.start - UNLESS_WINDOW <= hit.end and hit.start <= u.end + UNLESS_WINDOW) for u in excuses):
+                return hit
     return None
 
 

@@ -48,6 +48,9 @@ def test_callback_with_a_time_is_not_forbidden():
     assert verdicts(score(lines))["forbidden_phrases"] == "pass"
     lines[6] = ("manager", "Перезвоните позже.")
     assert verdicts(score(lines))["forbidden_phrases"] == "fail"
+    # the time excuses the call-back next to it, not a refusal earlier in the turn
+    lines[6] = ("manager", "это не ко мне я по платьям девочка по костюмам завтра будет перезвоните позже")
+    assert verdicts(score(lines))["forbidden_phrases"] == "fail"
 
 
 def test_not_knowing_and_finding_out_is_not_forbidden_but_sending_the_client_off_is():
