@@ -26,6 +26,7 @@ from pipeline.rescore import stored_transcript
 from scoring import corrections, objection_model
 from scoring.linear import text_doc
 from scoring.objections import (
+    bootstrap_model,
     catalogue_training_set,
     kind_examples,
     load_catalogue,
@@ -64,7 +65,8 @@ def train(cfg: Config) -> TrainReport:
     accuracy, folds = cross_validated_accuracy(docs, labels)
     model = train_model(docs, labels, new_model_version())
     turns = labelled_turns(cfg.db_path)
-    model = replace(model, turns=objection_model.train(kind_examples(cat), turns, model.version))
+    model = replace(model, turns=objection_model.train(kind_examples(cat), turns, model.version),
+                    value=bootstrap_model(cat).value)
     path = save_model(model, cfg.home, meta={"store_labels": len(store_docs), "catalogue": cat.version,
                                              "cv_accuracy": accuracy})
     log.info("trained %s on %d answers (cv accuracy %s) and %d labelled objection turns",

@@ -7,10 +7,12 @@ or when most of the words there were recognised with low confidence and nothing 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from core.types import CallMeta, CallMetrics, CriterionResult, Evidence, ObjectionResult
 from scoring import detectors, examples
+from scoring.linear import FastLinear, turn_doc
 from scoring.matcher import FUZZY_CONFIDENCE, Hit, SegmentWords, find, find_all_distinct, find_any
 from scoring.metrics import count_questions
 from scoring.rubric import SURFACE, Criterion, Rubric, Window
@@ -26,6 +28,13 @@ CONF_SURFACE_VIOLATION = 0.95  # a `none` word form found in the speaker's own t
 CONF_NO_VIOLATION = 0.85  # nothing forbidden in enough words
 CONF_METRIC = 0.8  # a metric condition holds / fails clearly
 CONF_ABSENCE = 0.7  # nothing found (no phrase, no detector)
+# A rubric `classifier:` (a turn classifier shipped with callqa, e.g. value statements): a turn
+# it reads as the thing with this probability passes the criterion alone; a pass by phrases
+# needs at least CLASSIFIER_CONFIRM from some turn («качество», «удобно» said in passing is no
+# value presentation). Chosen on eval-dev and the demo split (docs/scoring.md).
+CLASSIFIER_PASS = 0.8
+CLASSIFIER_CONFIRM = 0.5
+CLASSIFIER_MIN_WORDS = 6
 BORDERLINE = 0.75  # × when a metric is one step from its threshold
 NEAR_MISS = 0.85  # × when part of what is needed was found (some `all` groups, fewer `any` hits)
 HANDLED = ("value", "question")
@@ -43,6 +52,7 @@ class CallContext:
     channels: int
     known_names: tuple[tuple[str, ...], ...] = ()  # company vocabulary names, as lemma sequences
     example_similarity: float = examples.DEFAULT_SIMILARITY  # scoring.example_similarity
+    classifiers: Mapping[str, FastLinear] = field(default_factory=dict)  # rubric `classifier:` name → model
 
     def of_speaker(self, speaker: str) -> list[SegmentWords]:
         if speaker == "any":
@@ -122,6 +132,9 @@ def evaluate_traced(c: Criterion, ctx: CallContext) -> tuple[CriterionResult, Tr
     if c.detect and not outcome.violation and not (outcome.passed and (outcome.hits or outcome.detection)):
         outcome.passed, outcome.missing = False, "detect"  # with no phrases the detector decides
         _check_detector(c, segs, ctx, outcome)
+    model = ctx.classifiers.get(c.classifier) if c.classifier else None
+    if model is not None and not outcome.violation:
+        _check_classifier(model, segs, outcome)
     if not outcome.passed and "not_cut_by_client" in c.applies_when and detectors.cut_by_client(ctx.words):
         return result_of(c, "not_applicable", "Не применимо: клиент закончил разговор сам"), None
     return _verdict(c, outcome, low_share), Trace(tuple(segs), outcome, low_share, ctx)
@@ -137,6 +150,23 @@ def _check_examples(c: Criterion, segs: list[SegmentWords], ctx: CallContext, ou
         out.passed, out.missing = True, ""
         out.detection = detectors.Detection(segs[match.position], examples.quote(match),
                                             examples.confidence(match.similarity, threshold))
+
+
+def _check_classifier(model: FastLinear, segs: list[SegmentWords], out: _Outcome) -> None:
+    """The turn most like the criterion's thing by the classifier: sure enough, it passes; a pass
+    by phrases or a detector with no turn even half-likely becomes a fail."""
+    best, best_p = None, 0.0
+    for sw in segs:
+        if len(sw.words) >= CLASSIFIER_MIN_WORDS:
+            p = model.predict(turn_doc([sw.segment])).get("yes", 0.0)
+            if p > best_p:
+                best, best_p = sw, p
+    if best is not None and best_p >= CLASSIFIER_PASS:
+        if not out.passed or not (out.hits or out.detection):
+            out.hits, out.missing, out.passed = (), "", True
+            out.detection = detectors.Detection(best, f"по смыслу: вероятность {best_p:.2f}", round(best_p, 3))
+    elif out.passed and best_p < CLASSIFIER_CONFIRM:
+        out.passed, out.missing, out.near_miss, out.detection = False, "classifier", True, None
 
 
 def _check_detector(c: Criterion, segs: list[SegmentWords], ctx: CallContext, out: _Outcome) -> None:

@@ -88,11 +88,16 @@ class FastLinear:
         try:
             tfidf, lr = pipeline.steps[0][1], pipeline.steps[-1][1]
             classes = tuple(str(c) for c in lr.classes_)
-            if not (tfidf.sublinear_tf and tfidf.norm == "l2" and tfidf.use_idf) or lr.coef_.shape[0] != len(classes):
+            if not (tfidf.sublinear_tf and tfidf.norm == "l2" and tfidf.use_idf):
                 return None
-            coef = lr.coef_.T.tolist()
-            weights = {term: (float(tfidf.idf_[col]), tuple(coef[col])) for term, col in tfidf.vocabulary_.items()}
-            return cls(weights, tuple(lr.intercept_.tolist()), classes, tfidf.analyzer)
+            coef, intercept = lr.coef_.tolist(), lr.intercept_.tolist()
+            if len(classes) == 2 and len(coef) == 1:  # binary: softmax of (0, z) is the sigmoid of z
+                coef, intercept = [[0.0] * len(coef[0]), coef[0]], [0.0, intercept[0]]
+            if len(coef) != len(classes):
+                return None
+            by_term = list(zip(*coef, strict=True))
+            weights = {term: (float(tfidf.idf_[col]), tuple(by_term[col])) for term, col in tfidf.vocabulary_.items()}
+            return cls(weights, tuple(intercept), classes, tfidf.analyzer)
         except (AttributeError, IndexError, TypeError):
             return None
 

@@ -38,6 +38,7 @@ SCHEMA = RESOURCES.joinpath("objections.schema.json")
 DEFAULT_CATALOGUE = RESOURCES.joinpath("objections.yaml")  # used when scoring.objections is empty
 TRAINING = RESOURCES.joinpath("training")
 SHIPPED_MODELS = RESOURCES.joinpath("objection-models.json")
+TRAINING_FILES = ("objection_turns", "client_turns", "handling_answers", "manager_value")  # what they learn from
 POINTER = "handling-current.txt"
 RESPONSE_TURNS = 2  # the manager's answer is the next 1–2 manager turns
 RESPONSE_MAX_DELAY_S = 30.0  # a later manager turn is not an answer any more
@@ -82,6 +83,7 @@ class HandlingModel:
     classes: tuple[str, ...]
     turns: TurnModel | None = None
     fast: FastLinear | None = None  # the shipped model: weights only, no scikit-learn pipeline
+    value: FastLinear | None = None  # manager turns: a value statement («yes») or not — rubric `classifier: value_statement`
 
     def predict_proba(self, docs: list[str]) -> list[dict[str, float]]:
         if not docs:
@@ -263,10 +265,11 @@ def bootstrap_model(cat: Catalogue) -> HandlingModel:
     if shipped and shipped.get("source") == training_source(cat):
         turns = TurnModel(FastLinear.from_json(shipped["turns"]), version) if shipped.get("turns") else None
         fast = FastLinear.from_json(shipped["handling"])
-        return HandlingModel(None, version, fast.classes, turns, fast)
+        value = FastLinear.from_json(shipped["value"]) if shipped.get("value") else None
+        return HandlingModel(None, version, fast.classes, turns, fast, value)
     docs, labels = catalogue_training_set(cat)
     model = train_model(docs, labels, version)
-    return replace(model, turns=bootstrap_turns(cat))
+    return replace(model, turns=bootstrap_turns(cat), value=value_model(cat))
 
 
 @lru_cache(maxsize=1)
@@ -282,11 +285,37 @@ def training_source(cat: Catalogue) -> str:
     catalogue's kind and handling examples and the feature version."""
     h = hashlib.sha256(f"features {FEATURES_VERSION}\n".encode())
     for entry in sorted(TRAINING.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
+        if entry.name.endswith(".yaml") and entry.name.startswith(TRAINING_FILES):
             h.update(entry.name.encode() + b"\n" + entry.read_bytes())
     h.update(json.dumps([kind_examples(cat), [(c.id, list(c.examples)) for c in cat.handling]],
                         ensure_ascii=False, sort_keys=True).encode())
     return h.hexdigest()
+
+
+def value_training_set(cat: Catalogue) -> tuple[list[str], list[str]]:
+    """Manager turns that present value («yes») or not («no»): ``training/manager_value_turns.yaml``
+    plus every example answer — the value ones are value statements, the others are not."""
+    docs, labels = [], []
+    entry = TRAINING.joinpath("manager_value_turns.yaml")
+    data = yaml.safe_load(entry.read_text(encoding="utf-8")) if entry.is_file() else {}
+    for key, label in (("value", "yes"), ("no_value", "no")):
+        for text in (data or {}).get(key) or ():
+            docs.append(_answer_doc(str(text)))
+            labels.append(label)
+    answers = [(a, c) for _, a, c in shipped_pairs()] + [(e, cls.id) for cls in cat.handling for e in cls.examples]
+    for answer, cls in answers:
+        docs.append(_answer_doc(answer))
+        labels.append("yes" if cls == "value" else "no")
+    return docs, labels
+
+
+def value_model(cat: Catalogue) -> FastLinear | None:
+    docs, labels = value_training_set(cat)
+    if set(labels) != {"yes", "no"}:
+        return None
+    from scoring.linear import fit_pipeline
+
+    return FastLinear.of(fit_pipeline(docs, labels, c=HANDLING_C, min_df=2))
 
 
 def shipped_models_json(cat: Catalogue) -> dict:
@@ -295,8 +324,9 @@ def shipped_models_json(cat: Catalogue) -> dict:
     docs, labels = catalogue_training_set(cat)
     handling = FastLinear.of(train_model(docs, labels, "shipped").pipeline)
     turns = bootstrap_turns(cat)
+    value = value_model(cat)
     return {"source": training_source(cat), "handling": handling.to_json(),
-            "turns": turns.fast.to_json() if turns else None}
+            "turns": turns.fast.to_json() if turns else None, "value": value.to_json() if value else None}
 
 
 def kind_examples(cat: Catalogue) -> dict[str, tuple[str, ...]]:
@@ -315,7 +345,7 @@ def save_model(model: HandlingModel, home: Path, meta: dict | None = None) -> Pa
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{model.version}.joblib"
     joblib.dump({"pipeline": model.pipeline, "version": model.version, "classes": model.classes,
-                 "turns": model.turns, "meta": meta or {}}, path)
+                 "turns": model.turns, "value": model.value, "meta": meta or {}}, path)
     (folder / POINTER).write_text(path.name + "\n", encoding="utf-8")
     return path
 
@@ -334,7 +364,8 @@ def load_handling_model(home: Path, cat: Catalogue) -> HandlingModel:
 
             data = joblib.load(path)
             turns = data.get("turns") or bootstrap_turns(cat)
-            return HandlingModel(data["pipeline"], data["version"], tuple(data["classes"]), turns)
+            value = data.get("value") or bootstrap_model(cat).value
+            return HandlingModel(data["pipeline"], data["version"], tuple(data["classes"]), turns, value=value)
         except Exception as exc:  # a broken model file must not stop scoring
             log.warning("handling model %s unusable (%s); using the bootstrap model", path, exc)
     return bootstrap_model(cat)

@@ -148,6 +148,7 @@ class Criterion:
     fatal: bool = False
     applies_when: tuple[str, ...] = ()
     detect: str = ""  # a built-in detector (scoring.detectors) that also passes the criterion
+    classifier: str = ""  # a shipped turn classifier that passes alone when sure, and must confirm a rule pass
     examples: tuple[Example, ...] = ()  # utterances matched by meaning (scoring.examples)
     min_similarity: float | None = None  # per-criterion threshold (default scoring.example_similarity)
     pass_reason: str = ""
@@ -367,7 +368,7 @@ class _Builder:
             metrics=conditions, min_hits=int(raw.get("min_hits", 1)),
             min_words=int(raw.get("min_words", 3)), weight=float(raw.get("weight", 1)),
             fatal=bool(raw.get("fatal", False)), applies_when=tuple(raw.get("applies_when", [])),
-            detect=str(raw.get("detect", "")),
+            detect=str(raw.get("detect", "")), classifier=str(raw.get("classifier", "")),
             examples=tuple(Example.of(str(e)) for e in raw.get("examples", [])),
             min_similarity=float(raw["min_similarity"]) if "min_similarity" in raw else None,
             pass_reason=raw.get("pass_reason", ""), fail_reason=raw.get("fail_reason", ""),

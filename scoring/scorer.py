@@ -120,8 +120,9 @@ def call_context(transcript: Transcript, meta: CallMeta, duration_s: float, chan
         reason = "Роли не определены: нет канала менеджера, оценка невозможна"
         return None, _score(rubric, criteria.insufficient_all(rubric, reason), (), metrics, uncertain=True)
     objections = detect_objections(list(words), catalogue, model, example_similarity)
+    classifiers = {"value_statement": model.value} if model.value is not None else {}
     return criteria.CallContext(words, meta, metrics, objections, channels, known_names,
-                                example_similarity), None
+                                example_similarity, classifiers), None
 
 
 def zeroes_score(rubric: Rubric, r: CriterionResult) -> bool:

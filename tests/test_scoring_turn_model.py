@@ -9,7 +9,7 @@ from scoring.linear import FastLinear, fit_pipeline, text_doc, turn_doc, turn_fe
 from scoring.objection_model import NONE, shipped_turns
 from scoring.objections import bootstrap_model, load_catalogue, shipped_answers
 from scoring.text import lemmatize, segment_with_lemmas
-from tests.scoring_calls import GOOD_CALL, score
+from tests.scoring_calls import GOOD_CALL, score, verdicts
 
 
 def _seg(text: str, speaker: str = "client", idx: int = 0) -> Segment:
@@ -75,3 +75,16 @@ def test_a_model_found_objection_says_so_and_is_less_sure():
     (o,) = score(lines).objections
     assert o.kind == "price" and o.rule_hits[0].startswith("model: ")
     assert o.confidence < 0.9
+
+
+def test_value_presentation_by_meaning_and_not_by_a_word_said_in_passing():
+    base = [("manager", "Добрый день, компания «Кухни Прованс», меня зовут Ольга. Как к вам обращаться?"),
+            ("client", "Марина. Хочу кухню на дачу, метров восемь.")]
+    tail = [("client", "Поняла, спасибо."), ("manager", "Всего доброго, до свидания!")]
+    told = [("manager", "Раз на даче зимой не топят, возьмите фасады из пластика: их не ведёт от сырости, "
+                        "и через пять лет кухня будет как новая, а шпон там за сезон вздуется.")]
+    v = verdicts(score(base + told + tail))["value_presentation"]
+    assert v == "pass"
+    listed = [("manager", "Качество хорошее. Фасады белые, серые и бежевые, столешница тридцать восемь миллиметров, "
+                          "срок изготовления три недели, цена от девяноста тысяч.")]
+    assert verdicts(score(base + listed + tail))["value_presentation"] == "fail"
