@@ -155,12 +155,16 @@ def _check_examples(c: Criterion, segs: list[SegmentWords], ctx: CallContext, ou
 def _check_classifier(model: FastLinear, segs: list[SegmentWords], out: _Outcome) -> None:
     """The turn most like the criterion's thing by the classifier: sure enough, it passes; a pass
     by phrases or a detector with no turn even half-likely becomes a fail."""
+    rules_passed = out.passed and bool(out.hits or out.detection)
+    enough = CLASSIFIER_CONFIRM if rules_passed else CLASSIFIER_PASS  # stop at the first turn that settles it
     best, best_p = None, 0.0
     for sw in segs:
         if len(sw.words) >= CLASSIFIER_MIN_WORDS:
             p = model.predict(turn_doc([sw.segment])).get("yes", 0.0)
             if p > best_p:
                 best, best_p = sw, p
+                if p >= enough:
+                    break
     if best is not None and best_p >= CLASSIFIER_PASS:
         if not out.passed or not (out.hits or out.detection):
             out.hits, out.missing, out.passed = (), "", True

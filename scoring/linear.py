@@ -20,6 +20,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from core.types import Segment
 from scoring.text import NUM_PREFIX, QUESTION, surface_words
@@ -52,12 +53,18 @@ def turn_features(doc: str) -> list[str]:
         out.append("q")
     if len(parts) > 1:
         for w in parts[1].split():
-            if len(w) >= CHAR_N - 1 and not w.isdigit():
-                padded = f"<{w}>"
-                out += ["c:" + padded[i:i + CHAR_N] for i in range(len(padded) - CHAR_N + 1)]
+            out += _char_grams(w)
     if len(parts) > 2:
         out += ["x:" + t for t in parts[2].split()]
     return out
+
+
+@lru_cache(maxsize=100_000)
+def _char_grams(word: str) -> tuple[str, ...]:
+    if len(word) < CHAR_N - 1 or word.isdigit():
+        return ()
+    padded = f"<{word}>"
+    return tuple("c:" + padded[i:i + CHAR_N] for i in range(len(padded) - CHAR_N + 1))
 
 
 def fit_pipeline(docs: list[str], labels: list[str], analyzer: Callable[[str], list[str]] = turn_features,
@@ -114,15 +121,23 @@ class FastLinear:
         return cls(weights, tuple(float(x) for x in data["intercept"]), tuple(data["classes"]), turn_features)
 
     def predict(self, doc: str) -> dict[str, float]:
-        counts = Counter(self.analyzer(doc))
-        known = [(self.weights[t], n) for t, n in counts.items() if t in self.weights]
-        values = [(1.0 + math.log(n)) * w[0] for w, n in known]
-        norm = math.sqrt(sum(v * v for v in values)) or 1.0
+        weights = self.weights
+        items = []
+        squares = 0.0
+        for term, n in Counter(self.analyzer(doc)).items():
+            entry = weights.get(term)
+            if entry is not None:
+                value = entry[0] * (1.0 + math.log(n)) if n > 1 else entry[0]
+                squares += value * value
+                items.append((value, entry[1]))
         logits = list(self.intercept)
-        for (w, _), value in zip(known, values, strict=True):
-            scaled = value / norm
-            for k, coef in enumerate(w[1]):
-                logits[k] += coef * scaled
+        if items:
+            inv = 1.0 / math.sqrt(squares)
+            k = range(len(logits))
+            for value, coef in items:
+                scaled = value * inv
+                for j in k:
+                    logits[j] += coef[j] * scaled
         top = max(logits)
         exps = [math.exp(x - top) for x in logits]
         total = sum(exps)

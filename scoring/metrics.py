@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from functools import lru_cache
 
 from core.types import CallMetrics, Segment, Transcript
 
@@ -116,19 +117,28 @@ def count_questions(segments: list[Segment] | tuple[Segment, ...]) -> tuple[int,
     """(questions, open questions) asked in ``segments``; open = about the client's need."""
     total = open_ = 0
     for seg in segments:
-        punctuated = any(ch in seg.text for ch in "?.!,")
-        for sentence in sentences(seg.text):
-            kind = question_kind(sentence)
-            if kind == "open" and NOT_NEEDS.search(sentence.lower().replace("ё", "е")):
-                kind = "closed"
-            extra = unpunctuated_open_questions(sentence) if not punctuated else (
-                _joined_questions(sentence) if kind == "open" else 0)
-            if extra > (kind == "open"):
-                total += extra
-                open_ += extra
-            elif kind:
-                total += 1
-                open_ += kind == "open"
+        t, o = _text_questions(seg.text)
+        total += t
+        open_ += o
+    return total, open_
+
+
+@lru_cache(maxsize=4096)  # one call's turns are counted by several criteria
+def _text_questions(text: str) -> tuple[int, int]:
+    total = open_ = 0
+    punctuated = any(ch in text for ch in "?.!,")
+    for sentence in sentences(text):
+        kind = question_kind(sentence)
+        if kind == "open" and NOT_NEEDS.search(sentence.lower().replace("ё", "е")):
+            kind = "closed"
+        extra = unpunctuated_open_questions(sentence) if not punctuated else (
+            _joined_questions(sentence) if kind == "open" else 0)
+        if extra > (kind == "open"):
+            total += extra
+            open_ += extra
+        elif kind:
+            total += 1
+            open_ += kind == "open"
     return total, open_
 
 
