@@ -119,6 +119,11 @@ class NameMention:
     own: bool        # said as one's own: «меня зовут Ирина», «это Роман», «инженер Олег»
 
 
+def _set_off(text: str, start: int, end: int) -> bool:
+    before, after = text[:start].rstrip(), text[end:].lstrip()
+    return before.endswith((",", "»", '"')) and after[:1] in (",", ".", "!")
+
+
 def first_names(sw: SegmentWords) -> list[NameMention]:
     text = _QUOTED.sub(" ", sw.segment.text)  # «Доктор Вет» is a brand, not a person
     cased = _cased(text)
@@ -128,7 +133,9 @@ def first_names(sw: SegmentWords) -> list[NameMention]:
         before = surface_words(text[:m.start()])
         prev = before[-1].lower() if before else ""
         cue = prev in SELF_CUES or (len(before) > 1 and before[-2].lower() == "зовут")
-        if name_score(w, cue) < NAME_SCORE or (cased and not w[0].isupper()):
+        # «"Конфетти", Ярослава, здравствуйте»: a name set off by commas is said in the nominative
+        alone = _set_off(text, m.start(), m.end())
+        if name_score(w, cue or alone) < NAME_SCORE or (cased and not w[0].isupper()):
             continue  # cased text writes names with a capital: «вера в успех» is not Вера
         rest = text[m.end():]
         nxt = (surface_words(rest) or [""])[0]
