@@ -132,6 +132,10 @@ def evaluate_traced(c: Criterion, ctx: CallContext) -> tuple[CriterionResult, Tr
     if c.detect and not outcome.violation and not (outcome.passed and (outcome.hits or outcome.detection)):
         outcome.passed, outcome.missing = False, "detect"  # with no phrases the detector decides
         _check_detector(c, segs, ctx, outcome)
+    if c.detect == "recap" and outcome.passed and detectors.client_put_off(ctx.words):
+        # docs/labelling.md: a call with nothing agreed has nothing to recap
+        outcome.passed, outcome.missing, outcome.hits, outcome.detection = False, "agreement", (), None
+        outcome.metric_note = "клиент ничего не согласовал: взял паузу или отказался"
     model = ctx.classifiers.get(c.classifier) if c.classifier else None
     if model is not None and not outcome.violation:
         _check_classifier(model, segs, outcome)

@@ -430,6 +430,13 @@ def next_step(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords
     return None
 
 
+def client_put_off(words: Sequence[SegmentWords]) -> bool:
+    """The client's last turn with words refuses or puts the matter off («ну я подумаю ещё»,
+    «нет, не надо»): nothing was agreed, so there is nothing to recap."""
+    last = next((w for w in reversed(words) if w.segment.speaker == "client" and len(w.words) > 1), None)
+    return last is not None and _refuses(last)
+
+
 def _next_client_turn(words: Sequence[SegmentWords], sw: SegmentWords) -> SegmentWords | None:
     after = [w for w in words if w.segment.speaker == "client" and w.segment.start_s > sw.segment.start_s]
     return after[0] if after else None

@@ -153,3 +153,14 @@ def test_overlapping_turns_in_stereo_count_as_interruptions():
     m = compute_metrics(t, 10.0, channels=2)
     assert m.interruptions == 1 and m.overlap_s == pytest.approx(2.0)
     assert compute_metrics(t, 10.0, channels=1).interruptions == 0
+
+
+def test_nothing_agreed_means_nothing_to_recap():
+    lines = list(GOOD_CALL[:8]) + [
+        ("manager", "Итак, окна с монтажом, гарантия десять лет, замер бесплатно."),
+        ("client", "Ну я подумаю ещё, может, весной."),
+        ("manager", "Хорошо, всего доброго, до свидания!"),
+    ]
+    s = score(lines)
+    assert verdicts(s)["summary"] == "fail"
+    assert "ничего не согласовал" in criterion(s, "summary").reason
