@@ -27,8 +27,9 @@ the end a last batch runs to completion, the annotator stops, and the store is c
 Printed: files dropped by kind; runs completed / killed / refused / failed; calls in store
 against the distinct recordings dropped; failed rows; duplicate calls (one recording or one
 file stored twice); annotations written / found / lost; RSS at start / middle / end of each
-process kind (run: the peak of each completed run; annotator: samples over time) and the run's
-wall time, each with the ratio end/start — flat memory is a ratio near 1; a growing folder and
+process kind (run: the peak of each completed run that stored calls — one with nothing new never
+loads the scorer; annotator: samples over time) and such a run's wall time, in all and per call
+stored, each with the ratio end/start — flat memory is a ratio near 1; a growing folder and
 store make later runs longer, which the wall-time ratio shows. No timing is asserted. The
 last line is the summary. Exit 1 when an annotation was lost, a call is stored twice, a
 recording dropped is not stored, the last run did not complete or the annotator died; the
@@ -43,6 +44,7 @@ import dataclasses
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import statistics
@@ -258,6 +260,7 @@ class Batch:
     outcome: str = ""  # completed | killed | refused | failed | hung
     reason: str = ""
     wall_s: float = 0.0
+    calls_done: int = 0  # from the run's summary line ("done N")
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -302,6 +305,7 @@ class Batches:
             pass
         elif rc == 0:
             batch.outcome = "completed"
+            batch.calls_done = int(([0] + re.findall(r"\bdone (\d+)", text))[-1])
         elif "already processing calls" in text:
             batch.outcome = "refused"
         else:
@@ -572,11 +576,13 @@ def report(args, cycles: int, dropper: Dropper, batches: Batches, last: Batch, a
     print(f"annotations: {check.written} written ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}), "
           f"{check.found} found, {check.lost} lost; annotator exit {ann.exit_code}"
           + (f"; refused/failed attempts: {dict(check.errors)}" if check.errors else ""))
-    completed = [b for b in batches.done if b.outcome == "completed"]
+    # Runs that stored calls: a run with nothing new never loads the scorer (a third less memory)
+    worked = [b for b in batches.done if b.outcome == "completed" and b.calls_done]
     rows = [
-        ("run RSS (peak per run)", phases([b.peak_rss() for b in completed if b.peak_rss()]), mib, "MiB"),
+        ("run RSS (peak per run)", phases([b.peak_rss() for b in worked if b.peak_rss()]), mib, "MiB"),
         ("annotator RSS", phases(ann.rss_while_annotating()), mib, "MiB"),
-        ("run wall time", phases([b.wall_s for b in completed]), 1, "s"),
+        ("run wall time", phases([b.wall_s for b in worked]), 1, "s"),
+        ("run s per call stored", phases([b.wall_s / b.calls_done for b in worked]), 1, "s"),
     ]
     print(f"\n{'':<24}{'start':>10}{'middle':>10}{'end':>10}{'end/start':>11}")
     ratios = {}
