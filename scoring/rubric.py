@@ -179,11 +179,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     """Load and validate a rubric file (None: the default rubric shipped with callqa); raises
     RubricError listing every problem with its line."""
     path = Path(str(DEFAULT_RUBRIC)) if path is None else Path(path)
-    try:
-        yaml_text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RubricError(f"Cannot read rubric {path}: {exc}. Check the path (scoring.rubric).") from exc
-    rubric, errors = parse_rubric(yaml_text, str(path))
+    rubric, errors = parse_rubric(_read_text(path), str(path))
     if errors:
         raise RubricError(f"Rubric {path} has {len(errors)} error(s):\n" + "\n".join(errors))
     assert rubric is not None
@@ -195,9 +191,25 @@ def check_rubric(path: str | Path | None = None) -> list[str]:
     strings (empty when valid)."""
     path = Path(str(DEFAULT_RUBRIC)) if path is None else Path(path)
     try:
-        return parse_rubric(path.read_text(encoding="utf-8"), str(path))[1]
+        return parse_rubric(_read_text(path), str(path))[1]
+    except RubricError as exc:
+        return [str(exc)]
+
+
+def _read_text(path: Path) -> str:
+    """The rubric file as text; RubricError when it cannot be read or is not UTF-8 (a rubric
+    saved as Windows-1251 is refused rather than guessed: read wrongly, every Russian phrase
+    would silently match nothing)."""
+    try:
+        raw = path.read_bytes()
     except OSError as exc:
-        return [f"{path}: cannot read: {exc}"]
+        raise RubricError(f"Cannot read rubric {path}: {exc}. Check the path (scoring.rubric).") from exc
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise RubricError(f"{path}:{line}: the rubric is not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
+                          "save it as UTF-8 (e.g. «Сохранить как» → UTF-8 in Notepad).") from exc
 
 
 def example_warnings(rubric: Rubric) -> list[str]:
@@ -213,6 +225,10 @@ def parse_rubric(yaml_text: str, name: str = "<rubric>") -> tuple[Rubric | None,
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         return None, [f"{name}:{line}: YAML syntax error: {exc.problem or exc}"]
+    except yaml.reader.ReaderError as exc:  # a control or special character YAML does not allow
+        line = yaml_text.count("\n", 0, exc.position) + 1
+        return None, [f"{name}:{line}: YAML syntax error: character #x{exc.character:04x} is not allowed "
+                      "in YAML (a control or special character; delete it)"]
     lines = LineFinder(node)
     errors = [
         f"{name}:{lines.line(list(e.absolute_path))}: {_path_text(e.absolute_path)}{e.message}"
