@@ -86,5 +86,7 @@ def test_train_uses_rop_labels_and_the_new_model_is_loaded(cfg):
     assert 0.5 <= report.cv_accuracy <= 1  # 5 classes; measured 0.78
     scorer = scoring.Scorer(cfg)
     assert scorer.model.version == report.version
+    # the objection-turn classifier was refit with the labelled turn; the value classifier kept
+    assert scorer.model.turns.version == report.version and scorer.model.value is not None
     s = scorer.score(scoring.prepare_transcript(transcript(GOOD_CALL)), CallMeta(), 60.0, 2)
     assert dataclasses.asdict(s.objections[0])["handling"] == "question"
