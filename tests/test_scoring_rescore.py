@@ -76,6 +76,7 @@ def test_cli_rescore_and_diff(cfg, tmp_path):
     assert diff.exit_code == 0 and "call1  greeting: fail → pass" in diff.output
 
 
+@pytest.mark.slow  # fits the handling (5-fold CV) and objection-turn classifiers on the shipped training data
 def test_train_uses_rop_labels_and_the_new_model_is_loaded(cfg):
     with db.writer(cfg.db_path) as con:
         con.execute("INSERT INTO objection_labels (call_id, segment_idx, kind, handling, username)"
