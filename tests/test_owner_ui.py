@@ -41,7 +41,8 @@ def test_menu_gives_owner_pages_by_role():
     from ui.pages import CONTROL, page_titles
 
     titles = {role: page_titles(role, CONTROL) for role in USERS}
-    assert titles == {"owner": ["Контроль РОП", "Журнал РОП", "Дайджест"], "head": ["Журнал РОП"], "manager": []}
+    assert titles == {"owner": ["Контроль РОП", "Журнал РОП", "Калибровка", "Дайджест"],
+                      "head": ["Журнал РОП", "Калибровка"], "manager": []}
 
 
 def test_owner_sees_the_control_page(env):

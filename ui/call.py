@@ -10,7 +10,7 @@ import streamlit as st
 from core.config import load_config
 from core.errors import AccessDeniedError
 from core.types import HANDLINGS, VERDICTS
-from store import queries, review
+from store import calibration, queries, review
 from ui import auth, player
 from ui.common import (
     DIRECTION_LABELS,
@@ -55,14 +55,17 @@ def call_page() -> None:
         st.error(f"Звонок {plain(call_id)} не найден.")
         return
     _log_visit(path, user, call_id)
+    if calibration.awaits_verdicts(path, user, call_id):
+        _blind_call(path, user, view)
+        return
     _header(view.call)
     _roles(user, view.call, has_segments=not view.segments.empty)
     if user.role == "head":
         _action_bar(path, user, view)
-    _player(path, user, view.call)
+    show_player(path, user, view.call)
     left, right = st.columns([3, 2])
     with left:
-        _transcript(view.segments, call_id)
+        show_transcript(view.segments, call_id)
     with right:
         _criteria(view.criteria, call_id)
         _objections(view.objections, call_id)
@@ -90,7 +93,7 @@ def seek(call_id: str, seconds: float) -> None:
     st.session_state["tr-end"] = float(seconds) + 15.0
 
 
-def _player(path, user, call: dict) -> None:
+def show_player(path, user, call: dict) -> None:
     audio = Path(call["path"]) if isinstance(call.get("path"), str) and call["path"] else None
     if audio is None:
         st.info("Аудио нет: звонок загружен из готовой расшифровки.")
@@ -116,13 +119,23 @@ def _player(path, user, call: dict) -> None:
 
 # --- what the call holds -------------------------------------------------------------------
 
-def _header(call: dict) -> None:
+def _blind_call(path, user, view: queries.CallView) -> None:
+    """A call the user still has to rate in a calibration round: the recording and the
+    transcript only -- no score, verdicts, objections, overrides or feedback of others."""
+    _header(view.call, scores=False)
+    st.info("Этот звонок ждёт вашей оценки на странице «Калибровка». Оценки ИИ, исправления и "
+            "отзывы скрыты, пока вы его не оцените: проверка вслепую.")
+    show_player(path, user, view.call)
+    show_transcript(view.segments, view.call["call_id"])
+
+
+def _header(call: dict, scores: bool = True) -> None:
     started = call.get("started_at")
     when = started.strftime("%d.%m.%Y %H:%M") if started is not None and not pd.isna(started) else "дата неизвестна"
     st.title(f"Звонок {when}")
     cols = st.columns(5)
-    corrected = bool(call.get("corrected")) and not pd.isna(call.get("corrected"))
-    cols[0].metric("Оценка", fmt_score(call.get("score_pct")),
+    corrected = scores and bool(call.get("corrected")) and not pd.isna(call.get("corrected"))
+    cols[0].metric("Оценка", fmt_score(call.get("score_pct")) if scores else "скрыта",
                    f"ИИ: {fmt_score(call.get('auto_score_pct'))}" if corrected else None,
                    delta_color="off", delta_arrow="off")
     if corrected:
@@ -132,7 +145,7 @@ def _header(call: dict) -> None:
     cols[2].metric("Длительность", fmt_time(call.get("duration_s")))
     cols[3].metric("Направление", DIRECTION_LABELS.get(call.get("direction"), "—"))
     cols[4].metric("Клиент", call.get("client_masked") or "—")
-    fatal = call.get("fatal_failed")
+    fatal = call.get("fatal_failed") if scores else None
     if isinstance(fatal, str) and fatal:
         st.error("Фатальная ошибка: " + ", ".join(criterion_title(c) for c in fatal.split(",")))
     flags = call.get("flags") or frozenset()  # a set of flag names (store.queries.get_call)
@@ -163,7 +176,7 @@ def _roles(user, call: dict, has_segments: bool) -> None:
             st.rerun()
 
 
-def _transcript(segments: pd.DataFrame, call_id: str) -> None:
+def show_transcript(segments: pd.DataFrame, call_id: str) -> None:
     st.subheader("Расшифровка")
     if segments.empty:
         st.info("В звонке нет распознанной речи.")

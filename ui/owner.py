@@ -264,7 +264,8 @@ def agreement_block(r: OwnerReport) -> None:
         st.info("РОП ещё не разбирал звонки — сравнивать не с чем.")
         return
     st.caption("Разобранный РОП звонок без исправления считается согласием; κ < "
-               f"{r.params.low_kappa:g} при {r.params.min_calls}+ оценках — повод пересмотреть критерий.")
+               f"{r.params.low_kappa:g} при {r.params.min_calls}+ оценках — повод пересмотреть критерий. "
+               "Согласие проверяющих между собой на одних и тех же звонках — на странице «Калибровка».")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     with st.expander("Таблицы совпадений (строки — ИИ, столбцы — РОП)"):
         for a in items:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from store.users import User
+from ui.calibration import calibration_page
 from ui.call import call_page
 from ui.calls import calls_page
 from ui.common import db_path, guarded
@@ -53,6 +54,8 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry(rubric_page, "Рубрика", "rubric", ":material/checklist:", _ALL),
     PageEntry(owner_page, "Контроль РОП", "owner", ":material/visibility:", frozenset({"owner"}), CONTROL),
     PageEntry(head_log_page, "Журнал РОП", "head-log", ":material/event_note:",
+              frozenset({"owner", "head"}), CONTROL),
+    PageEntry(calibration_page, "Калибровка", "calibration", ":material/balance:",
               frozenset({"owner", "head"}), CONTROL),
     PageEntry(digest_page, "Дайджест", "digest", ":material/summarize:", frozenset({"owner"}), CONTROL),
 )
