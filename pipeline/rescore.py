@@ -7,6 +7,7 @@ current; the report counts the criteria whose verdict flipped against the previo
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from store.transcripts import StoredSegment
 log = logging.getLogger(__name__)
 
 BATCH_CALLS = 500  # calls per writer transaction: short locks, few round trips
+PARALLEL_MIN_CALLS = 2000  # below this, starting worker processes costs more than it saves
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,36 +45,85 @@ class RescoreReport:
         return self.calls / self.wall_s if self.wall_s > 0 else 0.0
 
 
-def rescore(cfg: Config, rubric_path: str | Path | None = None, batch_size: int = BATCH_CALLS) -> RescoreReport:
-    """Re-evaluate every stored call; with ``rubric_path`` that rubric is used for all calls."""
+def rescore(cfg: Config, rubric_path: str | Path | None = None, batch_size: int = BATCH_CALLS,
+            workers: int | None = None) -> RescoreReport:
+    """Re-evaluate every stored call; with ``rubric_path`` that rubric is used for all calls.
+
+    Scoring runs in ``workers`` processes (default: one per CPU core, up to 4, for 2,000 calls
+    or more); this process reads the store and writes each batch in one transaction, in order,
+    so the result is the same whatever the number of workers."""
     t0 = time.monotonic()
-    scorer = Scorer(cfg)
-    if rubric_path is not None:
-        scorer.default = load_rubric(rubric_path)
-        scorer.by_direction, scorer.by_team = {}, {}
+    scorer = _scorer(cfg, rubric_path)
     rubric = scorer.default
     old = rubrics.current_version(cfg.db_path, rubric.rubric_id)
     register_rubrics(cfg.db_path, scorer)
     calls = transcripts.stored_calls(cfg.db_path)
     segments = transcripts.stored_segments(cfg.db_path)
+    batches = [[(call, segments.get(call.call_id, [])) for call in calls[start:start + batch_size]]
+               for start in range(0, len(calls), batch_size)]
+    n_workers = workers if workers is not None else (
+        min(os.cpu_count() or 1, 4) if len(calls) >= PARALLEL_MIN_CALLS else 1)
     fallback = 0
-    for start in range(0, len(calls), batch_size):
-        batch = calls[start:start + batch_size]
-        scores = []
-        for call in batch:
-            transcript, n_missing = stored_transcript(segments.get(call.call_id, []))
-            if call.language:  # the detected language, so a non-Russian call stays not applicable
-                transcript = replace(transcript, language=call.language)
-            fallback += n_missing
-            meta = CallMeta(direction=call.direction)
-            scores.append((call.call_id, scorer.score(transcript, meta, call.duration_s or 0.0,
-                                                      call.channels or 2, team=call.team)))
+    done = 0
+    for scores, n_missing in _scored_batches(cfg, rubric_path, scorer, batches, n_workers):
         writes.write_scores(cfg.db_path, scores)
-        log.info("rescored %d/%d calls", start + len(batch), len(calls))
+        fallback += n_missing
+        done += len(scores)
+        log.info("rescored %d/%d calls", done, len(calls))
     flips = rubrics.diff_versions(cfg.db_path, old, rubric.version) if old and old != rubric.version else pd.DataFrame()
     by_criterion = dict(Counter(flips["criterion_id"])) if len(flips) else {}
     return RescoreReport(rubric.rubric_id, old, rubric.version, len(calls), len(flips), by_criterion,
                          fallback, time.monotonic() - t0)
+
+
+def _scorer(cfg: Config, rubric_path: str | Path | None) -> Scorer:
+    scorer = Scorer(cfg)
+    if rubric_path is not None:
+        scorer.default = load_rubric(rubric_path)
+        scorer.by_direction, scorer.by_team = {}, {}
+    return scorer
+
+
+def _scored_batches(cfg, rubric_path, scorer, batches, n_workers):
+    """(scores, segments without stored lemmas) per batch, in batch order."""
+    if n_workers <= 1 or len(batches) < 2:
+        for batch in batches:
+            yield _score_batch(scorer, batch)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: this process has used DuckDB (threads), a forked child must not inherit them
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(n_workers, mp_context=context, initializer=_init_worker,
+                             initargs=(cfg, rubric_path)) as pool:
+        yield from pool.map(_score_batch_in_worker, batches)
+
+
+_WORKER_SCORER: Scorer | None = None
+
+
+def _init_worker(cfg: Config, rubric_path) -> None:
+    global _WORKER_SCORER
+    _WORKER_SCORER = _scorer(cfg, rubric_path)
+
+
+def _score_batch_in_worker(batch):
+    assert _WORKER_SCORER is not None
+    return _score_batch(_WORKER_SCORER, batch)
+
+
+def _score_batch(scorer: Scorer, batch) -> tuple[list, int]:
+    scores, fallback = [], 0
+    for call, rows in batch:
+        transcript, n_missing = stored_transcript(rows)
+        if call.language:  # the detected language, so a non-Russian call stays not applicable
+            transcript = replace(transcript, language=call.language)
+        fallback += n_missing
+        meta = CallMeta(direction=call.direction)
+        scores.append((call.call_id, scorer.score(transcript, meta, call.duration_s or 0.0,
+                                                  call.channels or 2, team=call.team)))
+    return scores, fallback
 
 
 def stored_transcript(rows: list[StoredSegment]) -> tuple[Transcript, int]:

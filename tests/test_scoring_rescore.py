@@ -65,6 +65,19 @@ def test_rescored_rows_match_the_batch_writer(cfg):
     assert before.equals(after) and crit_before.equals(crit_after)
 
 
+@pytest.mark.slow  # starts two worker processes, each loading the scorer
+def test_rescore_in_worker_processes_gives_the_same_results(cfg, tmp_path):
+    report = rescore(cfg, _lenient_rubric(tmp_path), batch_size=1, workers=2)
+    assert report.calls == 3 and report.flips == 1 and report.flips_by_criterion == {"greeting": 1}
+    parallel = db.query_df(cfg.db_path, "SELECT * FROM criterion_results WHERE rubric_version = ?"
+                           " ORDER BY call_id, criterion_id", [report.new_version])
+    again = rescore(cfg, _lenient_rubric(tmp_path), workers=1)  # same version: rows replaced
+    assert again.new_version == report.new_version
+    serial = db.query_df(cfg.db_path, "SELECT * FROM criterion_results WHERE rubric_version = ?"
+                         " ORDER BY call_id, criterion_id", [report.new_version])
+    assert len(parallel) == 30 and parallel.equals(serial)
+
+
 def test_cli_rescore_and_diff(cfg, tmp_path):
     runner = CliRunner()
     cmds = {c.name: c for c in (cli_scoring.rescore_cmd, cli_scoring.rubric_group)}
