@@ -62,11 +62,8 @@ def _clip_player(item) -> None:
 
 
 def _call_link(item) -> None:
-    label = f"Открыть звонок с {fmt_time(item.start_s)}"
-    query = {"call_id": item.call_id, "t": f"{float(item.start_s):g}"}
-    try:
-        from ui.pages import call_page_entry  # the page registry imports this module
+    from ui.pages import call_page_entry  # the page registry imports this module
 
-        st.page_link(call_page_entry(), label=label, icon=":material/headphones:", query_params=query)
-    except st.errors.StreamlitAPIException:  # not under st.navigation (a page run alone)
-        st.markdown(f"[{label}](/call?call_id={item.call_id}&t={query['t']})")
+    st.page_link(call_page_entry(), label=f"Открыть звонок с {fmt_time(item.start_s)}",
+                 icon=":material/headphones:",
+                 query_params={"call_id": item.call_id, "t": f"{float(item.start_s):g}"})

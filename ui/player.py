@@ -54,7 +54,7 @@ _HTML = """<div class="cq-player"><div class="cq-bar"><audio controls preload="m
 _CSS = """
 .cq-player audio { width: 100%; }
 .cq-status { font-size: 0.8rem; color: var(--st-gray-70, #666); min-height: 1em; }
-.cq-transcript { position: relative; overflow-y: auto; max-height: min(520px, calc(100vh - 17rem));
+.cq-transcript { position: relative; overflow-y: auto; max-height: max(12rem, min(520px, calc(100vh - 24rem)));
   border: 1px solid rgba(128, 128, 128, 0.3); border-radius: 0.5rem; padding: 0.25rem; }
 .cq-transcript:empty { display: none; }
 .cq-line { padding: 0.2rem 0.4rem; border-radius: 0.3rem; line-height: 1.4; border-left: 3px solid transparent; }
