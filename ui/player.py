@@ -162,7 +162,9 @@ export default function (component) {
       if (d > 0 && d < 1.5) st.played += d;
     }
     st.last = t;
-    if (clip && !audio.paused && st.prev !== null && st.prev < clip[1] && t >= clip[1]) audio.pause();
+    if (clip && !audio.paused && st.prev !== null && st.prev < clip[1] && t >= clip[1]) {
+      audio.pause(); audio.currentTime = clip[1];  // timeupdate comes every ~250 ms: stop at the end exactly
+    }
     st.prev = t;
     follow();
     if (st.played - st.reported >= REPORT_EVERY_S) report(false);
@@ -170,7 +172,7 @@ export default function (component) {
   audio.onseeking = () => { st.last = null; st.prev = null; };
   audio.onseeked = follow;
   audio.onplay = () => {
-    if (clip && Math.abs(audio.currentTime - clip[1]) < 0.5) audio.currentTime = clip[0];  // replay
+    if (clip && Math.abs(audio.currentTime - clip[1]) < 0.05) audio.currentTime = clip[0];  // replay
     st.last = audio.currentTime;
   };
   audio.onpause = () => { st.last = null; if (st.played - st.reported > 0.05) report(true); };
