@@ -16,7 +16,6 @@ from ui.common import (
     DIRECTION_LABELS,
     HANDLING_LABELS,
     OBJECTION_LABELS,
-    SPEAKER_COLORS,
     SPEAKER_LABELS,
     TRAINING_LABELS,
     VERDICT_BADGES,
@@ -55,6 +54,7 @@ def call_page() -> None:
         st.error(f"Звонок {plain(call_id)} не найден.")
         return
     _log_visit(path, user, call_id)
+    _seek_from_link(call_id)
     if calibration.awaits_verdicts(path, user, call_id):
         _blind_call(path, user, view)
         return
@@ -62,10 +62,10 @@ def call_page() -> None:
     _roles(user, view.call, has_segments=not view.segments.empty)
     if user.role == "head":
         _action_bar(path, user, view)
-    show_player(path, user, view.call)
     left, right = st.columns([3, 2])
     with left:
-        show_transcript(view.segments, call_id)
+        show_recording(path, user, view.call, view.segments,
+                       evidence_segments(view.criteria, view.objections), sticky=True)
     with right:
         _criteria(view.criteria, call_id)
         _objections(view.objections, call_id)
@@ -93,22 +93,83 @@ def seek(call_id: str, seconds: float) -> None:
     st.session_state["tr-end"] = float(seconds) + 15.0
 
 
+def _seek_from_link(call_id: str) -> None:
+    """``/call?call_id=…&t=17`` (the library's clip links) opens the call at 17 s, once."""
+    t = st.query_params.get("t")
+    if not t or st.session_state.get("_seek_link") == (call_id, t):
+        return
+    st.session_state["_seek_link"] = (call_id, t)
+    try:
+        seconds = float(t)
+    except ValueError:
+        return
+    if seconds >= 0:
+        seek(call_id, seconds)
+
+
+def show_recording(path, user, call: dict, segments: pd.DataFrame,
+                   evidence: frozenset[int] = frozenset(), sticky: bool = False) -> None:
+    """The player with the transcript inside it (the playing line followed, a click seeks),
+    «Найти в разговоре» above; ``evidence`` lines are marked."""
+    st.subheader("Расшифровка")
+    lines = transcript_lines(segments)
+    hits: frozenset[int] = frozenset()
+    if lines:
+        query = st.text_input("Найти в разговоре", key=f"find-{call['call_id']}",
+                              placeholder="слово или фраза")
+        hits = player.find_lines(lines, query)
+        if query.strip():
+            st.caption(f"Найдено реплик: {len(hits)}" if hits else "В разговоре этого нет.")
+    else:
+        st.info("В звонке нет распознанной речи.")
+    _mount_player(path, user, call, _recording_source(call),
+                  player.Transcript(lines, evidence, hits), sticky)
+
+
 def show_player(path, user, call: dict) -> None:
+    """The player alone (the transcript shown apart by :func:`show_transcript`)."""
+    _mount_player(path, user, call, _recording_source(call))
+
+
+def transcript_lines(segments: pd.DataFrame) -> tuple[player.Line, ...]:
+    return tuple(
+        player.Line(int(seg.idx), float(seg.start_s), float(seg.end_s), str(seg.speaker),
+                    SPEAKER_LABELS.get(seg.speaker, str(seg.speaker)), str(seg.text),
+                    bool(seg.low_confidence))
+        for seg in segments.itertuples()
+    )
+
+
+def evidence_segments(criteria: pd.DataFrame, objections: pd.DataFrame) -> frozenset[int]:
+    """``idx`` of the segments cited by verdicts (evidence) and objections (and their answers)."""
+    cited = [criteria.get("evidence_idx"), objections.get("segment_idx"), objections.get("response_idx")]
+    return frozenset(int(i) for col in cited if col is not None for i in col.dropna())
+
+
+def _recording_source(call: dict) -> str | None:
+    """A URL the player may load, or None with the reason shown."""
     audio = Path(call["path"]) if isinstance(call.get("path"), str) and call["path"] else None
     if audio is None:
         st.info("Аудио нет: звонок загружен из готовой расшифровки.")
-        return
+        return None
     if not audio.exists():
         st.warning(f"Файл записи не найден: {plain(masked_file_name(call['path']))}. Расшифровка ниже.")
-        return
+        return None
     src = player.audio_source(audio, call["call_id"], recordings_folders())
     if src is None:
         st.warning("Запись нельзя проиграть: файл слишком большой или лежит вне папки записей.")
+    return src
+
+
+def _mount_player(path, user, call: dict, src: str | None,
+                  transcript: player.Transcript = player.Transcript(), sticky: bool = False) -> None:
+    if src is None and not transcript.lines:
         return
     target = st.session_state.get(SEEK_KEY) or {}
-    if target.get("call_id") != call["call_id"]:
+    if target.get("call_id") != call["call_id"] or src is None:
         target = {}
-    played = player.audio_player(f"player-{call['call_id']}", src, target.get("s"), target.get("nonce"))
+    played = player.audio_player(f"player-{call['call_id']}", src, target.get("s"), target.get("nonce"),
+                                 transcript, sticky=sticky)
     delta = player.new_played_seconds(call["call_id"], played)
     if delta:
         save(review.record_played, path, user, call["call_id"], delta,
@@ -125,8 +186,7 @@ def _blind_call(path, user, view: queries.CallView) -> None:
     _header(view.call, scores=False)
     st.info("Этот звонок ждёт вашей оценки на странице «Калибровка». Оценки ИИ, исправления и "
             "отзывы скрыты, пока вы его не оцените: проверка вслепую.")
-    show_player(path, user, view.call)
-    show_transcript(view.segments, view.call["call_id"])
+    show_recording(path, user, view.call, view.segments)
 
 
 def _header(call: dict, scores: bool = True) -> None:
@@ -177,18 +237,12 @@ def _roles(user, call: dict, has_segments: bool) -> None:
 
 
 def show_transcript(segments: pd.DataFrame, call_id: str) -> None:
+    """The transcript alone, without following (pages that place the player apart)."""
     st.subheader("Расшифровка")
     if segments.empty:
         st.info("В звонке нет распознанной речи.")
         return
-    with st.container(height=520):
-        for seg in segments.itertuples():
-            time_col, text_col = st.columns([1, 6])
-            time_col.button(f"▶ {fmt_time(seg.start_s)}", key=f"seg-{seg.idx}",
-                            on_click=seek, args=(call_id, seg.start_s))
-            color = SPEAKER_COLORS.get(seg.speaker, "gray")
-            flag = " :orange[:material/hearing: *проверить на слух*]" if seg.low_confidence else ""
-            text_col.markdown(f":{color}[**{SPEAKER_LABELS.get(seg.speaker, seg.speaker)}**] {plain(seg.text)}{flag}")
+    player.audio_player(f"transcript-{call_id}", None, transcript=player.Transcript(transcript_lines(segments)))
 
 
 def _criteria(crit: pd.DataFrame, call_id: str) -> None:

@@ -1,4 +1,7 @@
-"""Page «Библиотека обучения»: saved clips («образец отработки», «ошибка»), filter and play."""
+"""Page «Библиотека обучения»: saved clips («образец отработки», «ошибка»), filter and play.
+
+A clip plays from its start and pauses at its end (the player's ``clip``); each clip links to
+its call page opened at the clip's start (``/call?call_id=…&t=…``)."""
 
 from __future__ import annotations
 
@@ -39,6 +42,7 @@ def library_page() -> None:
             if isinstance(item.text, str) and item.text:
                 st.caption(f"«{plain(item.text)}»")
             _clip_player(item)
+            _call_link(item)
 
 
 def _clip_player(item) -> None:
@@ -53,4 +57,13 @@ def _clip_player(item) -> None:
     if st.button("▶ Слушать фрагмент", key=f"clip-play-{item.item_id}"):
         started = (started or 0) + 1
         st.session_state[f"_clip-{item.item_id}"] = started
-    player.audio_player(f"clip-{item.item_id}", src, float(item.start_s), started)
+    player.audio_player(f"clip-{item.item_id}", src, float(item.start_s), started,
+                        clip=(float(item.start_s), float(item.end_s)))
+
+
+def _call_link(item) -> None:
+    from ui.pages import call_page_entry  # the page registry imports this module
+
+    st.page_link(call_page_entry(), label=f"Открыть звонок с {fmt_time(item.start_s)}",
+                 icon=":material/headphones:",
+                 query_params={"call_id": item.call_id, "t": f"{float(item.start_s):g}"})
