@@ -163,7 +163,7 @@ def test_library_clip_stops_at_its_end_and_links_to_the_call(server, page):
         ".map(r => r.querySelector('audio')).find(Boolean); return a && a.currentTime > 5.0 && a.paused; }",
         timeout=30_000,
     )
-    assert _audio_time(page) == pytest.approx(CLIP[1], abs=0.01)
+    assert _audio_time(page) == pytest.approx(CLIP[1], abs=0.3)  # paused at the clip end, not played on
     page.screenshot(path=str(ARTIFACTS / "library-clip.png"), full_page=True)
 
     page.get_by_role("link", name="Открыть звонок с 00:04").click()
@@ -171,4 +171,4 @@ def test_library_clip_stops_at_its_end_and_links_to_the_call(server, page):
     assert "t=4.4" in page.url
     page.locator(".cq-line.cq-now").wait_for(timeout=20_000)
     audio.evaluate("a => a.pause()")
-    assert CLIP[0] <= _audio_time(page) < CLIP[0] + 5  # jumped to the clip's start, then played on
+    assert CLIP[0] <= _audio_time(page) < CLIP[0] + 10  # jumped to the clip's start, then played on
