@@ -25,7 +25,7 @@ from store import calibration, queries
 from store import owner_queries as q
 from store.calibration import CALIBRATION_VERDICTS, MAX_CALLS, Round, RoundSpec
 from ui import auth
-from ui.call import show_player, show_transcript
+from ui.call import show_recording
 from ui.common import VERDICT_LABELS, criterion_title, db_path, plain, save
 from ui.queue import call_title
 
@@ -97,10 +97,9 @@ def rate_call(path, user, round_id: int, call_id: str, next_key: str | None) -> 
     if view is None:
         st.error("Звонок не найден.")
         return
-    show_player(path, user, view.call)
     left, right = st.columns([3, 2])
     with left:
-        show_transcript(view.segments, call_id)
+        show_recording(path, user, view.call, view.segments, sticky=True)
     with right:
         _verdict_form(path, user, sheet, next_key)
 

@@ -126,11 +126,6 @@ def show_recording(path, user, call: dict, segments: pd.DataFrame,
                   player.Transcript(lines, evidence, hits), sticky)
 
 
-def show_player(path, user, call: dict) -> None:
-    """The player alone (the transcript shown apart by :func:`show_transcript`)."""
-    _mount_player(path, user, call, _recording_source(call))
-
-
 def transcript_lines(segments: pd.DataFrame) -> tuple[player.Line, ...]:
     return tuple(
         player.Line(int(seg.idx), float(seg.start_s), float(seg.end_s), str(seg.speaker),
@@ -234,15 +229,6 @@ def _roles(user, call: dict, has_segments: bool) -> None:
 
         if save(swap_roles, load_config(), user, call["call_id"]):
             st.rerun()
-
-
-def show_transcript(segments: pd.DataFrame, call_id: str) -> None:
-    """The transcript alone, without following (pages that place the player apart)."""
-    st.subheader("Расшифровка")
-    if segments.empty:
-        st.info("В звонке нет распознанной речи.")
-        return
-    player.audio_player(f"transcript-{call_id}", None, transcript=player.Transcript(transcript_lines(segments)))
 
 
 def _criteria(crit: pd.DataFrame, call_id: str) -> None:
