@@ -94,7 +94,7 @@ def test_head_listens_overrides_and_saves_a_clip_that_persist(server, page):
     page.screenshot(path=str(ARTIFACTS / "call-page.png"), full_page=True)
 
     # jump to the evidence of «Узнал имя клиента» (segment 2, 00:04) and listen a little
-    page.get_by_role("button", name="перейти").nth(1).click()
+    page.locator(".st-key-ev-client_name").get_by_role("button", name="▶ 00:04").click()
     page.get_by_text("Переход к 00:04").wait_for(timeout=30_000)
     page.wait_for_function(
         "() => { const a = document.querySelector('audio') ||"
@@ -172,7 +172,7 @@ def test_owner_sees_the_rop_control_and_follows_a_red_flag_without_signing_in_ag
 
     # the red flag names m3 with a link to his page; a link opens a new browser session,
     # which the "stay signed in" cookie signs in without the password
-    link = page.get_by_role("link", name="Менеджер m3")
+    link = page.get_by_role("link", name="Менеджер m3", exact=True)  # calls' links name him too
     if link.get_attribute("target") == "_blank":
         with page.context.expect_page() as opened:
             link.click()
