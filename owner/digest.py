@@ -76,7 +76,7 @@ def build_digest(cfg, week: str, now: datetime | None = None) -> Digest:
 def digest_from_report(report: OwnerReport) -> Digest:
     return Digest(
         week=report.week,
-        title=f"Еженедельный отчёт по звонкам — неделя {report.week.title}",
+        title=f"Еженедельный отчёт по звонкам за {report.week.title}",
         situation=tuple(_situation(report)),
         conclusions=tuple(_conclusions(report)),
         actions=tuple(dict.fromkeys(_actions(report))),

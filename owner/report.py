@@ -38,6 +38,10 @@ REVISE_CRITERION = "пересмотреть формулировку крите
 
 # --- weeks --------------------------------------------------------------------------------
 
+MONTHS_GENITIVE = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+                   "сентября", "октября", "ноября", "декабря")
+
+
 @dataclass(frozen=True, slots=True)
 class Week:
     """An ISO week ``YYYY-Www``: ``[start, end)`` from Monday 00:00."""
@@ -71,8 +75,15 @@ class Week:
 
     @property
     def title(self) -> str:
-        last = self.end - timedelta(days=1)
-        return f"{self.label} ({self.start:%d.%m}–{last:%d.%m.%Y})"
+        """The week in words, as people say it: «16–22 ноября 2026», «30 ноября – 6 декабря
+        2026», «29 декабря 2025 – 4 января 2026» (the ISO label stays for files and the CLI)."""
+        first, last = self.start, self.end - timedelta(days=1)
+        end = f"{last.day} {MONTHS_GENITIVE[last.month - 1]} {last.year}"
+        if first.year != last.year:
+            return f"{first.day} {MONTHS_GENITIVE[first.month - 1]} {first.year} – {end}"
+        if first.month != last.month:
+            return f"{first.day} {MONTHS_GENITIVE[first.month - 1]} – {end}"
+        return f"{first.day}–{end}"
 
 
 def recent_weeks(db_path: PathLike, now: datetime | None = None, limit: int = 26) -> list[Week]:

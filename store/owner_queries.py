@@ -35,6 +35,7 @@ from store.effective import (  # the one definition of a reviewed call lives the
 )
 from store.effective import head_actions as _head_actions
 from store.effective import reviews_cte as _reviews_cte
+from store.queries import PERSON_JOIN, PERSON_NAME
 
 # A store path (a short read-only connection per query) or an open connection (several
 # queries of one report share it; see owner.report.owner_report).
@@ -257,12 +258,25 @@ def low_score_calls(db_path: PathLike, start: datetime, end: datetime, as_of: da
     return _df(db_path, sql, start=start, end=end, as_of=as_of, low=low_score)
 
 
+def call_titles(db_path: PathLike, call_ids) -> pd.DataFrame:
+    """When each of these calls started and its manager's name (link texts in words)."""
+    ids = [str(c) for c in call_ids]
+    if not ids:
+        return pd.DataFrame(columns=["call_id", "started_at", "manager_name"])
+    sql = """SELECT c.call_id, c.started_at, m.name AS manager_name
+             FROM calls c LEFT JOIN managers m ON m.manager_id = c.manager_id
+             WHERE list_contains($ids, c.call_id)"""
+    return _df(db_path, sql, ids=ids)
+
+
 def head_log_entries(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
-    """The РОП's log (planning / one_to_one / training) held in ``[since, as_of)``."""
-    sql = """
+    """The РОП's log (planning / one_to_one / training) held in ``[since, as_of)``; ``author``
+    is the writer's name as the UI shows it (never the login)."""
+    sql = f"""
     SELECT h.entry_id, h.kind, h.held_on, h.manager_id, coalesce(m.name, h.manager_id) AS manager_name,
-           h.note, h.username, h.created_at
+           h.note, h.username, {PERSON_NAME} AS author, h.created_at
     FROM head_log h LEFT JOIN managers m ON m.manager_id = h.manager_id
+    {PERSON_JOIN.format(alias='h')}
     WHERE h.held_on >= CAST($since AS DATE) AND h.held_on < CAST($as_of AS DATE) + 1
     ORDER BY h.held_on DESC, h.entry_id DESC"""
     return _df(db_path, sql, since=since, as_of=as_of)

@@ -278,7 +278,7 @@ def _criteria(con, call_id: str, version: str | None) -> pd.DataFrame:
         f"""WITH ov AS ({latest_overrides("call_id = ?")})
            SELECT r.criterion_id, r.stage, r.title, coalesce(ov.verdict, r.verdict) AS verdict,
                   r.verdict AS auto_verdict, ov.reason AS override_reason,
-                  (SELECT {_SENDER} FROM users u
+                  (SELECT {PERSON_NAME} FROM users u
                     LEFT JOIN managers um ON um.manager_id = u.manager_id
                     WHERE u.username = ov.username) AS override_by_name,
                   ov.username AS override_by, ov.created_at AS override_at, r.points,
@@ -297,7 +297,7 @@ def _objections(con, call_id: str, version: str | None) -> pd.DataFrame:
            SELECT o.n, o.kind, o.segment_idx, o.start_s, o.quote,
                   coalesce(lb.handling, o.handling) AS handling, o.handling AS auto_handling,
                   lb.username AS labelled_by,
-                  (SELECT {_SENDER} FROM users u
+                  (SELECT {PERSON_NAME} FROM users u
                     LEFT JOIN managers um ON um.manager_id = u.manager_id
                     WHERE u.username = lb.username) AS labelled_by_name, o.response_idx, o.response_quote, o.confidence
            FROM objections o LEFT JOIN lb ON lb.segment_idx = o.segment_idx
@@ -308,15 +308,15 @@ def _objections(con, call_id: str, version: str | None) -> pd.DataFrame:
 
 # A person's name as the UI shows it: the display name, else the manager's name, else the role
 # («РОП», «Владелец»); never the login.
-_SENDER = """coalesce(nullif(trim(u.display_name), ''), um.name,
+PERSON_NAME = """coalesce(nullif(trim(u.display_name), ''), um.name,
                       CASE u.role WHEN 'owner' THEN 'Владелец' WHEN 'manager' THEN 'Менеджер'
                                   ELSE 'РОП' END)"""
-_SENDER_JOIN = """LEFT JOIN users u ON u.username = {alias}.username
+PERSON_JOIN = """LEFT JOIN users u ON u.username = {alias}.username
                   LEFT JOIN managers um ON um.manager_id = u.manager_id"""
 
 
 def _call_feedback(con, viewer: Viewer, call: dict) -> pd.DataFrame:
-    sql = (f"SELECT f.*, {_SENDER} AS sender FROM feedback f {_SENDER_JOIN.format(alias='f')}"
+    sql = (f"SELECT f.*, {PERSON_NAME} AS sender FROM feedback f {PERSON_JOIN.format(alias='f')}"
            " WHERE f.call_id = ?")
     params: list = [call["call_id"]]
     if viewer.role == "manager":
@@ -344,10 +344,10 @@ def feedback_for_manager(db_path: PathLike, viewer: Viewer, manager_id: str | No
     if viewer.role == "manager":
         manager_id = viewer.manager_id
     sql = f"""SELECT f.feedback_id, f.call_id, f.manager_id, m.name AS manager_name,
-                    f.criterion_id, f.objection_kind, f.text, f.username, {_SENDER} AS sender,
+                    f.criterion_id, f.objection_kind, f.text, f.username, {PERSON_NAME} AS sender,
                     f.created_at, f.acknowledged_at, c.started_at AS call_started_at
              FROM feedback f LEFT JOIN managers m ON m.manager_id = f.manager_id
-             LEFT JOIN calls c ON c.call_id = f.call_id {_SENDER_JOIN.format(alias='f')}"""
+             LEFT JOIN calls c ON c.call_id = f.call_id {PERSON_JOIN.format(alias='f')}"""
     params: list = []
     if manager_id is not None or viewer.role == "manager":
         sql += " WHERE f.manager_id = ?"
@@ -370,9 +370,9 @@ def feedback_replies(db_path: PathLike, viewer: Viewer, feedback_ids) -> pd.Data
     ids = [int(i) for i in feedback_ids]
     if not ids:
         return pd.DataFrame(columns=["reply_id", "feedback_id", "text", "sender", "created_at"])
-    sql = f"""SELECT r.reply_id, r.feedback_id, r.text, {_SENDER} AS sender, r.created_at
+    sql = f"""SELECT r.reply_id, r.feedback_id, r.text, {PERSON_NAME} AS sender, r.created_at
               FROM feedback_replies r JOIN feedback f ON f.feedback_id = r.feedback_id
-              {_SENDER_JOIN.format(alias='r')}
+              {PERSON_JOIN.format(alias='r')}
               WHERE r.feedback_id IN ({', '.join('?' * len(ids))})"""
     params: list = list(ids)
     if viewer.role == "manager":
@@ -500,11 +500,14 @@ def metrics_summary(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
 # --- rubric -------------------------------------------------------------------------------
 
 def rubric_versions(db_path: PathLike) -> pd.DataFrame:
+    """Every stored version, newest first; ``number`` counts a rubric's versions in the order
+    they were loaded (1, 2, 3…), which people can say aloud where the sha256 is unreadable."""
     return db.query_df(
         db_path,
         """SELECT v.rubric_id, v.version, v.loaded_at, v.is_current,
+                  row_number() OVER (PARTITION BY v.rubric_id ORDER BY v.loaded_at, v.rowid) AS number,
                   (SELECT count(*) FROM call_scores s WHERE s.rubric_version = v.version) AS calls_scored
-           FROM rubric_versions v ORDER BY v.loaded_at DESC, v.rubric_id""",
+           FROM rubric_versions v ORDER BY v.loaded_at DESC, number DESC, v.rubric_id""",
     )
 
 

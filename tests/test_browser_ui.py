@@ -1,8 +1,11 @@
-"""The review UI in real Debian Chromium: РОП logs in, listens, jumps, overrides, saves a clip."""
+"""The review UI in real Debian Chromium: РОП logs in, listens, jumps, overrides, saves a clip;
+the owner follows a red flag; and every role walks every page of its menu, which must read in
+Russian words (screenshots of each page in test-artifacts/walk-*.png)."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from store import db
-from tests.ui_data import PASSWORD, build_store
+from tests.ui_data import PASSWORD, USERS, build_store
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -94,7 +97,7 @@ def test_head_listens_overrides_and_saves_a_clip_that_persist(server, page):
     page.screenshot(path=str(ARTIFACTS / "call-page.png"), full_page=True)
 
     # jump to the evidence of «Узнал имя клиента» (segment 2, 00:04) and listen a little
-    page.get_by_role("button", name="перейти").nth(1).click()
+    page.locator(".st-key-ev-client_name").get_by_role("button", name="▶ 00:04").click()
     page.get_by_text("Переход к 00:04").wait_for(timeout=30_000)
     page.wait_for_function(
         "() => { const a = document.querySelector('audio') ||"
@@ -172,7 +175,7 @@ def test_owner_sees_the_rop_control_and_follows_a_red_flag_without_signing_in_ag
 
     # the red flag names m3 with a link to his page; a link opens a new browser session,
     # which the "stay signed in" cookie signs in without the password
-    link = page.get_by_role("link", name="Менеджер m3")
+    link = page.get_by_role("link", name="Менеджер m3", exact=True)  # calls' links name him too
     if link.get_attribute("target") == "_blank":
         with page.context.expect_page() as opened:
             link.click()
@@ -193,3 +196,195 @@ def test_owner_sees_the_rop_control_and_follows_a_red_flag_without_signing_in_ag
     fresh.goto(url)
     fresh.get_by_label("Пароль").wait_for(timeout=30_000)
     assert db.query_rows(path, "SELECT count(*) FROM login_sessions")[0][0] == 0
+
+
+# --- the walk: every page of every role, in words a person reads ---------------------------
+
+# English UI words and codes a page must not show (whole words, any case); the app's own name
+# and e-mail / URL-like strings are left out before matching.
+ENGLISH_WORDS = (
+    "Submit", "Loading", "Error", "None", "null", "NaN", "True", "False", "page", "select", "Choose",
+    "Search", "filter", "week", "call_id", "manager_id", "criterion_id", "pass", "fail",
+    "not_applicable", "insufficient", "value", "question", "discount", "ignored", "other", "price",
+    "competitor_cheaper", "think_later", "no_time", "have_supplier", "send_offer", "need_consult",
+    "default", "Running", "Download", "View more", "more",
+)
+ENGLISH = re.compile(r"(?<![\w-])(" + "|".join(re.escape(w) for w in ENGLISH_WORDS) + r")(?![\w-])",
+                     re.IGNORECASE)
+SNAKE_CODE = re.compile(r"(?<![\w.-])[a-z]+(?:_[a-z0-9]+)+(?![\w.-])")  # enum codes: no_time, call_id
+ISO_WEEK = re.compile(r"\b\d{4}-W\d{1,2}\b")
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")  # dates read «30.11.2026»
+# an id or a hash where a person expects words: c00012, demo-2026…, m101, 0f3a9c2e…
+ID_LIKE = re.compile(r"(?<![\w-])(c\d{3,}|demo-\d{4}\S*|m\d{2,}|(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,})(?![\w-])")
+LOGINS = re.compile(r"(?<![\w-])(" + "|".join(u[0] for u in USERS) + r")(?![\w-])")  # people by name
+NOT_WORDS = re.compile(r"\S+@\S+|\S*://\S+|\bcallqa\b", re.IGNORECASE)
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+PROBE = """() => {
+  const onScreen = e => { const r = e.getBoundingClientRect(); return r.right > 0 && r.left < innerWidth; };
+  const shown = e => e.checkVisibility({checkOpacity: true, checkVisibilityCSS: true}) && onScreen(e);
+  const texts = [], walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const e = n.parentElement;  // an icon is a word drawn as a picture by its font
+    if (e && n.textContent.trim() && !e.closest('script, style, [data-testid="stDataFrame"]')
+        && !getComputedStyle(e).fontFamily.includes('Material') && shown(e)) texts.push(n.textContent);
+  }
+  for (const f of document.querySelectorAll('input[type="text"], input[type="search"], textarea')) {
+    if (shown(f)) texts.push(f.value || f.placeholder);  // a select box shows its choice in an input
+  }
+  // a table is drawn on a canvas; its cells are in the grid's accessible copy, where a tick
+  // box reads "true"/"false", a link its address (/call?call_id=…) and a date its raw value
+  const cells = [];
+  for (const c of document.querySelectorAll('[data-testid="stDataFrame"] [role="columnheader"],'
+      + ' [data-testid="stDataFrame"] [role="gridcell"]')) {
+    const t = c.textContent.trim();
+    if (t && !/^(true|false)$/.test(t) && !/^\\/\\w+\\?/.test(t)) cells.push(t);
+  }
+  const links = [...document.querySelectorAll('[data-testid="stMain"] a')].filter(shown)
+      .map(a => a.innerText.trim()).filter(Boolean);
+  const cut = [...document.querySelectorAll('[data-testid="stMain"] *, [data-testid="stSidebar"] *')]
+      .filter(e => getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1
+              && shown(e) && e.innerText.trim())
+      .map(e => e.innerText.trim());
+  const main = document.querySelector('[data-testid="stMain"]') || document.body;
+  return {text: texts.join('\\n'), cells: cells.join('\\n'), links, cut,
+          scroll: Math.max(document.body.scrollWidth, main.scrollWidth), width: window.innerWidth};
+}"""
+
+
+def _walk_users():
+    seen, out = set(), []
+    for username, role, _, _ in USERS:  # one user of each role
+        if role not in seen:
+            seen.add(role)
+            out.append((username, role))
+    return out
+
+
+@pytest.fixture
+def walk_server(tmp_path):
+    """The UI store (12 scored calls in a week two weeks ago, rubric versions named by their
+    sha256 like real ones) with a РОП who listened, gave feedback, saved a clip and kept a log:
+    every page of every role has something to show."""
+    from datetime import date, datetime, timedelta
+    from hashlib import sha256
+
+    from store import owner_queries, review
+    from tests.ui_data import user
+
+    monday = date.today() - timedelta(days=date.today().weekday() + 14)
+    data = build_store(tmp_path / "callqa.duckdb", n_calls=12, audio_dir=tmp_path / "audio",
+                       start=datetime.combine(monday, datetime.min.time()).replace(hour=9),
+                       versions=(sha256(b"old").hexdigest(), sha256(b"new").hexdigest()))
+    rop, first = user("rop"), data.call_ids[0]
+    review.record_opened(data.db_path, rop, first)
+    review.record_played(data.db_path, rop, first, 42.0, 42.0)
+    review.give_feedback(data.db_path, rop, data.call_ids[2], "Назовите компанию в приветствии.", "greeting")
+    review.give_feedback(data.db_path, rop, first, "Не давайте скидку сразу.", None, "competitor_cheaper")
+    review.add_training_item(data.db_path, rop, first, 4.0, 12.0, "example", "Как спросить имя")
+    owner_queries.add_head_log(data.db_path, "rop", "one_to_one", date.today(), "m101", "Разобрали скидки")
+    yield from _serve(tmp_path, data.db_path, data)
+
+
+def _settled(page) -> None:
+    """Wait until the script run is over (the app's own run state; Streamlit's «Running…»
+    widget shows only after a delay) and nothing on the page is left from the run before."""
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSpinner\"],"
+        " [data-stale=\"true\"], [data-testid=\"stSkeleton\"]')"
+        # a table's readable copy of its cells comes a moment after the table itself
+        " && [...document.querySelectorAll('[data-testid=\"stDataFrame\"]')]"
+        "    .every(t => t.querySelector('table[role=\"grid\"]'))", timeout=60_000)
+
+
+def _open(page, entry) -> None:
+    """Open a page of the menu as a person does (the call page: «Открыть» on the list)."""
+    if entry.url_path == "call":
+        _open(page, _entry("calls"))
+        page.get_by_role("button", name="Открыть", exact=True).click()
+    else:
+        title = re.compile("^" + re.escape(entry.title) + r"( \(\d+\))?$")  # «Мои отзывы (2)»
+        page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
+    page.locator("h1").filter(has_text=entry.title).first.wait_for(timeout=60_000)
+    _settled(page)
+
+
+def _screenshot(page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so the window grows to fit it."""
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, 8000))})
+    page.screenshot(path=str(ARTIFACTS / name))
+    page.set_viewport_size(size)
+
+
+def _entry(url_path: str):
+    from ui.pages import BY_URL
+
+    return BY_URL[url_path]
+
+
+def _problems(where: str, probe: dict) -> list[str]:
+    page_text = NOT_WORDS.sub(" ", probe["text"])
+    text = page_text + "\n" + NOT_WORDS.sub(" ", probe["cells"])
+    found = [f"{where}: English «{m}»" for m in sorted({m.group(0) for m in ENGLISH.finditer(text)})]
+    found += [f"{where}: code «{m}»" for m in sorted({m.group(0) for m in SNAKE_CODE.finditer(text)})]
+    found += [f"{where}: ISO week «{m}»" for m in sorted({m.group(0) for m in ISO_WEEK.finditer(text)})]
+    found += [f"{where}: ISO date «{m}»" for m in sorted({m.group(0) for m in ISO_DATE.finditer(page_text)})]
+    found += [f"{where}: login «{m}»" for m in sorted({m.group(0) for m in LOGINS.finditer(text)})]
+    found += [f"{where}: id-like link «{t}»" for t in probe["links"] if ID_LIKE.search(NOT_WORDS.sub(" ", t))]
+    found += [f"{where}: id or hash «{m}»" for m in sorted({m.group(0) for m in ID_LIKE.finditer(text)})]
+    found += [f"{where}: cut off «{t}»" for t in probe["cut"]]
+    if "Ошибка, код" in page_text:
+        found.append(f"{where}: the page failed («Ошибка, код …»)")
+    if probe["scroll"] > probe["width"] + 1:
+        found.append(f"{where}: wider than the screen ({probe['scroll']} > {probe['width']} px)")
+    return found
+
+
+@pytest.mark.slow
+def test_every_page_of_every_role_reads_in_russian_words(walk_server, browser):
+    """Each role signs in and visits every page of its menu (from ui.pages): no English words
+    or codes, no ids, hashes, logins, ISO weeks or dates, nothing cut off, no failed page; the
+    owner's control page and the calls list also fit a phone's screen."""
+    from ui.pages import PAGES
+
+    url, _data = walk_server
+    ARTIFACTS.mkdir(exist_ok=True)
+    problems: list[str] = []
+    for username, role in _walk_users():
+        context = browser.new_context(viewport=DESKTOP, locale="ru-RU")
+        page = context.new_page()
+        _login(page, url, username)
+        page.locator('[data-testid="stSidebarNav"]').wait_for(timeout=60_000)
+        _settled(page)
+        for entry in (e for e in PAGES if role in e.roles):
+            _open(page, entry)
+            problems += _problems(f"{role}/{entry.url_path}", page.evaluate(PROBE))
+            _screenshot(page, f"walk-{role}-{entry.url_path}.png")
+        if role == "owner":
+            for url_path in ("owner", "calls"):
+                page.set_viewport_size(DESKTOP)  # the menu is open on a wide screen
+                _open(page, _entry(url_path))
+                page.set_viewport_size(PHONE)
+                _settled(page)
+                problems += _problems(f"phone/{url_path}", page.evaluate(PROBE))
+                _screenshot(page, f"walk-phone-{url_path}.png")
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_every_table_shows_a_dash_for_an_empty_cell():
+    """A table is drawn on a canvas the walk above cannot read; there an empty cell shows
+    Streamlit's default placeholder, the word «None», unless the page passes its own."""
+    import ast
+
+    missing = []
+    for source in sorted((ROOT / "ui").glob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "dataframe"
+                    and "placeholder" not in {k.arg for k in node.keywords}):
+                missing.append(f"{source.name}:{node.lineno}")
+    assert not missing, "st.dataframe without placeholder=EMPTY: " + ", ".join(missing)

@@ -139,7 +139,7 @@ def test_digest_is_mailed_through_the_configured_smtp_server(week_store, week_di
     assert msg["To"] == "owner@example.com"
     from email.header import decode_header, make_header
 
-    assert "2026-W47" in str(make_header(decode_header(msg["Subject"])))
+    assert "за 16–22 ноября 2026" in str(make_header(decode_header(msg["Subject"])))
     parts = {p.get_content_type(): p for p in msg.walk()}
     assert "text/html" in parts and "text/plain" in parts
     assert any(p.get_filename() == "callqa-2026-W47.xlsx" for p in msg.walk())

@@ -55,6 +55,12 @@ def test_iso_week_bounds_and_previous():
     assert Week.parse("2027-W01").start.date().isoformat() == "2027-01-04"
 
 
+def test_a_week_reads_in_words_not_as_its_iso_code():
+    assert WEEK.title == "16–22 ноября 2026"
+    assert Week.parse("2026-W49").title == "30 ноября – 6 декабря 2026"
+    assert Week.parse("2026-W01").title == "29 декабря 2025 – 4 января 2026"
+
+
 def test_a_running_week_is_judged_now():
     now = MON + timedelta(days=2)
     assert WEEK.as_of(now) == now

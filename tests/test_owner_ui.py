@@ -84,6 +84,15 @@ def test_head_writes_the_log_and_owner_reads_it(env, tmp_path):
     assert not owner.text_area  # the owner reads, does not write
 
 
+def test_head_log_asks_for_the_manager_of_a_one_to_one(env):
+    at_ = page_as("head", "head-log")
+    at_.selectbox[0].select("one_to_one")  # «С кем» left at «вся команда»
+    at_.button[0].click().run()
+    assert not at_.exception
+    assert [e.value for e in at_.error] == ["Для встречи один на один выберите менеджера."]
+    assert not at_.success
+
+
 def test_digest_page_shows_sections_and_downloads(env):
     at_ = page_as("owner", "digest")
     assert not at_.exception

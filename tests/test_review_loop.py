@@ -273,8 +273,8 @@ def test_owner_sees_the_heads_weekly_trend_and_words_not_codes(fresh):
                     [fresh.call_ids[0], fresh.call_ids[1], fresh.call_ids[2], fresh.call_ids[3]])
     at = page("owner", "owner")
     assert not at.exception
-    cards = {m.label: m.value for m in at.metric}
-    assert cards["До отзыва, медиана"] == "отзывов не было"
+    cards = {m.label: (m.value, m.delta) for m in at.metric}
+    assert cards["До отзыва, медиана"] == ("—", "отзывов не было")
     trend = next(d.value for d in at.dataframe if "Отзывов дано" in d.value)
     assert len(trend) == 8 and trend["Неделя с"].iloc[0] == "13.01"
     assert trend.tail(2).to_dict("records") == [

@@ -398,8 +398,13 @@ def test_rubric_page_shows_criteria_and_history(ui_store):
     assert not at.exception
     criteria = at.dataframe[0].value
     assert "Отработка возражений" in set(criteria["Критерий"])
+    assert "id" not in criteria.columns  # criterion ids are for the YAML, not for people
     history = at.dataframe[1].value
     assert sorted(history["Текущая"]) == [False, True]  # two versions, exactly one current
+    # versions by number and date (newest first), the sha256 only in the hint; rubric by title
+    assert [v.split(" от ")[0] for v in history["Версия"]] == ["v2", "v1"]
+    assert set(history["Рубрика"]) == {"Скрипт продаж (тест)"}
+    assert at.subheader[0].value.replace("\\", "").startswith("Скрипт продаж (тест) · v2 от ")  # markdown-escaped
 
 
 def test_pages_refuse_anonymous_visitors(ui_store):

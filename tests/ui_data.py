@@ -190,35 +190,39 @@ def _score(segs: tuple[Segment, ...], good: bool, call_no: int, version: str) ->
     )
 
 
-def _call(n: int, manager: tuple, audio_path: Path | None) -> Call:
+def _call(n: int, manager: tuple, audio_path: Path | None, start: datetime = START,
+          version: str = RUBRIC_VERSION) -> Call:
     manager_id, _, ext, _ = manager
     good = n < len(MANAGERS) or n % 4 == 1
     segs = _segments(n, good)
     call_id = f"{n:04x}" + "c" * 12
     meta = CallMeta(
-        started_at=START + timedelta(days=n // 2, hours=n % 8), direction="in" if n % 2 else "out",
+        started_at=start + timedelta(days=n // 2, hours=n % 8), direction="in" if n % 2 else "out",
         manager_ext=ext, client_number_masked="+7 *** ***-**-" + f"{n % 100:02d}",
     )
     flags = ("low_confidence",) if n % 5 == 4 else ()
     transcript = Transcript(segs, "ru", "test", flags)
     return Call(call_id, meta, transcript, segs[-1].end_s, 2, "audio" if audio_path else "import",
-                None, True, manager_id, _score(segs, good, n, RUBRIC_VERSION))
+                None, True, manager_id, _score(segs, good, n, version))
 
 
-_TEMPLATES: dict[tuple[int, bool, bool], UiData] = {}
+_TEMPLATES: dict[tuple, UiData] = {}
 
 
 def build_store(db_path: str | Path, n_calls: int = 12, audio_dir: Path | None = None,
-                users: bool = True) -> UiData:
-    """A store at ``db_path`` with ``n_calls`` scored calls, the rubric versions and (optionally)
-    users. Built once per test process for each shape and copied (a byte copy of a closed
-    DuckDB file is that database); the recording of call 0 stays in the first build's folder,
-    which a run row marks as processed, so the player serves it."""
-    key = (n_calls, audio_dir is not None, users)
+                users: bool = True, start: datetime = START,
+                versions: tuple[str, str] = (OLD_RUBRIC_VERSION, RUBRIC_VERSION)) -> UiData:
+    """A store at ``db_path`` with ``n_calls`` scored calls from ``start`` on, the rubric
+    versions (old, current) and (optionally) users. Built once per test process for each shape
+    and copied (a byte copy of a closed DuckDB file is that database); the recording of call 0
+    stays in the first build's folder, which a run row marks as processed, so the player
+    serves it."""
+    key = (n_calls, audio_dir is not None, users, start, versions)
     if key not in _TEMPLATES:
         folder = Path(tempfile.mkdtemp(prefix="callqa-ui-template-"))
         _TEMPLATES[key] = _build_store(folder / "callqa.duckdb", n_calls,
-                                       folder / "audio" if audio_dir is not None else None, users)
+                                       folder / "audio" if audio_dir is not None else None, users,
+                                       start, versions)
     template = _TEMPLATES[key]
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -226,24 +230,27 @@ def build_store(db_path: str | Path, n_calls: int = 12, audio_dir: Path | None =
     return UiData(db_path, template.call_ids, template.audio_path)
 
 
-def _build_store(db_path: Path, n_calls: int, audio_dir: Path | None, users: bool) -> UiData:
+def _build_store(db_path: Path, n_calls: int, audio_dir: Path | None, users: bool,
+                 start: datetime = START,
+                 versions: tuple[str, str] = (OLD_RUBRIC_VERSION, RUBRIC_VERSION)) -> UiData:
+    old_version, version = versions
     db_path = Path(db_path)
     audio_path = make_wav(audio_dir / "out-89161234567-101-20250303-090000.wav") if audio_dir else None
     call_ids = []
     with db.writer(db_path) as con:
-        writes.register_rubric_version(con, RUBRIC_ID, OLD_RUBRIC_VERSION, RUBRIC_YAML.replace("тест", "старая"))
-        writes.register_rubric_version(con, RUBRIC_ID, RUBRIC_VERSION, RUBRIC_YAML)
+        writes.register_rubric_version(con, RUBRIC_ID, old_version, RUBRIC_YAML.replace("тест", "старая"))
+        writes.register_rubric_version(con, RUBRIC_ID, version, RUBRIC_YAML)
         for m in MANAGERS:
             writes.upsert_manager(con, *m)
         for n in range(n_calls):
-            call = _call(n, MANAGERS[n % len(MANAGERS)], audio_path if n == 0 else None)
+            call = _call(n, MANAGERS[n % len(MANAGERS)], audio_path if n == 0 else None, start, version)
             writes.write_call(con, call)
             if n == 0 and audio_path is not None:
                 # the audio path only: UI tests need no recordings row
                 con.execute("UPDATE calls SET path = ? WHERE call_id = ?", [str(audio_path), call.call_id])
             call_ids.append(call.call_id)
         # an older rubric version's score for call 0 must never show as current
-        old = _score(_segments(0, False), False, 1, OLD_RUBRIC_VERSION)
+        old = _score(_segments(0, False), False, 1, old_version)
         writes.write_score(con, call_ids[0], old)
     if audio_dir is not None:  # a batch ran over the folder: the player may serve its files
         runs.finish_run(db_path, runs.start_run(db_path, audio_dir), "completed", runs.RunCounts())

@@ -128,7 +128,9 @@ def _main() -> None:
         st.navigation([st.Page(guarded(login_form), title="Вход", url_path="login")], position="hidden").run()
         return
     with st.sidebar:
-        st.caption(f"{plain(user.title)} · {auth.ROLE_TITLES.get(user.role, user.role)}")
+        role = auth.ROLE_TITLES.get(user.role, "")
+        # the person's name, never the login (an account without a display name shows its role)
+        st.caption(f"{plain(user.display_name)} · {role}" if user.display_name else role)
         if st.button("Выйти", key="logout"):
             _logout()
             st.rerun()

@@ -33,6 +33,7 @@ from ui.common import (
 )
 
 SEEK_KEY = "_seek"
+GO_COLUMNS = [3, 1]  # a quote and its «▶ 00:04» button
 FLASH_KEY = "_call_flash"  # a message that survives the rerun after an action
 VISIT_KEY = "_open_visit"
 
@@ -188,7 +189,11 @@ def _header(call: dict, scores: bool = True) -> None:
     started = call.get("started_at")
     when = started.strftime("%d.%m.%Y %H:%M") if started is not None and not pd.isna(started) else "дата неизвестна"
     st.title(f"Звонок {when}")
-    cols = st.columns(5)
+    # names and masked numbers are words, not figures: in a card they are cut off (and a card
+    # reads markdown, so «***-**» would turn into emphasis); they go on a line of their own
+    st.markdown(f"Менеджер: **{plain(call.get('manager_name') or 'не указан')}** · "
+                f"клиент: {plain(call.get('client_masked') or '—')}")
+    cols = st.columns(3)
     corrected = scores and bool(call.get("corrected")) and not pd.isna(call.get("corrected"))
     cols[0].metric("Оценка", fmt_score(call.get("score_pct")) if scores else "скрыта",
                    f"ИИ: {fmt_score(call.get('auto_score_pct'))}" if corrected else None,
@@ -196,10 +201,8 @@ def _header(call: dict, scores: bool = True) -> None:
     if corrected:
         st.caption(f"ИИ: {fmt_score(call.get('auto_score_pct'))} → после правок РОП: "
                    f"{fmt_score(call.get('score_pct'))}")
-    cols[1].metric("Менеджер", call.get("manager_name") or call.get("manager_id") or "—")
-    cols[2].metric("Длительность", fmt_time(call.get("duration_s")))
-    cols[3].metric("Направление", DIRECTION_LABELS.get(call.get("direction"), "—"))
-    cols[4].metric("Клиент", call.get("client_masked") or "—")
+    cols[1].metric("Длительность", fmt_time(call.get("duration_s")))
+    cols[2].metric("Направление", DIRECTION_LABELS.get(call.get("direction"), "—"))
     fatal = call.get("fatal_failed") if scores else None
     if isinstance(fatal, str) and fatal:
         st.error("Фатальная ошибка: " + ", ".join(criterion_title(c) for c in fatal.split(",")))
@@ -245,10 +248,9 @@ def _criteria(crit: pd.DataFrame, call_id: str) -> None:
         elif isinstance(c.reason, str) and c.reason:
             st.caption(plain(c.reason))
         if isinstance(c.evidence_quote, str) and not pd.isna(c.evidence_start_s):
-            quote_col, go_col = st.columns([4, 1])
-            quote_col.markdown(f"> {plain(c.evidence_quote)} ({fmt_time(c.evidence_start_s)})")
-            go_col.button("перейти", key=f"ev-{c.criterion_id}", on_click=seek,
-                          args=(call_id, c.evidence_start_s))
+            quote_col, go_col = st.columns(GO_COLUMNS)
+            quote_col.markdown(f"> {plain(c.evidence_quote)}")
+            _go_button(go_col, f"ev-{c.criterion_id}", call_id, c.evidence_start_s)
 
 
 def _objections(objections: pd.DataFrame, call_id: str) -> None:
@@ -259,12 +261,19 @@ def _objections(objections: pd.DataFrame, call_id: str) -> None:
         handled = HANDLING_LABELS.get(o.handling, o.handling)
         by = (f" (отметка РОП: {plain(o.labelled_by_name or 'РОП')})"
               if isinstance(o.labelled_by, str) else "")
-        quote_col, go_col = st.columns([4, 1])
+        quote_col, go_col = st.columns(GO_COLUMNS)
         quote_col.markdown(
             f"**{OBJECTION_LABELS.get(o.kind, o.kind)}** → {handled}{by}  \n> {plain(o.quote)}"
             + (f"  \nОтвет: {plain(o.response_quote)}" if isinstance(o.response_quote, str) and o.response_quote else "")
         )
-        go_col.button("перейти", key=f"obj-{o.n}", on_click=seek, args=(call_id, o.start_s or 0.0))
+        _go_button(go_col, f"obj-{o.n}", call_id, o.start_s or 0.0)
+
+
+def _go_button(col, key: str, call_id: str, seconds: float) -> None:
+    """«▶ 00:04» next to a quote, as in the transcript: the time fits a narrow column where
+    a word was cut off."""
+    col.button(f"▶ {fmt_time(seconds)}", key=key, on_click=seek, args=(call_id, seconds),
+               help="Перейти к этому месту записи")
 
 
 def _metrics(metrics: pd.DataFrame) -> None:
@@ -272,11 +281,11 @@ def _metrics(metrics: pd.DataFrame) -> None:
         return
     m = metrics.iloc[0]
     st.subheader("Метрики разговора")
-    cols = st.columns(3)
+    cols = st.columns(3)  # a third of the right column: short labels, the rest in the hint
     ratio = m["manager_talk_ratio"]
-    cols[0].metric("Доля речи менеджера", "—" if pd.isna(ratio) else f"{ratio:.0%}")
-    cols[1].metric("Вопросов менеджера", int(m["manager_questions"] or 0))
-    cols[2].metric("Перебиваний", int(m["interruptions"] or 0))
+    cols[0].metric("Речь", "—" if pd.isna(ratio) else f"{ratio:.0%}", help="Доля речи менеджера в разговоре")
+    cols[1].metric("Вопросов", int(m["manager_questions"] or 0), help="Вопросов менеджера за звонок")
+    cols[2].metric("Перебиваний", int(m["interruptions"] or 0), help="Сколько раз менеджер перебил клиента")
 
 
 def feedback_subject(criterion_id, objection_kind, whole: str = "звонок") -> str:

@@ -12,8 +12,10 @@ from store import queries
 from ui import auth
 from ui.common import (
     DIRECTION_LABELS,
+    EMPTY,
     HANDLING_LABELS,
     OBJECTION_LABELS,
+    call_title,
     criterion_title,
     db_path,
     fmt_time,
@@ -49,7 +51,7 @@ def calls_page() -> None:
         st.info("Нет звонков под эти фильтры.")
         return
     table = _table(page.rows)
-    event = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row",
+    event = st.dataframe(table, hide_index=True, placeholder=EMPTY, on_select="rerun", selection_mode="single-row",
                          key="calls-table", column_config=_column_config(), width="stretch")
     selected = event.selection.rows if event and getattr(event, "selection", None) else []
     if selected:
@@ -66,7 +68,8 @@ def _filters_ui(path, user) -> tuple[queries.CallFilters, str, bool]:
         if user.role != "manager":
             mgrs = queries.managers(path, user)
             names = dict(zip(mgrs["manager_id"], mgrs["name"], strict=True))
-            manager_ids = tuple(st.multiselect("Менеджер", list(names), format_func=names.get, key="f-managers"))
+            manager_ids = tuple(st.multiselect("Менеджер", list(names), format_func=names.get, key="f-managers",
+                                               placeholder="все менеджеры"))
         score = st.slider("Оценка, %", 0, 100, (0, 100), key="f-score")
         kind = st.selectbox("Возражение", [None, *OBJECTION_LABELS], key="f-kind",
                             format_func=lambda k: "любое" if k is None else OBJECTION_LABELS[k])
@@ -142,11 +145,7 @@ def _pager(total: int, page_no: int) -> None:
 
 def _open_by_choice(rows: pd.DataFrame) -> None:
     """Opening a call without the mouse on the table (keyboard users, tests)."""
-    labels = {
-        r.call_id: f"{r.started_at:%d.%m.%Y %H:%M} · {r.manager_name or r.manager_id or '—'}"
-        if not pd.isna(r.started_at) else r.call_id
-        for r in rows.itertuples()
-    }
+    labels = {r.call_id: call_title(r.started_at, r.manager_name) for r in rows.itertuples()}
     with st.form("open-call"):
         chosen = st.selectbox("Открыть звонок", list(labels), format_func=labels.get, key="open-choice")
         if st.form_submit_button("Открыть"):

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from core.config import load_config
@@ -40,6 +41,8 @@ SPEAKER_LABELS = {"manager": "Менеджер", "client": "Клиент", "unkn
 SPEAKER_COLORS = {"manager": "blue", "client": "green", "unknown": "gray"}
 TRAINING_LABELS = {"example": "образец отработки", "mistake": "ошибка"}
 DIRECTION_LABELS = {"in": "входящий", "out": "исходящий"}
+# What an empty table cell shows (st.dataframe's placeholder; its default is the word «None»).
+EMPTY = "—"
 SAVE_ATTEMPTS = 20  # × the writer's own 60 s wait: an action is never silently dropped
 
 
@@ -126,6 +129,17 @@ def fmt_time(seconds: float | None) -> str:
         return "—"
     s = int(round(float(seconds)))
     return f"{s // 60:02d}:{s % 60:02d}"
+
+
+def call_title(started_at, manager_name, short: bool = False) -> str:
+    """A call in words, never its id: «21.11.2026 12:00 · Ольга Смирнова» (lists), or
+    ``short`` «21.11 12:00, Ольга Смирнова» (links inside a sentence, one week's calls)."""
+    if started_at is None or pd.isna(started_at):
+        when = "дата неизвестна"
+    else:
+        when = f"{started_at:%d.%m %H:%M}" if short else f"{started_at:%d.%m.%Y %H:%M}"
+    who = manager_name if isinstance(manager_name, str) and manager_name else "без менеджера"
+    return f"{when}, {who}" if short else f"{when} · {who}"
 
 
 def fmt_score(score: float | None) -> str:

@@ -8,7 +8,7 @@ from core.config import load_config
 from owner.digest import SECTIONS, Digest, digest_from_report, to_html, to_markdown, to_xlsx
 from owner.report import OwnerParams
 from ui import auth
-from ui.common import db_path, plain
+from ui.common import EMPTY, db_path, plain
 from ui.owner import load_report, week_selector
 
 
@@ -32,7 +32,7 @@ def show_digest(d: Digest) -> None:
     for table in d.tables:
         if not table.frame.empty:
             st.caption(table.title)
-            st.dataframe(table.frame, hide_index=True, width="stretch")
+            st.dataframe(table.frame, hide_index=True, placeholder=EMPTY, width="stretch")
 
 
 def downloads(d: Digest) -> None:

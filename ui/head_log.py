@@ -10,7 +10,7 @@ import streamlit as st
 from owner.report import CADENCE_NAMES
 from store import owner_queries as q
 from ui import auth
-from ui.common import db_path, save
+from ui.common import EMPTY, db_path, save
 
 HISTORY_DAYS = 90
 
@@ -30,8 +30,9 @@ def head_log_page() -> None:
     st.dataframe(pd.DataFrame({
         "Дата": entries["held_on"], "Что": [CADENCE_NAMES.get(k, k) for k in entries["kind"]],
         "Менеджер": entries["manager_name"].fillna("вся команда"), "Заметка": entries["note"].fillna(""),
-        "Кто": entries["username"],
-    }), hide_index=True, width="stretch")
+        "Кто": entries["author"],
+    }), hide_index=True, placeholder=EMPTY, width="stretch",
+        column_config={"Дата": st.column_config.DateColumn(format="DD.MM.YYYY")})
 
 
 def entry_form(path, user) -> None:
@@ -43,6 +44,9 @@ def entry_form(path, user) -> None:
         manager_id = st.selectbox("С кем (для встречи один на один)", [None, *names],
                                   format_func=lambda m: "вся команда" if m is None else names[m])
         note = st.text_area("Заметка", placeholder="О чём говорили, что договорились сделать")
-        if st.form_submit_button("Записать") and save(q.add_head_log, path, user.username, kind, held_on,
-                                                      manager_id, note):
+        if not st.form_submit_button("Записать"):
+            return
+        if kind == "one_to_one" and manager_id is None:
+            st.error("Для встречи один на один выберите менеджера.")
+        elif save(q.add_head_log, path, user.username, kind, held_on, manager_id, note):
             st.success("Записано.")

@@ -10,7 +10,7 @@ from core.config import load_config
 from core.stats import wilson
 from store import queries
 from ui import auth
-from ui.common import HANDLING_LABELS, OBJECTION_LABELS, criterion_title, db_path, fmt_score
+from ui.common import EMPTY, HANDLING_LABELS, OBJECTION_LABELS, criterion_title, db_path, fmt_score
 
 LOW_DATA_TEXT = "мало данных"
 UNASSIGNED_TEXT = "без менеджера (очередь)"
@@ -74,7 +74,7 @@ def _summary_table(summary: pd.DataFrame, min_calls: int) -> None:
         ],
         "С фатальной ошибкой": summary["fatal_calls"],
     })
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, placeholder=EMPTY, width="stretch")
     if summary["low_data"].any():
         st.caption(f"«{LOW_DATA_TEXT}»: меньше {min_calls} оценённых звонков — сравнивать рано.")
 
@@ -157,5 +157,5 @@ def _metrics_table(metrics: pd.DataFrame) -> None:
             "Перебиваний": metrics["interruptions"].round(1),
             "Слов в минуту": metrics["words_per_min"].round(0),
         }),
-        hide_index=True, width="stretch",
+        hide_index=True, placeholder=EMPTY, width="stretch",
     )

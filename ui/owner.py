@@ -24,11 +24,13 @@ from owner.report import (
     owner_report,
     recent_weeks,
 )
+from store import owner_queries
 from ui import auth
-from ui.common import db_path, plain
+from ui.common import EMPTY, call_title, db_path, plain
 
 MAX_LINKS = 8
 NO_FEEDBACK = "отзывов не было"
+NO_LOW_CALLS = "низких оценок нет"
 NO_KAPPA = "нет данных"
 TREND_SERIES = {"played_min": "Прослушано, мин", "reviewed_calls": "Разобрано звонков",
                 "feedback_given": "Отзывов дано"}
@@ -54,8 +56,13 @@ def week_selector(path: str, key: str) -> Week:
     return chosen or weeks[0]
 
 
-def call_link(call_id: str) -> str:
-    return f"[{plain(call_id)}](/call?{urlencode({'call_id': call_id})})"
+def call_links(path: str, call_ids) -> str:
+    """Markdown links to these calls, each titled by its start and manager, «; » between."""
+    calls = owner_queries.call_titles(path, call_ids).set_index("call_id")
+    titles = {c: call_title(calls.at[c, "started_at"], calls.at[c, "manager_name"], short=True)
+              for c in call_ids if c in calls.index}
+    return "; ".join(f"[{plain(titles.get(c, 'звонок удалён'))}](/call?{urlencode({'call_id': c})})"
+                     for c in call_ids)
 
 
 def owner_page() -> None:
@@ -69,7 +76,7 @@ def owner_page() -> None:
     st.subheader("Работа РОП по неделям")
     trend_chart(load_trend(path, week.label))
     st.subheader("Красные флаги")
-    flags_block(report)
+    flags_block(report, path)
     st.subheader("По менеджерам")
     manager_table(report)
     st.subheader("Обратная связь: сработала ли?")
@@ -96,9 +103,9 @@ def kpi_cards(r: OwnerReport) -> None:
     cols[2].metric("Обратная связь", a.feedback_given, f"подтверждено {a.feedback_ack}",
                    delta_color="off", delta_arrow="off")
     lat = r.latency
-    cols[3].metric("До отзыва, медиана",
-                   fmt_hours(lat.median_h) if lat.answered else NO_FEEDBACK,
-                   f"без ответа {lat.open}" if lat.low_calls else None,
+    # a card shows a short figure; «отзывов не было» goes under it, where words fit
+    waiting = f"без ответа {lat.open}" if lat.answered else NO_FEEDBACK if lat.low_calls else NO_LOW_CALLS
+    cols[3].metric("До отзыва, медиана", fmt_hours(lat.median_h) if lat.answered else "—", waiting,
                    delta_color="inverse" if lat.open else "off", delta_arrow="off",
                    help="От звонка с низкой оценкой до первой обратной связи по нему; "
                         "звонки без ответа считаются с их возрастом.")
@@ -106,7 +113,7 @@ def kpi_cards(r: OwnerReport) -> None:
                    delta_arrow="off")
 
 
-def flags_block(r: OwnerReport) -> None:
+def flags_block(r: OwnerReport, path: str) -> None:
     names = dict(zip(r.managers["manager_id"], r.managers["manager_name"], strict=False))
     for flag in r.flags:
         if not flag.on:
@@ -116,7 +123,7 @@ def flags_block(r: OwnerReport) -> None:
             text += "  \nМенеджеры: " + ", ".join(
                 f"[{plain(names.get(m, m))}](/managers?{urlencode({'manager_id': m})})" for m in flag.manager_ids)
         if flag.call_ids:
-            links = ", ".join(call_link(c) for c in flag.call_ids[:MAX_LINKS])
+            links = call_links(path, flag.call_ids[:MAX_LINKS])
             more = f" и ещё {len(flag.call_ids) - MAX_LINKS}" if len(flag.call_ids) > MAX_LINKS else ""
             text += f"  \nЗвонки: {links}{more}"
         st.error(text)
@@ -142,7 +149,7 @@ def manager_table(r: OwnerReport) -> None:
         "Средняя оценка": m["mean_score"].round(0),
         "Изменение, п.": change.round(0),
     })
-    st.dataframe(table, hide_index=True, width="stretch",
+    st.dataframe(table, hide_index=True, placeholder=EMPTY, width="stretch",
                  column_config={"Доля разобранных": st.column_config.ProgressColumn(
                      format="percent", min_value=0, max_value=1)})
     if m["played_s"].sum() > 0:
@@ -179,7 +186,7 @@ def coaching_block(r: OwnerReport) -> None:
     window = r.params.coaching_window_calls
     st.caption(f"Доля выполнения за {window} звонков до и {window} после обратной связи; "
                "«улучшилось» — интервалы не пересекаются или разница значима.")
-    st.dataframe(frame.drop(columns=["before", "after"]), hide_index=True, width="stretch",
+    st.dataframe(frame.drop(columns=["before", "after"]), hide_index=True, placeholder=EMPTY, width="stretch",
                  column_config={"Звонок": st.column_config.LinkColumn(display_text="открыть"),
                                 "Когда": st.column_config.DatetimeColumn(format="DD.MM.YYYY")})
     points = frame.dropna(subset=["before", "after"]).melt(
@@ -203,13 +210,14 @@ def latency_block(r: OwnerReport) -> None:
              f"медиана {fmt_hours(lat.median_h)}, хуже всего {fmt_hours(lat.worst_h)}.")
     calls = lat.calls
     table = pd.DataFrame({
-        "Звонок": "/call?call_id=" + calls["call_id"], "Менеджер": calls["manager_name"],
-        "Начало": calls["started_at"], "Оценка": calls["score_pct"].round(0),
-        "Часов до ОС": calls["latency_h"].round(0),
+        "Начало": calls["started_at"], "Менеджер": calls["manager_name"],
+        "Оценка": calls["score_pct"].round(0), "Часов до ОС": calls["latency_h"].round(0),
         "Статус": ["ждёт обратной связи" if o else "есть обратная связь" for o in calls["open"]],
+        "Звонок": "/call?" + calls["call_id"].map(lambda c: urlencode({"call_id": c})),
     })
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"Звонок": st.column_config.LinkColumn(display_text=r"call_id=(.*)")})
+    st.dataframe(table, hide_index=True, placeholder=EMPTY, width="stretch",
+                 column_config={"Звонок": st.column_config.LinkColumn(display_text="открыть"),
+                                "Начало": st.column_config.DatetimeColumn(format="DD.MM HH:mm")})
 
 
 def confusion_in_words(confusion: pd.DataFrame) -> pd.DataFrame:
@@ -230,7 +238,7 @@ def trend_chart(trend: pd.DataFrame) -> None:
     long["series"] = long["series"].map(TREND_SERIES)
     chart = alt.Chart(long).mark_line(point=True).encode(
         x=alt.X("week_ru:O", title="Неделя с", sort=list(data["week_ru"])),
-        y=alt.Y("value:Q", title=None),
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=".0f", tickMinStep=1)),  # not «0.000000»
         color=alt.Color("series:N", title=None, legend=None),
         tooltip=[alt.Tooltip("week_ru:O", title="Неделя с"), alt.Tooltip("series:N", title="Что"),
                  alt.Tooltip("value:Q", title="Сколько", format=".0f")],
@@ -239,7 +247,7 @@ def trend_chart(trend: pd.DataFrame) -> None:
     st.altair_chart(chart)
     st.dataframe(pd.DataFrame({"Неделя с": data["week_ru"],
                                **{title: data[col].round(0).astype(int) for col, title in TREND_SERIES.items()}}),
-                 hide_index=True, width="stretch")
+                 hide_index=True, placeholder=EMPTY, width="stretch")
 
 
 def cadence_table(r: OwnerReport) -> None:
@@ -249,7 +257,7 @@ def cadence_table(r: OwnerReport) -> None:
         "Норма": c.expected, "Проведено": c.held, "В норме": "да" if c.ok else "нет",
         "Без встречи": ", ".join(names.get(m, m) for m in c.missing_manager_ids),
     } for c in r.cadence]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=EMPTY, width="stretch")
 
 
 def agreement_block(r: OwnerReport) -> None:
@@ -266,10 +274,10 @@ def agreement_block(r: OwnerReport) -> None:
     st.caption("Разобранный РОП звонок без исправления считается согласием; κ < "
                f"{r.params.low_kappa:g} при {r.params.min_calls}+ оценках — повод пересмотреть критерий. "
                "Согласие проверяющих между собой на одних и тех же звонках — на странице «Калибровка».")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=EMPTY, width="stretch")
     with st.expander("Таблицы совпадений (строки — ИИ, столбцы — РОП)"):
         for a in items:
             if a.n and not a.confusion.empty:
                 st.caption("Классы отработки возражений" if a is r.objection_agreement
                            else criterion_name(a.subject))
-                st.dataframe(confusion_in_words(a.confusion))
+                st.dataframe(confusion_in_words(a.confusion), placeholder=EMPTY)

@@ -10,7 +10,7 @@ import streamlit as st
 from core.config import load_config
 from store import queries
 from ui import auth
-from ui.common import criterion_title, db_path, fmt_score
+from ui.common import EMPTY, criterion_title, db_path, fmt_score
 
 WEEKS = 8
 LOW_DATA = "мало данных"
@@ -57,7 +57,7 @@ def progress_page() -> None:
                        for w in weeks],
         "Моих звонков": [int(own["calls"].get(w, 0)) for w in weeks],
         "Команда": [fmt_score(team["mean_score"].get(w)) for w in weeks],
-    }), hide_index=True, width="stretch")
+    }), hide_index=True, placeholder=EMPTY, width="stretch")
     st.subheader("Критерии по неделям")
     st.caption("В ячейке: ваша доля выполнения / доля по команде.")
     _criteria_table(progress.criteria, weeks, min_calls)
@@ -80,4 +80,4 @@ def _criteria_table(crit: pd.DataFrame, weeks: list[str], min_calls: int) -> Non
         cells[criterion_title(cid)] = row
     table = pd.DataFrame.from_dict(cells, orient="index")
     table.index.name = "Критерий"
-    st.dataframe(table.reset_index(), hide_index=True, width="stretch")
+    st.dataframe(table.reset_index(), hide_index=True, placeholder=EMPTY, width="stretch")

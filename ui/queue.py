@@ -12,7 +12,15 @@ from core.config import load_config
 from store import queries
 from ui import auth
 from ui.calls import REVIEWED_HELP
-from ui.common import HANDLING_LABELS, OBJECTION_LABELS, criterion_title, db_path, fmt_score, plain
+from ui.common import (
+    HANDLING_LABELS,
+    OBJECTION_LABELS,
+    call_title,
+    criterion_title,
+    db_path,
+    fmt_score,
+    plain,
+)
 
 SHOWN = 50
 
@@ -41,13 +49,6 @@ def queue_reasons(row, low_score: float) -> list[str]:
         reasons.append(f"возражение «{OBJECTION_LABELS.get(kind, 'другое')}» → "
                        f"{HANDLING_LABELS.get(handling, 'другое')}")
     return reasons
-
-
-def call_title(started_at, manager_name) -> str:
-    """A readable link text: date, time and manager (never the call's id)."""
-    when = "дата неизвестна" if started_at is None or pd.isna(started_at) else f"{started_at:%d.%m.%Y %H:%M}"
-    who = manager_name if isinstance(manager_name, str) and manager_name else "без менеджера"
-    return f"{when} · {who}"
 
 
 def queue_page() -> None:
@@ -85,4 +86,4 @@ def _owner_flags(path: str) -> None:
     st.caption(f"Неделя {week.title}; владелец видит то же на странице «Контроль РОП».")
     if not report.flags_on:
         st.success("Красных флагов нет.")
-    flags_block(report)
+    flags_block(report, path)
