@@ -17,6 +17,9 @@ Handling = Literal["value", "question", "discount", "ignored", "other"]
 
 VERDICTS: tuple[str, ...] = ("pass", "fail", "insufficient", "not_applicable")
 HANDLINGS: tuple[str, ...] = ("value", "question", "discount", "ignored", "other")
+# The РОП's label for a turn the machine took for an objection that is none: stored as the
+# handling of that objection; it drops out of every objection figure and teaches `callqa train`.
+NOT_OBJECTION = "none"
 
 
 @dataclass(frozen=True, slots=True)

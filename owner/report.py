@@ -600,7 +600,7 @@ OBJECTION_NAMES = {
     "need_consult": "надо посоветоваться",
 }
 HANDLING_NAMES = {"value": "ценность", "question": "уточняющий вопрос", "discount": "скидка",
-                  "ignored": "проигнорировано", "other": "другое"}
+                  "ignored": "проигнорировано", "other": "другое", "none": "не возражение"}
 CADENCE_NAMES = {"planning": "Планёрки", "one_to_one": "Встречи один на один", "training": "Обучение"}
 
 

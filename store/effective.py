@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from core.types import NOT_OBJECTION
 from store import db
 
 # The columns of a call's current score that queries read.
@@ -203,12 +204,14 @@ def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of") -> str:
 
 def labelled_handlings(db_path: str | os.PathLike) -> list[tuple[str, int, str]]:
     """``(call_id, segment_idx, handling)``: the РОП's latest label of every labelled objection
-    (the training data of the handling classifier)."""
-    return db.query_rows(db_path, latest_labels(columns="call_id, segment_idx, handling"))
+    (the training data of the handling classifier; turns he marked as no objection left out)."""
+    return db.query_rows(db_path, f"SELECT call_id, segment_idx, handling FROM ({latest_labels()})"
+                                  f" WHERE handling <> '{NOT_OBJECTION}'")
 
 
 def labelled_objection_kinds(db_path: str | os.PathLike) -> list[tuple[str, int, str]]:
     """``(call_id, segment_idx, kind)``: the objection kind of every turn the РОП labelled (his
     latest label; the training data of the objection-turn classifier)."""
-    return db.query_rows(db_path, f"SELECT call_id, segment_idx, kind FROM ({latest_labels()}) "
-                                  "WHERE kind IS NOT NULL")
+    return db.query_rows(db_path, f"SELECT call_id, segment_idx, CASE WHEN handling = '{NOT_OBJECTION}'"
+                                  f" THEN '{NOT_OBJECTION}' ELSE kind END FROM ({latest_labels()}) "
+                                  f"WHERE kind IS NOT NULL OR handling = '{NOT_OBJECTION}'")

@@ -24,6 +24,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
+from core.types import NOT_OBJECTION
 from store import db
 from store.effective import (  # the one definition of a reviewed call lives there
     _NOT_HEAD,
@@ -107,7 +108,8 @@ def _handling_cte(call_scope: str, lo: str, hi: str, meta: bool = True) -> str:
             FROM objections o JOIN sch ON sch.call_id = o.call_id AND sch.rubric_version = o.rubric_version
             WHERE {_in_period("o", lo, hi)}),
     eo AS (SELECT call_id, manager_id, started_at, segment_idx, kind, auto, coalesce(label, auto) AS handling,
-                  label IS NOT NULL AS labelled FROM eo0)"""
+                  label IS NOT NULL AS labelled FROM eo0
+           WHERE label IS DISTINCT FROM '{NOT_OBJECTION}')"""
 
 
 # Each query first materialises the set of call ids it is about (``scope``): DuckDB would

@@ -23,6 +23,7 @@ from typing import Protocol
 import pandas as pd
 
 from core.errors import AccessDeniedError
+from core.types import NOT_OBJECTION
 from store import db
 from store.effective import (
     EVER,
@@ -109,6 +110,7 @@ def _filter_sql(f: CallFilters) -> tuple[list[str], list]:
         if f.handling:  # the effective handling: the РОП's latest label wins, as on the call page
             cond.append("coalesce(lb.handling, o.handling) = ?")
             params.append(f.handling)
+        cond.append(f"coalesce(lb.handling, '') <> '{NOT_OBJECTION}'")  # the РОП: no objection
         labels = latest_labels(columns="call_id, segment_idx, handling")
         where.append(f"EXISTS (SELECT 1 FROM objections o LEFT JOIN ({labels}) lb"
                      f" ON lb.call_id = o.call_id AND lb.segment_idx = o.segment_idx"
@@ -471,7 +473,7 @@ def handling_mix(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
             JOIN objections o ON o.call_id = c.call_id AND o.rubric_version = s.rubric_version
             LEFT JOIN lb ON lb.call_id = c.call_id AND lb.segment_idx = o.segment_idx
             LEFT JOIN managers m ON m.manager_id = c.manager_id
-            WHERE {scope}
+            WHERE {scope} AND coalesce(lb.handling, '') <> '{NOT_OBJECTION}'
             GROUP BY c.manager_id, o.kind, coalesce(lb.handling, o.handling)
             ORDER BY manager_name, o.kind""",
         params,

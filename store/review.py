@@ -16,7 +16,7 @@ from typing import Protocol
 import duckdb
 
 from core.errors import AccessDeniedError, CallQAError
-from core.types import HANDLINGS, VERDICTS
+from core.types import HANDLINGS, NOT_OBJECTION, VERDICTS
 from store import db
 
 PathLike = str | os.PathLike
@@ -104,10 +104,11 @@ def override_verdict(db_path: PathLike, user: Actor, call_id: str, criterion_id:
 
 def label_objection(db_path: PathLike, user: Actor, call_id: str, segment_idx: int,
                     kind: str | None, handling: str) -> None:
-    """The РОП's handling class for an objection (training data for `callqa train`)."""
+    """The РОП's handling class for an objection, or ``NOT_OBJECTION`` for a turn that is no
+    objection, with the objection ``kind`` he sees in it (training data for `callqa train`)."""
     _require_annotator(user)
-    if handling not in HANDLINGS:
-        raise CallQAError(f"Unknown handling {handling!r}; use one of {', '.join(HANDLINGS)}.")
+    if handling not in (*HANDLINGS, NOT_OBJECTION):
+        raise CallQAError(f"Unknown handling {handling!r}; use one of {', '.join((*HANDLINGS, NOT_OBJECTION))}.")
     with db.writer(db_path) as con:
         _call_manager(con, call_id)
         con.execute(

@@ -351,3 +351,16 @@ def test_objection_agreement_uses_the_rops_labels(tmp_path):
     a = objection_agreement(path, PARAMS, AS_OF)
     assert (a.n, a.agreed) == (6, 3)
     assert a.confusion.loc["value", "question"] == 3
+
+
+def test_a_turn_the_rop_marked_as_no_objection_leaves_the_week(tmp_path):
+    from core.types import NOT_OBJECTION
+    from store import owner_queries as q
+
+    path = new_store(tmp_path)
+    with batch(path):
+        kept = add_call(path, "m1", at(1), objections=[("price", "discount")])
+        dropped = add_call(path, "m1", at(2), objections=[("price", "discount")])
+        label(path, dropped, 1, NOT_OBJECTION, at(3))
+    week = q.objection_week(path, WEEK.start, WEEK.end, AS_OF)
+    assert int(week["n"].sum()) == 1 and list(week["call_ids"].iloc[0]) == [kept]

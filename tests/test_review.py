@@ -61,6 +61,23 @@ def test_objection_label_replaces_shown_handling(data):
     assert list(objections["auto_handling"]) == ["discount"]
 
 
+def test_a_turn_marked_no_objection_leaves_the_figures_and_teaches_the_turn_model(data):
+    from core.types import NOT_OBJECTION
+    from store import effective
+
+    call = data.call_ids[2]
+    rop = user("rop")
+    before = queries.handling_mix(data.db_path, rop)["n"].sum()
+    review.label_objection(data.db_path, rop, call, 7, "competitor_cheaper", NOT_OBJECTION)
+    objections = queries.call_view(data.db_path, rop, call).objections
+    assert list(objections["handling"]) == [NOT_OBJECTION]  # shown «не возражение» on the call page
+    assert queries.handling_mix(data.db_path, rop)["n"].sum() == before - 1
+    assert (call, 7, NOT_OBJECTION) in effective.labelled_objection_kinds(data.db_path)
+    assert all(row[:2] != (call, 7) for row in effective.labelled_handlings(data.db_path))
+    with pytest.raises(CallQAError):
+        review.label_objection(data.db_path, rop, call, 7, "price", "maybe")
+
+
 @pytest.mark.parametrize("username", ["owner", "ivan"])
 def test_only_the_head_annotates(data, username):
     with pytest.raises(AccessDeniedError):

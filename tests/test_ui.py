@@ -277,6 +277,7 @@ def test_head_writes_feedback_labels_objection_adds_clip_and_marks_reviewed(fres
     at.selectbox(key="fb-criterion").select("crit:next_step")
     at.text_area(key="fb-text").input("Назначайте замер с датой и временем")
     at.button(key="FormSubmitter:feedback-form-Отправить менеджеру").click().run()
+    at.selectbox(key="lb-kind").select("price")  # the РОП hears another kind than the machine
     at.selectbox(key="lb-handling").select("question")
     at.button(key="FormSubmitter:label-form-Сохранить отметку").click().run()
     at.number_input(key="tr-start").set_value(15.0)
@@ -288,6 +289,8 @@ def test_head_writes_feedback_labels_objection_adds_clip_and_marks_reviewed(fres
     kinds = [r[0] for r in db.query_rows(
         fresh.db_path, "SELECT kind FROM review_events WHERE call_id = ? ORDER BY event_id", [call_id])]
     assert kinds == ["opened", "feedback", "label", "training", "reviewed"]
+    assert db.query_rows(fresh.db_path, "SELECT kind, handling FROM objection_labels WHERE call_id = ?",
+                         [call_id]) == [("price", "question")]
     assert "ошибка: 00:15–00:20" in texts(at)
     assert "уточняющий вопрос (отметка РОП: Руководитель отдела продаж)" in texts(at)
 

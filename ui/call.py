@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.config import load_config
 from core.errors import AccessDeniedError
-from core.types import HANDLINGS, VERDICTS
+from core.types import HANDLINGS, NOT_OBJECTION, VERDICTS
 from store import calibration, queries, review
 from ui import auth, player
 from ui.common import (
@@ -422,7 +422,12 @@ def _label_form(path, user, call_id: str, objections: pd.DataFrame) -> None:
     kinds = {int(o.segment_idx): o.kind for o in objections.itertuples()}
     with st.form("label-form", clear_on_submit=False):
         segment_idx = st.selectbox("Возражение", list(options), format_func=options.get, key="lb-objection")
-        handling = st.selectbox("Как отработано", HANDLINGS, format_func=HANDLING_LABELS.get, key="lb-handling")
+        # the kind the РОП hears (the machine's by default) and how it was handled — or «не
+        # возражение»: both teach `callqa train`, the latter also drops it from the figures
+        kind = st.selectbox("Вид возражения", ["", *OBJECTION_LABELS], key="lb-kind",
+                            format_func=lambda k: OBJECTION_LABELS.get(k) or "как определила машина")
+        handling = st.selectbox("Как отработано", [*HANDLINGS, NOT_OBJECTION], format_func=HANDLING_LABELS.get,
+                                key="lb-handling")
         if st.form_submit_button("Сохранить отметку") and save(
-                review.label_objection, path, user, call_id, segment_idx, kinds[segment_idx], handling):
+                review.label_objection, path, user, call_id, segment_idx, kind or kinds[segment_idx], handling):
             st.rerun()
