@@ -55,13 +55,19 @@ _DAMAGED = ("not a valid duckdb database", "corrupt", "checksum", "could not rea
             "failed to read", "block", "serializ", "internal error", "invalid unicode", "magic bytes")
 
 
+_DISK_WORDS = ("corrupt", "no space left", "disk full", "could not write file", "read-only file system")
+
+
 def is_file_fault(exc: BaseException) -> bool:
     """Whether ``exc`` is a fault of the file or its disk (DuckDB raises a damaged block as
     its base ``duckdb.Error``), as opposed to a wrong query or a constraint."""
     if isinstance(exc, StoreError):
         return False
+    text = str(exc).lower()
+    # a full disk at commit reaches us as a TransactionException «Failed to commit: Could not
+    # write file …wal: No space left on device»
     return isinstance(exc, FILE_FAULTS) or type(exc) is duckdb.Error or (
-        isinstance(exc, duckdb.Error) and "corrupt" in str(exc).lower())
+        isinstance(exc, duckdb.Error) and any(w in text for w in _DISK_WORDS))
 
 
 def store_error(path: Path, exc: BaseException) -> StoreError:
