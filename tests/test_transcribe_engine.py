@@ -40,6 +40,11 @@ def test_unknown_model_name_is_a_clear_offline_error(tmp_path):
         resolve_model("large-v9-does-not-exist", tmp_path)
 
 
+def test_a_missing_model_folder_is_named_as_a_folder(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="model folder .* does not exist"):
+        resolve_model(str(tmp_path / "models" / "small-ct2"), tmp_path)
+
+
 def test_model_folder_without_tokenizer_is_refused(tmp_path):
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "model.bin").write_bytes(b"x")

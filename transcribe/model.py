@@ -45,6 +45,11 @@ def resolve_model(name: str, home: Path) -> str:
                 "faster-whisper would try to download it. Copy the complete CTranslate2 model."
             )
         return str(folder)
+    if name.startswith(("/", "./", "../", "~")) or name.count("/") > 1:  # a path, not a model name
+        raise ModelNotFoundError(
+            f"The Whisper model folder {folder} does not exist. Set asr.model to the folder that "
+            "holds model.bin and tokenizer.json, or to a model name (e.g. base, small). "
+            f"{_INSTALL_HINT}")
     from faster_whisper.utils import download_model
 
     try:
