@@ -241,7 +241,7 @@ def _criteria(crit: pd.DataFrame, call_id: str) -> None:
         return
     for c in crit.itertuples():
         label = VERDICT_BADGES.get(c.verdict, c.verdict)
-        st.markdown(f"**{criterion_title(c.criterion_id, c.title)}** — {label}")
+        st.markdown(f"**{plain(criterion_title(c.criterion_id, c.title))}** — {label}")  # the rubric file is text too
         if isinstance(c.override_by, str):
             st.caption(f"Исправлено РОП ({plain(c.override_by_name or 'РОП')}): было «{VERDICT_LABELS.get(c.auto_verdict)}». "
                        f"{plain(c.override_reason)}")
