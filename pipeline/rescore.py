@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
+import types
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -97,7 +100,23 @@ def _scored_batches(cfg, rubric_path, scorer, batches, n_workers):
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(n_workers, mp_context=context, initializer=_init_worker,
                              initargs=(cfg, rubric_path)) as pool:
-        yield from pool.map(_score_batch_in_worker, batches)
+        with _plain_main():  # map() submits every batch (and starts the workers) right here
+            results = pool.map(_score_batch_in_worker, batches)
+        yield from results
+
+
+@contextmanager
+def _plain_main():
+    """A spawned worker re-runs the parent's ``__main__`` file before anything else; when that is
+    a generated script (Streamlit's AppTest, a notebook) it fails there. The workers need nothing
+    from ``__main__``, so they are started while an empty module stands in for it."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 _WORKER_SCORER: Scorer | None = None

@@ -26,7 +26,7 @@ from store import owner_queries as q
 from store.calibration import CALIBRATION_VERDICTS, MAX_CALLS, Round, RoundSpec
 from ui import auth
 from ui.call import show_recording
-from ui.common import VERDICT_LABELS, criterion_title, db_path, plain, save
+from ui.common import EMPTY, VERDICT_LABELS, criterion_title, db_path, plain, save
 from ui.queue import call_title
 
 CALL_KEY = "calib-call"
@@ -155,7 +155,7 @@ def rounds_block(path, user) -> None:
         "Создан": f"{r.created_at:%d.%m.%Y}", "Кто создал": r.created_by_name, "Период": period_text(r),
         "Менеджер": r.manager_name or "все", "Звонков": r.calls, "Проверяющие": progress_text(r),
         "Состояние": "завершён" if r.complete else "идёт",
-    } for r in all_rounds]), hide_index=True, width="stretch")
+    } for r in all_rounds]), hide_index=True, placeholder=EMPTY, width="stretch")
     by_id = {r.round_id: r for r in all_rounds}
     wanted = st.session_state.pop(NEXT_ROUND_KEY, None)
     if wanted in by_id:
@@ -186,7 +186,7 @@ def results_block(report: CalibrationReport, low_kappa: float) -> None:
         "Согласие между проверяющими": share_text(a.people), "κ между проверяющими": kappa_text(a.people),
         "Согласие ИИ с проверяющими": share_text(a.ai), "κ ИИ с проверяющими": kappa_text(a.ai),
         "Что делать": a.action,
-    } for a in report.criteria]), hide_index=True, width="stretch")
+    } for a in report.criteria]), hide_index=True, placeholder=EMPTY, width="stretch")
     st.markdown("**Звонки, где проверяющие разошлись**")
     if not report.disagreements:
         st.success("Проверяющие ни разу не разошлись.")
@@ -197,7 +197,7 @@ def results_block(report: CalibrationReport, low_kappa: float) -> None:
         "Критерий": criterion_title(d.criterion_id, d.title),
         "Оценки": "; ".join(f"{name} — {VERDICT_LABELS.get(v, v)}" for name, v in d.verdicts),
         "ИИ": VERDICT_LABELS.get(d.ai_verdict, d.ai_verdict),
-    } for d in report.disagreements]), hide_index=True, width="stretch",
+    } for d in report.disagreements]), hide_index=True, placeholder=EMPTY, width="stretch",
         column_config={"Звонок": st.column_config.LinkColumn(display_text="открыть")})
 
 
