@@ -205,15 +205,17 @@ def _dummy_hash(rounds: int) -> bytes:
     return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds=rounds))
 
 
+_ACCOUNT = ("SELECT username, role, manager_id, display_name, password_hash FROM users"
+            " WHERE username = ? AND disabled_at IS NULL")
+
+
 def authenticate(db_path: str | os.PathLike, username: str, password: str) -> User | None:
     """The user when the password matches its stored bcrypt hash; None otherwise. Unknown and
     disabled names cost the same bcrypt check, so timing does not reveal them."""
-    rows = db.query_rows(
-        db_path,
-        "SELECT username, role, manager_id, display_name, password_hash FROM users"
-        " WHERE username = ? AND disabled_at IS NULL",
-        [username.strip()],
-    )
+    return _check_password(db.query_rows(db_path, _ACCOUNT, [username.strip()]), password)
+
+
+def _check_password(rows: list[tuple], password: str) -> User | None:
     raw = password.encode("utf-8")[:72]
     if not rows:
         bcrypt.checkpw(raw, _dummy_hash(BCRYPT_ROUNDS))
@@ -236,16 +238,15 @@ class SignInEvent:
     event: str  # success | failure | locked | refused | token_rejected
 
 
-def _failures(db_path, column: str, value: str, now: datetime, since_success: bool) -> tuple[int, datetime | None]:
+def _failures(con, column: str, value: str, now: datetime, since_success: bool) -> tuple[int, datetime | None]:
     """Failures of one name or client in the last day (after its last success, for names)."""
     success = (f" AND at_time > coalesce((SELECT max(at_time) FROM sign_in_events WHERE {column} = ?"
                " AND event = 'success'), TIMESTAMP '1970-01-01')") if since_success else ""
     params = [value, now - timedelta(seconds=FAILURE_WINDOW_S)] + ([value] if since_success else [])
-    n, last = db.query_rows(
-        db_path,
+    n, last = con.execute(
         f"SELECT count(*), max(at_time) FROM sign_in_events WHERE {column} = ? AND at_time > ?"
         f" AND event IN ('failure', 'locked'){success}", params,
-    )[0]
+    ).fetchone()
     return int(n), last
 
 
@@ -274,8 +275,10 @@ def sign_in(db_path: str | os.PathLike, username: str, password: str, client: st
     now = now or datetime.now()
     name = username.strip()[:200]
     client = client[:200]
-    by_name = _failures(db_path, "username", name, now, since_success=True)
-    by_client = _failures(db_path, "client", client, now, since_success=False) if client else (0, None)
+    with db.reader(db_path) as con:  # one short connection for everything sign-in reads
+        by_name = _failures(con, "username", name, now, since_success=True)
+        by_client = _failures(con, "client", client, now, since_success=False) if client else (0, None)
+        account = con.execute(_ACCOUNT, [name]).fetchall()
     wait = max(_wait_s(*by_name, now), _wait_s(*by_client, now))
     if wait > 0:
         _record(db_path, name, client, "refused", now)
@@ -283,7 +286,7 @@ def sign_in(db_path: str | os.PathLike, username: str, password: str, client: st
         raise SignInThrottledError(
             ("Too many failed sign-ins: locked" if locked else "Too many failed sign-ins: wait")
             + f" {wait:.0f} s.", wait)
-    user = authenticate(db_path, name, password)
+    user = _check_password(account, password)
     if user is not None:
         _record(db_path, name, client, "success", now)
         return user

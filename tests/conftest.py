@@ -7,7 +7,7 @@
 ``fake_transcriber`` FakeTranscriber, the stand-in for Whisper in tests of other stages
 
 Hypothesis: ``make test`` runs the property tests with the ``full`` profile (200 examples each),
-``make test-fast`` with ``fast`` (25); a test's own ``@settings`` keeps only what it must.
+``make test-fast`` with ``fast`` (15); a test's own ``@settings`` keeps only what it must.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from transcribe import FakeTranscriber
 os.environ.setdefault("CALLQA_SCORING_BOOTSTRAP_MODELS", "false")
 
 settings.register_profile("full", max_examples=200, deadline=None)
-settings.register_profile("fast", max_examples=25, deadline=None)
+settings.register_profile("fast", max_examples=15, deadline=None)
 settings.load_profile("full")
 
 

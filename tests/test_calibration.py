@@ -119,6 +119,7 @@ def test_reviewer_choices_are_active_heads_and_owners_by_name(tmp_path):
 
 # --- blind --------------------------------------------------------------------------------
 
+@pytest.mark.slow  # ≥ 2 s on the reference machine
 def test_nobody_sees_anothers_verdicts_or_the_ai_before_the_round_is_complete(tmp_path):
     path, *_ = calibration_store(tmp_path)
     rnd = calibration.create_round(path, ROP, spec(n_calls=3))
@@ -182,6 +183,7 @@ def test_verdicts_are_whole_calls_by_reviewers_and_final_once_the_round_is_compl
         calibration.save_verdicts(path, ROP, rnd.round_id, call_id, full)
 
 
+@pytest.mark.slow  # ≥ 2 s on the reference machine
 def test_assignments_list_the_reviewers_calls_of_open_rounds(tmp_path):
     path, *_ = calibration_store(tmp_path)
     rnd = calibration.create_round(path, ROP, spec(n_calls=3))
@@ -209,6 +211,7 @@ def test_assignments_list_the_reviewers_calls_of_open_rounds(tmp_path):
 AI_GREETING = ["pass"] * 5 + ["fail"] * 5
 
 
+@pytest.mark.slow  # ≥ 2 s on the reference machine
 def test_agreement_per_criterion_between_reviewers_and_with_the_ai_on_a_known_table(tmp_path):
     path, calls, *_ = calibration_store(tmp_path, AI_GREETING)
     rnd = calibration.create_round(path, OWNER, spec(n_calls=10))

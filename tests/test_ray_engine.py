@@ -222,6 +222,7 @@ class _InProcessEngine:
                            progress, limit=2).run()
 
 
+@pytest.mark.slow  # ≥ 2 s on the reference machine
 def test_a_killed_head_resumes_without_duplicates(calls_env, monkeypatch, scorer, fake_transcriber):
     cfg = _home_cfg(monkeypatch, calls_env / "home")
     folder = make_calls(calls_env / "calls", 5)

@@ -207,6 +207,7 @@ def test_the_default_rubric_with_broken_lines_loads_or_raises_rubric_error(rubri
 
 
 @given(text=default_with_broken_values())
+@pytest.mark.slow  # ≥ 2 s on the reference machine
 def test_the_default_rubric_with_broken_values_loads_or_raises_rubric_error(rubric_file, text):
     loads_or_says_why(rubric_file, text)
 

@@ -91,6 +91,7 @@ def trained(cfg, scorer):
     return cfg
 
 
+@pytest.mark.slow  # ≥ 2 s on the reference machine
 def test_train_learns_a_systematic_correction_and_flips_a_held_out_call(trained):
     report = train_criteria(trained)
     assert report.overrides == 8 and report.reviewed_calls == 8 and report.path.exists()

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from scoring.objection_model import shipped_turns
 from scoring.objections import shipped_answers
 from scoring.text import lemmatize
@@ -40,6 +42,7 @@ def near_copies(training: list[str], corpus: list[str]) -> list[tuple[str, str]]
     return out
 
 
+@pytest.mark.slow  # ≥ 2 s on the reference machine
 def test_no_training_utterance_is_a_near_copy_of_an_evaluation_turn():
     corpus = [s["text"] for p in sorted(EVAL.glob("*.json"))
               for s in json.loads(p.read_text(encoding="utf-8"))["segments"]]

@@ -138,6 +138,7 @@ class _Model:
         return iter(self.segments), _Info(len(samples) / SR)
 
 
+@pytest.mark.slow  # ≥ 2 s on the reference machine
 def test_the_transcriber_drops_a_stock_phrase_and_flags_the_call(tmp_path):
     model = _Model([_Raw(0.5, 3.0, " Здравствуйте, компания Окна Комфорт."),
                     _Raw(8.0, 9.5, " Спасибо за просмотр!", ns=0.7)])

@@ -73,6 +73,7 @@ def test_outside_the_runtime_a_recording_becomes_a_data_url(tmp_path):
 
 
 
+@pytest.mark.slow  # ≥ 2 s on the reference machine
 def test_a_processed_recording_replaced_by_a_symlink_plays_nothing(tmp_path, monkeypatch):
     """The attack of row 9: the call page keeps working, the player refuses the file."""
     data = build_store(tmp_path / "callqa.duckdb", n_calls=1, audio_dir=tmp_path / "audio")
