@@ -32,6 +32,17 @@ settings.register_profile("fast", max_examples=15, deadline=None)
 settings.load_profile("full")
 
 
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """Playwright drives Debian's Chromium (never `playwright install`), headless, audio allowed
+    to start without a click (the player tests)."""
+    return {
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--autoplay-policy=no-user-gesture-required"],
+    }
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashes(monkeypatch):
     """bcrypt at its lowest cost in tests (the cost is not what they check); ``store.users``

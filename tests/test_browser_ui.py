@@ -4,18 +4,14 @@ Russian words (screenshots of each page in test-artifacts/walk-*.png)."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from store import db
+from tests.streamlit_server import serve, sign_in
 from tests.ui_data import PASSWORD, USERS, build_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,58 +20,14 @@ ARTIFACTS = ROOT / "test-artifacts"
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    return {
-        "executable_path": "/usr/bin/chromium",
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--autoplay-policy=no-user-gesture-required"],
-    }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     data = build_store(tmp_path / "callqa.duckdb", n_calls=1, audio_dir=tmp_path / "audio")
-    yield from _serve(tmp_path, data.db_path, data)
-
-
-def _serve(tmp_path, db_path, data):
-    port = _free_port()
-    env = {**os.environ, "CALLQA_HOME": str(tmp_path), "CALLQA_DB": str(db_path),
-           "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("streamlit did not start: " + proc.stderr.read().decode()[-2000:])
-            time.sleep(0.3)
-    yield url, data
-    proc.terminate()
-    proc.wait(timeout=10)
+    yield from serve(tmp_path, data.db_path, data)
 
 
 def _login_and_open_call(page, url: str) -> None:
-    page.goto(url)
-    page.get_by_label("Логин").fill("rop")
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
+    sign_in(page, url)
     page.get_by_text("Найдено звонков: 1").wait_for(timeout=30_000)
     page.get_by_role("button", name="Открыть", exact=True).click()
     page.get_by_text("Расшифровка").wait_for(timeout=30_000)
@@ -153,7 +105,7 @@ def owner_server(tmp_path):
         for day in range(3):
             add_call(path, "m3", at(day, 11, week=WEEK), 75)
     accounts.set_password(path, "boss", PASSWORD)
-    yield from _serve(tmp_path, path, path)
+    yield from serve(tmp_path, path, path)
 
 
 def _login(page, url: str, username: str) -> None:
@@ -283,7 +235,7 @@ def walk_server(tmp_path):
     review.give_feedback(data.db_path, rop, first, "Не давайте скидку сразу.", None, "competitor_cheaper")
     review.add_training_item(data.db_path, rop, first, 4.0, 12.0, "example", "Как спросить имя")
     owner_queries.add_head_log(data.db_path, "rop", "one_to_one", date.today(), "m101", "Разобрали скидки")
-    yield from _serve(tmp_path, data.db_path, data)
+    yield from serve(tmp_path, data.db_path, data)
 
 
 def _settled(page) -> None:

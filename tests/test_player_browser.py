@@ -4,18 +4,14 @@ their end and link back to the call."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from store import review
-from tests.ui_data import PASSWORD, build_store, user
+from tests.streamlit_server import serve, sign_in
+from tests.ui_data import build_store, user
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -24,55 +20,12 @@ CLIP = (4.4, 6.6)  # segment 2, «Как я могу к вам обращать�
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    return {
-        "executable_path": "/usr/bin/chromium",
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--autoplay-policy=no-user-gesture-required"],
-    }
-
-
 @pytest.fixture
 def server(tmp_path):
     """A one-call store with a 30 s recording (13 lines, 2.2 s apart) and one library clip."""
     data = build_store(tmp_path / "callqa.duckdb", n_calls=1, audio_dir=tmp_path / "audio")
     review.add_training_item(data.db_path, user("rop"), data.call_ids[0], *CLIP, "example", "Как спросить имя")
-    port = _free_port()
-    env = {**os.environ, "CALLQA_HOME": str(tmp_path), "CALLQA_DB": str(data.db_path), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("streamlit did not start: " + proc.stderr.read().decode()[-2000:])
-            time.sleep(0.3)
-    yield url, data
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _sign_in(page, url: str) -> None:
-    page.goto(url)
-    page.get_by_label("Логин").fill("rop")
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    page.get_by_role("button", name="Выйти").wait_for(timeout=30_000)
+    yield from serve(tmp_path, data.db_path, data)
 
 
 def _now_idx(page) -> str | None:
@@ -95,7 +48,7 @@ def test_transcript_follows_the_player_and_a_click_seeks(server, page):
     url, data = server
     ARTIFACTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 640})
-    _sign_in(page, url)
+    sign_in(page, url)
     page.goto(f"{url}/call?call_id={data.call_ids[0]}")  # a new tab: signed in from the cookie
     lines = page.locator(".cq-line")
     lines.first.wait_for(timeout=30_000)
@@ -154,7 +107,7 @@ def test_transcript_follows_the_player_and_a_click_seeks(server, page):
 def test_library_clip_stops_at_its_end_and_links_to_the_call(server, page):
     url, data = server
     ARTIFACTS.mkdir(exist_ok=True)
-    _sign_in(page, url)
+    sign_in(page, url)
     page.goto(f"{url}/library")
     page.get_by_role("button", name="Слушать фрагмент").click()
     audio = page.locator("audio")

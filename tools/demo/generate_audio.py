@@ -136,16 +136,21 @@ def place_turns(rng: random.Random, dialogue: Dialogue) -> tuple[np.ndarray, lis
     return channels, placed
 
 
+def write_pcm_wav(channels: np.ndarray, path: Path) -> None:
+    """``channels`` (2 × n floats in −1…1) as a 16-bit stereo WAV at TTS_RATE."""
+    pcm = (channels.T.clip(-1, 1) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(TTS_RATE)
+        w.writeframes(pcm.tobytes())
+
+
 def encode_phone_mp3(channels: np.ndarray, out_path: Path) -> None:
     """Telephone band (300-3400 Hz), 8 kHz stereo MP3."""
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "call.wav"
-        pcm = (channels.T.clip(-1, 1) * 32767).astype("<i2")
-        with wave.open(str(wav), "wb") as w:
-            w.setnchannels(2)
-            w.setsampwidth(2)
-            w.setframerate(TTS_RATE)
-            w.writeframes(pcm.tobytes())
+        write_pcm_wav(channels, wav)
         subprocess.run(["sox", str(wav), "-C", str(MP3_KBPS), str(out_path), "sinc", "300-3400", "rate", "8k"],
                        check=True)
 

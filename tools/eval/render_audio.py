@@ -43,7 +43,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +50,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tools.demo.generate_audio import PAUSE_S, TTS_RATE, speak  # noqa: E402
+from tools.demo.generate_audio import PAUSE_S, TTS_RATE, speak, write_pcm_wav  # noqa: E402
 
 TRANSCRIPTS = ROOT / "data" / "eval" / "transcripts"
 DEFAULT_OUT = Path("~/.cache/callqa-bench/eval-audio").expanduser()
@@ -105,12 +104,7 @@ def write_phone_wav(channels: np.ndarray, out_path: Path) -> None:
     """Telephone band (300–3400 Hz), 8 kHz 16-bit stereo WAV, no dither, repeatable."""
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "call.wav"
-        pcm = (channels.T.clip(-1, 1) * 32767).astype("<i2")
-        with wave.open(str(wav), "wb") as w:
-            w.setnchannels(2)
-            w.setsampwidth(2)
-            w.setframerate(TTS_RATE)
-            w.writeframes(pcm.tobytes())
+        write_pcm_wav(channels, wav)
         part = out_path.with_suffix(".part.wav")
         subprocess.run(["sox", "-R", "-D", str(wav), "-b", "16", str(part), "sinc", "300-3400", "rate", "8k"],
                        check=True)
