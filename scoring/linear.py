@@ -43,6 +43,14 @@ def text_doc(lemmas: Iterable[str], text: str, extra: Iterable[str] = ()) -> str
     return f"{doc}\t{tail}" if tail else doc
 
 
+@lru_cache(maxsize=8192)
+def doc_of_text(text: str) -> str:
+    """:func:`text_doc` of a written utterance (training data): lemmatised here, cached."""
+    from scoring.text import lemmatize
+
+    return text_doc(lemmatize(text), text)
+
+
 def turn_features(doc: str) -> list[str]:
     parts = doc.split("\t")
     lemmas = parts[0].split()

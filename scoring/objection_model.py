@@ -27,8 +27,7 @@ from importlib import resources
 import yaml
 
 from core.types import Segment
-from scoring.linear import FastLinear, fit_pipeline, text_doc, turn_doc
-from scoring.text import lemmatize
+from scoring.linear import FastLinear, doc_of_text, fit_pipeline, turn_doc
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +66,6 @@ def shipped_turns() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-@lru_cache(maxsize=8192)
-def _doc(text: str) -> str:
-    return text_doc(lemmatize(text), text)
-
-
 def training_set(kind_examples: dict[str, tuple[str, ...]],
                  labelled: tuple[tuple[str, str], ...] = ()) -> tuple[list[str], list[str]]:
     """Docs and labels: shipped turns of the kinds the catalogue has, ``none`` turns, the
@@ -84,11 +78,11 @@ def training_set(kind_examples: dict[str, tuple[str, ...]],
             continue  # an owner's catalogue without this kind: its turns are not objections
         label = kind
         for t in turns:
-            docs.append(_doc(t))
+            docs.append(doc_of_text(t))
             labels.append(label)
     for kind, texts in kind_examples.items():
         for t in texts:
-            docs.append(_doc(t))
+            docs.append(doc_of_text(t))
             labels.append(kind)
     for doc, kind in labelled:
         docs.append(doc)

@@ -25,7 +25,14 @@ from core.types import HANDLINGS, ObjectionResult, Segment
 from scoring import examples as example_index
 from scoring import objection_cues, objection_model
 from scoring.examples import Example, check_examples
-from scoring.linear import FEATURES_VERSION, FastLinear, text_doc, turn_doc, turn_features
+from scoring.linear import (
+    FEATURES_VERSION,
+    FastLinear,
+    doc_of_text,
+    text_doc,
+    turn_doc,
+    turn_features,
+)
 from scoring.matcher import FUZZY_CONFIDENCE, Hit, SegmentWords, find, find_any
 from scoring.objection_model import TurnModel
 from scoring.rubric import LineFinder, Phrase
@@ -162,7 +169,6 @@ def _split(doc: str) -> list[str]:
 
 
 HANDLING_C = 4.0
-CATALOGUE_WEIGHT = 1  # how many times a catalogue example answer counts (the shipped ones count once)
 
 
 def make_pipeline():
@@ -183,11 +189,6 @@ def _word_ngrams(doc: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
-def shipped_answers() -> tuple[tuple[str, str], ...]:
-    """(answer, handling) pairs shipped in ``resources/training/handling_answers.yaml``."""
-    return tuple((answer, cls) for _, answer, cls in shipped_pairs())
-
-
 @lru_cache(maxsize=1)
 def shipped_pairs() -> tuple[tuple[str, str, str], ...]:
     """(objection, answer, handling) triples of ``resources/training/handling_answers.yaml``."""
@@ -200,11 +201,12 @@ def shipped_pairs() -> tuple[tuple[str, str, str], ...]:
                  if isinstance(pair, dict) and pair.get("answer"))
 
 
-@lru_cache(maxsize=8192)
 def _answer_doc(text: str, objection: str = "") -> str:
+    """An example answer as the handling model reads it, with its relation to ``objection``."""
+    if not objection:
+        return doc_of_text(text)
     lemmas = lemmatize(text)
-    context = answer_context(lemmatize(objection), lemmas) if objection else ()
-    return text_doc(lemmas, text, context)
+    return text_doc(lemmas, text, answer_context(lemmatize(objection), lemmas))
 
 
 # Lemmas that open an answer by acknowledging what the client said.
@@ -239,8 +241,8 @@ def catalogue_training_set(cat: Catalogue) -> tuple[list[str], list[str]]:
     docs, labels = [], []
     for cls in cat.handling:
         for example in cls.examples:
-            docs += [_answer_doc(example)] * CATALOGUE_WEIGHT
-            labels += [cls.id] * CATALOGUE_WEIGHT
+            docs.append(_answer_doc(example))
+            labels.append(cls.id)
     classes = {cls.id for cls in cat.handling}
     for objection, answer, cls in shipped_pairs():
         if cls in classes:

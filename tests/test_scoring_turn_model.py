@@ -7,7 +7,7 @@ import pytest
 from core.types import Segment
 from scoring.linear import FastLinear, fit_pipeline, text_doc, turn_doc, turn_features
 from scoring.objection_model import NONE, shipped_turns
-from scoring.objections import bootstrap_model, load_catalogue, shipped_answers
+from scoring.objections import bootstrap_model, load_catalogue, shipped_pairs
 from scoring.text import lemmatize, segment_with_lemmas
 from tests.scoring_calls import GOOD_CALL, score, verdicts
 
@@ -40,7 +40,7 @@ def test_the_shipped_training_turns_cover_every_default_kind_and_the_none_class(
     kinds = {k.id for k in load_catalogue().kinds}
     assert kinds <= set(turns) and len(turns[NONE]) >= 300
     assert all(len(turns[k]) >= 80 for k in kinds)
-    classes = {cls for _, cls in shipped_answers()}
+    classes = {cls for *_, cls in shipped_pairs()}
     assert classes == {"value", "question", "discount", "ignored", "other"}
 
 

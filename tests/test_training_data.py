@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scoring.objection_model import shipped_turns
-from scoring.objections import shipped_answers
+from scoring.objections import shipped_pairs
 from scoring.text import lemmatize
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "eval" / "transcripts"
@@ -51,7 +51,7 @@ def test_no_training_utterance_is_a_near_copy_of_an_evaluation_turn():
     from scoring.objections import TRAINING
 
     value_turns = yaml.safe_load(TRAINING.joinpath("manager_value_turns.yaml").read_text(encoding="utf-8"))
-    training = ([t for turns in shipped_turns().values() for t in turns] + [a for a, _ in shipped_answers()]
+    training = ([t for turns in shipped_turns().values() for t in turns] + [a for _, a, _ in shipped_pairs()]
                 + [t for turns in value_turns.values() for t in turns])
     assert len(corpus) > 1000 and len(training) > 1000
     assert near_copies(training, corpus) == []
