@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from store import calibration
 from store import users as accounts
 from store.calibration import RoundSpec
-from tests.ui_data import APP_TIMEOUT, PASSWORD, build_store, call_page_app, user
+from tests.ui_data import APP_TIMEOUT, PASSWORD, build_store, call_page_app, serve_from, user
 from ui.calibration import NOTHING_TO_RATE
 
 pytestmark = pytest.mark.ui  # drives Streamlit pages through AppTest (make test-ui)
@@ -26,9 +26,7 @@ def store(monkeypatch, tmp_path):
     """The UI test store (12 scored calls in March 2025) with a second head, Мария."""
     data = build_store(tmp_path / "callqa.duckdb")
     accounts.add_user(data.db_path, "qa", "head", PASSWORD, display_name="Мария Контролёр")
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
-    monkeypatch.setenv("CALLQA_DB", str(data.db_path))
-    return data
+    return serve_from(monkeypatch, tmp_path, data)
 
 
 def page_as(who: accounts.User | str) -> AppTest:

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from cli.main import STREAMLIT_SETTINGS, main
 from store import review
 from store import users as accounts
-from tests.ui_data import PASSWORD, build_store, user
+from tests.ui_data import PASSWORD, build_store, serve_from, user
 from ui.common import plain
 
 pytestmark = pytest.mark.ui  # drives Streamlit pages through AppTest (make test-ui)
@@ -28,10 +28,7 @@ TIMEOUT = 60
 
 @pytest.fixture
 def fresh(monkeypatch, tmp_path):
-    data = build_store(tmp_path / "callqa.duckdb", n_calls=2)
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
-    monkeypatch.setenv("CALLQA_DB", str(data.db_path))
-    return data
+    return serve_from(monkeypatch, tmp_path, build_store(tmp_path / "callqa.duckdb", n_calls=2))
 
 
 def _texts(at: AppTest) -> str:

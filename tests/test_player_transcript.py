@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from store import queries, review
-from tests.ui_data import APP_TIMEOUT, build_store, call_page_app, user
+from tests.ui_data import APP_TIMEOUT, build_store, call_page_app, serve_from, user
 from ui import player
 from ui.call import evidence_segments
 
@@ -18,10 +18,8 @@ pytestmark = pytest.mark.ui
 
 @pytest.fixture
 def store(monkeypatch, tmp_path):
-    data = build_store(tmp_path / "callqa.duckdb", n_calls=2, audio_dir=tmp_path / "audio")
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
-    monkeypatch.setenv("CALLQA_DB", str(data.db_path))
-    return data
+    return serve_from(monkeypatch, tmp_path, build_store(tmp_path / "callqa.duckdb", n_calls=2,
+                                                         audio_dir=tmp_path / "audio"))
 
 
 def player_data(at: AppTest, key: str) -> dict:

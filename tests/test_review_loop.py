@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from store import db, review
-from tests.ui_data import build_store, user
+from tests.ui_data import build_store, serve_from, user
 
 pytestmark = pytest.mark.ui  # drives Streamlit pages through AppTest (make test-ui)
 
@@ -24,10 +24,7 @@ TIMEOUT = 60
 
 @pytest.fixture
 def fresh(monkeypatch, tmp_path):
-    data = build_store(tmp_path / "callqa.duckdb", audio_dir=tmp_path / "audio")
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
-    monkeypatch.setenv("CALLQA_DB", str(data.db_path))
-    return data
+    return serve_from(monkeypatch, tmp_path, build_store(tmp_path / "callqa.duckdb", audio_dir=tmp_path / "audio"))
 
 
 def page(username: str, url_path: str, **query) -> AppTest:

@@ -14,7 +14,7 @@ from core.types import Call, CallMeta
 from pipeline.rescore import rescore, swap_roles
 from store import db, writes
 from tests.scoring_calls import GOOD_CALL, transcript
-from tests.ui_data import build_store, call_page_app, user
+from tests.ui_data import build_store, call_page_app, serve_from, user
 
 pytestmark = pytest.mark.ui  # drives Streamlit pages through AppTest (make test-ui)
 
@@ -82,9 +82,7 @@ APP_TIMEOUT = 60
 
 @pytest.fixture
 def ui_store(monkeypatch, tmp_path):
-    data = build_store(tmp_path / "callqa.duckdb")
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
-    monkeypatch.setenv("CALLQA_DB", str(data.db_path))
+    data = serve_from(monkeypatch, tmp_path, build_store(tmp_path / "callqa.duckdb"))
     monkeypatch.delenv("CALLQA_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)  # no callqa.toml of the checkout
     with db.writer(data.db_path) as con:

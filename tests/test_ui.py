@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from store import db, review
 from store import users as accounts
-from tests.ui_data import PASSWORD, build_store, call_page_app, user
+from tests.ui_data import PASSWORD, build_store, call_page_app, serve_from, user
 
 pytestmark = pytest.mark.ui  # drives Streamlit pages through AppTest (make test-ui)
 
@@ -27,18 +27,13 @@ def shared(tmp_path_factory):
 
 @pytest.fixture
 def ui_store(shared, monkeypatch, tmp_path):
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
-    monkeypatch.setenv("CALLQA_DB", str(shared.db_path))
-    return shared
+    return serve_from(monkeypatch, tmp_path, shared)
 
 
 @pytest.fixture
 def fresh(monkeypatch, tmp_path):
     """A store of its own for tests that write."""
-    data = build_store(tmp_path / "callqa.duckdb", audio_dir=tmp_path / "audio")
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
-    monkeypatch.setenv("CALLQA_DB", str(data.db_path))
-    return data
+    return serve_from(monkeypatch, tmp_path, build_store(tmp_path / "callqa.duckdb", audio_dir=tmp_path / "audio"))
 
 
 def app_as(username: str) -> AppTest:

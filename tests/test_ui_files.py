@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.ui_data import build_store, call_page_app
+from tests.ui_data import build_store, call_page_app, serve_from
 from ui.player import RecordingRefused, audio_source, read_recording
 
 TIMEOUT = 60
@@ -76,9 +76,8 @@ def test_outside_the_runtime_a_recording_becomes_a_data_url(tmp_path):
 @pytest.mark.slow  # ≥ 2 s on the reference machine
 def test_a_processed_recording_replaced_by_a_symlink_plays_nothing(tmp_path, monkeypatch):
     """The attack of row 9: the call page keeps working, the player refuses the file."""
-    data = build_store(tmp_path / "callqa.duckdb", n_calls=1, audio_dir=tmp_path / "audio")
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
-    monkeypatch.setenv("CALLQA_DB", str(data.db_path))
+    data = serve_from(monkeypatch, tmp_path,
+                      build_store(tmp_path / "callqa.duckdb", n_calls=1, audio_dir=tmp_path / "audio"))
     page = call_page_app("rop", data.call_ids[0])
     assert not page.exception and not page.warning  # the real recording plays
     secret = tmp_path / "shadow"

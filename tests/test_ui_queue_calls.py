@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from store import db, writes
-from tests.ui_data import MANAGERS, _call, build_store, user
+from tests.ui_data import MANAGERS, _call, build_store, serve_from, user
 
 pytestmark = pytest.mark.ui  # drives Streamlit pages through AppTest (make test-ui)
 
@@ -24,9 +24,7 @@ def with_queue_call(monkeypatch, tmp_path):
     queue_call = dataclasses.replace(queue_call, meta=dataclasses.replace(queue_call.meta, manager_ext="600"))
     with db.writer(data.db_path) as con:
         writes.write_call(con, queue_call)
-    monkeypatch.setenv("CALLQA_HOME", str(tmp_path))
-    monkeypatch.setenv("CALLQA_DB", str(data.db_path))
-    return data
+    return serve_from(monkeypatch, tmp_path, data)
 
 
 def _managers_page(username: str) -> AppTest:

@@ -209,6 +209,13 @@ def _call(n: int, manager: tuple, audio_path: Path | None, start: datetime = STA
 _TEMPLATES: dict[tuple, UiData] = {}
 
 
+def serve_from(monkeypatch, home: Path, data: UiData) -> UiData:
+    """Point the UI at ``data``'s store (CALLQA_HOME = ``home``), as a test fixture returns it."""
+    monkeypatch.setenv("CALLQA_HOME", str(home))
+    monkeypatch.setenv("CALLQA_DB", str(data.db_path))
+    return data
+
+
 def build_store(db_path: str | Path, n_calls: int = 12, audio_dir: Path | None = None,
                 users: bool = True, start: datetime = START,
                 versions: tuple[str, str] = (OLD_RUBRIC_VERSION, RUBRIC_VERSION)) -> UiData:
