@@ -27,6 +27,7 @@ from click.testing import CliRunner
 from cli.main import main
 from core.config import load_config
 from core.errors import CallQAError, ConfigError
+from ingest import find_recordings
 from pipeline import ray_engine
 from pipeline.run import RunOptions, RunSummary, configured_engine, run
 from store import db
@@ -161,6 +162,17 @@ class _FakeActor:
         return _Ref(self.worker.process(rec, meta, data_ref.value if data_ref else None))
 
 
+def _head_setup(calls_env, monkeypatch, scorer, fake_transcriber, n_calls: int):
+    """(cfg, calls folder, stand-in ray, an in-process worker) for driving the head's loop."""
+    cfg = _home_cfg(monkeypatch, calls_env / "home")
+    folder = make_calls(calls_env / "calls", n_calls)
+    return cfg, folder, _FakeRay(), _worker(cfg, scorer, fake_transcriber)
+
+
+def _wavs(folder: Path) -> list:
+    return [f for f in find_recordings(folder, min_age_s=0) if f.path.suffix == ".wav"]
+
+
 def _worker(cfg, scorer, fake_transcriber):
     w = ray_engine.CallWorker.__new__(ray_engine.CallWorker)
     w.cfg, w.scorer, w.transcriber = cfg, scorer, fake_transcriber
@@ -170,15 +182,10 @@ def _worker(cfg, scorer, fake_transcriber):
 
 def test_head_loop_bounds_in_flight_and_resends_a_dead_workers_call(
         calls_env, monkeypatch, scorer, fake_transcriber):
-    cfg = _home_cfg(monkeypatch, calls_env / "home")
-    folder = make_calls(calls_env / "calls", 6)
+    cfg, folder, fake, worker = _head_setup(calls_env, monkeypatch, scorer, fake_transcriber, 6)
     doomed = sorted(p.name for p in folder.glob("*.wav"))[2]
-    fake = _FakeRay()
-    worker = _worker(cfg, scorer, fake_transcriber)
     actors = [_FakeActor(worker, fake, die_on={doomed}), _FakeActor(worker, fake),
               _FakeActor(worker, fake, die_on={doomed})]
-    from ingest import find_recordings
-
     todo = find_recordings(folder, min_age_s=0)
     summary, seen = RunSummary(new=len(todo)), []
     ray_engine._Stream(fake, cfg, todo, actors, {"n1": "10.0.0.1"}, summary,
@@ -194,15 +201,10 @@ def test_head_loop_bounds_in_flight_and_resends_a_dead_workers_call(
 
 def test_a_recording_every_worker_dies_on_becomes_a_failed_row(
         calls_env, monkeypatch, scorer, fake_transcriber):
-    cfg = _home_cfg(monkeypatch, calls_env / "home")
-    folder = make_calls(calls_env / "calls", 2)
+    cfg, folder, fake, worker = _head_setup(calls_env, monkeypatch, scorer, fake_transcriber, 2)
     doomed = sorted(p.name for p in folder.glob("*.wav"))[0]
-    fake = _FakeRay()
-    worker = _worker(cfg, scorer, fake_transcriber)
     actors = [_FakeActor(worker, fake, die_on={doomed}) for _ in range(2)]
-    from ingest import find_recordings
-
-    todo = [f for f in find_recordings(folder, min_age_s=0) if f.path.suffix == ".wav"]
+    todo = _wavs(folder)
     summary = RunSummary(new=len(todo))
     ray_engine._Stream(fake, cfg, todo, actors, {}, summary, None, limit=4).run()
     assert (summary.done, summary.failed) == (1, 1)
@@ -245,13 +247,8 @@ def test_a_killed_head_resumes_without_duplicates(calls_env, monkeypatch, scorer
 
 def test_shared_folder_sends_paths_and_names_a_node_without_the_mount(
         calls_env, monkeypatch, scorer, fake_transcriber):
-    cfg = _home_cfg(monkeypatch, calls_env / "home")
-    folder = make_calls(calls_env / "calls", 2)
-    fake = _FakeRay()
-    worker = _worker(cfg, scorer, fake_transcriber)
-    from ingest import find_recordings
-
-    todo = [f for f in find_recordings(folder, min_age_s=0) if f.path.suffix == ".wav"]
+    cfg, folder, fake, worker = _head_setup(calls_env, monkeypatch, scorer, fake_transcriber, 2)
+    todo = _wavs(folder)
     summary = RunSummary(new=len(todo))
     ray_engine._Stream(fake, cfg, todo, [_FakeActor(worker, fake)], {}, summary, None, limit=2,
                        shared=True).run()
