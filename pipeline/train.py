@@ -56,7 +56,8 @@ def train(cfg: Config) -> TrainReport:
     cat = load_catalogue(cfg.objections_path)
     docs, labels = catalogue_training_set(cat)
     n_catalogue = len(docs)
-    store_docs, store_labels = labelled_answers(cfg.db_path)
+    calls = _StoredCalls(cfg.db_path)
+    store_docs, store_labels = labelled_answers(cfg.db_path, calls)
     docs += store_docs
     labels += store_labels
     counts = Counter(labels)
@@ -64,7 +65,7 @@ def train(cfg: Config) -> TrainReport:
         raise CallQAError("Not enough labelled answers to train: need at least two handling classes.")
     accuracy, folds = cross_validated_accuracy(docs, labels)
     model = train_model(docs, labels, new_model_version())
-    turns = labelled_turns(cfg.db_path)
+    turns = labelled_turns(cfg.db_path, calls)
     model = replace(model, turns=objection_model.train(kind_examples(cat), turns, model.version),
                     value=bootstrap_model(cat).value)
     path = save_model(model, cfg.home, meta={"store_labels": len(store_docs), "catalogue": cat.version,
@@ -74,31 +75,22 @@ def train(cfg: Config) -> TrainReport:
     return TrainReport(model.version, path, len(store_docs), n_catalogue, accuracy, folds, dict(counts))
 
 
-def labelled_turns(db_path) -> tuple[tuple[str, str], ...]:
+def labelled_turns(db_path, calls: _StoredCalls) -> tuple[tuple[str, str], ...]:
     """(client turn doc, kind) for every objection the РОП labelled, read from stored text."""
-    labels = effective.labelled_objection_kinds(db_path)
-    if not labels:
-        return ()
-    segments = transcripts.stored_segments(db_path)
     out = []
-    for call_id, segment_idx, kind in labels:
-        transcript, _ = stored_transcript(segments.get(call_id, []))
-        seg = next((s for s in transcript.segments if s.idx == segment_idx), None)
+    for call_id, segment_idx, kind in effective.labelled_objection_kinds(db_path):
+        segs = calls.segments(call_id)
+        seg = next((s for s in segs if s.idx == segment_idx), None)
         if seg is not None and seg.text.strip():
             out.append((text_doc(seg.lemmas, seg.text), kind))
     return tuple(out)
 
 
-def labelled_answers(db_path) -> tuple[list[str], list[str]]:
-    """(answer lemma string, handling) for every labelled objection in the store."""
-    labels = effective.labelled_handlings(db_path)
-    if not labels:
-        return [], []
-    segments = transcripts.stored_segments(db_path)
+def labelled_answers(db_path, calls: _StoredCalls) -> tuple[list[str], list[str]]:
+    """(answer doc, handling) for every labelled objection in the store."""
     docs, out = [], []
-    for call_id, segment_idx, handling in labels:
-        transcript, _ = stored_transcript(segments.get(call_id, []))
-        segs = sorted(transcript.segments, key=lambda s: (s.start_s, s.idx))
+    for call_id, segment_idx, handling in effective.labelled_handlings(db_path):
+        segs = calls.segments(call_id)
         pos = next((i for i, s in enumerate(segs) if s.idx == segment_idx), None)
         if pos is None:
             continue
@@ -107,6 +99,20 @@ def labelled_answers(db_path) -> tuple[list[str], list[str]]:
             docs.append(doc)
             out.append(handling)
     return docs, out
+
+
+class _StoredCalls:
+    """The stored transcripts of labelled calls, read from the store once for both trainers."""
+
+    def __init__(self, db_path):
+        self._db_path, self._rows = db_path, None
+
+    def segments(self, call_id: str) -> list:
+        """The call's segments in time order, rebuilt exactly as scoring sees them."""
+        if self._rows is None:
+            self._rows = transcripts.stored_segments(self._db_path)
+        transcript, _ = stored_transcript(self._rows.get(call_id, []))
+        return sorted(transcript.segments, key=lambda s: (s.start_s, s.idx))
 
 
 def cross_validated_accuracy(docs: list[str], labels: list[str]) -> tuple[float | None, int]:
