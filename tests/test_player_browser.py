@@ -108,7 +108,8 @@ def test_library_clip_stops_at_its_end_and_links_to_the_call(server, page):
     url, data = server
     ARTIFACTS.mkdir(exist_ok=True)
     sign_in(page, url)
-    page.goto(f"{url}/library")
+    # the sidebar, not a new page load: the library opens in this signed-in session
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Библиотека обучения").click()
     page.get_by_role("button", name="Слушать фрагмент").click()
     audio = page.locator("audio")
     page.wait_for_function(
