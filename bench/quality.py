@@ -44,7 +44,11 @@ SEGMENT_TOLERANCE = 2
 
 
 def load_sets(names: list[str]) -> dict[str, list[DemoCall]]:
+    """Named sets; a name that is a folder of labelled transcripts is that folder's calls."""
     sets: dict[str, list[DemoCall]] = {}
+    for name in names:
+        if Path(name).is_dir():
+            sets[Path(name).name] = load_demo_calls(Path(name))
     if "demo" in names:
         sets["demo"] = [c for c in load_demo_calls() if c.labels.get("split") == "test"]
     evals = load_demo_calls(EVAL_DIR) if EVAL_DIR.exists() else []
@@ -265,7 +269,8 @@ def learning_curve(scorer) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sets", default="demo,eval-dev,eval-test")
+    ap.add_argument("--sets", default="demo,eval-dev,eval-test",
+                    help="comma-separated: demo, eval-dev, eval-test or a folder of labelled transcripts")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every wrong verdict (never for eval-test unless named alone)")
     ap.add_argument("--learning-curve", action="store_true", help="accuracy on a held-out dev industry after 0/20/50 simulated РОП corrections")
     args = ap.parse_args()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from scoring.matcher import SegmentWords
-from scoring.text import NUM_PREFIX
+from scoring.text import NUM_PREFIX, morph
 
 COMPARATIVE = re.compile(r"\b(дешевле|подешевле|ниже|меньше|дороже|выгоднее|дешевого|дешевая|дешевую)\b")
 # Another seller: a place, a person who sells, a marketplace, a competitor, a named brand.
@@ -132,3 +132,69 @@ def _names_a_brand(sw: SegmentWords) -> bool:
 
 def is_number(lemma: str) -> bool:
     return lemma.startswith(NUM_PREFIX)
+
+
+# --- read against the manager's turn before: the client's answer to a quoted price ----------
+
+PRICE_CONTEXT = frozenset("стоить стоимость цена рубль тысяча миллион прайс сумма итого выйти выходить "
+                          "платеж оплата тариф абонемент месяц метр килограмм штука".split())
+BUDGET_LEMMAS = frozenset("бюджет рассчитывать планировать думать пенсия зарплата заложить "
+                          "лимит получать".split())
+REACTION_LEMMAS = frozenset("ого ой ух ничего себе ужас мама пенсия зарплата полпенсия кошмар "
+                            "обалдеть офигеть жесть".split())
+OTHER_PARTY_LEMMAS = OTHER_SELLER_LEMMAS | PRONOUN_SELLERS | frozenset({"их", "у", "нас"})
+PRICE_VERBS = OFFER_VERBS | SUPPLY_VERBS | frozenset("давать ходить отдавать продавать".split())
+NAME_TAGS = ("Name", "Surn", "Patr", "Orgn", "Trad")
+LOWER_SHARE = 0.95  # the client's amount is below the quoted one (and not a tenth of it)
+
+
+def quoted_amounts(manager: SegmentWords | None) -> frozenset[float]:
+    """Amounts the manager named in a turn about money (a price word or a sum of 100 and more)."""
+    if manager is None or not manager.has_number:
+        return frozenset()
+    values = frozenset(amounts(manager))
+    if manager.vocab & PRICE_CONTEXT or any(v >= 100 for v in values):
+        return values
+    return frozenset()
+
+
+def amounts(sw: SegmentWords) -> list[float]:
+    return [float(w[len(NUM_PREFIX):-1]) for w in sw.words if w.startswith(NUM_PREFIX)]
+
+
+def context_cue(sw: SegmentWords, manager: SegmentWords | None) -> tuple[str, str] | None:
+    """(kind, cue) of a client turn that answers a price the manager just named:
+
+    * a lower amount from someone else — «Петрович по двадцать семь даёт», «на Авито за миллион
+      триста», «у нас СЭС за две тыщи ходит» — is ``competitor_cheaper``;
+    * a lower amount the client had in mind — «мы рассчитывали тысяч на сто» — is ``price``;
+    * the price said back with a reaction — «Девять четыреста… это ж полпенсии» — is ``price``.
+    """
+    quoted = quoted_amounts(manager)
+    if not quoted or not sw.words:
+        return None
+    top = max(quoted)
+    said = amounts(sw)
+    lower = [v for v in said if v not in quoted and 0.1 * top <= v < LOWER_SHARE * top]
+    if lower:
+        if _names_someone(sw) and (sw.vocab & PRICE_VERBS or {"за", "по"} & sw.vocab):
+            return "competitor_cheaper", "у других дешевле"
+        if sw.vocab & BUDGET_LEMMAS:
+            return "price", "рассчитывали на меньшее"
+    if set(said) & quoted and sw.vocab & REACTION_LEMMAS:
+        return "price", "реакция на цену"
+    return None
+
+
+def _names_someone(sw: SegmentWords) -> bool:
+    """Another seller or supplier in the turn: a word for one, «там» / «у них», a person's name
+    («Петрович», «Витька»), a brand (quoted, capitalised or a word the dictionary does not know)."""
+    if sw.vocab & OTHER_PARTY_LEMMAS or _names_a_brand(sw):
+        return True
+    for word in sw.surface:
+        if len(word) < 3 or word.isdigit():
+            continue
+        tag = morph().parse(word)[0].tag
+        if any(t in tag for t in NAME_TAGS) or "UNKN" in tag or "LATN" in tag:
+            return True
+    return False

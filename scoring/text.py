@@ -170,6 +170,9 @@ def _read_number(raw: list[str], i: int) -> tuple[float, int]:
             total += (current or 1) * _SCALES[tok]
             current, j = 0.0, j + 1
             continue
+        if tok in _SCALES and j + 1 < len(raw) and raw[j + 1] in _NUMBER_WORDS:
+            total, seen, j = float(_SCALES[tok]), True, j + 1  # «тысяча двести», «по тысяче триста»
+            continue
         break
     if not seen:
         return 0.0, i

@@ -1,6 +1,7 @@
-"""The shipped training turns and answers stay independent of the evaluation corpus: no training
-utterance is a near-copy of a turn of any evaluation call (dev or test), so bench/quality.py
-measures generalisation, not recall of what the models were shown."""
+"""The shipped training turns and answers stay independent of the evaluation corpus's test
+split: no training utterance is a near-copy of a turn of a test call, and the turns taken from
+whole calls (``objection_turns_calls.yaml``) come from the dev split only, so bench/quality.py's
+test split measures generalisation, not recall of what the models were shown."""
 
 from __future__ import annotations
 
@@ -45,16 +46,46 @@ def near_copies(training: list[str], corpus: list[str]) -> list[tuple[str, str]]
 @pytest.mark.slow  # ≥ 2 s on the reference machine
 def test_no_training_utterance_is_a_near_copy_of_an_evaluation_turn():
     corpus = [s["text"] for p in sorted(EVAL.glob("*.json"))
-              for s in json.loads(p.read_text(encoding="utf-8"))["segments"]]
+              if (call := json.loads(p.read_text(encoding="utf-8")))["labels"]["split"] == "test"
+              for s in call["segments"]]
     import yaml
 
     from scoring.objections import TRAINING
 
     value_turns = yaml.safe_load(TRAINING.joinpath("manager_value_turns.yaml").read_text(encoding="utf-8"))
-    training = ([t for turns in shipped_turns().values() for t in turns] + [a for _, a, _ in shipped_pairs()]
-                + [t for turns in value_turns.values() for t in turns])
+    from scoring.objection_model import CALL_TURNS
+
+    calls = yaml.safe_load(TRAINING.joinpath(CALL_TURNS).read_text(encoding="utf-8"))
+    from_calls = {t for turns in calls.values() for t in turns}  # dev turns: checked below
+    training = ([t for turns in shipped_turns().values() for t in turns if t not in from_calls]
+                + [a for _, a, _ in shipped_pairs()] + [t for turns in value_turns.values() for t in turns])
     assert len(corpus) > 1000 and len(training) > 1000
     assert near_copies(training, corpus) == []
+
+
+def test_turns_from_calls_are_the_train_splits_labelled_client_turns():
+    """``objection_turns_calls.yaml`` is exactly what tools/eval/export_training_turns.py makes of
+    the corpora now: eval dev and demo train calls only, every label as in the corpus."""
+    import sys
+
+    import yaml
+
+    from scoring.objection_model import CALL_TURNS
+    from scoring.objections import TRAINING
+
+    sys.path.insert(0, str(EVAL.parents[2] / "tools" / "eval"))
+    from export_training_turns import dev_turns
+
+    shipped = yaml.safe_load(TRAINING.joinpath(CALL_TURNS).read_text(encoding="utf-8"))
+    assert shipped == dev_turns()
+    demo = EVAL.parents[1] / "demo" / "transcripts"
+    dev = {s["text"] for p in sorted(EVAL.glob("*.json"))
+           if (call := json.loads(p.read_text(encoding="utf-8")))["labels"]["split"] == "dev"
+           for s in call["segments"]}
+    dev |= {s["text"] for p in sorted(demo.glob("*.json"))
+            if (call := json.loads(p.read_text(encoding="utf-8")))["labels"].get("split", "train") == "train"
+            for s in call["segments"]}
+    assert {t for turns in shipped.values() for t in turns} <= dev
 
 
 def test_the_shipped_objection_models_were_fitted_on_the_current_training_files():
