@@ -57,8 +57,13 @@ def test_no_training_utterance_is_a_near_copy_of_an_evaluation_turn():
 
     calls = yaml.safe_load(TRAINING.joinpath(CALL_TURNS).read_text(encoding="utf-8"))
     from_calls = {t for turns in calls.values() for t in turns}  # dev turns: checked below
+    from scoring.objections import CALL_ANSWERS
+
+    answers = yaml.safe_load(TRAINING.joinpath(CALL_ANSWERS).read_text(encoding="utf-8"))
+    from_calls |= {p["answer"] for pairs in answers.values() for p in pairs}
     training = ([t for turns in shipped_turns().values() for t in turns if t not in from_calls]
-                + [a for _, a, _ in shipped_pairs()] + [t for turns in value_turns.values() for t in turns])
+                + [a for _, a, _ in shipped_pairs() if a not in from_calls]
+                + [t for turns in value_turns.values() for t in turns])
     assert len(corpus) > 1000 and len(training) > 1000
     assert near_copies(training, corpus) == []
 
@@ -74,10 +79,14 @@ def test_turns_from_calls_are_the_train_splits_labelled_client_turns():
     from scoring.objections import TRAINING
 
     sys.path.insert(0, str(EVAL.parents[2] / "tools" / "eval"))
-    from export_training_turns import dev_turns
+    from export_training_turns import dev_answers, dev_turns
+
+    from scoring.objections import CALL_ANSWERS
 
     shipped = yaml.safe_load(TRAINING.joinpath(CALL_TURNS).read_text(encoding="utf-8"))
     assert shipped == dev_turns()
+    answers = yaml.safe_load(TRAINING.joinpath(CALL_ANSWERS).read_text(encoding="utf-8"))
+    assert answers == dev_answers()
     demo = EVAL.parents[1] / "demo" / "transcripts"
     dev = {s["text"] for p in sorted(EVAL.glob("*.json"))
            if (call := json.loads(p.read_text(encoding="utf-8")))["labels"]["split"] == "dev"
@@ -86,6 +95,7 @@ def test_turns_from_calls_are_the_train_splits_labelled_client_turns():
             if (call := json.loads(p.read_text(encoding="utf-8")))["labels"].get("split", "train") == "train"
             for s in call["segments"]}
     assert {t for turns in shipped.values() for t in turns} <= dev
+    assert {p["objection"] for pairs in answers.values() for p in pairs} <= dev
 
 
 def test_the_shipped_objection_models_were_fitted_on_the_current_training_files():

@@ -1,8 +1,10 @@
 """Fit the objection models shipped with callqa and write
 ``scoring/resources/objection-models.json``: the handling classifier (the default catalogue's
-example answers + ``scoring/resources/training/handling_answers.yaml``) and the objection-turn
-classifier (``objection_turns_*.yaml``, ``client_turns_none.yaml`` + the catalogue's kind
-examples). Nothing from ``data/`` (demo or evaluation corpus) is used.
+example answers + ``scoring/resources/training/handling_answers*.yaml``) and the objection-turn
+classifier (``objection_turns_*.yaml``, ``client_turns_none*.yaml`` + the catalogue's kind
+examples). Of ``data/`` only what ``tools/eval/export_training_turns.py`` exported into
+``training/`` is used: the evaluation corpus's dev split and the demo's train split, never a
+test split.
 
 Run from the repository root after changing the training files, the default catalogue's
 examples or ``scoring/linear.py``'s features (a test fails until you do):
