@@ -132,7 +132,8 @@ def evaluate_traced(c: Criterion, ctx: CallContext) -> tuple[CriterionResult, Tr
     if c.detect and not outcome.violation and not (outcome.passed and (outcome.hits or outcome.detection)):
         outcome.passed, outcome.missing = False, "detect"  # with no phrases the detector decides
         _check_detector(c, segs, ctx, outcome)
-    if c.detect == "recap" and outcome.passed and detectors.client_put_off(ctx.words):
+    if c.detect == "recap" and outcome.passed and (detectors.client_put_off(ctx.words) or (
+            outcome.detection is not None and detectors.put_off_after(ctx.words, outcome.detection.segment))):
         # docs/labelling.md: a call with nothing agreed has nothing to recap
         outcome.passed, outcome.missing, outcome.hits, outcome.detection = False, "agreement", (), None
         outcome.metric_note = "клиент ничего не согласовал: взял паузу или отказался"

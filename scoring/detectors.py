@@ -53,7 +53,9 @@ SELF_CUES = frozenset({"зовут", "это", "я", "менеджер", "адм
                        "дизайнер", "технолог", "координатор", "представитель", "руководитель",
                        "директор", "секретарь", "диспетчер", "логист", "бухгалтер", "тренер",
                        "преподаватель", "куратор", "методист", "ассистент", "аккаунт", "стилист"})
-NOT_VERBS = frozenset({"быть", "есть", "мочь", "хотеть", "надо"})
+NOT_VERBS = frozenset({"быть", "есть", "мочь", "хотеть", "надо",
+                       # the company's hours or the client's decision, not a step: «мы с 7 до 5 работаем»
+                       "работать", "решить", "решать", "думать", "подумать", "определиться"})
 SEND_VERBS = frozenset({"прислать", "отправить", "скинуть", "выслать", "написать", "переслать"})
 NOT_TIME_AFTER = frozenset({"процент", "рубль", "тысяча", "штука", "метр", "килограмм", "тонна",
                             "человек", "год", "раз", "км", "литр", "минута", "этаж"})
@@ -385,7 +387,9 @@ def concrete_time(sw: SegmentWords) -> str:
                 return f"{_num(w)} {nxt}"
             if prev == "через" and nxt in TIME_UNITS:
                 return f"через {_num(w)} {nxt}"
-            if prev in HOUR_PREPOSITIONS and _is_hour(w) and nxt not in NOT_TIME_AFTER:
+            before = ws[i - 2] if i > 1 else ""
+            if (prev in HOUR_PREPOSITIONS and _is_hour(w) and nxt not in NOT_TIME_AFTER
+                    and not before.startswith(NUM_PREFIX)):  # «24 на 7», «3 на 4»: no time
                 return f"{prev} {_num(w)}"
         if w == "через" and nxt in TIME_UNITS and nxt != "неделя":
             return f"через {nxt}"
@@ -418,6 +422,11 @@ def next_step(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords
     """A manager's turn near the end with a verb and a concrete time that the client accepts
     (the client's next turn neither refuses, nor puts it off, nor objects:
     ``objection_segments`` are the client turns found to be objections)."""
+    if manager_tail:  # the client's own turns in the same stretch: «завтра заеду» — «ждём»
+        start = manager_tail[0].segment.start_s
+        client = [w for w in words if w.segment.speaker == "client" and w.segment.start_s >= start]
+        if (step := _client_step(words, client)) is not None:
+            return step
     for sw in reversed(manager_tail):
         when = concrete_time(sw)
         verbs = _step_verbs(sw) - {CALLBACK_FORMS[w] for w in sw.surface if w in CALLBACK_FORMS}
@@ -426,6 +435,8 @@ def next_step(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords
         reply = _next_client_turn(words, sw)
         if reply is not None and (_refuses(reply) or reply.segment.idx in objection_segments):
             continue
+        if put_off_after(words, sw):
+            continue  # «…до пятницы» — later «я подумаю ещё до весны»: nothing was agreed
         return Detection(sw, f"следующий шаг: {when}", 0.75)
     return None
 
@@ -435,6 +446,29 @@ def client_put_off(words: Sequence[SegmentWords]) -> bool:
     «нет, не надо»): nothing was agreed, so there is nothing to recap."""
     last = next((w for w in reversed(words) if w.segment.speaker == "client" and len(w.words) > 1), None)
     return last is not None and _refuses(last)
+
+
+CLIENT_STEP_TURNS = 3  # the client's last turns, where a step he names himself is agreed
+COME_VERBS = frozenset("заехать приехать подъехать зайти подойти прийти забрать привезти записаться".split())
+
+
+def _client_step(words: Sequence[SegmentWords], client: Sequence[SegmentWords]) -> Detection | None:
+    """The client names the step himself («завтра заеду», «в субботу подъеду к десяти») and the
+    manager's next turn does not refuse it."""
+    for sw in list(reversed(client))[:CLIENT_STEP_TURNS]:
+        when = concrete_time(sw)
+        if not when or not (set(sw.words) & COME_VERBS) or _refuses(sw) or put_off_after(words, sw):
+            continue
+        after = [w for w in words if w.segment.speaker == "manager" and w.segment.start_s > sw.segment.start_s]
+        if after and not _refuses(after[0]):
+            return Detection(after[0], f"следующий шаг: клиент {when}", 0.7)
+    return None
+
+
+def put_off_after(words: Sequence[SegmentWords], sw: SegmentWords) -> bool:
+    """A client turn after ``sw`` that puts the matter off («я подумаю ещё», «не надо»)."""
+    return any(w.segment.speaker == "client" and w.segment.start_s > sw.segment.start_s
+               and len(w.words) > 1 and _refuses(w) for w in words)
 
 
 def _next_client_turn(words: Sequence[SegmentWords], sw: SegmentWords) -> SegmentWords | None:

@@ -81,3 +81,29 @@ def test_inflections_yo_and_numbers_read_alike(a, b):
 def test_number_tokens_are_canonical():
     assert lemmatize("на 20% дешевле") == ("на", "<num:20>", "процент", "дешевый")
     assert lemmatize("сто двадцать пять тысяч") == ("<num:125000>",)
+    assert lemmatize("по тысяче двести") == ("по", "<num:1200>",)
+    assert lemmatize("тысяча рублей") == ("тысяча", "рубль")
+
+
+def _after_price(quote: str, reply: str):
+    lines = [*OPENING, ("manager", quote), ("client", reply),
+             ("manager", "Понимаю. Зато у нас гарантия пять лет и свой монтаж."), ("client", "Хорошо."),
+             ("manager", "Всего доброго, до свидания!")]
+    return score(lines).objections
+
+
+@pytest.mark.parametrize("quote, reply, kind", [
+    ("Морковь мытая — тридцать два рубля за килограмм.", "Тридцать два? Петрович по двадцать семь даёт.",
+     "competitor_cheaper"),
+    ("Участок стоит два миллиона сто.", "Угу. Я на авито смотрел, там двенадцать соток за миллион триста.",
+     "competitor_cheaper"),
+    ("Абонемент 3500 в месяц за склад.", "3500 вы чё у нас сэс за 2 тыщи ходит", "competitor_cheaper"),
+    ("Гвоздики с фианитами за девять четыреста.", "Девять четыреста... Это ж полпенсии моей.", "price"),
+])
+def test_an_answer_to_a_quoted_price_is_read_against_it(quote, reply, kind):
+    found = _after_price(quote, reply)
+    assert [o.kind for o in found] == [kind]
+
+
+def test_a_lower_number_that_answers_a_question_is_no_objection():
+    assert _after_price("Сколько у вас посадочных мест? Зал от 100 тысяч.", "Мест на тридцать, официантов двое.") == ()
