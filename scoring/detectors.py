@@ -366,10 +366,20 @@ def cut_by_client(words: Sequence[SegmentWords]) -> bool:
     """The client had the last word and it was no closing («что значит отстаньте, я на вас
     жалобу напишу»): the client ended the call, the manager had no chance to say goodbye."""
     spoken = [w for w in words if w.words]
+    if spoken and spoken[-1].segment.speaker == "manager" and _calls_into_the_void(spoken[-1]):
+        return True  # «алло, алло… ну ладно»: the client is gone, the line is dead
     if not spoken or spoken[-1].segment.speaker != "client":
         return False
     last = spoken[-1]
     return not (set(last.words) & CLOSING_WORDS)
+
+
+HELLO_AGAIN = frozenset("алло алле ало слышать вы я ну ладно ладный эй".split())
+
+
+def _calls_into_the_void(sw: SegmentWords) -> bool:
+    """A manager's last turn that is only «алло» (twice or more), «вы меня слышите», «ну ладно»."""
+    return sw.surface.count("алло") + sw.surface.count("ало") >= 2 and set(sw.words) <= HELLO_AGAIN
 
 
 # --- next step ----------------------------------------------------------------------------

@@ -70,6 +70,16 @@ def test_rudeness_is_fatal_and_zeroes_the_score():
     assert s.score_pct == 0.0
 
 
+@pytest.mark.parametrize("said", [
+    "мужчина вы чё не понимаете я вам русским языком говорю",  # as phone ASR writes «что»
+    "вы че русского не понимаете",
+])
+def test_talking_down_to_the_client_is_rude(said):
+    lines = list(GOOD_CALL)
+    lines[6] = ("manager", said)
+    assert verdicts(score(lines))["no_rudeness"] == "fail"
+
+
 def test_little_manager_speech_in_the_window_is_insufficient_not_fail():
     lines = [("manager", "Да."), ("client", "Здравствуйте, мне нужны окна на дачу, три штуки.")] + GOOD_CALL[2:]
     s = score(lines, step=20.0)

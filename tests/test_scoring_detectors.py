@@ -127,6 +127,8 @@ def test_a_client_who_ends_the_call_angrily_cut_it():
     assert detectors.cut_by_client(_words(("M", "Не могу помочь."), ("C", "Да что ж такое, я жалобу напишу!")))
     assert not detectors.cut_by_client(_words(("M", "До свидания."), ("C", "Всего доброго.")))
     assert not detectors.cut_by_client(_words(("C", "Спасибо."), ("M", "Угу.")))
+    assert detectors.cut_by_client(_words(("C", "ну всё давай"), ("M", "алло алло ну ладно")))  # a dead line
+    assert not detectors.cut_by_client(_words(("C", "ну всё давай"), ("M", "алло")))
     # the call wound down («ну ладно», «ага»): the manager could have said goodbye
     assert not detectors.cut_by_client(_words(("M", "перезвоните позже"), ("C", "ну ладно")))
     assert not detectors.cut_by_client(_words(("M", "ну думайте"), ("C", "ага")))
