@@ -15,7 +15,7 @@ import re
 from scoring.matcher import SegmentWords
 from scoring.text import NUM_PREFIX, morph
 
-COMPARATIVE = re.compile(r"\b(дешевле|подешевле|ниже|меньше|дороже|выгоднее|дешевого|дешевая|дешевую)\b")
+COMPARATIVE = re.compile(r"\b(дешевле|подешевле|ниже|меньше|дороже|выгоднее|дешевого|дешевая|дешевую|выше)\b")
 # Another seller: a place, a person who sells, a marketplace, a competitor, a named brand.
 OTHER_SELLER_LEMMAS = frozenset("""
 конкурент другой соседний знакомый сосед сайт интернет авито озон вайлдберриз маркетплейс рынок
@@ -26,7 +26,7 @@ PRONOUN_SELLERS = frozenset({"там", "они"})  # «там дешевле», 
 OFFER_VERBS = frozenset("""
 предлагать предложить называть назвать насчитать посчитать считать делать сделать брать взять
 стоить ставить поставить отдавать отдать привезти привозить продавать продать печатать
-посмотреть обещать выходить
+посмотреть обещать выходить видеть смотреть найти писать продаваться
 """.split())
 PRICE_LEMMAS = frozenset("дорого дороговатый дорогой кусаться накладно недешево недешевый многовато "
                          "дорогостоящий жестко".split())
@@ -99,6 +99,8 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
         return "have_supplier", "свой " + next(iter(vocab & OWN_STAFF))
     if ("работать", "с") in pairs and ("мы" in vocab or "нас" in vocab):
         return "have_supplier", "работаем с другими"
+    if "мы" in vocab and vocab & SUPPLY_VERBS and _QUOTED_NAME.search(sw.segment.text) and "не" not in vocab:
+        return "have_supplier", "нас обслуживает другая фирма"  # «нас «Горлифт» обслуживает»
 
     if vocab & PRICE_LEMMAS or pairs & set(PRICE_PAIRS):
         return "price", next(iter(vocab & PRICE_LEMMAS), "дорого")
@@ -120,6 +122,9 @@ def _supply_near(ws: tuple[str, ...], cue: str) -> str:
             if ws[j] in SUPPLY_VERBS and (j == 0 or ws[j - 1] != "не"):
                 return f"{cue} {ws[j]}"
     return ""
+
+
+_QUOTED_NAME = re.compile(r"[«\"“„][^»\"”]{2,40}[»\"”]")
 
 
 def _names_a_brand(sw: SegmentWords) -> bool:
@@ -145,6 +150,7 @@ REACTION_LEMMAS = frozenset("ого ой ух ничего себе ужас м�
 OTHER_PARTY_LEMMAS = OTHER_SELLER_LEMMAS | PRONOUN_SELLERS | frozenset({"их", "у", "нас"})
 PRICE_VERBS = OFFER_VERBS | SUPPLY_VERBS | frozenset("давать ходить отдавать продавать".split())
 NAME_TAGS = ("Name", "Surn", "Patr", "Orgn", "Trad")
+SHOCK_LEMMAS = frozenset("ого ого-го офигеть обалдеть ужас жесть кошмар охренеть".split())
 LOWER_SHARE = 0.95  # the client's amount is below the quoted one (and not a tenth of it)
 
 
@@ -159,7 +165,29 @@ def quoted_amounts(manager: SegmentWords | None) -> frozenset[float]:
 
 
 def amounts(sw: SegmentWords) -> list[float]:
-    return [float(w[len(NUM_PREFIX):-1]) for w in sw.words if w.startswith(NUM_PREFIX)]
+    """The turn's numbers, a price said the short way read whole: «шесть двести» → 6200."""
+    out: list[float] = []
+    prev_num = False
+    for w in sw.words:
+        if not w.startswith(NUM_PREFIX):
+            prev_num = False
+            continue
+        v = float(w[len(NUM_PREFIX):-1])
+        if prev_num and out and 1 <= out[-1] < 100 and 100 <= v < 1000 and v % 100 == 0:
+            out[-1] = out[-1] * 1000 + v
+        else:
+            out.append(v)
+        prev_num = True
+    return out
+
+
+def best_cue(sw: SegmentWords, manager: SegmentWords | None) -> tuple[str, str] | None:
+    """The turn's cue: a cheaper offer read against the quoted price first (it says more than
+    «нас "Горлифт" обслуживает» alone), then the turn's own cues, then the other context cues."""
+    in_context = context_cue(sw, manager)
+    if in_context is not None and in_context[0] == "competitor_cheaper":
+        return in_context
+    return cue_kind(sw) or in_context
 
 
 def context_cue(sw: SegmentWords, manager: SegmentWords | None) -> tuple[str, str] | None:
@@ -174,7 +202,10 @@ def context_cue(sw: SegmentWords, manager: SegmentWords | None) -> tuple[str, st
     if not quoted or not sw.words:
         return None
     top = max(quoted)
-    said = amounts(sw)
+    if sw.words[0] in SHOCK_LEMMAS or tuple(sw.words[:2]) == ("ничего", "себе"):
+        return "price", "реакция на цену"  # «Ого.», «ого 6 с половиной я думала тыщи 3»
+    # «сто восемьдесят — я ему семьдесят плачу»: thousands are often left unsaid
+    said = [v * 1000 if top >= 1000 and v < 0.1 * top <= v * 1000 else v for v in amounts(sw)]
     lower = [v for v in said if v not in quoted and 0.1 * top <= v < LOWER_SHARE * top]
     if lower:
         if _names_someone(sw) and (sw.vocab & PRICE_VERBS or {"за", "по"} & sw.vocab):
@@ -189,12 +220,14 @@ def context_cue(sw: SegmentWords, manager: SegmentWords | None) -> tuple[str, st
 def _names_someone(sw: SegmentWords) -> bool:
     """Another seller or supplier in the turn: a word for one, «там» / «у них», a person's name
     («Петрович», «Витька»), a brand (quoted, capitalised or a word the dictionary does not know)."""
-    if sw.vocab & OTHER_PARTY_LEMMAS or _names_a_brand(sw):
+    if sw.vocab & OTHER_PARTY_LEMMAS or _names_a_brand(sw) or _QUOTED_NAME.search(sw.segment.text):
         return True
+    analyser = morph()
     for word in sw.surface:
         if len(word) < 3 or word.isdigit():
             continue
-        tag = morph().parse(word)[0].tag
-        if any(t in tag for t in NAME_TAGS) or "UNKN" in tag or "LATN" in tag:
+        tag = analyser.parse(word)[0].tag
+        if any(t in tag for t in NAME_TAGS) or "UNKN" in tag or "LATN" in tag or (
+                len(word) > 4 and not analyser.word_is_known(word)):  # «мотовилиха», «горлифт»
             return True
     return False

@@ -458,8 +458,7 @@ def detect_objections(
         for kind in cat.kinds:
             hit = find_any(kind.triggers, [sw])
             if hit:
-                cue = (objection_cues.cue_kind(sw) or objection_cues.context_cue(sw, manager)
-                       if kind.id == "price" else None)
+                cue = objection_cues.best_cue(sw, manager) if kind.id == "price" else None
                 better = next((k for k in cat.kinds if cue and cue[0] == "competitor_cheaper" == k.id), None)
                 if better is not None:  # «дорого … в соседнем на 800 дешевле»: the comparison says more
                     found.append((pos, better, f"{cue[1]} (по смыслу)"))  # noqa: B023
@@ -467,7 +466,7 @@ def detect_objections(
                     found.append((pos, kind, hit))
                 break
         else:  # no catalogue trigger: the cues by meaning (scoring.objection_cues)
-            cue = objection_cues.cue_kind(sw) or objection_cues.context_cue(sw, manager)
+            cue = objection_cues.best_cue(sw, manager)
             kind = next((k for k in cat.kinds if cue and k.id == cue[0]), None)
             if kind is not None:
                 found.append((pos, kind, f"{cue[1]} (по смыслу)"))  # noqa: B023
