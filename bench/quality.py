@@ -291,8 +291,9 @@ def main() -> None:
                                   c.channels, team=c.team))
     report(tallies, {k: len(v) for k, v in sets.items()})
     if scorer.corrections is not None and scorer.corrections.version.startswith("bootstrap"):
-        print("\nnote: the shipped bootstrap correction models were trained on eval-dev (and the demo"
-              " train split): eval-dev is in-sample here; eval-test and demo are not."
+        print("\nnote: the shipped bootstrap correction models and the objection-turn and handling"
+              " classifiers were trained on eval-dev (and the demo train split): eval-dev is in-sample"
+              " here; eval-test and demo are not."
               " CALLQA_SCORING_BOOTSTRAP_MODELS=false scores by the rules alone.")
     if args.verbose:
         for name, t in tallies.items():
