@@ -82,8 +82,25 @@ def features(c: Criterion, result: CriterionResult, trace: criteria.Trace) -> tu
             if v is not None:
                 f[f"num:{cond.metric}"] = float(v)
     f["num:words"] = float(sum(len(sw.words) for sw in trace.segments))
+    if unpunctuated(trace.ctx):
+        # phone ASR text (no punctuation, no «?»): the rules see less there — the same
+        # features once more under their own names, so a model learns how far to trust them
+        f.update({f"{k}@asr": v for k, v in list(f.items()) if not k.startswith("num:confidence")})
+        f["asr"] = 1.0
     lemmas = tuple(w for sw in trace.segments for w in sw.words if len(w) > 1)
     return f, lemmas
+
+
+PUNCTUATED_SHARE = 0.2  # below this share of turns with punctuation the call reads as raw ASR
+
+
+def unpunctuated(ctx: criteria.CallContext) -> bool:
+    """Whether the call's text is raw phone-ASR style: almost no turn has punctuation."""
+    turns = [sw.segment.text for sw in ctx.words if len(sw.words) > 3]
+    if not turns:
+        return False
+    marked = sum(1 for t in turns if any(ch in t for ch in ",.?!"))
+    return marked / len(turns) < PUNCTUATED_SHARE
 
 
 @dataclass(frozen=True)

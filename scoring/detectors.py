@@ -82,8 +82,13 @@ def name_score(word: str, after_cue: bool = False) -> float:
         return 0.0
     # names are said in the nominative when one introduces oneself or addresses the listener;
     # «альпа», «лайн», «калий» read as names only in other cases
-    score = sum(p.score for p in morph().parse(w) if {"Name", "sing", "nomn"} <= p.tag.grammemes)
-    return 1.0 if after_cue and score > 0 else score
+    parses = morph().parse(w)
+    score = sum(p.score for p in parses if {"Name", "sing", "nomn"} <= p.tag.grammemes)
+    if after_cue:
+        return 1.0 if score > 0 else 0.0
+    if any(p.tag.POS in ("VERB", "INFN") and p.score >= 0.3 for p in parses):
+        return 0.0  # «никто не хамит» is no Хамит
+    return score
 
 
 @lru_cache(maxsize=50_000)
@@ -135,8 +140,11 @@ def first_names(sw: SegmentWords) -> list[NameMention]:
         before = surface_words(text[:m.start()])
         prev = before[-1].lower() if before else ""
         cue = prev in SELF_CUES or (len(before) > 1 and before[-2].lower() == "зовут")
-        # «"Конфетти", Ярослава, здравствуйте»: a name set off by commas is said in the nominative
-        alone = _set_off(text, m.start(), m.end())
+        # «"Конфетти", Ярослава, здравствуйте»: a name set off by commas is said in the nominative;
+        # in unpunctuated ASR text the greeting right after it sets it off
+        nxt_word = (surface_words(text[m.end():]) or [""])[0].lower()
+        alone = _set_off(text, m.start(), m.end()) or (
+            not cased and bool(before) and nxt_word in OPENING_GREETINGS)
         if name_score(w, cue or alone) < NAME_SCORE or (cased and not w[0].isupper()):
             continue  # cased text writes names with a capital: «вера в успех» is not Вера
         rest = text[m.end():]
@@ -173,6 +181,7 @@ def organisation(sw: SegmentWords, known_names: Sequence[tuple[str, ...]] = ()) 
     return ""
 
 
+OPENING_GREETINGS = frozenset({"здравствуйте", "добрый", "доброе", "слушаю", "приветствую"})
 GREETING_WORDS = frozenset({"здравствуйте", "добрый", "день", "утро", "вечер", "алло", "да", "слушать",
                             "вы", "я", "меня", "звать", "это", "приветствовать", "беспокоить",
                             "говорить", "с", "вас", "по", "поводу", "чем", "мочь", "помочь",
@@ -204,12 +213,13 @@ def self_introduction(words: Sequence[SegmentWords], opening: Sequence[SegmentWo
                       known_names: Sequence[tuple[str, ...]] = ()) -> Detection | None:
     """The manager's own first name and an organisation in the opening turns."""
     own, org, where = "", "", None
-    for sw in opening:
+    for n, sw in enumerate(opening):
         client_names = _names_said_by_client_before(words, sw.segment.start_s)
         for mention in first_names(sw):
             if not own and not mention.addressed and mention.name not in client_names:
                 own, where = mention.name, sw
-        if not org and (org := organisation(sw, known_names) or _opening_noun(sw, client_names)):
+        # the noun a call is answered as («Упаковка, слушаю») is in the first turn only
+        if not org and (org := organisation(sw, known_names) or (_opening_noun(sw, client_names) if n == 0 else "")):
             where = where or sw
     if own and org and where is not None:
         return Detection(where, f"имя «{own.capitalize()}», организация «{org}»", 0.8)

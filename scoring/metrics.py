@@ -60,18 +60,25 @@ def question_kind(sentence: str) -> str | None:
         if cw[0] in OPEN_QUESTION_WORDS and cw[0] not in ("что", "как", "когда", "чтобы"):
             return "open"  # "Очень приятно, Ирина, сколько окон вы планируете менять."
         addressed = bool(YOU_WORDS & set(cw)) or any(w.endswith(("ете", "ите")) for w in cw[1:])
-        if addressed and any(w in OPEN_QUESTION_WORDS - {"чтобы"} for w in cw[:3]):
+        if addressed and any(w in OPEN_QUESTION_WORDS - {"чтобы"} and (j == 0 or cw[j - 1] not in NOT_QUESTION_AFTER)
+                             for j, w in enumerate(cw[:3])):  # not «если что — звоните»
             return "open"  # "Когда вы планируете установку." / "А с чем вы сравниваете"
     return None
 
 
 # Words after which a question word starts a new question in unpunctuated ASR text:
 # «марина а расскажите какие у вас цели», «ага а давно началось», «с какого времени пропала».
-QUESTION_LEADS = frozenset("а ну так вот скажите подскажите уточните с по в на для из у о об от и или".split())
+QUESTION_LEADS = frozenset("а ну так вот скажите подскажите уточните с по в на для из у о об от и или "
+                           "под за к про при через до после над со во".split())
+# «а сейчас вы где сидите», «вы когда планируете»: the client addressed just before the question word
+YOU_LEADS = frozenset("вы вам вас сейчас вообще примерно ориентировочно".split())
+# «понял а груз какой возить придется»: an acknowledgement before a postposed question word
+ACK_LEADS = frozenset("понял поняла понятно ясно хорошо отлично ага угу ок окей так да".split())
 # «а этаж какой», «бюджет какой примерно»: the question word after its noun, at a clause's start
 POSTPOSED = frozenset("какой какая какое какие сколько".split())
 CONTACT_NOUNS = frozenset("адрес телефон номер почта имя фамилия отчество мейл".split())
-NOT_QUESTION_AFTER = frozenset({"то", "так", "не", "всё", "все", "именно", "том", "тем"})
+NOT_QUESTION_AFTER = frozenset({"то", "не", "всё", "все", "именно", "том", "тем", "если", "что"})
+NOT_AFTER_SO = frozenset({"как", "что", "чтобы"})  # «так как», «так что»: no question
 
 
 def unpunctuated_open_questions(sentence: str) -> int:
@@ -84,14 +91,15 @@ def unpunctuated_open_questions(sentence: str) -> int:
         if w not in OPEN_QUESTION_WORDS or w == "чтобы":
             continue
         prev = words[i - 1] if i else ""
-        if prev in NOT_QUESTION_AFTER or NOT_NEEDS.search(" ".join(words[max(0, i - 1):i + 5])):
+        if prev in NOT_QUESTION_AFTER or (prev == "так" and w in NOT_AFTER_SO) or NOT_NEEDS.search(
+                " ".join(words[max(0, i - 1):i + 5])):
             continue
         if (i == 0 and w not in ("что", "как", "когда")) or prev in QUESTION_LEADS or (
-                prev in OPEN_REQUEST_WORDS | ASK_WORDS):
+                prev in OPEN_REQUEST_WORDS | ASK_WORDS) or (prev in YOU_LEADS and w not in ("что", "чтобы")):
             n += 1
         elif w in POSTPOSED and i >= 1 and prev not in CONTACT_NOUNS and all(
-                x in QUESTION_LEADS for x in words[:i - 1]):
-            n += 1  # «а этаж какой», «бюджет какой», «а по бюджету сколько»
+                x in QUESTION_LEADS | ACK_LEADS for x in words[:i - 1]):
+            n += 1  # «а этаж какой», «бюджет какой», «понял а груз какой»
     return n
 
 
@@ -102,14 +110,15 @@ NOT_NEEDS = re.compile(
     r"\b(зовут|обращаться|величать|чем (могу|можем) (вам )?(помочь|быть полезн)|удобно|удобнее|"
     r"остались вопросы|вопросы (у вас )?остались|как скажете|как хотите|как договорились|"
     r"какой (у вас )?(адрес|телефон|номер|почт)|на какую почту|какой адрес|адрес какой|"
-    r"как (вас|вам) (записать|оформить))\b")
+    r"как (вас|вам) (записать|оформить)|как(ая|ой|ую) (у вас )?(почта|почту|почты|адрес|телефон|номер)|"
+    r"с кем (можно|могу|мне) (поговорить|пообщаться|связаться))\b")
 
 
 def _joined_questions(sentence: str) -> int:
     """«Какие тиражи планируете и как будете раздавать?»: open questions joined by и / или."""
     words = [w.lower().replace("ё", "е") for w in _WORD_RE.findall(sentence)]
-    joined = sum(1 for a, b in zip(words, words[1:], strict=False)
-                 if a in ("и", "или") and b in OPEN_QUESTION_WORDS - {"чтобы", "что"})
+    joined = sum(1 for i, (a, b) in enumerate(zip(words, words[1:], strict=False))
+                 if i > 0 and a in ("и", "или") and b in OPEN_QUESTION_WORDS - {"чтобы", "что"})  # not «И какой…?»
     return 1 + joined if joined else 0
 
 

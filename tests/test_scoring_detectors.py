@@ -30,6 +30,7 @@ def _manager(words):
     "здравствуйте это вячеслав компания северный ветер",
     "Салон «Ирида», администратор Полина, здравствуйте!",
     "Студия танца «Лотос», Мирослава, добрый день!",  # also the genitive of Мирослав: set off by commas
+    "агентство праздников конфетти ярослава здравствуйте",  # the same as ASR writes it
 ])
 def test_self_introduction_in_any_form(opening):
     words = _words(("M", opening), ("C", "Здравствуйте."))
@@ -156,3 +157,10 @@ def test_a_complaint_about_an_existing_order_is_a_service_call(turns):
 ])
 def test_a_sale_is_not_a_service_call(turns):
     assert not detectors.service_call(_words(*turns))
+
+
+def test_a_verb_is_no_name_and_a_later_turn_names_no_company():
+    words = _words(("M", "алло да дмитрий слушаю вас"), ("C", "я по участкам"), ("M", "да по участкам конечно"))
+    assert detectors.self_introduction(words, _manager(words)[:2]) is None  # «участкам» is no company
+    words = _words(("M", "Компания «Печной двор», Анна."), ("C", "Ну что вы хамите?"), ("M", "никто не хамит берете или нет"))
+    assert detectors.client_name(words, _manager(words), _manager(words)[:1]) is None
