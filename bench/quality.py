@@ -15,6 +15,10 @@ handling macro-F1 over matched objections; fatal false positives (a good call ze
     HF_HUB_OFFLINE=1 .venv/bin/python bench/quality.py [--sets demo,eval-dev,eval-test] [-v]
     HF_HUB_OFFLINE=1 .venv/bin/python bench/quality.py --learning-curve
 
+--asr-twins: every clean sales call of the sets once more as phone ASR writes it (lower case, no
+punctuation, no «?»): the share of criterion verdicts and objection lists that change, and the
+twins' accuracy next to the originals' — the part of the clean–ASR gap that is the text form alone.
+
 --learning-curve: for each industry of the eval dev split, hold it out, simulate 0, 20, 50 РОП
 corrections from the other dev industries (calls drawn at random; on a drawn call every labelled
 verdict the rules got wrong is an override, the others are confirmed), train the criterion
@@ -267,11 +271,50 @@ def learning_curve(scorer) -> None:
         print(f"eval-test sales calls, {name:<40} {_rate(right, total)}  abstained {abst / total:.3f}")
 
 
+def asr_text(text: str) -> str:
+    """Text as Whisper writes phone speech at its plainest: lower case, ё → е, no punctuation."""
+    import re
+
+    text = re.sub(r"[^\w\s-]|(?<!\w)-|-(?!\w)", " ", text.lower().replace("ё", "е"))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def asr_twins(scorer, sets: dict[str, list[DemoCall]]) -> None:
+    """Clean calls scored as written and as their ASR-style twins (see the module docstring)."""
+    import dataclasses
+
+    print(f"\n{'ASR-style twins of clean calls':<34}{'calls':>6}{'verdicts changed':>18}"
+          f"{'objections changed':>20}{'acc clean':>11}{'acc twin':>10}")
+    for name, calls in sets.items():
+        clean = [c for c in calls if c.labels.get("style", "clean") == "clean"
+                 and c.labels.get("call_type", "sales") == "sales" and c.labels.get("criteria")]
+        changed = verdicts = obj_changed = ok = ok_twin = labelled = 0
+        for c in clean:
+            twin = dataclasses.replace(c.transcript, segments=tuple(
+                dataclasses.replace(seg, text=asr_text(seg.text), lemmas=()) for seg in c.transcript.segments))
+            a, b = (scorer.score(scoring.prepare_transcript(t), c.meta, c.duration_s, c.channels, team=c.team)
+                    for t in (c.transcript, twin))
+            va = {r.criterion_id: r.verdict for r in a.criteria}
+            vb = {r.criterion_id: r.verdict for r in b.criteria}
+            verdicts += len(va)
+            changed += sum(va[k] != vb.get(k) for k in va)
+            obj_changed += sorted((o.segment_idx, o.kind) for o in a.objections) != sorted(
+                (o.segment_idx, o.kind) for o in b.objections)
+            for crit, gold in c.labels["criteria"].items():
+                labelled += 1
+                ok += va.get(crit) == gold
+                ok_twin += vb.get(crit) == gold
+        if clean:
+            print(f"{name:<34}{len(clean):>6}{changed / verdicts:>18.3f}{obj_changed / len(clean):>20.3f}"
+                  f"{ok / labelled:>11.3f}{ok_twin / labelled:>10.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", default="demo,eval-dev,eval-test",
                     help="comma-separated: demo, eval-dev, eval-test or a folder of labelled transcripts")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every wrong verdict (never for eval-test unless named alone)")
+    ap.add_argument("--asr-twins", action="store_true", help="score each clean call again as ASR-style text")
     ap.add_argument("--learning-curve", action="store_true", help="accuracy on a held-out dev industry after 0/20/50 simulated РОП corrections")
     args = ap.parse_args()
     if args.learning_curve:
@@ -290,6 +333,8 @@ def main() -> None:
             t.add(c, scorer.score(scoring.prepare_transcript(c.transcript), c.meta, c.duration_s,
                                   c.channels, team=c.team))
     report(tallies, {k: len(v) for k, v in sets.items()})
+    if args.asr_twins:
+        asr_twins(scorer, sets)
     if scorer.corrections is not None and scorer.corrections.version.startswith("bootstrap"):
         print("\nnote: the shipped bootstrap correction models and the objection-turn and handling"
               " classifiers were trained on eval-dev (and the demo train split): eval-dev is in-sample"
