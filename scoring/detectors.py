@@ -13,6 +13,8 @@ lemmas), so re-scoring needs no spaCy.
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -58,7 +60,7 @@ NOT_VERBS = frozenset({"быть", "есть", "мочь", "хотеть", "на
                        "работать", "решить", "решать", "думать", "подумать", "определиться"})
 SEND_VERBS = frozenset({"прислать", "отправить", "скинуть", "выслать", "написать", "переслать"})
 NOT_TIME_AFTER = frozenset({"процент", "рубль", "тысяча", "штука", "метр", "килограмм", "тонна",
-                            "человек", "год", "раз", "км", "литр", "минута", "этаж"})
+                            "человек", "год", "раз", "км", "литр", "минута", "этаж", "вперед", "назад"})
 _WORD = re.compile(r"[A-Za-zА-Яа-яЁё][A-Za-zА-Яа-яЁё-]*")
 
 
@@ -409,7 +411,8 @@ def concrete_time(sw: SegmentWords) -> str:
                 return f"через {_num(w)} {nxt}"
             before = ws[i - 2] if i > 1 else ""
             if (prev in HOUR_PREPOSITIONS and _is_hour(w) and nxt not in NOT_TIME_AFTER
-                    and not before.startswith(NUM_PREFIX)):  # «24 на 7», «3 на 4»: no time
+                    and not before.startswith(NUM_PREFIX)  # «24 на 7», «3 на 4»: no time
+                    and before not in TIME_UNITS):  # «недели на три вперёд»: a span
                 return f"{prev} {_num(w)}"
         if w == "через" and nxt in TIME_UNITS and nxt != "неделя":
             return f"через {nxt}"
@@ -450,7 +453,7 @@ def next_step(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords
     for sw in reversed(manager_tail):
         when = concrete_time(sw)
         verbs = _step_verbs(sw) - {CALLBACK_FORMS[w] for w in sw.surface if w in CALLBACK_FORMS}
-        if not when or not verbs or verbs <= SEND_VERBS:
+        if not when or not verbs or verbs <= SEND_VERBS or _only_sending_is_timed(sw):
             continue  # «пришлю сегодня» alone is no agreed step: a call or meeting needs a time
         reply = _next_client_turn(words, sw)
         if reply is not None and (_refuses(reply) or reply.segment.idx in objection_segments):
@@ -483,6 +486,15 @@ def _client_step(words: Sequence[SegmentWords], client: Sequence[SegmentWords]) 
         if after and not _refuses(after[0]):
             return Detection(after[0], f"следующий шаг: клиент {when}", 0.7)
     return None
+
+
+def _only_sending_is_timed(sw: SegmentWords) -> bool:
+    """«пришлю сегодня на почту, а потом созвонимся на следующей неделе»: the one concrete
+    time of the turn belongs to sending (a send verb next to it), the step itself has none."""
+    ws = sw.words
+    timed = [i for i in range(len(ws)) if concrete_time(SegmentWords.of(
+        dataclasses.replace(sw.segment, lemmas=ws[max(0, i - 1):i + 2])))]
+    return bool(timed) and all(any(w in SEND_VERBS for w in ws[max(0, i - 2):i + 3]) for i in timed)
 
 
 def put_off_after(words: Sequence[SegmentWords], sw: SegmentWords) -> bool:
