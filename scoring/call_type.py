@@ -64,6 +64,8 @@ ONE_SIDED_MAX_WORDS = 60        # manager-only speech under this: too short (lon
 MIN_AD_MARKERS = 2
 MIN_LETTERS = 40                # language is judged on at least this many letters
 MIN_CYRILLIC_SHARE = 0.5
+MIN_RUSSIAN_WORD_SHARE = 0.5    # Cyrillic text whose words the Russian dictionary mostly lacks
+MIN_WORDS_FOR_DICTIONARY = 12   # … judged on at least this many words
 MAX_OTHER_CYRILLIC_SHARE = 0.02  # і ї є ґ ў ә қ ң ө ұ ү һ: Ukrainian, Belarusian, Kazakh …
 MIN_WORDS_FOR_LANGUAGE_TAG = 15
 WRONG_NUMBER_MAX_WORDS = 80     # a wrong-number call is short …
@@ -200,12 +202,26 @@ def _language(live, transcript: Transcript, r, extra) -> CallType | None:
     )
     if letters >= MIN_LETTERS and not looks_russian:
         return CallType("non_russian", REASONS_RU["non_russian"], 0.9)
+    if letters >= MIN_LETTERS and _russian_word_share(joined) < MIN_RUSSIAN_WORD_SHARE:
+        return CallType("non_russian", REASONS_RU["non_russian"], 0.8)  # Tajik, Kazakh… in Cyrillic
     lang = (transcript.language or "").strip().lower()
     n_words = sum(len(w.words) for w in live)
     if (lang and lang not in ("ru", "auto", "unknown") and n_words >= MIN_WORDS_FOR_LANGUAGE_TAG
             and not (looks_russian and _RU_ONLY_RE.search(joined))):
         return CallType("non_russian", REASONS_RU["non_russian"], 0.7)
     return None
+
+
+def _russian_word_share(text: str) -> float:
+    """Share of the text's Cyrillic words (3+ letters) that the Russian dictionary knows; ASR
+    slips and names keep Russian speech far above :data:`MIN_RUSSIAN_WORD_SHARE`."""
+    from scoring.text import morph
+
+    words = [w for w in re.findall(r"[а-яё]{3,}", text)]
+    if len(words) < MIN_WORDS_FOR_DICTIONARY:
+        return 1.0
+    analyser = morph()
+    return sum(1 for w in words if analyser.word_is_known(w)) / len(words)
 
 
 def _wrong_number(live, transcript, r: _Rules, extra) -> CallType | None:

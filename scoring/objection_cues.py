@@ -231,3 +231,27 @@ def _names_someone(sw: SegmentWords) -> bool:
                 len(word) > 4 and not analyser.word_is_known(word)):  # «мотовилиха», «горлифт»
             return True
     return False
+
+
+# --- a client turn that answers what the manager just asked or proposed -------------------
+
+DECISION_LEMMAS = frozenset("решать решение участвовать выбор выбирать принимать согласовывать утверждать".split())
+THINK_PROPOSALS = frozenset("подумать надумать обдумать".split())
+QUESTION_STARTS = frozenset("как какой сколько когда кто где куда зачем почему что чем".split())
+
+
+def answers_the_manager(kind: str, manager: SegmentWords | None, by_trigger: bool) -> bool:
+    """Whether a client turn read as ``kind`` only answers the manager's turn before it: who
+    takes part in the decision (asked: «Кто ещё участвует в выборе?» — «С мужем решаем»),
+    thinking it over when the manager proposed it («Подумайте и наберите» — «Ладно, подумаю»),
+    or — for a ``think_later`` found by a cue, not a trigger — any question of the manager
+    («Какой бюджет закладываете?» — «Пока не знаю»)."""
+    if manager is None or not manager.words:
+        return False
+    if kind == "need_consult":
+        return "кто" in manager.vocab and bool(manager.vocab & DECISION_LEMMAS)
+    if kind == "think_later":
+        if manager.vocab & THINK_PROPOSALS and not manager.question:
+            return True
+        return not by_trigger and (manager.question or bool(set(manager.words[:4]) & QUESTION_STARTS))
+    return False

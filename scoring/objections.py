@@ -457,6 +457,8 @@ def detect_objections(
             continue
         for kind in cat.kinds:
             hit = find_any(kind.triggers, [sw])
+            if hit and objection_cues.answers_the_manager(kind.id, manager, by_trigger=True):
+                break  # «Кто ещё участвует в выборе?» — «Мы с мужем решаем»: an answer
             if hit:
                 cue = objection_cues.best_cue(sw, manager) if kind.id == "price" else None
                 better = next((k for k in cat.kinds if cue and cue[0] == "competitor_cheaper" == k.id), None)
@@ -468,6 +470,8 @@ def detect_objections(
         else:  # no catalogue trigger: the cues by meaning (scoring.objection_cues)
             cue = objection_cues.best_cue(sw, manager)
             kind = next((k for k in cat.kinds if cue and k.id == cue[0]), None)
+            if kind is not None and objection_cues.answers_the_manager(kind.id, manager, by_trigger=False):
+                continue  # «Какой бюджет закладываете?» — «Пока не знаю»: an answer, not «подумаю»
             if kind is not None:
                 found.append((pos, kind, f"{cue[1]} (по смыслу)"))  # noqa: B023
             elif (by_example := _example_kind(sw, cat, example_similarity)) is not None:

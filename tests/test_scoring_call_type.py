@@ -83,6 +83,24 @@ def test_only_the_client_speaking_is_not_applicable():
     assert s.call_type == "too_short" and not s.applicable
 
 
+def test_a_non_russian_language_in_cyrillic_is_not_russian():
+    s = score([("manager", "алло ассалому алейкум гуш мекунам"),
+               ("client", "ваалейкум ассалом ака яхдонам кор намекунад хунук намекунад"),
+               ("manager", "кай вайрон шуд"), ("client", "дируз бегохи садо баровард баъд хомуш шуд"),
+               ("manager", "хуб устои мо пагох меояд сурогаатон кучо"),
+               ("client", "кучаи сомони хонаи панздах квартираи чил"), ("manager", "хайр то пагох")])
+    assert s.call_type == "non_russian" and not s.applicable
+
+
+def test_a_survey_robot_over_a_puzzled_client_is_a_robocall():
+    s = score([("manager", "Здравствуйте! Это служба доставки. Вчера вы оформили у нас заказ. Пожалуйста, "
+                           "оцените качество обслуживания от одного до пяти, где пять — отлично."),
+               ("client", "Алло? Алло…"),
+               ("manager", "Извините, я вас не расслышал. Пожалуйста, оцените качество обслуживания от одного до пяти."),
+               ("client", "Алло, кто это? Робот, что ли…"), ("manager", "Спасибо за ваш ответ! До свидания.")])
+    assert s.call_type == "robocall" and not s.applicable
+
+
 def test_a_non_russian_language_tag_on_russian_text_is_ignored():
     import scoring
     from tests.scoring_calls import scorer, transcript
