@@ -38,6 +38,8 @@ SUPPLY_VERBS = frozenset("""
 застраховать подключить заключить вести поставлять охранять закупать покупать заказывать
 ставить
 """.split())
+# an ongoing service by someone else («нас «Горлифт» обслуживает», «нам «Агроснаб» возит»)
+SERVICE_VERBS = frozenset("обслуживать возить привозить поставлять вести охранять страховать".split())
 SUPPLIER_WINDOW = 3  # «уже» / «сейчас» at most this many words from the supply verb
 WE = frozenset({"мы", "нас", "нам", "у"})
 OWN_STAFF = frozenset("""
@@ -99,7 +101,8 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
         return "have_supplier", "свой " + next(iter(vocab & OWN_STAFF))
     if ("работать", "с") in pairs and ("мы" in vocab or "нас" in vocab):
         return "have_supplier", "работаем с другими"
-    if "мы" in vocab and vocab & SUPPLY_VERBS and _QUOTED_NAME.search(sw.segment.text) and "не" not in vocab:
+    if ("мы" in vocab and vocab & SERVICE_VERBS and _QUOTED_NAME.search(sw.segment.text)
+            and "не" not in vocab and "вы" not in vocab):
         return "have_supplier", "нас обслуживает другая фирма"  # «нас «Горлифт» обслуживает»
 
     if vocab & PRICE_LEMMAS or pairs & set(PRICE_PAIRS):
@@ -141,11 +144,11 @@ def is_number(lemma: str) -> bool:
 
 # --- read against the manager's turn before: the client's answer to a quoted price ----------
 
-PRICE_CONTEXT = frozenset("стоить стоимость цена рубль тысяча миллион прайс сумма итого выйти выходить "
-                          "платеж оплата тариф абонемент месяц метр килограмм штука".split())
+PRICE_CONTEXT = frozenset("стоить стоимость цена рубль тысяча миллион прайс сумма итого платеж оплата "
+                          "тариф абонемент".split())
 BUDGET_LEMMAS = frozenset("бюджет рассчитывать планировать думать пенсия зарплата заложить "
-                          "лимит получать".split())
-REACTION_LEMMAS = frozenset("ого ой ух ничего себе ужас мама пенсия зарплата полпенсия кошмар "
+                          "лимит получать максимум потолок".split())
+REACTION_LEMMAS = frozenset("ого ух ничего себе ужас пенсия зарплата полпенсия кошмар "
                             "обалдеть офигеть жесть".split())
 OTHER_PARTY_LEMMAS = OTHER_SELLER_LEMMAS | PRONOUN_SELLERS | frozenset({"их", "у", "нас"})
 PRICE_VERBS = OFFER_VERBS | SUPPLY_VERBS | frozenset("давать ходить отдавать продавать".split())
@@ -202,16 +205,18 @@ def context_cue(sw: SegmentWords, manager: SegmentWords | None) -> tuple[str, st
     if not quoted or not sw.words:
         return None
     top = max(quoted)
+    if top < 100 and not manager.vocab & PRICE_CONTEXT:
+        return None  # «24 балла», «полгода»: numbers, no price
     if sw.words[0] in SHOCK_LEMMAS or tuple(sw.words[:2]) == ("ничего", "себе"):
         return "price", "реакция на цену"  # «Ого.», «ого 6 с половиной я думала тыщи 3»
     # «сто восемьдесят — я ему семьдесят плачу»: thousands are often left unsaid
     said = [v * 1000 if top >= 1000 and v < 0.1 * top <= v * 1000 else v for v in amounts(sw)]
     lower = [v for v in said if v not in quoted and 0.1 * top <= v < LOWER_SHARE * top]
     if lower:
+        if sw.vocab & BUDGET_LEMMAS:  # «у меня максимум два миллиона»: the client's budget
+            return "price", "рассчитывали на меньшее"
         if _names_someone(sw) and (sw.vocab & PRICE_VERBS or {"за", "по"} & sw.vocab):
             return "competitor_cheaper", "у других дешевле"
-        if sw.vocab & BUDGET_LEMMAS:
-            return "price", "рассчитывали на меньшее"
     if set(said) & quoted and sw.vocab & REACTION_LEMMAS:
         return "price", "реакция на цену"
     return None
