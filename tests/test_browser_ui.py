@@ -311,6 +311,7 @@ def test_every_page_of_every_role_reads_in_russian_words(walk_server, browser):
         _login(page, url, username)
         page.locator('[data-testid="stSidebarNav"]').wait_for(timeout=60_000)
         _settled(page)
+        problems += _streamlit_chrome_problems(role, page)
         for entry in (e for e in PAGES if role in e.roles):
             _open(page, entry)
             problems += _problems(f"{role}/{entry.url_path}", page.evaluate(PROBE))
@@ -325,6 +326,17 @@ def test_every_page_of_every_role_reads_in_russian_words(walk_server, browser):
                 _screenshot(page, f"walk-phone-{url_path}.png")
         context.close()
     assert not problems, "\n".join(problems)
+
+
+def _streamlit_chrome_problems(where: str, page) -> list[str]:
+    """Streamlit's own English: the ⋮ menu is hidden, the running indicator's «Stop» reads «Стоп»."""
+    menu_hidden = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMainMenu\"]');"
+                                " return !m || getComputedStyle(m).display === 'none'; }")
+    stop_in_russian = page.evaluate(
+        "() => [...document.styleSheets].some(s => { try { return [...s.cssRules].some("
+        "r => r.cssText.includes('stStatusWidget') && r.cssText.includes('Стоп')); } catch (e) { return false; } })")
+    return ([] if menu_hidden else [f"{where}: Streamlit's English ⋮ menu is shown"]) + (
+        [] if stop_in_russian else [f"{where}: the running indicator's «Stop» is not in Russian"])
 
 
 def test_every_table_shows_a_dash_for_an_empty_cell():

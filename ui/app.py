@@ -108,8 +108,18 @@ def _logout() -> None:
     st.session_state["cookie-checked"] = True  # the old cookie must not sign this tab in again
 
 
+# Streamlit's own chrome in Russian: the «Stop» button of the running indicator reads «Стоп»,
+# and the ⋮ menu (Rerun, Settings, Print, About — English only, nothing a user needs) is hidden.
+RUSSIAN_CHROME = """<style>
+[data-testid="stStatusWidget"] button { font-size: 0; }
+[data-testid="stStatusWidget"] button::after { content: "Стоп"; font-size: 0.875rem; }
+[data-testid="stMainMenu"] { display: none; }
+</style>"""
+
+
 def main() -> None:
     st.set_page_config(page_title="callqa", page_icon="📞", layout="wide")
+    st.html(RUSSIAN_CHROME)
     try:
         _main()
     except Exception as exc:  # pages have their own guard; this catches sign-in and the menu
