@@ -92,6 +92,13 @@ def test_a_non_russian_language_in_cyrillic_is_not_russian():
     assert s.call_type == "non_russian" and not s.applicable
 
 
+def test_nobody_of_that_name_here_is_a_wrong_number():
+    s = score([("manager", "Добрый день, юридический центр «Паритет», меня зовут Руслан. Сергей Викторович?"),
+               ("client", "Какой Сергей Викторович? Нет тут никакого Сергея. Это кафедра химии, университет."),
+               ("manager", "Ой, извините."), ("client", "Ничего, до свидания.")])
+    assert s.call_type == "wrong_number" and not s.applicable
+
+
 def test_a_survey_robot_over_a_puzzled_client_is_a_robocall():
     s = score([("manager", "Здравствуйте! Это служба доставки. Вчера вы оформили у нас заказ. Пожалуйста, "
                            "оцените качество обслуживания от одного до пяти, где пять — отлично."),
