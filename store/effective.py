@@ -171,13 +171,15 @@ _REVIEW_SOURCES = ("review_events", *_ACTION_TABLES)
 EVER = ("TIMESTAMP '1900-01-01'", "TIMESTAMP '9999-12-31'")  # no time bound
 
 
-def head_actions(lo: str, call_scope: str | None = None, hi: str = "$as_of") -> str:
-    """WHERE condition of the РОП's rows in ``[lo, hi)`` (of calls in ``call_scope``)."""
-    in_scope = f" AND call_id IN {call_scope}" if call_scope else ""
-    return f"created_at >= {lo} AND created_at < {hi}{in_scope} AND username NOT IN {_NOT_HEAD}"
+def head_actions(lo: str, call_scope: str | None = None, hi: str = "$as_of", alias: str = "") -> str:
+    """WHERE condition of the РОП's rows in ``[lo, hi)`` (of calls in ``call_scope``); ``alias``
+    qualifies the columns (``"t."``)."""
+    a = alias
+    in_scope = f" AND {a}call_id IN {call_scope}" if call_scope else ""
+    return f"{a}created_at >= {lo} AND {a}created_at < {hi}{in_scope} AND {a}username NOT IN {_NOT_HEAD}"
 
 
-def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of") -> str:
+def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: bool = False) -> str:
     """``rev(call_id, reviewed_at, last_review_at)``: calls the РОП reviewed in ``[lo, hi)``
     (also the CTEs ``hev`` and ``rev_raw``).
 
@@ -185,21 +187,47 @@ def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of") -> str:
     SQL time no review of them can precede (the earliest call start in scope: nobody reviews a
     call before it happens). Review tables fill in time order, so ``lo`` lets DuckDB skip older
     row groups. ``EVER`` gives bounds for "reviewed at all" (the calls list).
+
+    ``with_call`` adds the reviewed call's ``call_started_at`` and ``call_manager_id`` (copied
+    onto review rows, :mod:`store.rollups`; rows written without them are looked up in
+    ``calls``) and keeps only calls in the store.
     """
     where = head_actions(lo, call_scope, hi)
+    call = ", call_started_at, call_manager_id" if with_call else ""
+    played_call = ", max(call_started_at), max(call_manager_id)" if with_call else ""
     actions = "".join(f"""
         UNION ALL
-        SELECT call_id, created_at FROM {t} WHERE {where}""" for t in _ACTION_TABLES)
+        SELECT call_id, created_at{call} FROM {t} WHERE {where}""" for t in _ACTION_TABLES)
+    rev = """rev AS (SELECT call_id, min(ts) AS reviewed_at, max(ts) AS last_review_at
+            FROM rev_raw GROUP BY call_id)"""
+    if with_call:
+        rev = """rev_copied AS (SELECT call_id, min(ts) AS reviewed_at, max(ts) AS last_review_at,
+                   max(call_started_at) AS call_started_at, max(call_manager_id) AS call_manager_id
+            FROM rev_raw GROUP BY call_id),
+    rev AS (SELECT * FROM rev_copied WHERE call_started_at IS NOT NULL
+            UNION ALL
+            SELECT r.call_id, r.reviewed_at, r.last_review_at, c.started_at, c.manager_id
+            FROM rev_copied r JOIN calls c ON c.call_id = r.call_id WHERE r.call_started_at IS NULL)"""
     return f"""
-    hev AS MATERIALIZED (SELECT call_id, kind, created_at, played_s FROM review_events
+    hev AS MATERIALIZED (SELECT call_id, kind, created_at, played_s{call} FROM review_events
             WHERE {where}),
     rev_raw AS (
-        SELECT call_id, created_at AS ts FROM hev WHERE kind IN {_REVIEW_KINDS}
+        SELECT call_id, created_at AS ts{call} FROM hev WHERE kind IN {_REVIEW_KINDS}
         UNION ALL
-        SELECT call_id, max(created_at) FROM hev WHERE kind = 'played'
+        SELECT call_id, max(created_at){played_call} FROM hev WHERE kind = 'played'
         GROUP BY call_id HAVING sum(played_s) >= {MIN_PLAYED_S}{actions}),
-    rev AS (SELECT call_id, min(ts) AS reviewed_at, max(ts) AS last_review_at
-            FROM rev_raw GROUP BY call_id)"""
+    {rev}"""
+
+
+def with_call_info(table: str, where: str, columns: str) -> str:
+    """``columns`` of the rows of a review ``table`` matching ``where`` plus ``started_at`` and
+    ``manager_id`` of their call: the copies on the row (:mod:`store.rollups`), or for a row
+    written without them a look-up in ``calls``; rows of calls not in the store are left out."""
+    return f"""SELECT {columns}, t.call_started_at AS started_at, t.call_manager_id AS manager_id
+        FROM {table} t WHERE {where} AND t.call_started_at IS NOT NULL
+        UNION ALL
+        SELECT {columns}, c.started_at, c.manager_id
+        FROM {table} t JOIN calls c ON c.call_id = t.call_id WHERE {where} AND t.call_started_at IS NULL"""
 
 
 def labelled_handlings(db_path: str | os.PathLike) -> list[tuple[str, int, str]]:

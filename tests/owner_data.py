@@ -1,5 +1,6 @@
 """Constructed РОП histories for the owner tests: rows written straight into the tables of
-store/migrations, so each test knows its answer by construction."""
+store/migrations, so each test knows its answer by construction (then the rollups derived from
+them are rebuilt, as for any store written with its own SQL: store/rollups.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from core.types import NOT_OBJECTION as NOT_OBJECTION_LABEL
 from owner.report import OwnerParams, Week
-from store import db
+from store import db, rollups
 
 WEEK = Week.parse("2026-W47")  # Mon 2026-11-16 … Sun 2026-11-22
 PREV = WEEK.previous()
@@ -38,6 +39,7 @@ def batch(path: Path) -> Iterator[None]:
             yield
         finally:
             _open.pop(str(path), None)
+        _derive(con)
 
 
 @contextmanager
@@ -48,6 +50,14 @@ def _writer(path: Path):
     else:
         with db.writer(path) as con:
             yield con
+            _derive(con)
+
+
+def _derive(con) -> None:
+    """What store.writes and store.review keep for rows they write: the current-score rollups
+    and the reviewed call's start and manager on review rows."""
+    rollups.rebuild(con)
+    rollups.copy_call_info(con)
 
 
 def at(day: int, hour: int = 10, minute: int = 0, week: Week = WEEK) -> datetime:
@@ -252,12 +262,16 @@ def _busy_rows(con, rng: random.Random) -> None:
     con.executemany("INSERT INTO objections (call_id, rubric_version, n, kind, segment_idx, handling, started_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)", objections)
     _busy_actions(con, rng, calls, objections)
+    _derive(con)
+    # every 10th review row as if written before its call was stored: the queries look it up
+    for table in rollups.REVIEW_TABLES:
+        con.execute(f"UPDATE {table} SET call_started_at = NULL, call_manager_id = NULL WHERE hash(call_id) % 10 = 0")
 
 
 def _busy_actions(con, rng: random.Random, calls, objections) -> None:
     events, overrides, labels, feedback_rows, clips, log = [], [], [], [], [], []
     by_call = {}
-    for cid, _, k, kind, seg, _, _ in objections:
+    for cid, _, _, _, seg, _, _ in objections:
         by_call.setdefault(cid, []).append(seg)
     for cid, started, manager in calls:
         r = rng.random()
