@@ -181,7 +181,7 @@ def head_actions(lo: str, call_scope: str | None = None, hi: str = "$as_of", ali
 
 def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: bool = False) -> str:
     """``rev(call_id, reviewed_at, last_review_at)``: calls the РОП reviewed in ``[lo, hi)``
-    (also the CTEs ``hev`` and ``rev_raw``).
+    (also the CTEs ``hev``, ``rev_raw``, ``rev_calls`` and ``rev_all``).
 
     ``call_scope`` is a SQL set of call ids the caller cares about (None: every call); ``lo`` a
     SQL time no review of them can precede (the earliest call start in scope: nobody reviews a
@@ -194,28 +194,36 @@ def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: 
     """
     where = head_actions(lo, call_scope, hi)
     call = ", call_started_at, call_manager_id" if with_call else ""
-    played_call = ", max(call_started_at), max(call_manager_id)" if with_call else ""
     actions = "".join(f"""
         UNION ALL
-        SELECT call_id, created_at{call} FROM {t} WHERE {where}""" for t in _ACTION_TABLES)
-    rev = """rev AS (SELECT call_id, min(ts) AS reviewed_at, max(ts) AS last_review_at
-            FROM rev_raw GROUP BY call_id)"""
-    if with_call:
-        rev = """rev_copied AS (SELECT call_id, min(ts) AS reviewed_at, max(ts) AS last_review_at,
-                   max(call_started_at) AS call_started_at, max(call_manager_id) AS call_manager_id
+        SELECT call_id, created_at, TRUE, FALSE, NULL{call} FROM {t} WHERE {where}""" for t in _ACTION_TABLES)
+    copies = ", max(call_started_at) AS call_started_at, max(call_manager_id) AS call_manager_id" if with_call else ""
+    # one pass over the events: a call is reviewed by an action, or by >= MIN_PLAYED_S played
+    # in the window (then at its last 'played' event)
+    rev = f"""rev_calls AS (SELECT call_id, min(ts) FILTER (WHERE action) AS first_action,
+                   max(ts) FILTER (WHERE action) AS last_action,
+                   CASE WHEN sum(played_s) FILTER (WHERE played) >= {MIN_PLAYED_S}
+                        THEN max(ts) FILTER (WHERE played) END AS played_at{copies}
             FROM rev_raw GROUP BY call_id),
-    rev AS (SELECT * FROM rev_copied WHERE call_started_at IS NOT NULL
+    rev_all AS (SELECT call_id, least(first_action, played_at) AS reviewed_at,
+                       greatest(last_action, played_at) AS last_review_at{", call_started_at, call_manager_id" if with_call else ""}
+                FROM rev_calls WHERE first_action IS NOT NULL OR played_at IS NOT NULL),"""
+    if with_call:
+        rev += """
+    rev AS (SELECT * FROM rev_all WHERE call_started_at IS NOT NULL
             UNION ALL
             SELECT r.call_id, r.reviewed_at, r.last_review_at, c.started_at, c.manager_id
-            FROM rev_copied r JOIN calls c ON c.call_id = r.call_id WHERE r.call_started_at IS NULL)"""
+            FROM rev_all r JOIN calls c ON c.call_id = r.call_id WHERE r.call_started_at IS NULL)"""
+    else:
+        rev += """
+    rev AS (SELECT * FROM rev_all)"""
     return f"""
     hev AS MATERIALIZED (SELECT call_id, kind, created_at, played_s{call} FROM review_events
             WHERE {where}),
     rev_raw AS (
-        SELECT call_id, created_at AS ts{call} FROM hev WHERE kind IN {_REVIEW_KINDS}
-        UNION ALL
-        SELECT call_id, max(created_at){played_call} FROM hev WHERE kind = 'played'
-        GROUP BY call_id HAVING sum(played_s) >= {MIN_PLAYED_S}{actions}),
+        SELECT call_id, created_at AS ts, kind IN {_REVIEW_KINDS} AS action, kind = 'played' AS played,
+               played_s{call}
+        FROM hev WHERE kind IN {_REVIEW_KINDS} OR kind = 'played'{actions}),
     {rev}"""
 
 

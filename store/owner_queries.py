@@ -24,7 +24,7 @@ did he work on this week" reads the week's review rows, not every call.
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -47,6 +47,7 @@ from store.queries import PERSON_JOIN, PERSON_NAME
 # A store path (a short read-only connection per query) or an open connection (several
 # queries of one report share it; see owner.report.owner_report).
 PathLike = str | os.PathLike | duckdb.DuckDBPyConnection
+RECENT_SPAN = timedelta(days=1)  # fail streaks: nearly every run starts within the last day
 
 
 def _in_period(alias: str, lo: str, hi: str) -> str:
@@ -83,16 +84,23 @@ def _rollup_rows(alias: str, call_scope: str | None, lo: str, hi: str) -> str:
     return f"{_in_period(alias, lo, hi)}{in_scope}"
 
 
-def _verdict_cte(call_scope: str | None, lo: str, hi: str) -> str:
+def _verdict_cte(call_scope: str | None, lo: str, hi: str, materialized: bool = False) -> str:
     """``ev(call_id, manager_id, started_at, rubric_version, criterion_id, auto, verdict)``: the
-    effective verdicts of calls (in ``call_scope``; None: every call) started in ``[lo, hi)``."""
+    effective verdicts of calls (in ``call_scope``; None: every call) started in ``[lo, hi)``
+    (``materialized``: computed once, before the joins that use it)."""
     fixes = latest_overrides(_fixed_in(call_scope, lo), "call_id, criterion_id, verdict")
+    keyword = " MATERIALIZED" if materialized else ""
     return f"""{_corrections("ev_fix", fixes, "criterion_id", "verdict")},
-    ev AS (SELECT r.call_id, r.manager_id, r.started_at, r.rubric_version, r.criterion_id, r.verdict AS auto,
+    ev AS{keyword} ({_effective_verdicts("ev_fix", _rollup_rows("r", call_scope, lo, hi))})"""
+
+
+def _effective_verdicts(fixes: str, where: str) -> str:
+    """Rollup verdict rows ``r`` matching ``where`` with the corrections map ``fixes`` applied."""
+    return f"""SELECT r.call_id, r.manager_id, r.started_at, r.rubric_version, r.criterion_id, r.verdict AS auto,
                   CASE WHEN f.m IS NULL THEN r.verdict
                        ELSE coalesce(map_extract(f.m, r.criterion_id)[1], r.verdict) END AS verdict
-           FROM current_verdicts r LEFT JOIN ev_fix f ON f.call_id = r.call_id
-           WHERE {_rollup_rows("r", call_scope, lo, hi)})"""
+           FROM current_verdicts r LEFT JOIN {fixes} f ON f.call_id = r.call_id
+           WHERE {where}"""
 
 
 def _handling_cte(call_scope: str | None, lo: str, hi: str) -> str:
@@ -366,7 +374,7 @@ def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window
     wc AS MATERIALIZED (SELECT want.feedback_id, want.subj, mc.call_id, mc.rn <= want.pos AS before
                         FROM want JOIN mc ON mc.manager_id = want.manager_id AND mc.rn = want.rn),
     scope AS MATERIALIZED (SELECT DISTINCT call_id FROM wc),
-    {_verdict_cte(_SCOPE, "$calls_from", "$as_of")},
+    {_verdict_cte(_SCOPE, "$calls_from", "$as_of", materialized=True)},
     j AS (SELECT wc.feedback_id, wc.before, ev.verdict AS outcome
           FROM wc JOIN ev ON ev.call_id = wc.call_id AND ev.criterion_id = wc.subj
           WHERE ev.verdict IN ('pass', 'fail'))
@@ -390,10 +398,24 @@ def objection_coaching_samples(db_path: PathLike, since: datetime, as_of: dateti
 
 def fail_streaks(db_path: PathLike, since: datetime, as_of: datetime, min_len: int) -> pd.DataFrame:
     """Managers whose latest ``>= min_len`` calls (since ``since``) all fail one criterion and
-    who got no feedback on that criterion after the first failed call of the run."""
+    who got no feedback on that criterion after the first failed call of the run.
+
+    A run starts after the last pass, which for nearly every (manager, criterion) lies in the
+    last day: that day's verdicts are read for every pair, the month's only for the pairs
+    without a pass in it (none, mostly: the month is then only scanned for which pairs exist)."""
+    fixes = latest_overrides(_fixed_in(None, "$since"), "call_id, criterion_id, verdict")
     sql = f"""
-    WITH {_verdict_cte(None, "$since", "$as_of")},
-    mv AS MATERIALIZED (SELECT manager_id, call_id, started_at, criterion_id, verdict FROM ev
+    WITH {_corrections("ev_fix", fixes, "criterion_id", "verdict")},
+    pairs AS (SELECT DISTINCT manager_id, criterion_id FROM current_verdicts r
+              WHERE {_in_period("r", "$since", "$as_of")} AND manager_id IS NOT NULL),
+    recent AS MATERIALIZED ({_effective_verdicts("ev_fix", _in_period("r", "$recent", "$as_of"))}),
+    unsettled AS (SELECT * FROM pairs
+                  EXCEPT SELECT manager_id, criterion_id FROM recent WHERE verdict = 'pass'),
+    older AS ({_effective_verdicts("ev_fix", _in_period("r", "$since", "$recent"))}
+              AND EXISTS (SELECT 1 FROM unsettled u WHERE u.manager_id = r.manager_id
+                                                      AND u.criterion_id = r.criterion_id)),
+    mv AS MATERIALIZED (SELECT manager_id, call_id, started_at, criterion_id, verdict
+                        FROM (SELECT * FROM recent UNION ALL SELECT * FROM older)
                         WHERE verdict IN ('pass', 'fail') AND manager_id IS NOT NULL),
     -- the run is every fail after the manager's last pass on the criterion (two hash
     -- aggregations: cheaper than a window sorted over all the verdicts of the month)
@@ -410,7 +432,8 @@ def fail_streaks(db_path: PathLike, since: datetime, as_of: datetime, min_len: i
                       AND f.criterion_id = runs.criterion_id AND f.created_at >= runs.first_at
                       AND f.created_at < $as_of)
     ORDER BY streak DESC, manager_name, criterion_id"""
-    return _df(db_path, sql, since=since, as_of=as_of, min_len=min_len)
+    recent = max(since, as_of - RECENT_SPAN)
+    return _df(db_path, sql, since=since, as_of=as_of, min_len=min_len, recent=recent)
 
 
 def team_criterion_rates(db_path: PathLike, start: datetime, end: datetime, as_of: datetime) -> pd.DataFrame:
