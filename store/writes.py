@@ -182,19 +182,26 @@ def write_score(con: duckdb.DuckDBPyConnection, call_id: str, score: CallScore) 
 def register_rubric_version(
     con: duckdb.DuckDBPyConnection, rubric_id: str, version: str, yaml_text: str
 ) -> None:
-    """Record a rubric version and make it the current one for its rubric_id; when that changes
-    which versions are current, the rollups of every call's current score are rebuilt."""
+    """Record a rubric version and make it the current one for its rubric_id."""
+    register_rubric_versions(con, [(rubric_id, version, yaml_text)])
+
+
+def register_rubric_versions(con: duckdb.DuckDBPyConnection, versions) -> None:
+    """:func:`register_rubric_version` for several ``(rubric_id, version, yaml_text)``; when
+    that changes which versions are current, the rollups of every call's current score are
+    rebuilt once (store/rollups.py)."""
     current = "SELECT list(version ORDER BY version) FROM rubric_versions WHERE is_current"
     before = con.execute(current).fetchone()[0]
-    con.execute(
-        "INSERT INTO rubric_versions (rubric_id, version, yaml) VALUES (?, ?, ?) "
-        "ON CONFLICT DO NOTHING",
-        [rubric_id, version, yaml_text],
-    )
-    con.execute(
-        "UPDATE rubric_versions SET is_current = (version = ?) WHERE rubric_id = ?",
-        [version, rubric_id],
-    )
+    for rubric_id, version, yaml_text in versions:
+        con.execute(
+            "INSERT INTO rubric_versions (rubric_id, version, yaml) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            [rubric_id, version, yaml_text],
+        )
+        con.execute(
+            "UPDATE rubric_versions SET is_current = (version = ?) WHERE rubric_id = ?",
+            [version, rubric_id],
+        )
     if con.execute(current).fetchone()[0] != before:
         rollups.rebuild(con)
 
