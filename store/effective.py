@@ -218,7 +218,7 @@ def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: 
         rev += """
     rev AS (SELECT * FROM rev_all)"""
     return f"""
-    hev AS MATERIALIZED (SELECT call_id, kind, created_at, played_s{call} FROM review_events
+    hev AS (SELECT call_id, kind, created_at, played_s{call} FROM review_events
             WHERE {where}),
     rev_raw AS (
         SELECT call_id, created_at AS ts, kind IN {_REVIEW_KINDS} AS action, kind = 'played' AS played,

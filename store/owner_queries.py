@@ -97,10 +97,13 @@ def _verdict_cte(call_scope: str | None, lo: str, hi: str, materialized: bool = 
 def _effective_verdicts(fixes: str, where: str) -> str:
     """Rollup verdict rows ``r`` matching ``where`` with the corrections map ``fixes`` applied."""
     return f"""SELECT r.call_id, r.manager_id, r.started_at, r.rubric_version, r.criterion_id, r.verdict AS auto,
-                  CASE WHEN f.m IS NULL THEN r.verdict
-                       ELSE coalesce(map_extract(f.m, r.criterion_id)[1], r.verdict) END AS verdict
+                  {_CORRECTED} AS verdict
            FROM current_verdicts r LEFT JOIN {fixes} f ON f.call_id = r.call_id
            WHERE {where}"""
+
+
+# The effective verdict of a rollup row ``r`` given its call's corrections map ``f.m``.
+_CORRECTED = "CASE WHEN f.m IS NULL THEN r.verdict ELSE coalesce(map_extract(f.m, r.criterion_id)[1], r.verdict) END"
 
 
 def _handling_cte(call_scope: str | None, lo: str, hi: str) -> str:
@@ -299,34 +302,83 @@ def training_clips(db_path: PathLike, since: datetime, as_of: datetime) -> pd.Da
     return _df(db_path, sql, since=since, as_of=as_of)
 
 
-def _window_samples_sql(samples: str) -> str:
-    """``j(feedback_id, before, outcome)``: the ``$window`` samples of the feedback's manager
-    on its subject right before and after it, from ``samples(manager_id, subj, started_at,
-    outcome)``; the feedback set is ``fbk(feedback_id, manager_id, subj, created_at)``.
+# --- coaching: the window of samples around each feedback ------------------------------------
+#
+# A feedback is judged on its manager's ``window`` samples (calls; answers to an objection kind)
+# right before and right after it, none earlier than SAMPLE_LOOKBACK before the period.
+# Numbering every sample of the managers' months to find them sorts a million rows at
+# contact-centre scale. Instead each feedback takes the samples within a span around it (twice
+# the window at the manager's average pace, per side), found by an equi-join on buckets of that
+# span, and keeps the nearest ``window`` on each side with top-N aggregates (no sort). A feedback
+# whose span held fewer on a side than the window (without reaching the lookback's start or
+# ``as_of`` there) is done again for its manager with an eight times wider span, so the windows
+# are exactly the nearest samples however uneven the pace.
 
-    Samples are numbered per (manager, subject) in time; an ASOF join finds how many precede
-    each feedback (``pos``) and an equi-join fetches numbers ``pos-window+1 .. pos+window``,
-    so the cost grows with feedback × window, not feedback × the manager's history.
-    """
+SAMPLE_LOOKBACK = timedelta(days=120)
+_MIN_SPAN = timedelta(hours=1)
+_WIDER = 8
+_COACHING = ("$lo", "$hi")
+_STILL_OPEN = "coalesce(list_contains($open, f.feedback_id), TRUE)"  # later rounds: the incomplete ones
+
+
+def _window_rounds(db_path: PathLike, round_sql: str, paces: pd.DataFrame, since: datetime,
+                   as_of: datetime, window: int) -> pd.DataFrame:
+    """Rows of ``round_sql`` (one per feedback and side, with ``complete``) for every feedback,
+    widening the span of the managers whose windows were incomplete.
+
+    ``paces`` has a row per span key (``manager_id``, and ``subj`` for objection kinds) with
+    ``samples`` in ``[since, as_of)`` and ``first_at``, the key's earliest feedback; a round
+    binds ``$managers`` (``$subjects``), ``$half`` (the span per side, microseconds), ``$lo`` and
+    ``$hi`` (the round's samples lie between) and ``$open`` (the feedback still to do; NULL: all)."""
+    lookback = since - SAMPLE_LOOKBACK
+    us = timedelta(microseconds=1)
+    paces = paces.assign(half=[int(max(_MIN_SPAN / us, 3 * window * ((as_of - since) / us) / max(n, 1)))
+                               for n in paces["samples"]])
+    keys = ["manager_id", "subj"] if "subj" in paces else ["manager_id"]
+    done: list[pd.DataFrame] = []
+    todo = None  # feedback still to do: all of them at first
+    lo, hi = min((t - h * us for t, h in zip(paces["first_at"], paces["half"], strict=True)), default=since), as_of
+    while True:  # at least once: no feedback still gives the columns
+        params = {"managers": paces["manager_id"].tolist(), "half": paces["half"].tolist(),
+                  "open": None if todo is None else todo["feedback_id"].astype(int).tolist()}
+        if "subj" in paces:
+            params["subjects"] = paces["subj"].tolist()
+        rows = _df(db_path, round_sql, since=since, as_of=as_of, window=window, lookback=lookback,
+                   lo=max(lookback, lo), hi=min(as_of, hi), **params)
+        done.append(rows[rows["complete"]])
+        todo = rows[~rows["complete"]].rename(columns={"objection_kind": "subj"}).drop_duplicates("feedback_id")
+        paces = paces.merge(todo[keys].drop_duplicates(), on=keys).assign(half=lambda p: p["half"] * _WIDER)
+        if paces.empty:
+            break
+        spans = todo.merge(paces, on=keys)  # the samples of the next round lie within these spans
+        lo = min(t - h * us for t, h in zip(spans["created_at"], spans["half"], strict=True))
+        hi = max(t + h * us for t, h in zip(spans["created_at"], spans["half"], strict=True))
+    rows = pd.concat(done, ignore_index=True).drop(columns="complete")
+    return rows.sort_values(["created_at", "feedback_id"], kind="stable", ignore_index=True)
+
+
+def _nearest(keys: str, outcome: str, order: str) -> str:
+    """CTEs ``cand``, ``win``, ``ok`` from ``fb(feedback_id, t, half, <keys>)`` (one row per
+    bucket ``b`` the feedback's span touches) and ``samples(<keys>, started_at, ...)``: per
+    feedback the ``outcome`` of the nearest ``$window`` samples before and after it (ranked by
+    ``order``, ties broken by its later columns) and whether both sides are complete."""
     return f"""
-    mv AS MATERIALIZED (
-        SELECT manager_id, subj, started_at, outcome,
-               row_number() OVER (PARTITION BY manager_id, subj ORDER BY started_at) AS rn,
-               count(*) OVER (PARTITION BY manager_id, subj ORDER BY started_at) AS upto
-        FROM ({samples})),
-    pos AS (SELECT f.feedback_id, f.manager_id, f.subj, coalesce(mv.upto, 0) AS pos
-            FROM fbk f ASOF LEFT JOIN mv ON mv.manager_id = f.manager_id AND mv.subj = f.subj
-                                         AND f.created_at > mv.started_at),
-    want AS (SELECT feedback_id, manager_id, subj, pos,
-                    unnest(range(greatest(pos - $window, 0) + 1, pos + $window + 1)) AS rn FROM pos),
-    j AS (SELECT want.feedback_id, mv.rn <= want.pos AS before, mv.outcome
-          FROM want JOIN mv ON mv.manager_id = want.manager_id AND mv.subj = want.subj
-                           AND mv.rn = want.rn)"""
+    cand AS (SELECT fb.feedback_id, fb.t, s.* FROM fb JOIN samples s USING ({keys})
+             WHERE s.started_at >= fb.t - to_microseconds(fb.half) AND s.started_at < fb.t + to_microseconds(fb.half)),
+    win AS (SELECT feedback_id,
+                   max_by({outcome}, ({order}), $window) FILTER (WHERE started_at < t) AS before,
+                   min_by({outcome}, ({order}), $window) FILTER (WHERE started_at >= t) AS after
+            FROM cand GROUP BY feedback_id),
+    ok AS (SELECT f.feedback_id,
+                  (len(coalesce(w.before, [])) >= $window OR f.t - to_microseconds(f.half) <= $lookback)
+                  AND (len(coalesce(w.after, [])) >= $window OR f.t + to_microseconds(f.half) >= $as_of) AS complete
+           FROM (SELECT DISTINCT feedback_id, t, half FROM fb) f LEFT JOIN win w USING (feedback_id))"""
 
 
-# Coaching windows reach back this far before the oldest feedback (N calls lie well within).
-_SAMPLE_LOOKBACK = "INTERVAL 120 DAY"
-_COACHING = (f"$since - {_SAMPLE_LOOKBACK}", "$as_of")
+def _buckets(alias: str, at: str) -> str:
+    """The buckets (of width ``half``) a span of ``half`` either side of ``at`` touches."""
+    return (f"unnest(range((epoch_us({at}) - {alias}.half) // {alias}.half, "
+            f"(epoch_us({at}) + {alias}.half) // {alias}.half + 1)) AS b")
 
 
 def _coached_feedback(subject: str) -> str:
@@ -339,13 +391,15 @@ def _coached_feedback(subject: str) -> str:
 
 def _coaching_result(subject: str, counted: str, outcome: str) -> str:
     """One row per (feedback, side) from ``j(feedback_id, before, outcome)``: ``n`` samples
-    and ``counted`` = those whose outcome is ``outcome``; feedback without samples keeps a row."""
+    and ``counted`` = those whose outcome is ``outcome``; feedback without samples keeps a row;
+    ``complete`` from ``ok`` (feedback of this round only)."""
     return f"""SELECT f.feedback_id, f.manager_id, coalesce(m.name, f.manager_id) AS manager_name,
            f.subj AS {subject}, f.created_at, f.call_id, f.text, s.before,
-           coalesce(s.n, 0) AS n, coalesce(s.{counted}, 0) AS {counted}
-    FROM fbk f LEFT JOIN (SELECT feedback_id, before, count(*) AS n,
-                                 count(*) FILTER (WHERE outcome = '{outcome}') AS {counted}
-                          FROM j GROUP BY ALL) s USING (feedback_id)
+           coalesce(s.n, 0) AS n, coalesce(s.{counted}, 0) AS {counted}, ok.complete
+    FROM fbk f JOIN ok USING (feedback_id)
+    LEFT JOIN (SELECT feedback_id, before, count(*) AS n,
+                      count(*) FILTER (WHERE outcome = '{outcome}') AS {counted}
+               FROM j GROUP BY ALL) s USING (feedback_id)
     LEFT JOIN managers m ON m.manager_id = f.manager_id
     ORDER BY f.created_at, f.feedback_id"""
 
@@ -354,46 +408,73 @@ def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window
     """For each criterion feedback given in ``[since, as_of)``: the manager's effective
     pass/fail verdicts on that criterion in his ``window`` calls before and after it.
 
-    One row per (feedback, side): ``before`` true/false, ``n`` verdicts, ``passed``. The
-    manager's calls are numbered in time, an ASOF join finds each feedback's position and an
-    equi-join picks the ``2 × window`` calls around it; only their verdicts are read, so the
-    cost grows with feedback × window, not with the team's history.
+    One row per (feedback, side): ``before`` true/false, ``n`` verdicts, ``passed``. Only the
+    window calls' verdicts are read, so the cost grows with feedback × window, not with the
+    team's history.
     """
+    paces = _df(db_path, f"""
+    WITH {_coached_feedback("criterion_id")},
+    m AS (SELECT manager_id, min(created_at) AS first_at FROM fbk GROUP BY manager_id)
+    SELECT m.manager_id, m.first_at, coalesce(n.samples, 0) AS samples
+    FROM m LEFT JOIN (SELECT manager_id, count(*) AS samples FROM calls
+                      WHERE started_at >= $since AND started_at < $as_of
+                        AND manager_id IN (SELECT manager_id FROM m) GROUP BY manager_id) n USING (manager_id)""",
+                since=since, as_of=as_of)
     sql = f"""
     WITH {_coached_feedback("criterion_id")},
-    mc AS MATERIALIZED (
-        SELECT manager_id, call_id, started_at,
-               row_number() OVER (PARTITION BY manager_id ORDER BY started_at, call_id) AS rn
-        FROM calls WHERE started_at >= $calls_from AND started_at < $as_of
-          AND manager_id IN (SELECT manager_id FROM fbk)),
-    pos AS (SELECT f.feedback_id, f.manager_id, f.subj, coalesce(mc.rn, 0) AS pos
-            FROM fbk f ASOF LEFT JOIN mc ON mc.manager_id = f.manager_id
-                                         AND f.created_at > mc.started_at),
-    want AS (SELECT feedback_id, manager_id, subj, pos,
-                    unnest(range(greatest(pos - $window, 0) + 1, pos + $window + 1)) AS rn FROM pos),
-    wc AS MATERIALIZED (SELECT want.feedback_id, want.subj, mc.call_id, mc.rn <= want.pos AS before
-                        FROM want JOIN mc ON mc.manager_id = want.manager_id AND mc.rn = want.rn),
+    span AS (SELECT unnest($managers) AS manager_id, unnest($half) AS half),
+    fb AS (SELECT f.feedback_id, f.manager_id, f.created_at AS t, s.half, {_buckets("s", "f.created_at")}
+           FROM fbk f JOIN span s USING (manager_id) WHERE {_STILL_OPEN}),
+    samples AS (SELECT c.manager_id, c.call_id, c.started_at, epoch_us(c.started_at) // s.half AS b
+                FROM calls c JOIN span s USING (manager_id)
+                WHERE c.started_at >= $lo AND c.started_at < $hi),
+    {_nearest("manager_id, b", "call_id", "started_at, call_id")},
+    wc AS MATERIALIZED (SELECT w.feedback_id, f.subj, x.call_id, x.before
+                        FROM win w JOIN fbk f USING (feedback_id),
+                        LATERAL (SELECT unnest(w.before) AS call_id, TRUE AS before
+                                 UNION ALL SELECT unnest(w.after), FALSE) x),
     scope AS MATERIALIZED (SELECT DISTINCT call_id FROM wc),
-    {_verdict_cte(_SCOPE, "$calls_from", "$as_of", materialized=True)},
-    j AS (SELECT wc.feedback_id, wc.before, ev.verdict AS outcome
-          FROM wc JOIN ev ON ev.call_id = wc.call_id AND ev.criterion_id = wc.subj
-          WHERE ev.verdict IN ('pass', 'fail'))
+    -- the window calls' rollup rows by one semi-join on the call (DuckDB filters the scan with
+    -- it), then the feedback's criterion and the РОП's corrections of those calls
+    wr AS MATERIALIZED (SELECT r.call_id, r.criterion_id, r.verdict FROM current_verdicts r
+                        WHERE {_rollup_rows("r", _SCOPE, *_COACHING)}),
+    {_corrections("ev_fix", latest_overrides(_fixed_in(_SCOPE, "$lo"), "call_id, criterion_id, verdict"),
+                  "criterion_id", "verdict")},
+    j AS (SELECT * FROM (SELECT wc.feedback_id, wc.before, {_CORRECTED} AS outcome
+                         FROM wc JOIN wr r ON r.call_id = wc.call_id AND r.criterion_id = wc.subj
+                         LEFT JOIN ev_fix f ON f.call_id = wc.call_id)
+          WHERE outcome IN ('pass', 'fail'))
     {_coaching_result("criterion_id", "passed", "pass")}"""
-    calls_from = _window_start(db_path, since, as_of, window)
-    return _df(db_path, sql, since=since, as_of=as_of, window=window, calls_from=calls_from)
+    return _window_rounds(db_path, sql, paces, since, as_of, window)
 
 
 def objection_coaching_samples(db_path: PathLike, since: datetime, as_of: datetime,
                                window: int) -> pd.DataFrame:
     """Like :func:`coaching_samples` for feedback with an ``objection_kind``: the manager's
     answers to that objection kind, ``window`` before and after; ``discount`` counts them."""
-    samples = """SELECT manager_id, kind AS subj, started_at, handling AS outcome FROM eo
-                 WHERE kind IN (SELECT subj FROM fbk) AND manager_id IN (SELECT manager_id FROM fbk)"""
+    paces = _df(db_path, f"""
+    WITH {_coached_feedback("objection_kind")},
+    k AS (SELECT manager_id, subj, min(created_at) AS first_at FROM fbk GROUP BY ALL)
+    SELECT k.manager_id, k.subj, k.first_at, coalesce(n.samples, 0) AS samples
+    FROM k LEFT JOIN (SELECT manager_id, kind AS subj, count(*) AS samples FROM current_objections
+                      WHERE started_at >= $since AND started_at < $as_of
+                        AND kind IN (SELECT subj FROM k) GROUP BY ALL) n USING (manager_id, subj)""",
+                since=since, as_of=as_of)
     sql = f"""
     WITH {_coached_feedback("objection_kind")},
-    {_handling_cte(None, *_COACHING)}, {_window_samples_sql(samples)}
+    span AS (SELECT unnest($managers) AS manager_id, unnest($subjects) AS subj, unnest($half) AS half),
+    fb AS (SELECT f.feedback_id, f.manager_id, f.subj, f.created_at AS t, s.half, {_buckets("s", "f.created_at")}
+           FROM fbk f JOIN span s USING (manager_id, subj) WHERE {_STILL_OPEN}),
+    {_handling_cte(None, *_COACHING)},
+    samples AS (SELECT eo.manager_id, eo.kind AS subj, eo.started_at, eo.call_id, eo.segment_idx,
+                       eo.handling AS outcome, epoch_us(eo.started_at) // s.half AS b
+                FROM eo JOIN span s ON s.manager_id = eo.manager_id AND s.subj = eo.kind),
+    {_nearest("manager_id, subj, b", "outcome", "started_at, call_id, segment_idx")},
+    j AS (SELECT w.feedback_id, x.before, x.outcome FROM win w,
+          LATERAL (SELECT TRUE AS before, unnest(w.before) AS outcome
+                   UNION ALL SELECT FALSE, unnest(w.after)) x)
     {_coaching_result("objection_kind", "discount", "discount")}"""
-    return _df(db_path, sql, since=since, as_of=as_of, window=window)
+    return _window_rounds(db_path, sql, paces, since, as_of, window)
 
 
 def fail_streaks(db_path: PathLike, since: datetime, as_of: datetime, min_len: int) -> pd.DataFrame:
@@ -484,24 +565,6 @@ def _first_start(db_path: PathLike, since: datetime, as_of: datetime) -> datetim
         f"SELECT min(started_at) AS first FROM ({_head_rows(t, '$since', '$as_of', 't.call_id')})"
         for t in _REVIEW_SOURCES)
     rows = _df(db_path, f"SELECT min(first) AS first FROM ({parts})", since=since, as_of=as_of)
-    first = rows.iloc[0, 0] if len(rows) else None
-    return since if first is None or pd.isna(first) else min(first.to_pydatetime(), since)
-
-
-def _window_start(db_path: PathLike, since: datetime, as_of: datetime, window: int) -> datetime:
-    """The earliest call a coaching window can reach: for each coached manager the ``window``-th
-    latest call before his first feedback in ``[since, as_of)`` (or the lookback's start when
-    he has fewer); bounds the calls numbered and the rollup rows read."""
-    sql = f"""
-    WITH {_coached_feedback("criterion_id")},
-    first AS (SELECT manager_id, min(created_at) AS given FROM fbk GROUP BY manager_id),
-    prior AS (SELECT c.manager_id, max_by(c.started_at, c.started_at, $window) AS starts
-              FROM calls c JOIN first f ON f.manager_id = c.manager_id AND c.started_at < f.given
-              WHERE c.started_at >= {_COACHING[0]} AND c.started_at < $as_of GROUP BY c.manager_id)
-    SELECT min(CASE WHEN len(p.starts) >= $window THEN list_min(p.starts)
-                    ELSE $since - {_SAMPLE_LOOKBACK} END) AS first
-    FROM first f LEFT JOIN prior p USING (manager_id)"""
-    rows = _df(db_path, sql, since=since, as_of=as_of, window=window)
     first = rows.iloc[0, 0] if len(rows) else None
     return since if first is None or pd.isna(first) else min(first.to_pydatetime(), since)
 

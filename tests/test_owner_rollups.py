@@ -115,3 +115,23 @@ def test_the_busy_history_has_what_the_figures_need(busy):
     assert sum(r["reviewed_calls"] for r in want["managers"]) > 10
     assert want["queries"]["fail_streaks_2"] and want["latency"]["low_calls"] > 3
     assert want["activity"]["feedback_given"] and want["activity"]["feedback_ack"]
+
+
+def test_coaching_windows_reach_past_a_burst_of_calls(tmp_path):
+    """A manager's pace is uneven: 200 calls the day after the feedback, the 10 calls before
+    it three months earlier (still within the lookback). The window before the feedback is
+    those 10 calls all the same, and the one after the 10 nearest of the burst."""
+    from owner.report import coaching_effects
+    from tests.owner_data import AS_OF, add_call, batch, feedback, new_store
+
+    path = new_store(tmp_path)
+    given = AS_OF - timedelta(days=20)
+    with batch(path):
+        for i in range(10):
+            add_call(path, "m1", given - timedelta(days=90, minutes=i), verdicts={"next_step": "fail"})
+        for i in range(200):
+            add_call(path, "m1", given + timedelta(hours=20, seconds=30 * i),
+                     verdicts={"next_step": "pass" if i < 10 else "fail"})
+        feedback(path, "m1", given, None, "next_step")
+    (effect,) = coaching_effects(path, PARAMS, AS_OF)
+    assert (effect.before_k, effect.before_n, effect.after_k, effect.after_n) == (0, 10, 10, 10)
