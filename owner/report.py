@@ -354,11 +354,16 @@ def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float | None:
 def effect_verdict(before_k: int, before_n: int, after_k: int, after_n: int, window: int) -> str:
     """«улучшилось» when the after-interval lies above the before-interval or the two-proportion
     test is significant upwards; «мало данных» with fewer than window/2 calls on either side."""
+    return _verdict(before_k, before_n, after_k, after_n, window, wilson(before_k, before_n),
+                    wilson(after_k, after_n), two_proportion_p(before_k, before_n, after_k, after_n))
+
+
+def _verdict(before_k: int, before_n: int, after_k: int, after_n: int, window: int,
+             before_ci: tuple[float, float], after_ci: tuple[float, float], p: float | None) -> str:
+    """:func:`effect_verdict` from the intervals and p-value already computed."""
     if min(before_n, after_n) < window / 2:
         return LOW_DATA
-    b_lo, b_hi = wilson(before_k, before_n)
-    a_lo, _ = wilson(after_k, after_n)
-    p = two_proportion_p(before_k, before_n, after_k, after_n)
+    (_, b_hi), (a_lo, _) = before_ci, after_ci
     rising = after_k / after_n > before_k / before_n
     if rising and (a_lo > b_hi or (p is not None and p < SIGNIFICANCE)):
         return IMPROVED
@@ -400,26 +405,27 @@ def coaching_effects(db_path: PathLike, params: OwnerParams, as_of: datetime,
 def _effects(samples: pd.DataFrame, subject_col: str, about: str, window: int) -> list[CoachingEffect]:
     if samples.empty:
         return []
-    # one row per feedback with the before/after counts side by side (plain Python per row:
-    # pandas indexing per group cost ~1 s for 650 feedbacks at 1M calls)
-    sides = {}
-    for fid, before, n, k in zip(samples["feedback_id"], samples["before"], samples["n"], samples["passed"],
-                                 strict=True):
-        if not pd.isna(before):  # NA: no calls on either side
-            sides[(int(fid), bool(before))] = (int(n), int(k))
+    # one row per feedback with the before/after counts side by side, in plain Python over
+    # column lists (pandas indexing per group cost ~1 s for 650 feedbacks at 1M calls, and
+    # row dicts ~0.1 s for 6 000 at 10M)
+    sided = samples[samples["before"].notna()]  # NA: no calls on either side
+    sides = {(int(fid), bool(before)): (int(n), int(k)) for fid, before, n, k in zip(
+        sided["feedback_id"].tolist(), sided["before"].tolist(), sided["n"].tolist(), sided["passed"].tolist(),
+        strict=True)}
     firsts = samples.drop_duplicates("feedback_id")
+    given = firsts["created_at"].dt.to_pydatetime()
     out = []
-    for r in firsts.to_dict("records"):
-        fid = int(r["feedback_id"])
+    for fid, manager_id, manager_name, subject, given_at, call_id, text in zip(
+            firsts["feedback_id"].tolist(), firsts["manager_id"].tolist(), firsts["manager_name"].tolist(),
+            firsts[subject_col].tolist(), given, firsts["call_id"].tolist(), firsts["text"].tolist(), strict=True):
+        fid = int(fid)
         (bn, bk), (an, ak) = sides.get((fid, True), (0, 0)), sides.get((fid, False), (0, 0))
+        before_ci, after_ci, p = wilson(bk, bn), wilson(ak, an), two_proportion_p(bk, bn, ak, an)
         out.append(CoachingEffect(
-            feedback_id=fid, manager_id=r["manager_id"],
-            manager_name=r["manager_name"], subject=r[subject_col], about=about,
-            given_at=r["created_at"].to_pydatetime(), call_id=r["call_id"], text=r["text"],
-            before_n=bn, before_k=bk, after_n=an, after_k=ak,
-            before_ci=wilson(bk, bn), after_ci=wilson(ak, an),
-            p_value=two_proportion_p(bk, bn, ak, an),
-            verdict=effect_verdict(bk, bn, ak, an, window),
+            feedback_id=fid, manager_id=manager_id, manager_name=manager_name, subject=subject, about=about,
+            given_at=given_at, call_id=call_id, text=text,
+            before_n=bn, before_k=bk, after_n=an, after_k=ak, before_ci=before_ci, after_ci=after_ci,
+            p_value=p, verdict=_verdict(bk, bn, ak, an, window, before_ci, after_ci, p),
         ))
     return out
 
@@ -444,8 +450,9 @@ def cohen_kappa(confusion: pd.DataFrame) -> float | None:
 
 
 def _agreement(subject: str, pairs: pd.DataFrame, params: OwnerParams) -> Agreement:
-    confusion = pairs.pivot_table(index="auto", columns="head", values="n", aggfunc="sum",
-                                  fill_value=0) if len(pairs) else pd.DataFrame()
+    # rows: automatic verdict, columns: the РОП's (a groupby: pivot_table costs ~5 ms a table)
+    confusion = pairs.groupby(["auto", "head"])["n"].sum().unstack("head", fill_value=0) \
+        if len(pairs) else pd.DataFrame()
     n = int(pairs["n"].sum()) if len(pairs) else 0
     agreed = int(pairs.loc[pairs["auto"] == pairs["head"], "n"].sum()) if len(pairs) else 0
     kappa = cohen_kappa(confusion) if n else None
