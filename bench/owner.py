@@ -155,8 +155,7 @@ def bench_queries(path: Path, week: Week, runs: int) -> list[tuple[str, list[flo
         "team_criterion_rates": lambda c: q.team_criterion_rates(c, week.start, week.end, as_of),
         "objection_week": lambda c: q.objection_week(c, week.start, week.end, as_of),
         "objection_week (prev)": lambda c: q.objection_week(c, prev.start, prev.end, prev.end),
-        "agreement_pairs": lambda c: q.agreement_pairs(c, lookback, as_of),
-        "objection_agreement": lambda c: q.objection_agreement_pairs(c, lookback, as_of),
+        "agreement_tables": lambda c: q.agreement_tables(c, lookback, as_of),
     }
     out = []
     with db.reader(path) as con:

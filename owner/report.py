@@ -2,7 +2,7 @@
 
 Public entry: :func:`owner_report` (everything the «Контроль РОП» page and the weekly digest
 show for one ISO week). The parts are public too: :func:`coaching_effects`,
-:func:`red_flags`, :func:`agreement`, :func:`cohen_kappa`, :func:`two_proportion_p`.
+:func:`red_flags`, :func:`agreements`, :func:`cohen_kappa`, :func:`two_proportion_p`.
 
 Rolling windows end at ``as_of`` (the end of the week, or now for the current week): the
 РОП's meetings are checked over the last 7 days, one-to-ones and trainings over the last 30,
@@ -268,6 +268,7 @@ def _owner_report(db_path, params: OwnerParams, week: Week, now: datetime | None
     prev_objections = q.objection_week(db_path, prev.start, prev.end, prev.as_of(now))
     criteria = q.team_criterion_rates(db_path, week.start, week.end, as_of)
     cadence = head_cadence(db_path, params, as_of)
+    criteria_agreement, handling_agreement = agreements(db_path, params, as_of)
     report = OwnerReport(
         week=week, as_of=as_of, params=params, managers=managers, previous_managers=previous,
         activity=head_activity(managers),
@@ -275,8 +276,8 @@ def _owner_report(db_path, params: OwnerParams, week: Week, now: datetime | None
         cadence=cadence,
         coaching=coaching_effects(db_path, params, as_of),
         flags=(),
-        agreement=agreement(db_path, params, as_of),
-        objection_agreement=objection_agreement(db_path, params, as_of),
+        agreement=criteria_agreement,
+        objection_agreement=handling_agreement,
         objections=objections, previous_objections=prev_objections, criteria=criteria,
     )
     flags = red_flags(db_path, params, report)
@@ -460,19 +461,25 @@ def _agreement(subject: str, pairs: pd.DataFrame, params: OwnerParams) -> Agreem
     return Agreement(subject, n, agreed, kappa, confusion, flagged)
 
 
+def agreements(db_path: PathLike, params: OwnerParams, as_of: datetime,
+               since: datetime | None = None) -> tuple[tuple[Agreement, ...], Agreement]:
+    """:func:`agreement` and :func:`objection_agreement` from one query."""
+    since = since or as_of - timedelta(days=LOOKBACK_DAYS)
+    pairs, handling = q.agreement_tables(db_path, since, as_of)
+    return (tuple(_agreement(cid, rows, params) for cid, rows in pairs.groupby("criterion_id")),
+            _agreement("objection_handling", handling, params))
+
+
 def agreement(db_path: PathLike, params: OwnerParams, as_of: datetime,
               since: datetime | None = None) -> tuple[Agreement, ...]:
     """Per criterion: κ and confusion between automatic verdicts and the РОП's, over calls he
     reviewed; criteria with κ < owner.low_kappa are flagged «пересмотреть формулировку»."""
-    since = since or as_of - timedelta(days=LOOKBACK_DAYS)
-    pairs = q.agreement_pairs(db_path, since, as_of)
-    return tuple(_agreement(cid, rows, params) for cid, rows in pairs.groupby("criterion_id"))
+    return agreements(db_path, params, as_of, since)[0]
 
 
 def objection_agreement(db_path: PathLike, params: OwnerParams, as_of: datetime,
                         since: datetime | None = None) -> Agreement:
-    since = since or as_of - timedelta(days=LOOKBACK_DAYS)
-    return _agreement("objection_handling", q.objection_agreement_pairs(db_path, since, as_of), params)
+    return agreements(db_path, params, as_of, since)[1]
 
 
 # --- red flags ----------------------------------------------------------------------------

@@ -131,7 +131,7 @@ def _head_rows(table: str, lo: str, hi: str, columns: str) -> str:
 # Each query first materialises the set of call ids it is about (``scope``): DuckDB would
 # otherwise inline the subquery at every use and re-scan calls / review_events each time.
 _SCOPE = "(SELECT call_id FROM scope)"
-_REVIEWED = "(SELECT call_id FROM rev)"
+_REVIEWED = "(SELECT call_id FROM reviewed)"
 _WEEK_SCOPE = "scope AS MATERIALIZED (SELECT call_id FROM calls WHERE started_at >= $start AND started_at < $end)"
 _WEEK_CALLS = _SCOPE
 _WEEK = ("$start", "$end")
@@ -538,23 +538,33 @@ def objection_week(db_path: PathLike, start: datetime, end: datetime, as_of: dat
     return _df(db_path, sql, start=start, end=end, as_of=as_of)
 
 
-def agreement_pairs(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
-    """Per criterion: (automatic verdict, РОП verdict, count) over calls the РОП reviewed
-    in ``[since, as_of)``; a reviewed call without an override counts as agreement."""
+def agreement_tables(db_path: PathLike, since: datetime, as_of: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Over the calls the РОП reviewed in ``[since, as_of)``: per criterion (automatic verdict,
+    РОП verdict, count), and (automatic handling, РОП handling, count) of their objections; a
+    reviewed call without a correction counts as agreement. One query: the reviewed calls are
+    found once for both tables."""
     sql = f"""
-    WITH {_reviews_cte(None, '$since')}, {_verdict_cte(_REVIEWED, '$calls_from', '$as_of')}
-    SELECT ev.criterion_id, ev.auto, ev.verdict AS head, count(*) AS n
-    FROM ev GROUP BY ALL ORDER BY ALL"""
-    return _df(db_path, sql, since=since, as_of=as_of, calls_from=_first_start(db_path, since, as_of))
+    WITH {_reviews_cte(None, '$since')}, reviewed AS MATERIALIZED (SELECT call_id FROM rev),
+    {_verdict_cte(_REVIEWED, '$calls_from', '$as_of')},
+    {_handling_cte(_REVIEWED, '$calls_from', '$as_of')}
+    SELECT 'criterion' AS part, criterion_id, auto, verdict AS head, count(*) AS n FROM ev GROUP BY ALL
+    UNION ALL
+    SELECT 'handling', NULL, auto, handling, count(*) FROM eo GROUP BY ALL
+    ORDER BY ALL"""
+    rows = _df(db_path, sql, since=since, as_of=as_of, calls_from=_first_start(db_path, since, as_of))
+    verdicts = rows[rows["part"] == "criterion"].drop(columns="part").reset_index(drop=True)
+    handling = rows[rows["part"] == "handling"][["auto", "head", "n"]].reset_index(drop=True)
+    return verdicts, handling
+
+
+def agreement_pairs(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
+    """The criteria table of :func:`agreement_tables`."""
+    return agreement_tables(db_path, since, as_of)[0]
 
 
 def objection_agreement_pairs(db_path: PathLike, since: datetime, as_of: datetime) -> pd.DataFrame:
-    """(automatic handling, РОП handling, count) over objections in calls the РОП reviewed."""
-    sql = f"""
-    WITH {_reviews_cte(None, '$since')}, {_handling_cte(_REVIEWED, '$calls_from', '$as_of')}
-    SELECT eo.auto, eo.handling AS head, count(*) AS n
-    FROM eo GROUP BY ALL ORDER BY ALL"""
-    return _df(db_path, sql, since=since, as_of=as_of, calls_from=_first_start(db_path, since, as_of))
+    """The objection handling table of :func:`agreement_tables`."""
+    return agreement_tables(db_path, since, as_of)[1]
 
 
 def _first_start(db_path: PathLike, since: datetime, as_of: datetime) -> datetime:
