@@ -46,11 +46,12 @@ def current_scores(name: str = "score", *, call_scope: str | None = None,
     cond = f" WHERE {' AND '.join(where)}" if where else ""
     # arg_max_null: a NULL in the current row (no score for a not-applicable call) stays NULL
     # instead of falling back to an older version's value.
-    picked = ", ".join(f"arg_max_null(cs.{col}, {_CURRENT_FIRST}) AS {col}" for col in columns)
+    # The ordering key is computed once per row (one membership test, not one per column).
+    picked = ", ".join(f"arg_max_null(cs.{col}, cs.pick) AS {col}" for col in columns)
     keyword = " MATERIALIZED" if materialized else ""
     return (f"cur AS (SELECT version FROM rubric_versions WHERE is_current),\n"
             f"    {name} AS{keyword} (SELECT cs.call_id, {picked}\n"
-            f"        FROM call_scores cs{cond} GROUP BY cs.call_id)")
+            f"        FROM (SELECT cs.*, {_CURRENT_FIRST} AS pick FROM call_scores cs{cond}) cs GROUP BY cs.call_id)")
 
 
 _FATAL_LIST = r"regexp_matches(yaml, '(?m)^fatal_policy:\s*.?list')"
