@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -253,35 +254,58 @@ def owner_report(db_path: PathLike, params: OwnerParams, week: Week,
                  now: datetime | None = None) -> OwnerReport:
     """Everything about the РОП's work in ``week``, judged at the week's end (or now).
 
-    All queries share one short read-only connection.
+    All queries share one short read-only connection; independent parts run two at a time
+    (each on its own cursor), which keeps both cores busy through the parts of a query that
+    run on one thread and through the Python between queries.
     """
-    with db.reader(db_path) as con:
-        return _owner_report(con, params, week, now)
+    with db.reader(db_path) as con, ThreadPoolExecutor(PARALLEL_PARTS) as pool:
+        def part(fn, *args):
+            return pool.submit(_on_cursor, con, fn, *args)
+
+        return _owner_report(part, params, week, now)
 
 
-def _owner_report(db_path, params: OwnerParams, week: Week, now: datetime | None) -> OwnerReport:
+PARALLEL_PARTS = 2
+
+
+def _on_cursor(con, fn, *args):
+    cursor = con.cursor()
+    try:
+        return fn(cursor, *args)
+    finally:
+        cursor.close()
+
+
+def _owner_report(part, params: OwnerParams, week: Week, now: datetime | None) -> OwnerReport:
+    """``part(fn, *args)`` starts ``fn(connection, *args)`` and returns its future."""
     as_of = week.as_of(now)
     prev = week.previous()
-    managers = q.manager_week(db_path, week.start, week.end, as_of, params.low_score)
-    previous = q.manager_week(db_path, prev.start, prev.end, prev.as_of(now), params.low_score)
-    objections = q.objection_week(db_path, week.start, week.end, as_of)
-    prev_objections = q.objection_week(db_path, prev.start, prev.end, prev.as_of(now))
-    criteria = q.team_criterion_rates(db_path, week.start, week.end, as_of)
-    cadence = head_cadence(db_path, params, as_of)
-    criteria_agreement, handling_agreement = agreements(db_path, params, as_of)
+    # the longest parts first
+    agreed = part(agreements, params, as_of)
+    coaching = part(coaching_effects, params, as_of)
+    latency = part(feedback_latency, params, week, as_of)
+    managers = part(q.manager_week, week.start, week.end, as_of, params.low_score)
+    previous = part(q.manager_week, prev.start, prev.end, prev.as_of(now), params.low_score)
+    flag_data = part(_flag_data, params, week, as_of)
+    objections = part(q.objection_week, week.start, week.end, as_of)
+    prev_objections = part(q.objection_week, prev.start, prev.end, prev.as_of(now))
+    criteria = part(q.team_criterion_rates, week.start, week.end, as_of)
+    cadence = part(head_cadence, params, as_of)
+    criteria_agreement, handling_agreement = agreed.result()
     report = OwnerReport(
-        week=week, as_of=as_of, params=params, managers=managers, previous_managers=previous,
-        activity=head_activity(managers),
-        latency=feedback_latency(db_path, params, week, as_of),
-        cadence=cadence,
-        coaching=coaching_effects(db_path, params, as_of),
+        week=week, as_of=as_of, params=params, managers=managers.result(),
+        previous_managers=previous.result(),
+        activity=head_activity(managers.result()),
+        latency=latency.result(),
+        cadence=cadence.result(),
+        coaching=coaching.result(),
         flags=(),
         agreement=criteria_agreement,
         objection_agreement=handling_agreement,
-        objections=objections, previous_objections=prev_objections, criteria=criteria,
+        objections=objections.result(), previous_objections=prev_objections.result(),
+        criteria=criteria.result(),
     )
-    flags = red_flags(db_path, params, report)
-    return _replace_flags(report, flags)
+    return _replace_flags(report, _red_flags(params, report, flag_data.result()))
 
 
 def _replace_flags(report: OwnerReport, flags: tuple[RedFlag, ...]) -> OwnerReport:
@@ -486,33 +510,56 @@ def objection_agreement(db_path: PathLike, params: OwnerParams, as_of: datetime,
 
 def red_flags(db_path: PathLike, params: OwnerParams, report: OwnerReport) -> tuple[RedFlag, ...]:
     """Live signals, each with the calls / managers behind it."""
-    as_of = report.as_of
+    return _red_flags(params, report, _flag_data(db_path, params, report.week, report.as_of))
+
+
+@dataclass(frozen=True, slots=True)
+class _FlagData:
+    """What the red flags read beyond the report: the managers' last reviews, the training
+    clips of the month, the runs of failed calls, and for a running week its last 7 days."""
+
+    last_reviews: pd.DataFrame
+    clips: pd.DataFrame
+    streaks: pd.DataFrame
+    last_7_days: pd.DataFrame | None
+
+
+def _flag_data(db_path: PathLike, params: OwnerParams, week: Week, as_of: datetime) -> _FlagData:
+    last_7_days = None
+    if as_of < week.end:  # a running week: listening is judged on the last 7 days
+        last_7_days = q.manager_week(db_path, as_of - timedelta(days=7), as_of, as_of, params.low_score)
+    return _FlagData(
+        last_reviews=q.last_reviews(db_path, as_of - timedelta(days=params.no_review_days), as_of),
+        clips=q.training_clips(db_path, as_of - timedelta(days=MONTH_DAYS), as_of),
+        streaks=q.fail_streaks(db_path, as_of - timedelta(days=STREAK_LOOKBACK_DAYS), as_of,
+                               params.repeat_error_calls),
+        last_7_days=last_7_days,
+    )
+
+
+def _red_flags(params: OwnerParams, report: OwnerReport, data: _FlagData) -> tuple[RedFlag, ...]:
     return (
-        _not_listening(db_path, params, report),
-        _abandoned(db_path, params, as_of),
-        _no_training(db_path, params, report.cadence, as_of),
+        _not_listening(params, report, data.last_7_days),
+        _abandoned(params, data.last_reviews),
+        _no_training(params, report.cadence, data.clips),
         _no_meetings(report.cadence),
-        _repeat_errors(db_path, params, as_of),
+        _repeat_errors(data.streaks),
         _team_stage_fail(report.criteria, params),
         _discount_rise(report.objections, report.previous_objections, params),
     )
 
 
-def _not_listening(db_path: PathLike, params: OwnerParams, report: OwnerReport) -> RedFlag:
+def _not_listening(params: OwnerParams, report: OwnerReport, last_7_days: pd.DataFrame | None) -> RedFlag:
     minutes = report.activity.played_min
-    if report.as_of < report.week.end:  # a running week: judge the last 7 days
-        since = report.as_of - timedelta(days=7)
-        week = q.manager_week(db_path, since, report.as_of, report.as_of, params.low_score)
-        minutes = float(week["played_s"].sum()) / 60.0
+    if last_7_days is not None:  # a running week: judge the last 7 days
+        minutes = float(last_7_days["played_s"].sum()) / 60.0
     on = minutes < params.min_played_minutes_week
     return RedFlag("not_listening", "РОП не слушает звонки", on,
                    f"За 7 дней прослушано {fmt_minutes(minutes)} при норме "
                    f"{params.min_played_minutes_week:g} мин.")
 
 
-def _abandoned(db_path: PathLike, params: OwnerParams, as_of: datetime) -> RedFlag:
-    since = as_of - timedelta(days=params.no_review_days)
-    managers = q.last_reviews(db_path, since, as_of)
+def _abandoned(params: OwnerParams, managers: pd.DataFrame) -> RedFlag:
     left = managers[managers["last_review_at"].isna()]
     names = ", ".join(left["manager_name"])
     call_ids = tuple(cid for ids in left["latest_call_ids"] for cid in ids)
@@ -522,10 +569,8 @@ def _abandoned(db_path: PathLike, params: OwnerParams, as_of: datetime) -> RedFl
                    tuple(left["manager_id"]))
 
 
-def _no_training(db_path: PathLike, params: OwnerParams, cadence: tuple[Cadence, ...],
-                 as_of: datetime) -> RedFlag:
+def _no_training(params: OwnerParams, cadence: tuple[Cadence, ...], clips: pd.DataFrame) -> RedFlag:
     sessions = next(c for c in cadence if c.kind == "training").held
-    clips = q.training_clips(db_path, as_of - timedelta(days=MONTH_DAYS), as_of)
     on = sessions < params.expected_training_per_month and clips.empty
     return RedFlag("no_training", "Нет обучения", on,
                    f"За 30 дней: обучений {sessions}, новых фрагментов в библиотеке {len(clips)}.",
@@ -545,9 +590,7 @@ def _no_meetings(cadence: tuple[Cadence, ...]) -> RedFlag:
                    manager_ids=one_to_one.missing_manager_ids)
 
 
-def _repeat_errors(db_path: PathLike, params: OwnerParams, as_of: datetime) -> RedFlag:
-    streaks = q.fail_streaks(db_path, as_of - timedelta(days=STREAK_LOOKBACK_DAYS), as_of,
-                             params.repeat_error_calls)
+def _repeat_errors(streaks: pd.DataFrame) -> RedFlag:
     parts = [f"{r.manager_name} — «{criterion_name(r.criterion_id)}» {r.streak} "
              f"{plural(r.streak, ('звонок', 'звонка', 'звонков'))} подряд"
              for r in streaks.itertuples()]
