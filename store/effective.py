@@ -59,7 +59,7 @@ _FATAL_LIST = r"regexp_matches(yaml, '(?m)^fatal_policy:\s*.?list')"
 
 def effective_scores(name: str = "score", *, call_scope: str | None = None,
                      started: tuple[str, str] | None = None, materialized: bool = False,
-                     fixes_where: str = "") -> str:
+                     fixes_where: str = "", rollup: bool = False) -> str:
     """``cur`` and ``name(call_id, *SCORE_COLUMNS, auto_score_pct, corrected)``: the
     **effective score** of each scored call -- the one number the calls list, the call page,
     the managers' pages, the owner's KPIs and the exports show.
@@ -73,9 +73,13 @@ def effective_scores(name: str = "score", *, call_scope: str | None = None,
     ``auto_score_pct`` is the scorer's number, ``corrected`` whether the overrides changed it.
     Criterion rows without points (results stored without them) keep the scorer's number.
     ``fixes_where`` narrows the overrides read (``created_at < $as_of`` for a past week).
+    ``rollup`` reads the current scores from their rollup (``current_scores``, store/rollups.py:
+    the same rows, without grouping every call's versions).
     """
-    base = current_scores(f"{name}_auto", call_scope=call_scope, started=started,
-                          materialized=True)
+    if rollup:
+        base = _current_from_rollup(f"{name}_auto", call_scope, started)
+    else:
+        base = current_scores(f"{name}_auto", call_scope=call_scope, started=started, materialized=True)
     fix_cond = [f"call_id IN {call_scope}"] if call_scope else []
     if fixes_where:
         fix_cond.append(fixes_where)
@@ -137,6 +141,20 @@ def effective_scores(name: str = "score", *, call_scope: str | None = None,
                      CASE WHEN e.fixed THEN e.k_fatal ELSE e.fatal_failed END AS fatal_failed,
                      e.score_pct AS auto_score_pct
               FROM {name}_eff e))"""
+
+
+def _current_from_rollup(name: str, call_scope: str | None, started: tuple[str, str] | None) -> str:
+    """``cur`` and ``name``: :func:`current_scores` read from the ``current_scores`` rollup."""
+    where = []
+    if call_scope:
+        where.append(f"cs.call_id IN {call_scope}")
+    if started:
+        lo, hi = started
+        where.append(f"cs.started_at >= {lo} AND cs.started_at < {hi}")
+    cond = f" WHERE {' AND '.join(where)}" if where else ""
+    return (f"cur AS (SELECT version FROM rubric_versions WHERE is_current),\n"
+            f"    {name} AS MATERIALIZED (SELECT cs.call_id, {', '.join(f'cs.{c}' for c in SCORE_COLUMNS)}\n"
+            f"        FROM current_scores cs{cond})")
 
 
 def _latest(table: str, key: str, id_col: str, columns: str, where: str) -> str:

@@ -60,7 +60,7 @@ def _effective_sc(call_scope: str, lo: str, hi: str) -> str:
     """``sc``: the effective score of each call in scope (the РОП's overrides up to ``$as_of``
     applied; :func:`store.effective.effective_scores`)."""
     return effective_scores("sc", call_scope=call_scope, started=(lo, hi), materialized=True,
-                            fixes_where="created_at < $as_of")
+                            fixes_where="created_at < $as_of", rollup=True)
 
 
 def _corrections(name: str, latest: str, key: str, value: str) -> str:

@@ -1,8 +1,8 @@
 """Rollups the owner's queries read at contact-centre scale (migration 010).
 
-``current_verdicts`` and ``current_objections`` hold, for every call, the verdict and objection
-rows of its **current score** (the version :func:`store.effective.current_scores` picks) with
-the call's start and manager. A question about the last 13 weeks then reads the rows of those
+``current_scores``, ``current_verdicts`` and ``current_objections`` hold, for every call, the
+score, verdict and objection rows of its **current score** (the version
+:func:`store.effective.current_scores` picks) with the call's start and manager. A question about the last 13 weeks then reads the rows of those
 weeks only, already narrowed to one version and labelled with their manager, instead of
 joining 100M verdict rows to ``call_scores`` and ``calls`` by random call ids.
 
@@ -30,8 +30,10 @@ import duckdb
 
 from store.effective import current_scores
 
-# rollup table -> (result table, its columns copied, the rows' order)
+# rollup table -> (result table, its columns copied, the rows' order within a call)
 _ROLLUPS = {
+    "current_scores": ("call_scores", ("rubric_id", "score_pct", "points", "max_points", "fatal_failed",
+                                       "applicable", "uncertain"), "rubric_version"),
     "current_verdicts": ("criterion_results", ("criterion_id", "verdict"), "criterion_id"),
     "current_objections": ("objections", ("n", "kind", "segment_idx", "handling"), "n"),
 }
@@ -94,7 +96,7 @@ def _insert_sql(table: str, scope: str | None, started: tuple[str, str] | None) 
     WITH {picked}
     SELECT r.call_id, r.started_at, c.manager_id, r.rubric_version, {cols}
     FROM {source} r JOIN pick p ON p.call_id = r.call_id AND p.rubric_version = r.rubric_version
-    LEFT JOIN calls c ON c.call_id = r.call_id{in_period}
+    JOIN calls c ON c.call_id = r.call_id{in_period}
     {where}
     ORDER BY r.started_at, r.call_id, r.{order}"""
 

@@ -24,6 +24,8 @@ from tests.owner_data import MON
 from tests.ui_data import user
 
 ROLLUP_SQL = {
+    "current_scores": "SELECT call_id, started_at, manager_id, rubric_version, rubric_id, score_pct, points, "
+                      "max_points, fatal_failed, applicable, uncertain FROM current_scores ORDER BY ALL",
     "current_verdicts": "SELECT call_id, started_at, manager_id, rubric_version, criterion_id, verdict "
                         "FROM current_verdicts ORDER BY ALL",
     "current_objections": "SELECT call_id, started_at, manager_id, rubric_version, n, kind, segment_idx, handling "

@@ -5,9 +5,9 @@
 --    written; store.writes.write_call keeps them in step when a call's start or manager changes),
 --    so "whose calls did the РОП work on this week" reads the week's review rows only. Queries
 --    look rows without the copy (written before the call was stored) up in calls.
--- 2. Rollups of each call's current score (store/rollups.py): its verdicts and objections of the
---    version store.effective.current_scores picks, with the call's start and manager, in time
---    order. Kept by the single writer (store.writes) for every call it writes, rebuilt when the
+-- 2. Rollups of each call's current score (store/rollups.py): its score row, verdicts and
+--    objections of the version store.effective.current_scores picks, with the call's start and
+--    manager, in time order. Kept by the single writer (store.writes) for every call it writes, rebuilt when the
 --    current rubric version changes (callqa rescore) and here for existing stores.
 ALTER TABLE review_events ADD COLUMN call_started_at TIMESTAMP;
 ALTER TABLE review_events ADD COLUMN call_manager_id VARCHAR;
@@ -30,6 +30,19 @@ UPDATE feedback t SET call_started_at = c.started_at, call_manager_id = c.manage
 UPDATE training_items t SET call_started_at = c.started_at, call_manager_id = c.manager_id
     FROM calls c WHERE c.call_id = t.call_id;
 
+CREATE TABLE current_scores (
+    call_id        VARCHAR NOT NULL,
+    started_at     TIMESTAMP,
+    manager_id     VARCHAR,
+    rubric_version VARCHAR NOT NULL,
+    rubric_id      VARCHAR NOT NULL,
+    score_pct      DOUBLE,
+    points         DOUBLE,
+    max_points     DOUBLE,
+    fatal_failed   VARCHAR,
+    applicable     BOOLEAN NOT NULL,
+    uncertain      BOOLEAN NOT NULL
+);
 CREATE TABLE current_verdicts (
     call_id        VARCHAR NOT NULL,
     started_at     TIMESTAMP,
@@ -55,14 +68,20 @@ CREATE TEMP TABLE current_pick AS
 SELECT cs.call_id, arg_max_null(cs.rubric_version, ((cs.rubric_version IN (
            SELECT version FROM rubric_versions WHERE is_current)), cs.scored_at, cs.rubric_version)) AS rubric_version
 FROM call_scores cs GROUP BY cs.call_id;
+INSERT INTO current_scores
+SELECT s.call_id, s.started_at, c.manager_id, s.rubric_version, s.rubric_id, s.score_pct, s.points, s.max_points,
+       s.fatal_failed, s.applicable, s.uncertain
+FROM call_scores s JOIN current_pick p ON p.call_id = s.call_id AND p.rubric_version = s.rubric_version
+JOIN calls c ON c.call_id = s.call_id
+ORDER BY s.started_at, s.call_id;
 INSERT INTO current_verdicts
 SELECT r.call_id, r.started_at, c.manager_id, r.rubric_version, r.criterion_id, r.verdict
 FROM criterion_results r JOIN current_pick p ON p.call_id = r.call_id AND p.rubric_version = r.rubric_version
-LEFT JOIN calls c ON c.call_id = r.call_id
+JOIN calls c ON c.call_id = r.call_id
 ORDER BY r.started_at, r.call_id, r.criterion_id;
 INSERT INTO current_objections
 SELECT o.call_id, o.started_at, c.manager_id, o.rubric_version, o.n, o.kind, o.segment_idx, o.handling
 FROM objections o JOIN current_pick p ON p.call_id = o.call_id AND p.rubric_version = o.rubric_version
-LEFT JOIN calls c ON c.call_id = o.call_id
+JOIN calls c ON c.call_id = o.call_id
 ORDER BY o.started_at, o.call_id, o.n;
 DROP TABLE current_pick;
