@@ -434,15 +434,16 @@ def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window
                         LATERAL (SELECT unnest(w.before) AS call_id, TRUE AS before
                                  UNION ALL SELECT unnest(w.after), FALSE) x),
     scope AS MATERIALIZED (SELECT DISTINCT call_id FROM wc),
-    -- the window calls' rollup rows by one semi-join on the call (DuckDB filters the scan with
-    -- it), then the feedback's criterion and the РОП's corrections of those calls
-    wr AS MATERIALIZED (SELECT r.call_id, r.criterion_id, r.verdict FROM current_verdicts r
-                        WHERE {_rollup_rows("r", _SCOPE, *_COACHING)}),
     {_corrections("ev_fix", latest_overrides(_fixed_in(_SCOPE, "$lo"), "call_id, criterion_id, verdict"),
                   "criterion_id", "verdict")},
-    j AS (SELECT * FROM (SELECT wc.feedback_id, wc.before, {_CORRECTED} AS outcome
-                         FROM wc JOIN wr r ON r.call_id = wc.call_id AND r.criterion_id = wc.subj
-                         LEFT JOIN ev_fix f ON f.call_id = wc.call_id)
+    -- the window calls' rollup rows joined on the call alone (DuckDB then filters the scan by
+    -- the window calls); the feedback's criterion is picked after the join, not as a second
+    -- join key, which would keep the scan unfiltered
+    j AS (SELECT * FROM (SELECT wc.feedback_id, wc.before,
+                                CASE WHEN r.criterion_id = wc.subj THEN {_CORRECTED} END AS outcome
+                         FROM wc JOIN current_verdicts r ON r.call_id = wc.call_id
+                         LEFT JOIN ev_fix f ON f.call_id = wc.call_id
+                         WHERE {_in_period("r", *_COACHING)})
           WHERE outcome IN ('pass', 'fail'))
     {_coaching_result("criterion_id", "passed", "pass")}"""
     return _window_rounds(db_path, sql, paces, since, as_of, window)
