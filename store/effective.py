@@ -182,7 +182,8 @@ def latest_labels(where: str = "", columns: str = "*") -> str:
 # not an owner or manager account (so the demo history counts even before its user exists).
 
 MIN_PLAYED_S = 10.0
-_REVIEW_KINDS = "('override', 'comment', 'reviewed', 'feedback', 'label', 'training', 'tag')"
+REVIEW_KINDS = ("override", "comment", "reviewed", "feedback", "label", "training", "tag")
+_REVIEW_KINDS = "(" + ", ".join(f"'{k}'" for k in REVIEW_KINDS) + ")"
 _NOT_HEAD = "(SELECT username FROM users WHERE role IN ('owner', 'manager'))"
 # Tables where each row is one РОП action on a call (besides review_events' kinds).
 _ACTION_TABLES = ("overrides", "feedback", "objection_labels", "training_items")
@@ -198,7 +199,32 @@ def head_actions(lo: str, call_scope: str | None = None, hi: str = "$as_of", ali
     return f"{a}created_at >= {lo} AND {a}created_at < {hi}{in_scope} AND {a}username NOT IN {_NOT_HEAD}"
 
 
-def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: bool = False) -> str:
+def review_rows(where: str, call: bool = False) -> str:
+    """The review rows matching ``where`` (of the five review tables) as ``(call_id, username,
+    created_at, first_action_at, last_action_at, played_s, last_played_at)`` (and the copies of
+    the call's start and manager with ``call``): an action (a kind of ``_REVIEW_KINDS`` or a row
+    of an action table) has its time as first and last action; a 'played' event its seconds and
+    time; other events are left out. Summed per call over a window they say whether it is
+    reviewed there (:func:`reviews_cte`); per day they are the ``review_days`` rollup."""
+    copies = ", call_started_at, call_manager_id" if call else ""
+    actions = "".join(f"""
+        UNION ALL
+        SELECT call_id, username, created_at, created_at, created_at, NULL, NULL{copies} FROM {t} WHERE {where}"""
+                      for t in _ACTION_TABLES)
+    return f"""
+        SELECT call_id, username, created_at,
+               CASE WHEN kind IN {_REVIEW_KINDS} THEN created_at END,
+               CASE WHEN kind IN {_REVIEW_KINDS} THEN created_at END,
+               CASE WHEN kind = 'played' THEN played_s END,
+               CASE WHEN kind = 'played' THEN created_at END{copies}
+        FROM review_events WHERE {where} AND (kind IN {_REVIEW_KINDS} OR kind = 'played'){actions}"""
+
+
+_ROW_COLUMNS = "call_id, username, created_at, first_action_at, last_action_at, played_s, last_played_at"
+
+
+def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: bool = False,
+                rollup: bool = False) -> str:
     """``rev(call_id, reviewed_at, last_review_at)``: calls the РОП reviewed in ``[lo, hi)``
     (also the CTEs ``hev``, ``rev_raw``, ``rev_calls`` and ``rev_all``).
 
@@ -209,23 +235,32 @@ def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: 
 
     ``with_call`` adds the reviewed call's ``call_started_at`` and ``call_manager_id`` (copied
     onto review rows, :mod:`store.rollups`; rows written without them are looked up in
-    ``calls``) and keeps only calls in the store.
+    ``calls``) and keeps only calls in the store. ``rollup`` reads the whole days of the window
+    from the ``review_days`` rollup (one row per call, day and user instead of an event per 10 s
+    of listening) and only its first and last part-days from the review tables.
     """
-    where = head_actions(lo, call_scope, hi)
-    call = ", call_started_at, call_manager_id" if with_call else ""
-    actions = "".join(f"""
-        UNION ALL
-        SELECT call_id, created_at, TRUE, FALSE, NULL{call} FROM {t} WHERE {where}""" for t in _ACTION_TABLES)
-    copies = ", max(call_started_at) AS call_started_at, max(call_manager_id) AS call_manager_id" if with_call else ""
-    # one pass over the events: a call is reviewed by an action, or by >= MIN_PLAYED_S played
-    # in the window (then at its last 'played' event)
-    rev = f"""rev_calls AS (SELECT call_id, min(ts) FILTER (WHERE action) AS first_action,
-                   max(ts) FILTER (WHERE action) AS last_action,
-                   CASE WHEN sum(played_s) FILTER (WHERE played) >= {MIN_PLAYED_S}
-                        THEN max(ts) FILTER (WHERE played) END AS played_at{copies}
+    copies = ", call_started_at, call_manager_id" if with_call else ""
+    named = f"SELECT * FROM ({{rows}}) x({_ROW_COLUMNS}{copies})"
+    if rollup:
+        first_day = f"(CASE WHEN {lo} = date_trunc('day', {lo}) THEN {lo} ELSE date_trunc('day', {lo}) + INTERVAL 1 DAY END)::TIMESTAMP"
+        last_day = f"date_trunc('day', {hi})::TIMESTAMP"
+        edge = f"least({first_day}, {hi})"
+        in_scope = f" AND call_id IN {call_scope}" if call_scope else ""
+        rows = f"""SELECT call_id, username, NULL::TIMESTAMP, first_action_at, last_action_at, played_s, last_played_at{copies}
+            FROM review_days WHERE day >= {first_day}::DATE AND day < {last_day}::DATE
+              AND username NOT IN {_NOT_HEAD}{in_scope}
+            UNION ALL {review_rows(head_actions(lo, call_scope, edge), with_call)}
+            UNION ALL {review_rows(head_actions(f"greatest({last_day}, {edge})", call_scope, hi), with_call)}"""
+    else:
+        rows = review_rows(head_actions(lo, call_scope, hi), with_call)
+    max_copies = ", max(call_started_at) AS call_started_at, max(call_manager_id) AS call_manager_id" if with_call else ""
+    # a call is reviewed by an action, or by >= MIN_PLAYED_S played in the window (then at its
+    # last 'played' event)
+    rev = f"""rev_calls AS (SELECT call_id, min(first_action_at) AS first_action, max(last_action_at) AS last_action,
+                   CASE WHEN sum(played_s) >= {MIN_PLAYED_S} THEN max(last_played_at) END AS played_at{max_copies}
             FROM rev_raw GROUP BY call_id),
     rev_all AS (SELECT call_id, least(first_action, played_at) AS reviewed_at,
-                       greatest(last_action, played_at) AS last_review_at{", call_started_at, call_manager_id" if with_call else ""}
+                       greatest(last_action, played_at) AS last_review_at{copies}
                 FROM rev_calls WHERE first_action IS NOT NULL OR played_at IS NOT NULL),"""
     if with_call:
         rev += """
@@ -237,12 +272,9 @@ def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: 
         rev += """
     rev AS (SELECT * FROM rev_all)"""
     return f"""
-    hev AS (SELECT call_id, kind, created_at, played_s{call} FROM review_events
-            WHERE {where}),
-    rev_raw AS (
-        SELECT call_id, created_at AS ts, kind IN {_REVIEW_KINDS} AS action, kind = 'played' AS played,
-               played_s{call}
-        FROM hev WHERE kind IN {_REVIEW_KINDS} OR kind = 'played'{actions}),
+    hev AS (SELECT call_id, kind, created_at, played_s{copies} FROM review_events
+            WHERE {head_actions(lo, call_scope, hi)}),
+    rev_raw AS ({named.format(rows=rows)}),
     {rev}"""
 
 

@@ -148,7 +148,7 @@ def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datet
     manager's calls (feedback: addressed to the manager).
     """
     sql = f"""
-    WITH {_WEEK_SCOPE}, {_WEEK_SCORES}, {_reviews_cte(_WEEK_CALLS, '$start')},
+    WITH {_WEEK_SCOPE}, {_WEEK_SCORES}, {_reviews_cte(_WEEK_CALLS, '$start', rollup=True)},
     wk AS (SELECT c.manager_id, count(*) AS calls, count(sc.score_pct) AS scored,
                   avg(sc.score_pct) AS mean_score,
                   count(*) FILTER (WHERE sc.score_pct < $low) AS low_calls,
@@ -196,7 +196,7 @@ def head_activity_weeks(db_path: PathLike, since: datetime, as_of: datetime) -> 
     ``reviewed_calls`` (calls he first reviewed that week, the one definition of reviewed) and
     ``feedback_given``; one row per week, weeks without activity included."""
     sql = f"""
-    WITH {_reviews_cte(None, '$since')},
+    WITH {_reviews_cte(None, '$since', rollup=True)},
     weeks AS (SELECT unnest(generate_series(date_trunc('week', $since::TIMESTAMP),
                                             $as_of::TIMESTAMP - INTERVAL 1 MICROSECOND,
                                             INTERVAL 1 WEEK)) AS week),
@@ -218,7 +218,7 @@ def last_reviews(db_path: PathLike, since: datetime, as_of: datetime) -> pd.Data
     (of any of his calls, however old), the last review time (``NULL`` when none) and the ids
     of his latest calls."""
     sql = f"""
-    WITH {_reviews_cte(None, '$since', with_call=True)},
+    WITH {_reviews_cte(None, '$since', with_call=True, rollup=True)},
     mc AS (SELECT manager_id, count(*) AS calls,
                   list(call_id ORDER BY started_at DESC)[1:5] AS latest_call_ids
            FROM calls WHERE started_at >= $since AND started_at < $as_of AND manager_id IS NOT NULL
@@ -545,7 +545,7 @@ def agreement_tables(db_path: PathLike, since: datetime, as_of: datetime) -> tup
     reviewed call without a correction counts as agreement. One query: the reviewed calls are
     found once for both tables."""
     sql = f"""
-    WITH {_reviews_cte(None, '$since')}, reviewed AS MATERIALIZED (SELECT call_id FROM rev),
+    WITH {_reviews_cte(None, '$since', rollup=True)}, reviewed AS MATERIALIZED (SELECT call_id FROM rev),
     {_verdict_cte(_REVIEWED, '$calls_from', '$as_of')},
     {_handling_cte(_REVIEWED, '$calls_from', '$as_of')}
     SELECT 'criterion' AS part, criterion_id, auto, verdict AS head, count(*) AS n FROM ev GROUP BY ALL

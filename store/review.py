@@ -65,12 +65,13 @@ def log_event(
     payload: dict | None = None,
     played_s: float | None = None,
 ) -> None:
-    con.execute(
+    call = rollups.call_info(con, call_id)
+    created_at = con.execute(
         "INSERT INTO review_events (username, call_id, kind, payload, played_s, call_started_at, call_manager_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [username, call_id, kind, json.dumps(payload or {}, ensure_ascii=False), played_s,
-         *rollups.call_info(con, call_id)],
-    )
+        " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING created_at",
+        [username, call_id, kind, json.dumps(payload or {}, ensure_ascii=False), played_s, *call],
+    ).fetchone()[0]
+    rollups.count_review(con, username, call_id, kind, played_s, created_at, call)
 
 
 def record_opened(db_path: PathLike, user: Actor, call_id: str) -> None:

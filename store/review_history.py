@@ -32,6 +32,7 @@ def replace_review_history(db_path: str | os.PathLike, items: list[dict]) -> Non
             if item["type"] != "head_log":
                 _event(con, item)
         rollups.copy_call_info(con)  # the reviewed calls' start and manager on the new rows
+        rollups.rebuild_reviews(con, usernames)
 
 
 def _at(value: str | None) -> datetime | None:

@@ -19,6 +19,12 @@ Review rows (``review_events``, ``overrides``, ``objection_labels``, ``feedback`
 call's start and manager made when the row is written (:func:`call_info`) and kept in step by
 ``write_call`` (:func:`copy_call_info`); a row without them (its call was not in the store then)
 is looked up in ``calls`` by the queries.
+
+``review_days`` sums the РОП's review rows per call, day and user (first and last action,
+seconds played and the last play: :func:`store.effective.review_rows`), so "which calls did he
+review in 13 weeks" reads a row per reviewed call and day instead of an event per 10 s of
+listening. Kept by :func:`count_review` for every event :mod:`store.review` logs, rebuilt by
+:func:`rebuild_reviews` (a loaded review history, migration 010, test fixtures, the benchmark).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from store.effective import current_scores
+from store.effective import REVIEW_KINDS, current_scores, review_rows
 
 # rollup table -> (result table, its columns copied, the rows' order within a call)
 _ROLLUPS = {
@@ -41,7 +47,13 @@ REVIEW_TABLES = ("review_events", "overrides", "objection_labels", "feedback", "
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
-    """Every call's rollup rows from the result tables, in time order."""
+    """Every rollup from the tables it sums."""
+    rebuild_results(con)
+    rebuild_reviews(con)
+
+
+def rebuild_results(con: duckdb.DuckDBPyConnection) -> None:
+    """Every call's current-score rollup rows from the result tables, in time order."""
     for table in _ROLLUPS:
         con.execute(f"DELETE FROM {table}")
         con.execute(_insert_sql(table, scope=None, started=None))
@@ -115,7 +127,7 @@ def call_info(con: duckdb.DuckDBPyConnection, call_id: str | None) -> list:
 def copy_call_info(con: duckdb.DuckDBPyConnection, call_id: str | None = None) -> None:
     """Copy the call's start and manager onto its review rows (every call's, when ``call_id``
     is None: review rows written without them)."""
-    for table in REVIEW_TABLES:
+    for table in (*REVIEW_TABLES, "review_days"):
         if call_id is None:
             con.execute(f"""UPDATE {table} t SET call_started_at = c.started_at, call_manager_id = c.manager_id
                             FROM calls c WHERE c.call_id = t.call_id AND t.call_started_at IS NULL""")
@@ -123,3 +135,44 @@ def copy_call_info(con: duckdb.DuckDBPyConnection, call_id: str | None = None) -
             con.execute(f"""UPDATE {table} SET call_started_at = c.started_at, call_manager_id = c.manager_id
                             FROM (SELECT started_at, manager_id FROM calls WHERE call_id = $id) c
                             WHERE {table}.call_id = $id""", {"id": call_id})
+
+
+# --- the РОП's reviews per call and day --------------------------------------------------------
+
+_DAY_COLUMNS = ("day, call_id, username, call_started_at, call_manager_id, first_action_at, last_action_at, "
+                "played_s, last_played_at")
+
+
+def rebuild_reviews(con: duckdb.DuckDBPyConnection, usernames: list[str] | None = None) -> None:
+    """``review_days`` from the review tables (only the rows of ``usernames``, when given)."""
+    where, params = ("list_contains($users, username)", {"users": usernames}) if usernames is not None \
+        else ("TRUE", {})
+    con.execute(f"DELETE FROM review_days WHERE {where}", params)
+    con.execute(f"""INSERT INTO review_days ({_DAY_COLUMNS})
+        SELECT created_at::DATE, call_id, username, max(call_started_at), max(call_manager_id),
+               min(first_action_at), max(last_action_at), sum(played_s), max(last_played_at)
+        FROM ({review_rows(where, call=True)}) x(call_id, username, created_at, first_action_at,
+             last_action_at, played_s, last_played_at, call_started_at, call_manager_id)
+        GROUP BY ALL ORDER BY 1, 2""", params)
+
+
+def count_review(con: duckdb.DuckDBPyConnection, username: str, call_id: str | None, kind: str,
+                 played_s: float | None, created_at: datetime, call: list) -> None:
+    """Add one event just logged (``call``: its ``[started_at, manager_id]`` copies) to its
+    call's day in ``review_days``; events that are neither a review action nor listening count
+    for nothing there."""
+    action, played = kind in REVIEW_KINDS, kind == "played"
+    if not action and not played:
+        return
+    values = {"day": created_at.date(), "call": call_id, "user": username,
+              "first": created_at if action else None, "played": played_s if played else None,
+              "played_at": created_at if played else None}
+    updated = con.execute(
+        """UPDATE review_days SET first_action_at = least(first_action_at, $first),
+               last_action_at = greatest(last_action_at, $first),
+               played_s = CASE WHEN $played IS NULL THEN played_s ELSE coalesce(played_s, 0) + $played END,
+               last_played_at = greatest(last_played_at, $played_at)
+           WHERE day = $day AND call_id IS NOT DISTINCT FROM $call AND username = $user""", values).fetchone()[0]
+    if not updated:
+        con.execute(f"INSERT INTO review_days ({_DAY_COLUMNS}) VALUES ($day, $call, $user, $started, $manager,"
+                    " $first, $first, $played, $played_at)", {**values, "started": call[0], "manager": call[1]})

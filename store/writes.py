@@ -203,7 +203,7 @@ def register_rubric_versions(con: duckdb.DuckDBPyConnection, versions) -> None:
             [version, rubric_id],
         )
     if con.execute(current).fetchone()[0] != before:
-        rollups.rebuild(con)
+        rollups.rebuild_results(con)
 
 
 def upsert_manager(con, manager_id: str, name: str, extension: str | None, team: str | None) -> None:

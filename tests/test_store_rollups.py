@@ -30,6 +30,7 @@ ROLLUP_SQL = {
                         "FROM current_verdicts ORDER BY ALL",
     "current_objections": "SELECT call_id, started_at, manager_id, rubric_version, n, kind, segment_idx, handling "
                           "FROM current_objections ORDER BY ALL",
+    "review_days": "SELECT * FROM review_days ORDER BY ALL",
 }
 
 
@@ -115,6 +116,9 @@ def test_review_rows_carry_the_calls_start_and_manager(path):
     review.give_feedback(path, rop, "a", "Назовите компанию.", "greeting")
     review.add_training_item(path, rop, "a", 0.0, 5.0, "example")
     review.mark_reviewed(path, rop, "a")
+    review.record_played(path, rop, "a", 5.0)
+    days = assert_as_rebuilt(path)["review_days"]  # the events summed per call and day as they came
+    assert [(d[1], d[2], d[7]) for d in days] == [("a", "rop", 17.0)]
     copies = "SELECT DISTINCT call_started_at, call_manager_id FROM {}"
     for table in rollups.REVIEW_TABLES:
         assert db.query_rows(path, copies.format(table)) == [(started, "m1")], table
@@ -135,6 +139,7 @@ def test_review_history_gets_the_copies_of_stored_calls(path):
     ])
     rows = db.query_rows(path, "SELECT call_id, call_started_at, call_manager_id FROM review_events ORDER BY 1")
     assert rows == [("a", started, "m1"), ("gone", None, None)]
+    assert [(d[1], d[7]) for d in assert_as_rebuilt(path)["review_days"]] == [("a", 30.0), ("gone", 30.0)]
 
 
 def test_migration_010_builds_the_rollups_of_an_existing_store(tmp_path):
@@ -161,12 +166,14 @@ def test_migration_010_builds_the_rollups_of_an_existing_store(tmp_path):
                 " ('b', 'v1', 'greeting', 'pass', ?)", [t, t, t + timedelta(hours=1)])
     con.execute("INSERT INTO objections (call_id, rubric_version, n, kind, started_at) VALUES ('b', 'v1', 0, 'price', ?)",
                 [t + timedelta(hours=1)])
-    con.execute("INSERT INTO review_events (username, call_id, kind) VALUES ('rop', 'b', 'opened')")
+    con.execute("INSERT INTO review_events (username, call_id, kind, played_s) VALUES ('rop', 'b', 'opened', NULL),"
+                " ('rop', 'b', 'played', 12)")
     con.close()
     db.init(path)
     kept = assert_as_rebuilt(path)
     assert [(r[0], r[2], r[3], r[5]) for r in kept["current_verdicts"]] == [("a", "m1", "v2", "fail"),
                                                                             ("b", "m2", "v1", "pass")]
     assert [r[:4] for r in kept["current_objections"]] == [("b", t + timedelta(hours=1), "m2", "v1")]
-    assert db.query_rows(path, "SELECT call_started_at, call_manager_id FROM review_events") == [
+    assert db.query_rows(path, "SELECT DISTINCT call_started_at, call_manager_id FROM review_events") == [
         (t + timedelta(hours=1), "m2")]
+    assert [(d[1], d[3], d[7]) for d in kept["review_days"]] == [("b", t + timedelta(hours=1), 12.0)]

@@ -85,3 +85,40 @@ FROM objections o JOIN current_pick p ON p.call_id = o.call_id AND p.rubric_vers
 JOIN calls c ON c.call_id = o.call_id
 ORDER BY o.started_at, o.call_id, o.n;
 DROP TABLE current_pick;
+
+-- 3. The РОП's review rows summed per call, day and user (store/rollups.py: review_days): the
+--    first and last review action (store.effective.REVIEW_KINDS or a row of an action table),
+--    the seconds played and the last 'played' event.
+CREATE TABLE review_days (
+    day             DATE NOT NULL,
+    call_id         VARCHAR,
+    username        VARCHAR NOT NULL,
+    call_started_at TIMESTAMP,
+    call_manager_id VARCHAR,
+    first_action_at TIMESTAMP,
+    last_action_at  TIMESTAMP,
+    played_s        DOUBLE,
+    last_played_at  TIMESTAMP
+);
+INSERT INTO review_days
+SELECT created_at::DATE, call_id, username, max(call_started_at), max(call_manager_id),
+       min(first_action_at), max(last_action_at), sum(played_s), max(last_played_at)
+FROM (
+    SELECT call_id, username, created_at,
+           CASE WHEN kind IN ('override', 'comment', 'reviewed', 'feedback', 'label', 'training', 'tag')
+                THEN created_at END AS first_action_at,
+           CASE WHEN kind IN ('override', 'comment', 'reviewed', 'feedback', 'label', 'training', 'tag')
+                THEN created_at END AS last_action_at,
+           CASE WHEN kind = 'played' THEN played_s END AS played_s,
+           CASE WHEN kind = 'played' THEN created_at END AS last_played_at, call_started_at, call_manager_id
+    FROM review_events
+    WHERE kind IN ('override', 'comment', 'reviewed', 'feedback', 'label', 'training', 'tag', 'played')
+    UNION ALL SELECT call_id, username, created_at, created_at, created_at, NULL, NULL, call_started_at,
+                     call_manager_id FROM overrides
+    UNION ALL SELECT call_id, username, created_at, created_at, created_at, NULL, NULL, call_started_at,
+                     call_manager_id FROM feedback
+    UNION ALL SELECT call_id, username, created_at, created_at, created_at, NULL, NULL, call_started_at,
+                     call_manager_id FROM objection_labels
+    UNION ALL SELECT call_id, username, created_at, created_at, created_at, NULL, NULL, call_started_at,
+                     call_manager_id FROM training_items)
+GROUP BY ALL ORDER BY 1, 2;
