@@ -15,8 +15,7 @@ def register_rubrics(db_path: Path, scorer) -> None:
     if scorer is None or not hasattr(scorer, "rubric_versions"):
         return
     with db.writer(db_path) as con:
-        for rubric_id, version, text in scorer.rubric_versions():
-            writes.register_rubric_version(con, rubric_id, version, text)
+        writes.register_rubric_versions(con, list(scorer.rubric_versions()))
 
 
 def resolve_manager(cfg: Config, meta: CallMeta, explicit_id: str | None = None,

@@ -46,11 +46,12 @@ def current_scores(name: str = "score", *, call_scope: str | None = None,
     cond = f" WHERE {' AND '.join(where)}" if where else ""
     # arg_max_null: a NULL in the current row (no score for a not-applicable call) stays NULL
     # instead of falling back to an older version's value.
-    picked = ", ".join(f"arg_max_null(cs.{col}, {_CURRENT_FIRST}) AS {col}" for col in columns)
+    # The ordering key is computed once per row (one membership test, not one per column).
+    picked = ", ".join(f"arg_max_null(cs.{col}, cs.pick) AS {col}" for col in columns)
     keyword = " MATERIALIZED" if materialized else ""
     return (f"cur AS (SELECT version FROM rubric_versions WHERE is_current),\n"
             f"    {name} AS{keyword} (SELECT cs.call_id, {picked}\n"
-            f"        FROM call_scores cs{cond} GROUP BY cs.call_id)")
+            f"        FROM (SELECT cs.*, {_CURRENT_FIRST} AS pick FROM call_scores cs{cond}) cs GROUP BY cs.call_id)")
 
 
 _FATAL_LIST = r"regexp_matches(yaml, '(?m)^fatal_policy:\s*.?list')"
@@ -58,7 +59,7 @@ _FATAL_LIST = r"regexp_matches(yaml, '(?m)^fatal_policy:\s*.?list')"
 
 def effective_scores(name: str = "score", *, call_scope: str | None = None,
                      started: tuple[str, str] | None = None, materialized: bool = False,
-                     fixes_where: str = "") -> str:
+                     fixes_where: str = "", rollup: bool = False) -> str:
     """``cur`` and ``name(call_id, *SCORE_COLUMNS, auto_score_pct, corrected)``: the
     **effective score** of each scored call -- the one number the calls list, the call page,
     the managers' pages, the owner's KPIs and the exports show.
@@ -72,9 +73,13 @@ def effective_scores(name: str = "score", *, call_scope: str | None = None,
     ``auto_score_pct`` is the scorer's number, ``corrected`` whether the overrides changed it.
     Criterion rows without points (results stored without them) keep the scorer's number.
     ``fixes_where`` narrows the overrides read (``created_at < $as_of`` for a past week).
+    ``rollup`` reads the current scores from their rollup (``current_scores``, store/rollups.py:
+    the same rows, without grouping every call's versions).
     """
-    base = current_scores(f"{name}_auto", call_scope=call_scope, started=started,
-                          materialized=True)
+    if rollup:
+        base = _current_from_rollup(f"{name}_auto", call_scope, started)
+    else:
+        base = current_scores(f"{name}_auto", call_scope=call_scope, started=started, materialized=True)
     fix_cond = [f"call_id IN {call_scope}"] if call_scope else []
     if fixes_where:
         fix_cond.append(fixes_where)
@@ -138,6 +143,20 @@ def effective_scores(name: str = "score", *, call_scope: str | None = None,
               FROM {name}_eff e))"""
 
 
+def _current_from_rollup(name: str, call_scope: str | None, started: tuple[str, str] | None) -> str:
+    """``cur`` and ``name``: :func:`current_scores` read from the ``current_scores`` rollup."""
+    where = []
+    if call_scope:
+        where.append(f"cs.call_id IN {call_scope}")
+    if started:
+        lo, hi = started
+        where.append(f"cs.started_at >= {lo} AND cs.started_at < {hi}")
+    cond = f" WHERE {' AND '.join(where)}" if where else ""
+    return (f"cur AS (SELECT version FROM rubric_versions WHERE is_current),\n"
+            f"    {name} AS MATERIALIZED (SELECT cs.call_id, {', '.join(f'cs.{c}' for c in SCORE_COLUMNS)}\n"
+            f"        FROM current_scores cs{cond})")
+
+
 def _latest(table: str, key: str, id_col: str, columns: str, where: str) -> str:
     cond = f"WHERE {where}" if where else ""
     return (f"SELECT {columns} FROM {table} {cond} "
@@ -163,7 +182,8 @@ def latest_labels(where: str = "", columns: str = "*") -> str:
 # not an owner or manager account (so the demo history counts even before its user exists).
 
 MIN_PLAYED_S = 10.0
-_REVIEW_KINDS = "('override', 'comment', 'reviewed', 'feedback', 'label', 'training', 'tag')"
+REVIEW_KINDS = ("override", "comment", "reviewed", "feedback", "label", "training", "tag")
+_REVIEW_KINDS = "(" + ", ".join(f"'{k}'" for k in REVIEW_KINDS) + ")"
 _NOT_HEAD = "(SELECT username FROM users WHERE role IN ('owner', 'manager'))"
 # Tables where each row is one РОП action on a call (besides review_events' kinds).
 _ACTION_TABLES = ("overrides", "feedback", "objection_labels", "training_items")
@@ -171,35 +191,102 @@ _REVIEW_SOURCES = ("review_events", *_ACTION_TABLES)
 EVER = ("TIMESTAMP '1900-01-01'", "TIMESTAMP '9999-12-31'")  # no time bound
 
 
-def head_actions(lo: str, call_scope: str | None = None, hi: str = "$as_of") -> str:
-    """WHERE condition of the РОП's rows in ``[lo, hi)`` (of calls in ``call_scope``)."""
-    in_scope = f" AND call_id IN {call_scope}" if call_scope else ""
-    return f"created_at >= {lo} AND created_at < {hi}{in_scope} AND username NOT IN {_NOT_HEAD}"
+def head_actions(lo: str, call_scope: str | None = None, hi: str = "$as_of", alias: str = "") -> str:
+    """WHERE condition of the РОП's rows in ``[lo, hi)`` (of calls in ``call_scope``); ``alias``
+    qualifies the columns (``"t."``)."""
+    a = alias
+    in_scope = f" AND {a}call_id IN {call_scope}" if call_scope else ""
+    return f"{a}created_at >= {lo} AND {a}created_at < {hi}{in_scope} AND {a}username NOT IN {_NOT_HEAD}"
 
 
-def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of") -> str:
+def review_rows(where: str, call: bool = False) -> str:
+    """The review rows matching ``where`` (of the five review tables) as ``(call_id, username,
+    created_at, first_action_at, last_action_at, played_s, last_played_at)`` (and the copies of
+    the call's start and manager with ``call``): an action (a kind of ``_REVIEW_KINDS`` or a row
+    of an action table) has its time as first and last action; a 'played' event its seconds and
+    time; other events are left out. Summed per call over a window they say whether it is
+    reviewed there (:func:`reviews_cte`); per day they are the ``review_days`` rollup."""
+    copies = ", call_started_at, call_manager_id" if call else ""
+    actions = "".join(f"""
+        UNION ALL
+        SELECT call_id, username, created_at, created_at, created_at, NULL, NULL{copies} FROM {t} WHERE {where}"""
+                      for t in _ACTION_TABLES)
+    return f"""
+        SELECT call_id, username, created_at,
+               CASE WHEN kind IN {_REVIEW_KINDS} THEN created_at END,
+               CASE WHEN kind IN {_REVIEW_KINDS} THEN created_at END,
+               CASE WHEN kind = 'played' THEN played_s END,
+               CASE WHEN kind = 'played' THEN created_at END{copies}
+        FROM review_events WHERE {where} AND (kind IN {_REVIEW_KINDS} OR kind = 'played'){actions}"""
+
+
+_ROW_COLUMNS = "call_id, username, created_at, first_action_at, last_action_at, played_s, last_played_at"
+
+
+def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: bool = False,
+                rollup: bool = False) -> str:
     """``rev(call_id, reviewed_at, last_review_at)``: calls the РОП reviewed in ``[lo, hi)``
-    (also the CTEs ``hev`` and ``rev_raw``).
+    (also the CTEs ``hev``, ``rev_raw``, ``rev_calls`` and ``rev_all``).
 
     ``call_scope`` is a SQL set of call ids the caller cares about (None: every call); ``lo`` a
     SQL time no review of them can precede (the earliest call start in scope: nobody reviews a
     call before it happens). Review tables fill in time order, so ``lo`` lets DuckDB skip older
     row groups. ``EVER`` gives bounds for "reviewed at all" (the calls list).
+
+    ``with_call`` adds the reviewed call's ``call_started_at`` and ``call_manager_id`` (copied
+    onto review rows, :mod:`store.rollups`; rows written without them are looked up in
+    ``calls``) and keeps only calls in the store. ``rollup`` reads the whole days of the window
+    from the ``review_days`` rollup (one row per call, day and user instead of an event per 10 s
+    of listening) and only its first and last part-days from the review tables.
     """
-    where = head_actions(lo, call_scope, hi)
-    actions = "".join(f"""
-        UNION ALL
-        SELECT call_id, created_at FROM {t} WHERE {where}""" for t in _ACTION_TABLES)
+    copies = ", call_started_at, call_manager_id" if with_call else ""
+    named = f"SELECT * FROM ({{rows}}) x({_ROW_COLUMNS}{copies})"
+    if rollup:
+        first_day = f"(CASE WHEN {lo} = date_trunc('day', {lo}) THEN {lo} ELSE date_trunc('day', {lo}) + INTERVAL 1 DAY END)::TIMESTAMP"
+        last_day = f"date_trunc('day', {hi})::TIMESTAMP"
+        edge = f"least({first_day}, {hi})"
+        in_scope = f" AND call_id IN {call_scope}" if call_scope else ""
+        rows = f"""SELECT call_id, username, NULL::TIMESTAMP, first_action_at, last_action_at, played_s, last_played_at{copies}
+            FROM review_days WHERE day >= {first_day}::DATE AND day < {last_day}::DATE
+              AND username NOT IN {_NOT_HEAD}{in_scope}
+            UNION ALL {review_rows(head_actions(lo, call_scope, edge), with_call)}
+            UNION ALL {review_rows(head_actions(f"greatest({last_day}, {edge})", call_scope, hi), with_call)}"""
+    else:
+        rows = review_rows(head_actions(lo, call_scope, hi), with_call)
+    max_copies = ", max(call_started_at) AS call_started_at, max(call_manager_id) AS call_manager_id" if with_call else ""
+    # a call is reviewed by an action, or by >= MIN_PLAYED_S played in the window (then at its
+    # last 'played' event)
+    rev = f"""rev_calls AS (SELECT call_id, min(first_action_at) AS first_action, max(last_action_at) AS last_action,
+                   CASE WHEN sum(played_s) >= {MIN_PLAYED_S} THEN max(last_played_at) END AS played_at{max_copies}
+            FROM rev_raw GROUP BY call_id),
+    rev_all AS (SELECT call_id, least(first_action, played_at) AS reviewed_at,
+                       greatest(last_action, played_at) AS last_review_at{copies}
+                FROM rev_calls WHERE first_action IS NOT NULL OR played_at IS NOT NULL),"""
+    if with_call:
+        rev += """
+    rev AS (SELECT * FROM rev_all WHERE call_started_at IS NOT NULL
+            UNION ALL
+            SELECT r.call_id, r.reviewed_at, r.last_review_at, c.started_at, c.manager_id
+            FROM rev_all r JOIN calls c ON c.call_id = r.call_id WHERE r.call_started_at IS NULL)"""
+    else:
+        rev += """
+    rev AS (SELECT * FROM rev_all)"""
     return f"""
-    hev AS MATERIALIZED (SELECT call_id, kind, created_at, played_s FROM review_events
-            WHERE {where}),
-    rev_raw AS (
-        SELECT call_id, created_at AS ts FROM hev WHERE kind IN {_REVIEW_KINDS}
+    hev AS (SELECT call_id, kind, created_at, played_s{copies} FROM review_events
+            WHERE {head_actions(lo, call_scope, hi)}),
+    rev_raw AS ({named.format(rows=rows)}),
+    {rev}"""
+
+
+def with_call_info(table: str, where: str, columns: str) -> str:
+    """``columns`` of the rows of a review ``table`` matching ``where`` plus ``started_at`` and
+    ``manager_id`` of their call: the copies on the row (:mod:`store.rollups`), or for a row
+    written without them a look-up in ``calls``; rows of calls not in the store are left out."""
+    return f"""SELECT {columns}, t.call_started_at AS started_at, t.call_manager_id AS manager_id
+        FROM {table} t WHERE {where} AND t.call_started_at IS NOT NULL
         UNION ALL
-        SELECT call_id, max(created_at) FROM hev WHERE kind = 'played'
-        GROUP BY call_id HAVING sum(played_s) >= {MIN_PLAYED_S}{actions}),
-    rev AS (SELECT call_id, min(ts) AS reviewed_at, max(ts) AS last_review_at
-            FROM rev_raw GROUP BY call_id)"""
+        SELECT {columns}, c.started_at, c.manager_id
+        FROM {table} t JOIN calls c ON c.call_id = t.call_id WHERE {where} AND t.call_started_at IS NULL"""
 
 
 def labelled_handlings(db_path: str | os.PathLike) -> list[tuple[str, int, str]]:

@@ -17,7 +17,7 @@ import duckdb
 
 from core.errors import AccessDeniedError, CallQAError
 from core.types import HANDLINGS, NOT_OBJECTION, VERDICTS
-from store import db
+from store import db, rollups
 
 PathLike = str | os.PathLike
 ANNOTATOR_ROLES = ("head",)
@@ -65,10 +65,13 @@ def log_event(
     payload: dict | None = None,
     played_s: float | None = None,
 ) -> None:
-    con.execute(
-        "INSERT INTO review_events (username, call_id, kind, payload, played_s) VALUES (?, ?, ?, ?, ?)",
-        [username, call_id, kind, json.dumps(payload or {}, ensure_ascii=False), played_s],
-    )
+    call = rollups.call_info(con, call_id)
+    created_at = con.execute(
+        "INSERT INTO review_events (username, call_id, kind, payload, played_s, call_started_at, call_manager_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING created_at",
+        [username, call_id, kind, json.dumps(payload or {}, ensure_ascii=False), played_s, *call],
+    ).fetchone()[0]
+    rollups.count_review(con, username, call_id, kind, played_s, created_at, call)
 
 
 def record_opened(db_path: PathLike, user: Actor, call_id: str) -> None:
@@ -95,8 +98,9 @@ def override_verdict(db_path: PathLike, user: Actor, call_id: str, criterion_id:
     with db.writer(db_path) as con:
         _call_manager(con, call_id)
         con.execute(
-            "INSERT INTO overrides (call_id, criterion_id, verdict, reason, username) VALUES (?, ?, ?, ?, ?)",
-            [call_id, criterion_id, verdict, reason, user.username],
+            "INSERT INTO overrides (call_id, criterion_id, verdict, reason, username, call_started_at,"
+            " call_manager_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [call_id, criterion_id, verdict, reason, user.username, *rollups.call_info(con, call_id)],
         )
         log_event(con, user.username, call_id, "override",
                   {"criterion_id": criterion_id, "verdict": verdict, "reason": reason})
@@ -112,8 +116,9 @@ def label_objection(db_path: PathLike, user: Actor, call_id: str, segment_idx: i
     with db.writer(db_path) as con:
         _call_manager(con, call_id)
         con.execute(
-            "INSERT INTO objection_labels (call_id, segment_idx, kind, handling, username) VALUES (?, ?, ?, ?, ?)",
-            [call_id, int(segment_idx), kind, handling, user.username],
+            "INSERT INTO objection_labels (call_id, segment_idx, kind, handling, username, call_started_at,"
+            " call_manager_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [call_id, int(segment_idx), kind, handling, user.username, *rollups.call_info(con, call_id)],
         )
         log_event(con, user.username, call_id, "label",
                   {"segment_idx": int(segment_idx), "kind": kind, "handling": handling})
@@ -130,9 +135,11 @@ def give_feedback(db_path: PathLike, user: Actor, call_id: str, text: str,
         if manager_id is None:
             raise CallQAError("The call has no manager; feedback has nobody to go to.")
         feedback_id = con.execute(
-            """INSERT INTO feedback (call_id, manager_id, criterion_id, objection_kind, text, username)
-               VALUES (?, ?, ?, ?, ?, ?) RETURNING feedback_id""",
-            [call_id, manager_id, criterion_id, objection_kind, text.strip(), user.username],
+            """INSERT INTO feedback (call_id, manager_id, criterion_id, objection_kind, text, username,
+                                    call_started_at, call_manager_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING feedback_id""",
+            [call_id, manager_id, criterion_id, objection_kind, text.strip(), user.username,
+             *rollups.call_info(con, call_id)],
         ).fetchone()[0]
         log_event(con, user.username, call_id, "feedback",
                   {"feedback_id": feedback_id, "manager_id": manager_id,
@@ -172,9 +179,10 @@ def add_training_item(db_path: PathLike, user: Actor, call_id: str, start_s: flo
     with db.writer(db_path) as con:
         _call_manager(con, call_id)
         item_id = con.execute(
-            """INSERT INTO training_items (call_id, start_s, end_s, label, note, username)
-               VALUES (?, ?, ?, ?, ?, ?) RETURNING item_id""",
-            [call_id, float(start_s), float(end_s), label, note, user.username],
+            """INSERT INTO training_items (call_id, start_s, end_s, label, note, username, call_started_at,
+                                          call_manager_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING item_id""",
+            [call_id, float(start_s), float(end_s), label, note, user.username, *rollups.call_info(con, call_id)],
         ).fetchone()[0]
         log_event(con, user.username, call_id, "training",
                   {"item_id": item_id, "start_s": start_s, "end_s": end_s, "label": label})

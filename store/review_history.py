@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from store import db
+from store import db, rollups
 
 _TABLES = ("review_events", "overrides", "feedback", "training_items", "objection_labels", "head_log")
 # review_events.kind of each JSON type (head_log entries are not call events)
@@ -31,6 +31,8 @@ def replace_review_history(db_path: str | os.PathLike, items: list[dict]) -> Non
             _WRITERS[item["type"]](con, item)
             if item["type"] != "head_log":
                 _event(con, item)
+        rollups.copy_call_info(con)  # the reviewed calls' start and manager on the new rows
+        rollups.rebuild_reviews(con, usernames)
 
 
 def _at(value: str | None) -> datetime | None:

@@ -19,7 +19,7 @@ from core.types import (
     display_path,
     display_text,
 )
-from store import db
+from store import db, rollups
 
 
 def _join(items) -> str | None:
@@ -66,7 +66,7 @@ def write_segments(con: duckdb.DuckDBPyConnection, call_id: str, transcript: Tra
 def write_call(con: duckdb.DuckDBPyConnection, call: Call) -> None:
     """Replace everything about one call (metadata, segments, current score) as a whole."""
     m = call.meta
-    old = con.execute("SELECT started_at FROM calls WHERE call_id = ?", [call.call_id]).fetchone()
+    old = con.execute("SELECT started_at, manager_id FROM calls WHERE call_id = ?", [call.call_id]).fetchone()
     con.execute("DELETE FROM calls WHERE call_id = ?", [call.call_id])
     con.execute(
         """
@@ -87,9 +87,12 @@ def write_call(con: duckdb.DuckDBPyConnection, call: Call) -> None:
         ],
     )
     write_segments(con, call.call_id, call.transcript)
-    if old is not None and old[0] != m.started_at:  # e.g. CRM time arrived later
-        for table in _RESULT_TABLES:
-            con.execute(f"UPDATE {table} SET started_at = ? WHERE call_id = ?", [m.started_at, call.call_id])
+    if old is not None and (old[0], old[1]) != (m.started_at, call.manager_id):  # e.g. CRM data arrived later
+        if old[0] != m.started_at:
+            for table in _RESULT_TABLES:
+                con.execute(f"UPDATE {table} SET started_at = ? WHERE call_id = ?", [m.started_at, call.call_id])
+        rollups.copy_call_info(con, call.call_id)
+        rollups.refresh(con, [(call.call_id, old[0]), (call.call_id, m.started_at)])
     if call.score is not None:
         write_score(con, call.call_id, call.score)
     if call.recording is not None:
@@ -173,21 +176,34 @@ def write_score(con: duckdb.DuckDBPyConnection, call_id: str, score: CallScore) 
     if obj_rows:
         con.executemany(_insert_sql("objections", OBJECTION_COLUMNS), obj_rows)
     write_metrics(con, call_id, score.metrics)
+    rollups.refresh(con, [(call_id, started)])
 
 
 def register_rubric_version(
     con: duckdb.DuckDBPyConnection, rubric_id: str, version: str, yaml_text: str
 ) -> None:
     """Record a rubric version and make it the current one for its rubric_id."""
-    con.execute(
-        "INSERT INTO rubric_versions (rubric_id, version, yaml) VALUES (?, ?, ?) "
-        "ON CONFLICT DO NOTHING",
-        [rubric_id, version, yaml_text],
-    )
-    con.execute(
-        "UPDATE rubric_versions SET is_current = (version = ?) WHERE rubric_id = ?",
-        [version, rubric_id],
-    )
+    register_rubric_versions(con, [(rubric_id, version, yaml_text)])
+
+
+def register_rubric_versions(con: duckdb.DuckDBPyConnection, versions) -> None:
+    """:func:`register_rubric_version` for several ``(rubric_id, version, yaml_text)``; when
+    that changes which versions are current, the rollups of every call's current score are
+    rebuilt once (store/rollups.py)."""
+    current = "SELECT list(version ORDER BY version) FROM rubric_versions WHERE is_current"
+    before = con.execute(current).fetchone()[0]
+    for rubric_id, version, yaml_text in versions:
+        con.execute(
+            "INSERT INTO rubric_versions (rubric_id, version, yaml) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            [rubric_id, version, yaml_text],
+        )
+        con.execute(
+            "UPDATE rubric_versions SET is_current = (version = ?) WHERE rubric_id = ?",
+            [version, rubric_id],
+        )
+    if con.execute(current).fetchone()[0] != before:
+        rollups.rebuild_results(con)
 
 
 def upsert_manager(con, manager_id: str, name: str, extension: str | None, team: str | None) -> None:
@@ -237,7 +253,9 @@ def write_scores(db_path: str | os.PathLike, scores: list[tuple[str, CallScore]]
                     con.execute(f"INSERT INTO {table} ({cols}, started_at) SELECT {picked}, c.started_at"
                                 " FROM frame_df f LEFT JOIN calls c ON c.call_id = f.call_id")
                 con.unregister("frame_df")
+        starts = con.execute("SELECT i.call_id, c.started_at FROM ids_df i LEFT JOIN calls c USING (call_id)").fetchall()
         con.unregister("ids_df")
+        rollups.refresh(con, starts)
 
 
 def _frames(scores: list[tuple[str, CallScore]]) -> dict[str, pd.DataFrame]:

@@ -1,0 +1,178 @@
+"""Rollups the owner's queries read at contact-centre scale (migration 010).
+
+``current_scores``, ``current_verdicts`` and ``current_objections`` hold, for every call, the
+score, verdict and objection rows of its **current score** (the version
+:func:`store.effective.current_scores` picks) with the call's start and manager. A question about the last 13 weeks then reads the rows of those
+weeks only, already narrowed to one version and labelled with their manager, instead of
+joining 100M verdict rows to ``call_scores`` and ``calls`` by random call ids.
+
+They are derived data, kept by the one writer of results (:mod:`store.writes`):
+
+* :func:`refresh` after a call's results, start or manager change (``write_call``,
+  ``write_score``, the bulk ``write_scores`` of ``callqa rescore``);
+* :func:`rebuild` when the current rubric version changes (``register_rubric_version``, at the
+  start of ``callqa rescore``), by migration 010 for existing stores, and by anything that
+  writes result rows with its own SQL (the benchmark generator, test fixtures).
+
+Review rows (``review_events``, ``overrides``, ``objection_labels``, ``feedback``,
+``training_items``) carry ``call_started_at`` / ``call_manager_id``, copies of the reviewed
+call's start and manager made when the row is written (:func:`call_info`) and kept in step by
+``write_call`` (:func:`copy_call_info`); a row without them (its call was not in the store then)
+is looked up in ``calls`` by the queries.
+
+``review_days`` sums the РОП's review rows per call, day and user (first and last action,
+seconds played and the last play: :func:`store.effective.review_rows`), so "which calls did he
+review in 13 weeks" reads a row per reviewed call and day instead of an event per 10 s of
+listening. Kept by :func:`count_review` for every event :mod:`store.review` logs, rebuilt by
+:func:`rebuild_reviews` (a loaded review history, migration 010, test fixtures, the benchmark).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import duckdb
+
+from store.effective import REVIEW_KINDS, current_scores, review_rows
+
+# rollup table -> (result table, its columns copied, the rows' order within a call)
+_ROLLUPS = {
+    "current_scores": ("call_scores", ("rubric_id", "score_pct", "points", "max_points", "fatal_failed",
+                                       "applicable", "uncertain"), "rubric_version"),
+    "current_verdicts": ("criterion_results", ("criterion_id", "verdict"), "criterion_id"),
+    "current_objections": ("objections", ("n", "kind", "segment_idx", "handling"), "n"),
+}
+REVIEW_TABLES = ("review_events", "overrides", "objection_labels", "feedback", "training_items")
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Every rollup from the tables it sums."""
+    rebuild_results(con)
+    rebuild_reviews(con)
+
+
+def rebuild_results(con: duckdb.DuckDBPyConnection) -> None:
+    """Every call's current-score rollup rows from the result tables, in time order."""
+    for table in _ROLLUPS:
+        con.execute(f"DELETE FROM {table}")
+        con.execute(_insert_sql(table, scope=None, started=None))
+
+
+def refresh(con: duckdb.DuckDBPyConnection, calls: Iterable[tuple[str, datetime | None]]) -> None:
+    """Replace the rollup rows of ``calls`` (``(call_id, started_at)`` pairs: every start the
+    call's rows may carry, old and new) by the rows of their current score.
+
+    The starts bound every scan to the row groups of those moments (rollup and result rows
+    fill in time order), so a call written into a 100M-row store costs a few row groups."""
+    dated: dict[str, list[datetime]] = {}
+    undated: set[str] = set()
+    for call_id, started_at in calls:
+        if started_at is None:
+            undated.add(call_id)
+        else:
+            dated.setdefault(call_id, []).append(started_at)
+    for table in _ROLLUPS:
+        if dated:
+            starts = [s for group in dated.values() for s in group]
+            _replace(con, table, sorted(dated), {"lo": min(starts), "hi": max(starts) + timedelta(microseconds=1)})
+        if undated:
+            _replace(con, table, sorted(undated), None)
+
+
+def _replace(con: duckdb.DuckDBPyConnection, table: str, ids: list[str], span: dict | None) -> None:
+    scope = "(SELECT unnest($ids))"
+    started = ("$lo", "$hi") if span else None
+    in_span = " AND started_at >= $lo AND started_at < $hi" if span else ""
+    params = {"ids": ids, **(span or {})}
+    con.execute(f"DELETE FROM {table} WHERE call_id IN {scope}{in_span}", params)
+    con.execute(_insert_sql(table, scope, started), params)
+
+
+def _insert_sql(table: str, scope: str | None, started: tuple[str, str] | None) -> str:
+    """INSERT of the rollup rows of the calls in ``scope`` (None: every call) started in
+    ``started`` = ``(lo, hi)`` (None: any time)."""
+    source, columns, order = _ROLLUPS[table]
+    cond, in_period = [], ""
+    if scope:
+        cond.append(f"r.call_id IN {scope}")
+    if started:
+        lo, hi = started
+        cond.append(f"r.started_at >= {lo} AND r.started_at < {hi}")
+        in_period = f" AND c.started_at >= {lo} AND c.started_at < {hi}"  # calls carry the same start
+    where = f"WHERE {' AND '.join(cond)}" if cond else ""
+    picked = current_scores("pick", call_scope=scope, started=started, columns=("rubric_version",),
+                            materialized=True)
+    cols = ", ".join(f"r.{c}" for c in columns)
+    return f"""INSERT INTO {table} (call_id, started_at, manager_id, rubric_version, {", ".join(columns)})
+    WITH {picked}
+    SELECT r.call_id, r.started_at, c.manager_id, r.rubric_version, {cols}
+    FROM {source} r JOIN pick p ON p.call_id = r.call_id AND p.rubric_version = r.rubric_version
+    JOIN calls c ON c.call_id = r.call_id{in_period}
+    {where}
+    ORDER BY r.started_at, r.call_id, r.{order}"""
+
+
+# --- the reviewed call's start and manager on review rows -------------------------------------
+
+def call_info(con: duckdb.DuckDBPyConnection, call_id: str | None) -> list:
+    """``[started_at, manager_id]`` of a call (``[None, None]`` when it is not stored): the
+    values of ``call_started_at`` / ``call_manager_id`` for a review row about it."""
+    if call_id is None:
+        return [None, None]
+    row = con.execute("SELECT started_at, manager_id FROM calls WHERE call_id = ?", [call_id]).fetchone()
+    return list(row) if row else [None, None]
+
+
+def copy_call_info(con: duckdb.DuckDBPyConnection, call_id: str | None = None) -> None:
+    """Copy the call's start and manager onto its review rows (every call's, when ``call_id``
+    is None: review rows written without them)."""
+    for table in (*REVIEW_TABLES, "review_days"):
+        if call_id is None:
+            con.execute(f"""UPDATE {table} t SET call_started_at = c.started_at, call_manager_id = c.manager_id
+                            FROM calls c WHERE c.call_id = t.call_id AND t.call_started_at IS NULL""")
+        else:
+            con.execute(f"""UPDATE {table} SET call_started_at = c.started_at, call_manager_id = c.manager_id
+                            FROM (SELECT started_at, manager_id FROM calls WHERE call_id = $id) c
+                            WHERE {table}.call_id = $id""", {"id": call_id})
+
+
+# --- the РОП's reviews per call and day --------------------------------------------------------
+
+_DAY_COLUMNS = ("day, call_id, username, call_started_at, call_manager_id, first_action_at, last_action_at, "
+                "played_s, last_played_at")
+
+
+def rebuild_reviews(con: duckdb.DuckDBPyConnection, usernames: list[str] | None = None) -> None:
+    """``review_days`` from the review tables (only the rows of ``usernames``, when given)."""
+    where, params = ("list_contains($users, username)", {"users": usernames}) if usernames is not None \
+        else ("TRUE", {})
+    con.execute(f"DELETE FROM review_days WHERE {where}", params)
+    con.execute(f"""INSERT INTO review_days ({_DAY_COLUMNS})
+        SELECT created_at::DATE, call_id, username, max(call_started_at), max(call_manager_id),
+               min(first_action_at), max(last_action_at), sum(played_s), max(last_played_at)
+        FROM ({review_rows(where, call=True)}) x(call_id, username, created_at, first_action_at,
+             last_action_at, played_s, last_played_at, call_started_at, call_manager_id)
+        GROUP BY ALL ORDER BY 1, 2""", params)
+
+
+def count_review(con: duckdb.DuckDBPyConnection, username: str, call_id: str | None, kind: str,
+                 played_s: float | None, created_at: datetime, call: list) -> None:
+    """Add one event just logged (``call``: its ``[started_at, manager_id]`` copies) to its
+    call's day in ``review_days``; events that are neither a review action nor listening count
+    for nothing there."""
+    action, played = kind in REVIEW_KINDS, kind == "played"
+    if not action and not played:
+        return
+    values = {"day": created_at.date(), "call": call_id, "user": username,
+              "first": created_at if action else None, "played": played_s if played else None,
+              "played_at": created_at if played else None}
+    updated = con.execute(
+        """UPDATE review_days SET first_action_at = least(first_action_at, $first),
+               last_action_at = greatest(last_action_at, $first),
+               played_s = CASE WHEN $played IS NULL THEN played_s ELSE coalesce(played_s, 0) + $played END,
+               last_played_at = greatest(last_played_at, $played_at)
+           WHERE day = $day AND call_id IS NOT DISTINCT FROM $call AND username = $user""", values).fetchone()[0]
+    if not updated:
+        con.execute(f"INSERT INTO review_days ({_DAY_COLUMNS}) VALUES ($day, $call, $user, $started, $manager,"
+                    " $first, $first, $played, $played_at)", {**values, "started": call[0], "manager": call[1]})
