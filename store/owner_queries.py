@@ -307,9 +307,9 @@ def training_clips(db_path: PathLike, since: datetime, as_of: datetime) -> pd.Da
 # A feedback is judged on its manager's ``window`` samples (calls; answers to an objection kind)
 # right before and right after it, none earlier than SAMPLE_LOOKBACK before the period.
 # Numbering every sample of the managers' months to find them sorts a million rows at
-# contact-centre scale. Instead each feedback takes the samples within a span around it (twice
-# the window at the manager's average pace, per side), found by an equi-join on buckets of that
-# span, and keeps the nearest ``window`` on each side with top-N aggregates (no sort). A feedback
+# contact-centre scale. Instead each feedback takes the samples within a span around it (three
+# times the window at the manager's average pace, per side), found by an equi-join on buckets of
+# that span, and keeps the nearest ``window`` on each side with top-N aggregates (no sort). A feedback
 # whose span held fewer on a side than the window (without reaching the lookback's start or
 # ``as_of`` there) is done again for its manager with an eight times wider span, so the windows
 # are exactly the nearest samples however uneven the pace.

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from store import db, review
+from store import db, review, rollups
 from tests.ui_data import build_store, serve_from, user
 
 pytestmark = pytest.mark.ui  # drives Streamlit pages through AppTest (make test-ui)
@@ -86,6 +86,7 @@ def test_an_override_changes_the_calls_score_list_manager_average_and_owner_kpis
     # the owner reads a past week as it was at its end: date the corrections inside it
     with db.writer(fresh.db_path) as con:
         con.execute("UPDATE overrides SET created_at = TIMESTAMP '2025-03-08 18:00'")
+        rollups.rebuild(con)  # rows changed with SQL of our own: the owner's rollups follow
     owner = page("owner", "owner")
     table = next(d.value for d in owner.dataframe if "Средняя оценка" in d.value).set_index("Менеджер")
     assert table.loc["Иван Петров", "Средняя оценка"] == 43.0
@@ -122,6 +123,7 @@ def test_reviewed_in_the_list_is_the_owners_definition(fresh):
     with db.writer(fresh.db_path) as con:  # the owner reads the past week as at its end
         for table in ("review_events", "feedback"):
             con.execute(f"UPDATE {table} SET created_at = TIMESTAMP '2025-03-08 18:00'")
+        rollups.rebuild(con)
     owner = page("owner", "owner")
     cards = {m.label: m.value for m in owner.metric}
     assert cards["Разобрано звонков"] == "3 из 12"
@@ -135,6 +137,7 @@ def test_queue_lists_unreviewed_calls_needing_a_human_with_reasons(fresh):
     with db.writer(fresh.db_path) as con:  # call 5 (good): the scorer could not judge the farewell
         con.execute("UPDATE criterion_results SET verdict = 'insufficient', points = 0, max_points = 0"
                     " WHERE call_id = ? AND criterion_id = 'farewell'", [fresh.call_ids[5]])
+        rollups.rebuild(con)
     at = page("rop", "queue")
     assert not at.exception
     page_text = texts(at)
@@ -268,6 +271,7 @@ def test_owner_sees_the_heads_weekly_trend_and_words_not_codes(fresh):
             ('rop', ?, 'played', 120, TIMESTAMP '2025-03-05 10:00'),
             ('owner', ?, 'played', 900, TIMESTAMP '2025-03-05 10:00')""",
                     [fresh.call_ids[0], fresh.call_ids[1], fresh.call_ids[2], fresh.call_ids[3]])
+        rollups.rebuild(con)
     at = page("owner", "owner")
     assert not at.exception
     cards = {m.label: (m.value, m.delta) for m in at.metric}
