@@ -103,6 +103,7 @@ def test_owner_figures_on_a_busy_history_are_unchanged(busy):
             assert got[label][key] == want[label][key], f"{label}: {key}"
 
 
+@pytest.mark.slow  # the busy history takes ~8 s to build
 def test_the_busy_history_has_what_the_figures_need(busy):
     """An assert on the golden file must be able to fail: the history holds flags, coaching
     effects with data on both sides, disagreements and reviews of old calls."""
@@ -117,6 +118,7 @@ def test_the_busy_history_has_what_the_figures_need(busy):
     assert want["activity"]["feedback_given"] and want["activity"]["feedback_ack"]
 
 
+@pytest.mark.slow  # ≥ 2 s
 def test_coaching_windows_reach_past_a_burst_of_calls(tmp_path):
     """A manager's pace is uneven: 200 calls the day after the feedback, the 10 calls before
     it three months earlier (still within the lookback). The window before the feedback is
