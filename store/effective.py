@@ -37,13 +37,7 @@ def current_scores(name: str = "score", *, call_scope: str | None = None,
     carry the call's start (migration 002) and fill in time order, so DuckDB skips whole row
     groups. ``materialized`` computes the CTE once for queries that use it several times.
     """
-    where = []
-    if call_scope:
-        where.append(f"cs.call_id IN {call_scope}")
-    if started:
-        lo, hi = started
-        where.append(f"cs.started_at >= {lo} AND cs.started_at < {hi}")
-    cond = f" WHERE {' AND '.join(where)}" if where else ""
+    cond = _scope_condition(call_scope, started)
     # arg_max_null: a NULL in the current row (no score for a not-applicable call) stays NULL
     # instead of falling back to an older version's value.
     # The ordering key is computed once per row (one membership test, not one per column).
@@ -143,15 +137,20 @@ def effective_scores(name: str = "score", *, call_scope: str | None = None,
               FROM {name}_eff e))"""
 
 
-def _current_from_rollup(name: str, call_scope: str | None, started: tuple[str, str] | None) -> str:
-    """``cur`` and ``name``: :func:`current_scores` read from the ``current_scores`` rollup."""
+def _scope_condition(call_scope: str | None, started: tuple[str, str] | None) -> str:
+    """`` WHERE …`` keeping the calls of ``call_scope`` started in ``[lo, hi)`` (or '')."""
     where = []
     if call_scope:
         where.append(f"cs.call_id IN {call_scope}")
     if started:
         lo, hi = started
         where.append(f"cs.started_at >= {lo} AND cs.started_at < {hi}")
-    cond = f" WHERE {' AND '.join(where)}" if where else ""
+    return f" WHERE {' AND '.join(where)}" if where else ""
+
+
+def _current_from_rollup(name: str, call_scope: str | None, started: tuple[str, str] | None) -> str:
+    """``cur`` and ``name``: :func:`current_scores` read from the ``current_scores`` rollup."""
+    cond = _scope_condition(call_scope, started)
     return (f"cur AS (SELECT version FROM rubric_versions WHERE is_current),\n"
             f"    {name} AS MATERIALIZED (SELECT cs.call_id, {', '.join(f'cs.{c}' for c in SCORE_COLUMNS)}\n"
             f"        FROM current_scores cs{cond})")
