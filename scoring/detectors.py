@@ -14,7 +14,6 @@ lemmas), so re-scoring needs no spaCy.
 from __future__ import annotations
 
 import dataclasses
-
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
