@@ -68,9 +68,7 @@ def at(day: int, hour: int = 10, minute: int = 0, week: Week = WEEK) -> datetime
 def new_store(tmp_path: Path, managers=("m1", "m2")) -> Path:
     """Rubric versions, ``managers`` and the accounts; the migrated empty store is built once
     per session and copied."""
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    path = tmp_path / "callqa.duckdb"
-    shutil.copyfile(_empty_template(), path)
+    path = _copy(_empty_template(), tmp_path)
     with _writer(path) as con:
         con.execute("INSERT INTO rubric_versions (rubric_id, version, yaml, is_current) VALUES"
                     " ('default', 'old', '', FALSE), ('default', 'v1', '', TRUE)")
@@ -152,17 +150,27 @@ def healthy_store(tmp_path: Path) -> Path:
     """Two managers, 6 calls each in this and last week; the РОП listens 36 min, reviews
     everybody, holds his meetings and trainings; nothing repeats; discounts are rare.
     No red flag is on for ``WEEK``. Built once per session, then copied into ``tmp_path``."""
+    return _copy(_healthy_template(), tmp_path)
+
+
+def _copy(template: Path, tmp_path: Path) -> Path:
+    """A copy of a session-wide template store as ``tmp_path``/callqa.duckdb."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "callqa.duckdb"
-    shutil.copyfile(_healthy_template(), path)
+    shutil.copyfile(template, path)
     return path
+
+
+def _template_folder(prefix: str) -> Path:
+    """A temporary folder for a template store, removed when the test session ends."""
+    folder = Path(tempfile.mkdtemp(prefix=f"callqa-{prefix}-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 @lru_cache(maxsize=1)
 def _empty_template() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="callqa-empty-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    path = folder / "callqa.duckdb"
+    path = _template_folder("empty") / "callqa.duckdb"
     db.init(path)
     assert not path.with_name(path.name + ".wal").exists()
     return path
@@ -170,9 +178,7 @@ def _empty_template() -> Path:
 
 @lru_cache(maxsize=1)
 def _healthy_template() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="callqa-healthy-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    path = new_store(folder)
+    path = new_store(_template_folder("healthy"))
     with batch(path):
         _healthy_rows(path)
     assert not path.with_name(path.name + ".wal").exists()  # everything is in the one file
@@ -209,17 +215,12 @@ def busy_store(tmp_path: Path) -> Path:
     the РОП's overrides (some changed later, some after the week), labels (some «не
     возражение»), feedback on criteria and objections, listening and reviews (also of old
     calls), the owner's and a manager's own actions. Built once per session, then copied."""
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    path = tmp_path / "callqa.duckdb"
-    shutil.copyfile(_busy_template(), path)
-    return path
+    return _copy(_busy_template(), tmp_path)
 
 
 @lru_cache(maxsize=1)
 def _busy_template() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="callqa-busy-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    path = new_store(folder, managers=BUSY_MANAGERS)
+    path = new_store(_template_folder("busy"), managers=BUSY_MANAGERS)
     with db.writer(path) as con:
         _busy_rows(con, random.Random(2026))
     return path
