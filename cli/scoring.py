@@ -16,7 +16,8 @@ def rubric_group():
 def rubric_check(file, objections):
     """Validate a rubric FILE (default: the configured rubric, scoring.rubric); prints every
     error with its line number, and warns about examples that sit closer to another
-    criterion's examples than to their own."""
+    criterion's examples than to their own and about one-word phrases read as another word
+    («дорогой» → «дорога»)."""
     from scoring import check_rubric, load_rubric
     from scoring.rubric import DEFAULT_RUBRIC, example_warnings
 

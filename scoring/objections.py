@@ -35,7 +35,7 @@ from scoring.linear import (
 )
 from scoring.matcher import FUZZY_CONFIDENCE, Hit, SegmentWords, find, find_any
 from scoring.objection_model import TurnModel
-from scoring.rubric import LineFinder, Phrase
+from scoring.rubric import LineFinder, Phrase, reading_warnings
 from scoring.text import lemmatize
 
 log = logging.getLogger(__name__)
@@ -407,8 +407,10 @@ def response_doc(segments: list[Segment], objection: Segment | None = None) -> s
 
 
 def catalogue_warnings(cat: Catalogue) -> list[str]:
-    """Kind examples closer to another kind's examples than to their own."""
-    return check_examples({k.id: k.examples for k in cat.kinds if k.examples})[1]
+    """Kind examples closer to another kind's examples than to their own, and one-word triggers
+    read as another word."""
+    return (check_examples({k.id: k.examples for k in cat.kinds if k.examples})[1]
+            + reading_warnings((k.id, k.triggers) for k in cat.kinds))
 
 
 def _example_kind(sw: SegmentWords, cat: Catalogue, threshold: float):

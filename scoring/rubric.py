@@ -69,19 +69,26 @@ class Phrase:
     mode: str = ORDERED  # FREE | ORDERED | SURFACE (see the module doc)
     blocks: tuple[tuple[str, ...], ...] = ()  # FREE: word groups kept in order, in any order
     key: str = ""  # SURFACE: lemma of the first word form, so segments are ruled out by lemmas
+    reads_as: str = ""  # a one-word phrase matched as written because its lemma is another word
 
     @classmethod
     def of(cls, source: str, surface: bool = False) -> Phrase:
         """``surface``: a `none`-list phrase, matched on word forms exactly as written (any
         phrase written with a leading ``==`` is matched that way too: «==уточню» is not
-        «уточните»)."""
+        «уточните»). A one-word phrase whose written dictionary form lemmatises to another word
+        («дорогой» → «дорога») is matched as written too, so it does not find «дорогу»;
+        ``rubric check`` warns about it (``reads_as``)."""
         text_ = source.strip()
         if text_.startswith(WORD_FORMS):
             text_, surface = text_[len(WORD_FORMS):].strip(), True
         exact = text_.startswith(EXACT)
         if exact:
             text_ = text_[len(EXACT):].strip()
-        key = ""
+        key = reads_as = ""
+        if not surface and not exact:
+            single = text.tokens(text_)
+            if len(single) == 1 and (other := text.other_reading(single[0])):
+                surface, reads_as = True, other
         if surface:
             tokens = surface_phrase(text_)
             mode = SURFACE
@@ -92,7 +99,20 @@ class Phrase:
             mode = ORDERED if exact or GAP in tokens or ANY_NUM in tokens else FREE
             _register_fuzzy(text_, tokens)
         words = frozenset(t for t in tokens if t not in (GAP, ANY_NUM))
-        return cls(text_, tokens, words, mode, _blocks(tokens) if mode == FREE else (), key)
+        return cls(text_, tokens, words, mode, _blocks(tokens) if mode == FREE else (), key, reads_as)
+
+
+def reading_warnings(items) -> list[str]:
+    """``rubric check`` warnings for one-word phrases matched only as written (``Phrase.reads_as``);
+    ``items``: (where, phrases) pairs."""
+    out = []
+    for where, phrases in items:
+        for p in phrases:
+            if p.reads_as:
+                out.append(f"{where}: «{p.source}» is read as another word («{p.reads_as}»), so it matches "
+                           f"only this exact form; add the other forms you mean (e.g. the feminine or plural) "
+                           f"or write «=={p.source}» to silence this warning")
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,8 +233,10 @@ def _read_text(path: Path) -> str:
 
 
 def example_warnings(rubric: Rubric) -> list[str]:
-    """Examples closer to another criterion's examples than to their own (``rubric check``)."""
-    return check_examples({c.id: c.examples for c in rubric.criteria if c.examples})[1]
+    """Examples closer to another criterion's examples than to their own, and one-word phrases
+    read as another word (``rubric check``)."""
+    phrases = ((c.id, c.any + c.none + c.unless + tuple(p for g in c.all for p in g)) for c in rubric.criteria)
+    return check_examples({c.id: c.examples for c in rubric.criteria if c.examples})[1] + reading_warnings(phrases)
 
 
 def parse_rubric(yaml_text: str, name: str = "<rubric>") -> tuple[Rubric | None, list[str]]:

@@ -215,3 +215,17 @@ def prepare_transcript(transcript: Transcript) -> Transcript:
 
 def segment_with_lemmas(seg: Segment) -> Segment:
     return seg if seg.lemmas else dataclasses.replace(seg, lemmas=lemmatize(seg.text))
+
+
+def other_reading(word: str) -> str | None:
+    """The lemma a dictionary form is read as when that is another word: «дорогой» (the
+    adjective as written) is read as «дорога» (the noun's instrumental), so a phrase «дорогой»
+    would match «дорога» and not «дорогие». None when the word reads as itself."""
+    w = word.lower().replace("ё", "е")
+    if not w.isalpha() or w in CANONICAL:
+        return None
+    top = lemma(w)
+    if top == w:
+        return None
+    norms = {p.normal_form.replace("ё", "е") for p in _morph().parse(w)}
+    return top if w in norms else None

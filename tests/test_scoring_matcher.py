@@ -172,3 +172,26 @@ def test_a_slipped_trigger_finds_the_objection_with_lower_confidence():
                      lemmas=lemmatize("Ну это дороговато для нас")), segs[1]]
     ref = detect_objections([SegmentWords.of(s) for s in exact], cat, bootstrap_model(cat))
     assert found[0].confidence == pytest.approx(ref[0].confidence * FUZZY_CONFIDENCE, abs=1e-3)
+
+
+def test_a_one_word_phrase_read_as_another_word_matches_only_as_written():
+    """«дорогой» lemmatises to «дорога»: as a lemma it would find «на дорогу» and miss
+    «дорогие»; matched as written it finds only «дорогой», and ``rubric check`` says so."""
+    from scoring.rubric import reading_warnings
+
+    phrase = Phrase.of("дорогой")
+    assert phrase.mode == SURFACE and phrase.reads_as == "дорога"
+    assert matches("дорогой", "ну это дорогой вариант")
+    assert not matches("дорогой", "окна выходят на дорогу")
+    assert Phrase.of("дорогая").mode == FREE and matches("дорогая", "они дорогие")
+    assert Phrase.of("==дорогой").reads_as == ""  # written as a word form on purpose: no warning
+    warnings = reading_warnings([("price", (phrase, Phrase.of("дорого")))])
+    assert len(warnings) == 1 and "«дорогой»" in warnings[0] and "«дорога»" in warnings[0]
+
+
+def test_the_shipped_rubric_and_catalogue_have_no_reading_warnings():
+    from scoring.objections import DEFAULT_CATALOGUE, catalogue_warnings, load_catalogue
+    from scoring.rubric import example_warnings
+
+    assert not [w for w in example_warnings(load_rubric()) if "another word" in w]
+    assert not [w for w in catalogue_warnings(load_catalogue(DEFAULT_CATALOGUE)) if "another word" in w]
