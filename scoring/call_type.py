@@ -27,6 +27,7 @@ import yaml
 from core.types import Transcript
 from scoring.matcher import SegmentWords, find_all_distinct, find_any
 from scoring.rubric import Phrase
+from scoring.text import lemma
 
 RULES_FILE = resources.files(__package__).joinpath("resources", "call_types.yaml")
 
@@ -74,6 +75,10 @@ CALLBACK_MAX_WORDS = 90         # a call-back-later call is short …
 CALLBACK_MAX_MANAGER_WORDS = 60  # … with little said by the manager (no talk about the offer)
 CALLBACK_MAX_TURNS = 10
 CALLBACK_CLIENT_TURNS = 2       # … and the client asks for it at once, before any business
+CALLBACK_SMALLTALK_MAX_WORDS = 160  # or, after a greeting and small talk, in a longer call …
+CALLBACK_SMALLTALK_CLIENT_TURNS = 3  # … in the client's first three turns …
+CALLBACK_MAX_TURNS_AFTER = 5    # … that ends within a few turns of the request (when, goodbye) …
+CALLBACK_MAX_WORDS_AFTER = 40   # … with few words after it
 ROBOT_SIDE_SHARE = 0.6          # most of the company's turns are a recorded message …
 ROBOT_MAX_CLIENT_WORDS = 30     # … and the client only wonders who is calling
 
@@ -102,6 +107,7 @@ class _Rules:
     ad_markers: tuple[Phrase, ...]
     wrong_number: tuple[Phrase, ...]
     call_back_later: tuple[Phrase, ...]
+    offer_words: frozenset[str] = frozenset()  # lemmas that mean the offer is being discussed
 
 
 @lru_cache(maxsize=1)
@@ -117,6 +123,7 @@ def rules() -> _Rules:
         ad_markers=phrases(data["ad_markers"]),
         wrong_number=phrases(data["wrong_number"]),
         call_back_later=phrases(data["call_back_later"]),
+        offer_words=frozenset(lemma(w) for w in data.get("offer_words") or ()),
     )
 
 
@@ -237,16 +244,27 @@ def _wrong_number(live, transcript, r: _Rules, extra) -> CallType | None:
 
 
 def _call_back_later(live, transcript, r: _Rules, extra) -> CallType | None:
-    """The client cannot talk now, in a short call where the offer was not discussed."""
-    if (sum(len(w.words) for w in live) > CALLBACK_MAX_WORDS
-            or _words(live, "manager") > CALLBACK_MAX_MANAGER_WORDS
-            or len(live) > CALLBACK_MAX_TURNS):
+    """The client cannot talk now, in a short call where the offer was not discussed: asked at
+    once, or after a greeting and small talk with the call ending within a few turns of it
+    (when to call back, goodbye). A client who says «я за рулём» and then talks on is a sales
+    call."""
+    total = sum(len(w.words) for w in live)
+    if total > CALLBACK_SMALLTALK_MAX_WORDS or _words(live, "manager") > CALLBACK_MAX_MANAGER_WORDS:
         return None
     # The manager's own «перезвоните позже» is a forbidden phrase to score, not a call type.
     asker = "client" if _known_roles(live) else "unknown"
-    for w in [w for w in live if w.segment.speaker == asker][:CALLBACK_CLIENT_TURNS]:
-        if find_any(r.call_back_later, [w]):
+    early = total <= CALLBACK_MAX_WORDS and len(live) <= CALLBACK_MAX_TURNS
+    asks = [(i, w) for i, w in enumerate(live) if w.segment.speaker == asker]
+    for n, (i, w) in enumerate(asks):
+        if not find_any(r.call_back_later, [w]):
+            continue
+        after = live[i + 1:]
+        if ((early and n < CALLBACK_CLIENT_TURNS)
+                or (n < CALLBACK_SMALLTALK_CLIENT_TURNS and len(after) <= CALLBACK_MAX_TURNS_AFTER
+                    and sum(len(a.words) for a in after) <= CALLBACK_MAX_WORDS_AFTER
+                    and not _offer_discussed(live[:i + 1], r))):
             return CallType("call_back_later", REASONS_RU["call_back_later"], 0.75, w.segment.text)
+        return None
     return None
 
 
@@ -277,6 +295,22 @@ def _too_short(live, transcript, r: _Rules, extra) -> CallType | None:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+def _offer_discussed(before, r: _Rules) -> bool:
+    """After the manager's opening turn, a word about the offer (price, discount, order…), or an
+    amount before the last turn (the client's request, where «два часа отмывал» is small talk):
+    «нам принт экспресс на 15 процентов дешевле посчитал» is business, «как вы доехали, дорогу
+    размыло» is small talk."""
+    opening = next((i for i, w in enumerate(before) if w.segment.speaker == "manager"), None)
+    for i, w in enumerate(before):
+        if i == opening:
+            continue
+        lemmas = w.segment.lemmas or ()
+        amount = i < len(before) - 1 and any(t.startswith("<num") for t in lemmas)
+        if amount or r.offer_words.intersection(lemmas):
+            return True
+    return False
+
 
 def _known_roles(live) -> bool:
     """Roles are known when any live segment is the manager's or the client's."""

@@ -220,6 +220,7 @@ def _answer_doc(text: str, objection: str = "") -> str:
 # Lemmas that open an answer by acknowledging what the client said.
 ACK_OPENERS = frozenset("понимать понятно понять согласный согласиться хорошо ладно да конечно ясно "
                         "верно правильно слышать ок окей действительно".split())
+CONTINUERS = frozenset("также тоже кстати еще плюс".split())
 _FUNCTION_POS = ("PREP", "CONJ", "PRCL", "NPRO", "INTJ", "PRED", "ADVB", "NUMR")
 
 
@@ -229,6 +230,8 @@ def answer_context(objection: tuple[str, ...], answer: tuple[str, ...]) -> tuple
     words (``echo``) or neither (``noecho``: the manager went on with something else)."""
     words = [w for w in answer if w != "?"]
     out = ["ack"] if any(w in ACK_OPENERS for w in words[:3]) else []
+    if any(w in CONTINUERS for w in words[:4]):
+        out.append("cont")  # «Котёл тоже можем поставить», «У нас, кстати, акция»: the pitch goes on
     said = {w for w in objection if _content(w)}
     out.append("echo" if said & {w for w in words if _content(w)} else "noecho")
     return tuple(out)

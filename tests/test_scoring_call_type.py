@@ -145,6 +145,34 @@ def test_a_long_sales_call_with_a_no_time_objection_is_sales():
     assert s.call_type == "sales" and s.applicable and s.score_pct is not None
 
 
+SMALL_TALK_THEN_CALL_BACK = [
+    ("client", "Алло."),
+    ("manager", "Тамара Павловна, добрый день, это Игорь из «Теплодома», вы у нас на выставке были."),
+    ("client", "Ой, Игорь, здравствуйте, помню, помню, вы ещё нам буклет давали."),
+    ("manager", "Да-да. Как вы добрались тогда, дождь же был страшный?"),
+    ("client", "Ой, не говорите, насквозь промокли. Слушайте, я сейчас в аптеке стою в очереди, "
+               "мне неудобно, перезвоните вечерком."),
+    ("manager", "Конечно, во сколько удобно?"),
+    ("client", "После семи."),
+    ("manager", "Хорошо, в семь тридцать наберу, всего доброго."),
+    ("client", "До свидания."),
+]
+
+
+def test_small_talk_then_a_call_back_request_is_call_back_later():
+    s = score(SMALL_TALK_THEN_CALL_BACK)
+    assert s.call_type == "call_back_later" and not s.applicable
+
+
+def test_a_call_back_request_after_talking_business_is_sales():
+    lines = list(SMALL_TALK_THEN_CALL_BACK)
+    lines[3] = ("manager", "Да-да. Вы по котлу решили что-нибудь?")
+    lines[4] = ("client", "Да пока нет, нам в «Тепломаркете» на пятнадцать процентов дешевле посчитали. "
+                          "Слушайте, я сейчас в аптеке, мне неудобно, перезвоните вечерком.")
+    s = score(lines)
+    assert s.call_type == "sales" and s.applicable
+
+
 def test_a_sales_call_with_a_few_english_words_is_sales():
     lines = [
         GOOD_CALL[0],
