@@ -89,12 +89,12 @@ def labelled_turns(db_path, calls: _StoredCalls) -> tuple[tuple[str, str], ...]:
 def labelled_answers(db_path, calls: _StoredCalls) -> tuple[list[str], list[str]]:
     """(answer doc, handling) for every labelled objection in the store."""
     docs, out = [], []
-    for call_id, segment_idx, handling in effective.labelled_handlings(db_path):
+    for call_id, segment_idx, handling, kind in effective.labelled_handlings(db_path):
         segs = calls.segments(call_id)
         pos = next((i for i, s in enumerate(segs) if s.idx == segment_idx), None)
         if pos is None:
             continue
-        doc = response_doc(response_segments(segs, pos), segs[pos])
+        doc = response_doc(response_segments(segs, pos), segs[pos], kind or "")
         if doc.split():  # an unanswered objection is "ignored" by rule, nothing to learn
             docs.append(doc)
             out.append(handling)

@@ -288,10 +288,11 @@ def with_call_info(table: str, where: str, columns: str) -> str:
         FROM {table} t JOIN calls c ON c.call_id = t.call_id WHERE {where} AND t.call_started_at IS NULL"""
 
 
-def labelled_handlings(db_path: str | os.PathLike) -> list[tuple[str, int, str]]:
-    """``(call_id, segment_idx, handling)``: the РОП's latest label of every labelled objection
-    (the training data of the handling classifier; turns he marked as no objection left out)."""
-    return db.query_rows(db_path, f"SELECT call_id, segment_idx, handling FROM ({latest_labels()})"
+def labelled_handlings(db_path: str | os.PathLike) -> list[tuple[str, int, str, str | None]]:
+    """``(call_id, segment_idx, handling, kind)``: the РОП's latest label of every labelled
+    objection (the training data of the handling classifier; turns he marked as no objection
+    left out)."""
+    return db.query_rows(db_path, f"SELECT call_id, segment_idx, handling, kind FROM ({latest_labels()})"
                                   f" WHERE handling <> '{NOT_OBJECTION}'")
 
 

@@ -40,7 +40,7 @@ def test_the_shipped_training_turns_cover_every_default_kind_and_the_none_class(
     kinds = {k.id for k in load_catalogue().kinds}
     assert kinds <= set(turns) and len(turns[NONE]) >= 300
     assert all(len(turns[k]) >= 80 for k in kinds)
-    classes = {cls for *_, cls in shipped_pairs()}
+    classes = {cls for _, _, cls, _ in shipped_pairs()}
     assert classes == {"value", "question", "discount", "ignored", "other"}
 
 

@@ -62,7 +62,7 @@ def test_no_training_utterance_is_a_near_copy_of_an_evaluation_turn():
     answers = yaml.safe_load(TRAINING.joinpath(CALL_ANSWERS).read_text(encoding="utf-8"))
     from_calls |= {p["answer"] for pairs in answers.values() for p in pairs}
     training = ([t for turns in shipped_turns().values() for t in turns if t not in from_calls]
-                + [a for _, a, _ in shipped_pairs() if a not in from_calls]
+                + [a for _, a, _, _ in shipped_pairs() if a not in from_calls]
                 + [t for turns in value_turns.values() for t in turns])
     assert len(corpus) > 1000 and len(training) > 1000
     assert near_copies(training, corpus) == []

@@ -75,7 +75,8 @@ def dev_answers() -> dict[str, list[dict[str, str]]]:
             done.add(o["segment"])
             answer = " ".join(s.text for s in response_segments(segs, o["segment"]))
             if answer:
-                out.setdefault(o["handling"], []).append({"objection": segs[o["segment"]].text, "answer": answer})
+                out.setdefault(o["handling"], []).append({"objection": segs[o["segment"]].text, "answer": answer,
+                                                          "kind": o["kind"]})
     return out
 
 
