@@ -28,6 +28,7 @@ OFFER_VERBS = frozenset("""
 стоить ставить поставить отдавать отдать привезти привозить продавать продать печатать
 посмотреть обещать выходить видеть смотреть найти писать продаваться
 """.split())
+SAME_LEMMAS = frozenset("такой похожий аналогичный аналог одинаковый".split())  # «а в Леруа такой же за 5 тыщ»
 PRICE_LEMMAS = frozenset("дорого дороговатый дорогой кусаться накладно недешево недешевый многовато "
                          "дорогостоящий жестко".split())
 PRICE_PAIRS = (("не", "рассчитывать"), ("не", "потянуть"), ("нет", "деньги"), ("деньги", "нет"),
@@ -39,7 +40,12 @@ SUPPLY_VERBS = frozenset("""
 ставить
 """.split())
 # an ongoing service by someone else («нас «Горлифт» обслуживает», «нам «Агроснаб» возит»)
-SERVICE_VERBS = frozenset("обслуживать возить привозить поставлять вести охранять страховать".split())
+SERVICE_VERBS = frozenset("""
+обслуживать возить привозить поставлять вести охранять страховать мыть чистить убирать вывозить
+забирать доставлять печатать ремонтировать чинить заказывать брать закупать покупать
+""".split())
+# how long or how regularly someone else has served them («лет шесть уже», «третий год», «по договору»)
+TENURE_LEMMAS = frozenset("год давно договор постоянно всегда".split())
 SUPPLIER_WINDOW = 3  # «уже» / «сейчас» at most this many words from the supply verb
 WE = frozenset({"мы", "нас", "нам", "у"})
 OWN_STAFF = frozenset("""
@@ -60,8 +66,10 @@ SEND_CHANNELS = frozenset("почта вотсап ватсап whatsapp тел�
                           "каталог информация вариант презентация мейл email имейл сообщение".split())
 DECIDERS = frozenset("директор муж жена руководство руководитель начальник мама папа партнер "
                      "бухгалтерия собственник хозяин шеф генеральный учредитель коллега супруг "
-                     "супруга сын дочь семья".split())
+                     "супруга сын дочь семья бригадир прораб главбух председатель заведующий "
+                     "компаньон".split())
 CONSULT_LEMMAS = frozenset("посоветоваться согласовать согласовывать обсудить".split())
+TALK_LEMMAS = frozenset("поговорить переговорить показать".split())  # … with a decider
 
 
 def _pairs(ws: tuple[str, ...]) -> set[tuple[str, str]]:
@@ -77,12 +85,13 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     pairs = _pairs(ws)
     text = sw.segment.text.lower().replace("ё", "е")
     has_number = sw.has_number
-    other_seller = bool(vocab & OTHER_SELLER_LEMMAS) or _names_a_brand(sw)
+    other_seller = bool(vocab & OTHER_SELLER_LEMMAS or OTHER_SELLER_LEMMAS.intersection(sw.surface)) or _names_a_brand(sw)
 
     comparative = COMPARATIVE.search(text)
     if comparative and (other_seller or has_number or vocab & PRONOUN_SELLERS):
         return "competitor_cheaper", comparative.group(1)
-    if other_seller and has_number and vocab & OFFER_VERBS and ("за" in vocab or "по" in vocab):
+    if (other_seller and has_number and vocab & (OFFER_VERBS | SAME_LEMMAS) and ("за" in vocab or "по" in vocab)
+            and _price_number(ws)):
         return "competitor_cheaper", "другое предложение с ценой"
 
     if vocab & SEND_VERBS and vocab & SEND_CHANNELS:
@@ -92,18 +101,21 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
         return "need_consult", next(iter(vocab & CONSULT_LEMMAS))
     if "решать" in vocab and vocab & DECIDERS:
         return "need_consult", "решает " + next(iter(vocab & DECIDERS))
-    if ("не", "решать") in pairs or ("показать" in vocab and vocab & DECIDERS):
+    if ("не", "решать") in pairs or (_near(ws, TALK_LEMMAS, DECIDERS, 3) and "вы" not in vocab):
         return "need_consult", "решает не он"
 
-    if supplier := _supply_near(ws, "уже") or (_supply_near(ws, "сейчас") if vocab & WE else ""):
+    if not _from_us(ws) and (supplier := _supply_near(ws, "уже") or (_supply_near(ws, "сейчас") if vocab & WE else "")):
         return "have_supplier", supplier
     if ("свой" in vocab or "штатный" in vocab) and vocab & OWN_STAFF:
         return "have_supplier", "свой " + next(iter(vocab & OWN_STAFF))
     if ("работать", "с") in pairs and ("мы" in vocab or "нас" in vocab):
         return "have_supplier", "работаем с другими"
-    if ("мы" in vocab and vocab & SERVICE_VERBS and _QUOTED_NAME.search(sw.segment.text)
-            and "не" not in vocab and "вы" not in vocab):
-        return "have_supplier", "нас обслуживает другая фирма"  # «нас «Горлифт» обслуживает»
+    if (vocab & SERVICE_VERBS and "не" not in vocab and "вы" not in vocab
+            and (("мы" in vocab and _QUOTED_NAME.search(sw.segment.text))
+                 or (vocab & TENURE_LEMMAS and _names_someone(sw) and _serves_now(sw)
+                     and not ("за" in vocab and _price_number(ws))))):
+        # «нас «Горлифт» обслуживает», «я беру у Гарика на Складской, лет шесть уже»
+        return "have_supplier", "нас обслуживает другая фирма"
 
     if vocab & PRICE_LEMMAS or pairs & set(PRICE_PAIRS):
         return "price", next(iter(vocab & PRICE_LEMMAS), "дорого")
@@ -114,6 +126,42 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     if vocab & THINK_LEMMAS or pairs & set(THINK_PAIRS):
         return "think_later", "подумаю"
     return None
+
+
+def _near(ws: tuple[str, ...], a: frozenset[str], b: frozenset[str], window: int) -> bool:
+    """A word of ``a`` within ``window`` words of a word of ``b`` («с женой поговорю»)."""
+    at_b = [i for i, w in enumerate(ws) if w in b]
+    return any(abs(i - j) <= window for i, w in enumerate(ws) if w in a for j in at_b)
+
+
+def _from_us(ws: tuple[str, ...]) -> bool:
+    """«мы у вас уже заказывали»: «у вас» next to a supply verb — the supplier is this company."""
+    for i in range(len(ws) - 1):
+        if (ws[i], ws[i + 1]) == ("у", "вы") and set(ws[max(0, i - 3):i + 5]) & SUPPLY_VERBS:
+            return True
+    return False
+
+
+def _serves_now(sw: SegmentWords) -> bool:
+    """A service verb in the present tense («беру», «моет», «возит»), not a past order («брал»)."""
+    analyser = morph()
+    for word in sw.surface:
+        p = analyser.parse(word)[0]
+        if p.normal_form.replace("ё", "е") in SERVICE_VERBS and "pres" in p.tag:
+            return True
+    return False
+
+
+NOT_PRICE_UNITS = frozenset("год раз минута час день неделя месяц человек штука метр".split())
+
+
+def _price_number(ws: tuple[str, ...]) -> bool:
+    """A number in the turn that may be a price: not «лет шесть», «два раза», «пять минут»."""
+    for i, w in enumerate(ws):
+        if is_number(w) and not ({ws[i - 1] if i else "", ws[i + 1] if i + 1 < len(ws) else ""}
+                                 & NOT_PRICE_UNITS):
+            return True
+    return False
 
 
 def _supply_near(ws: tuple[str, ...], cue: str) -> str:
@@ -135,7 +183,12 @@ def _names_a_brand(sw: SegmentWords) -> bool:
     text = sw.segment.text
     if re.search(r"\b(в|у|на|из)\s+[«\"]", text, re.IGNORECASE):
         return True
-    return bool(re.search(r"\b(в|у|на)\s+[A-ZА-ЯЁ][а-яёa-z]{2,}", text[1:]))
+    if re.search(r"\b(в|у|на)\s+[A-ZА-ЯЁ][а-яёa-z]{2,}", text[1:]):
+        return True
+    # ASR text is lower case: a word the dictionary does not know after в / у («в леруа»)
+    analyser = morph()
+    return any(len(w) >= 4 and not analyser.word_is_known(w)
+               for w in re.findall(r"\b(?:в|у)\s+([а-яё]+)", text.lower()))
 
 
 def is_number(lemma: str) -> bool:

@@ -111,3 +111,34 @@ def test_an_answer_to_a_quoted_price_is_read_against_it(quote, reply, kind):
 
 def test_a_lower_number_that_answers_a_question_is_no_objection():
     assert _after_price("Сколько у вас посадочных мест? Зал от 100 тысяч.", "Мест на тридцать, официантов двое.") == ()
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("По квартирам, да. Но я беру у Гарика на Складской, лет шесть уже.", "have_supplier"),
+    ("Нас «Аквабокс» на Заводской моет, уже два года по договору.", "have_supplier"),
+    ("Ладно, я ещё с женой поговорю, она у нас главный казначей.", "need_consult"),
+    ("Мне ещё с бригадиром переговорить надо.", "need_consult"),
+    ("а в леруа такой же за 5 тыщ", "competitor_cheaper"),
+    ("мне тесть на авито брал в прошлом году за 18 и сами поставили", "competitor_cheaper"),
+])
+def test_objections_in_ordinary_words_are_found_by_their_cues(text, kind):
+    from core.types import Segment
+    from scoring.matcher import SegmentWords
+    from scoring.objection_cues import cue_kind
+
+    sw = SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text)))
+    assert cue_kind(sw)[0] == kind
+
+
+@pytest.mark.parametrize("text", [
+    "Мы у вас уже заказывали в прошлом году.",  # the supplier is this company
+    "Я у них в прошлом году зарядку брал, через неделю сгорела.",  # a past purchase, not a supplier
+    "Про НДС я у главбуха спрошу. Давай ты приедешь, тогда и поговорим.",  # the talk is with the manager
+])
+def test_look_alikes_are_no_cue(text):
+    from core.types import Segment
+    from scoring.matcher import SegmentWords
+    from scoring.objection_cues import cue_kind
+
+    sw = SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text)))
+    assert cue_kind(sw) is None
