@@ -70,13 +70,17 @@ MIN_WORDS_FOR_DICTIONARY = 12   # … judged on at least this many words
 MAX_OTHER_CYRILLIC_SHARE = 0.02  # і ї є ґ ў ә қ ң ө ұ ү һ: Ukrainian, Belarusian, Kazakh …
 MIN_WORDS_FOR_LANGUAGE_TAG = 15
 WRONG_NUMBER_MAX_WORDS = 80     # a wrong-number call is short …
-WRONG_NUMBER_MAX_TURNS_AFTER = 4  # … and ends within a few turns of the cue
+WRONG_NUMBER_MAX_TURNS_AFTER = 4  # … and ends within a few turns of the cue,
+WRONG_NUMBER_POLITE_WORDS = 140   # or, with a few polite sentences after it and nothing about
+WRONG_NUMBER_POLITE_TURNS = 8     # the offer, within this many words and turns
 CALLBACK_MAX_WORDS = 90         # a call-back-later call is short …
 CALLBACK_MAX_MANAGER_WORDS = 60  # … with little said by the manager (no talk about the offer)
 CALLBACK_MAX_TURNS = 10
 CALLBACK_CLIENT_TURNS = 2       # … and the client asks for it at once, before any business
 CALLBACK_SMALLTALK_MAX_WORDS = 160  # or, after a greeting and small talk, in a longer call …
-CALLBACK_SMALLTALK_CLIENT_TURNS = 3  # … in the client's first three turns …
+CALLBACK_SMALLTALK_CLIENT_TURNS = 5  # … in the client's first five turns (from the fourth on,
+CALLBACK_SMALLTALK_ASK_TURNS = 3     # only an explicit «перезвоните / наберите», not «некогда») …
+CALLBACK_VERBS = frozenset("перезвонить набрать позвонить звонить".split())
 CALLBACK_MAX_TURNS_AFTER = 5    # … that ends within a few turns of the request (when, goodbye) …
 CALLBACK_MAX_WORDS_AFTER = 40   # … with few words after it
 ROBOT_SIDE_SHARE = 0.6          # most of the company's turns are a recorded message …
@@ -233,11 +237,14 @@ def _russian_word_share(text: str) -> float:
 
 def _wrong_number(live, transcript, r: _Rules, extra) -> CallType | None:
     """Either side says it is not the person/company meant, and the call ends there."""
-    if sum(len(w.words) for w in live) > WRONG_NUMBER_MAX_WORDS:
+    total = sum(len(w.words) for w in live)
+    if total > WRONG_NUMBER_POLITE_WORDS:
         return None
     for i, w in enumerate(live):
         if find_any(r.wrong_number, [w]):
-            if len(live) - 1 - i <= WRONG_NUMBER_MAX_TURNS_AFTER:
+            after = len(live) - 1 - i
+            if ((total <= WRONG_NUMBER_MAX_WORDS and after <= WRONG_NUMBER_MAX_TURNS_AFTER)
+                    or (after <= WRONG_NUMBER_POLITE_TURNS and not _offer_discussed(live, r))):
                 return CallType("wrong_number", REASONS_RU["wrong_number"], 0.8, w.segment.text)
             return None
     return None
@@ -259,6 +266,9 @@ def _call_back_later(live, transcript, r: _Rules, extra) -> CallType | None:
         if not find_any(r.call_back_later, [w]):
             continue
         after = live[i + 1:]
+        late = n >= CALLBACK_SMALLTALK_ASK_TURNS  # after long small talk: only «перезвоните …» itself
+        if late and not CALLBACK_VERBS.intersection(w.segment.lemmas or ()):
+            return None
         if ((early and n < CALLBACK_CLIENT_TURNS)
                 or (n < CALLBACK_SMALLTALK_CLIENT_TURNS and len(after) <= CALLBACK_MAX_TURNS_AFTER
                     and sum(len(a.words) for a in after) <= CALLBACK_MAX_WORDS_AFTER
@@ -297,17 +307,14 @@ def _too_short(live, transcript, r: _Rules, extra) -> CallType | None:
 # --- helpers -------------------------------------------------------------------------------------
 
 def _offer_discussed(before, r: _Rules) -> bool:
-    """After the manager's opening turn, a word about the offer (price, discount, order…), or an
-    amount before the last turn (the client's request, where «два часа отмывал» is small talk):
-    «нам принт экспресс на 15 процентов дешевле посчитал» is business, «как вы доехали, дорогу
-    размыло» is small talk."""
+    """After the manager's opening turn, a word about the offer (price, discount, order,
+    percent, roubles…): «нам принт экспресс на 15 процентов дешевле посчитал» is business, «как
+    вы доехали, дорогу размыло», «банок сорок закрыла» is small talk."""
     opening = next((i for i, w in enumerate(before) if w.segment.speaker == "manager"), None)
     for i, w in enumerate(before):
         if i == opening:
             continue
-        lemmas = w.segment.lemmas or ()
-        amount = i < len(before) - 1 and any(t.startswith("<num") for t in lemmas)
-        if amount or r.offer_words.intersection(lemmas):
+        if r.offer_words.intersection(w.segment.lemmas or ()):
             return True
     return False
 

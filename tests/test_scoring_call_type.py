@@ -213,3 +213,31 @@ def test_the_call_type_is_stored_with_the_score(tmp_path):
     with db.writer(path) as con:
         writes.write_call(con, Call("a", CallMeta(), Transcript(()), 12.0, 2, "import", score=s))
     assert db.query_rows(path, "SELECT call_type, applicable FROM call_scores") == [("voicemail", False)]
+
+
+def test_a_wrong_number_with_a_few_polite_sentences_after_is_still_a_wrong_number():
+    lines = [
+        ("manager", "Добрый день! Студия «Лотос», меня зовут Полина. Татьяна Сергеевна?"),
+        ("client", "Нет, вы ошиблись. Никакой Татьяны здесь нет."),
+        ("manager", "Ой, извините. Это номер восемьсот девятнадцать, сорок два, ноль семь?"),
+        ("client", "Номер этот, а Татьяны нет. Я симку в марте купил, уже третий раз её спрашивают."),
+        ("manager", "Понятно, значит, у нас в базе старый номер. Простите за беспокойство."),
+        ("client", "Да ничего. Йогой, значит, занимаетесь? Хорошее дело."),
+        ("manager", "Да, спасибо. Ещё раз извините, хорошего вам дня!"),
+        ("client", "И вам. До свидания."),
+    ]
+    assert score(lines).call_type == "wrong_number"
+    lines[5] = ("client", "Да ничего. А сколько у вас абонемент стоит? Цена какая?")
+    assert score(lines).call_type == "sales"  # the talk turned to the offer
+
+
+def test_a_queue_message_heard_by_the_manager_is_ivr():
+    lines = [
+        ("manager", "Алло, добрый день."),
+        ("client", "Здравствуйте, вы позвонили в сеть фитнес клубов, ваш звонок очень важен для нас, "
+                   "для записи на тренировку нажмите два."),
+        ("client", "Все операторы заняты, пожалуйста, оставайтесь на линии."),
+        ("client", "Примерное время ожидания семь минут."),
+        ("manager", "Э, нет, семь минут не буду."),
+    ]
+    assert score(lines).call_type == "ivr"
