@@ -30,10 +30,10 @@ OFFER_VERBS = frozenset("""
 """.split())
 SAME_LEMMAS = frozenset("такой похожий аналогичный аналог одинаковый".split())  # «а в Леруа такой же за 5 тыщ»
 PRICE_LEMMAS = frozenset("дорого дороговатый дорогой кусаться накладно недешево недешевый многовато "
-                         "дорогостоящий жестко".split())
+                         "дорогостоящий жестко немалый неподъемный".split())
 PRICE_PAIRS = (("не", "рассчитывать"), ("не", "потянуть"), ("нет", "деньги"), ("деньги", "нет"),
                ("это", "много"), ("не", "по"), ("дорого", "для"), ("не", "укладываться"),
-               ("бюджет", "маленький"), ("выше", "бюджет"), ("за", "что"))
+               ("бюджет", "маленький"), ("выше", "бюджет"), ("за", "что"), ("равно", "много"))
 SUPPLY_VERBS = frozenset("""
 есть работать возить привозить обслуживать сотрудничать пользоваться брать делать сделать
 застраховать подключить заключить вести поставлять охранять закупать покупать заказывать
@@ -53,9 +53,18 @@ OWN_STAFF = frozenset("""
 водитель охрана курьер дизайнер фотограф флорист повар уборщица клинер сервис специалист
 агент брокер газовщик сантехник айтишник маркетолог кадровик
 """.split())
-THINK_LEMMAS = frozenset("подумать обдумать повременить отложить".split())
+# relatives and acquaintances who do it for them («племянник мне возит», «мне это всё Серёга делает»)
+ACQUAINTANCES = frozenset("""
+племянник племянница зять брат сестра кум кума сват сосед соседка друг подруга знакомый знакомая
+тесть свекор дядя тетя сын дочь родственник
+""".split())
+HELPER_VERBS = frozenset("""
+обслуживать возить привозить поставлять вести охранять страховать мыть чистить убирать вывозить
+забирать доставлять печатать ремонтировать чинить делать ставить кормить настраивать менять
+""".split())
+THINK_LEMMAS = frozenset("подумать обдумать повременить отложить переварить покумекать поразмыслить".split())
 THINK_PAIRS = (("близкий", "к"), ("не", "сейчас"), ("пока", "не"), ("не", "готовый"), ("не", "решить"),
-               ("в", "следующий"), ("после", "праздник"), ("потом", "посмотреть"))
+               ("в", "следующий"), ("после", "праздник"), ("потом", "посмотреть"), ("вернуться", "к"))
 NO_TIME_LEMMAS = frozenset("неудобно некогда занятой занят бежать совещание руль".split())
 NO_TIME_PAIRS = (("не", "удобно"), ("не", "до"), ("нет", "время"), ("за", "руль"))
 # Where the client is: a reason not to talk only when said of now («я сейчас на работе»).
@@ -70,6 +79,7 @@ DECIDERS = frozenset("директор муж жена руководство р
                      "компаньон".split())
 CONSULT_LEMMAS = frozenset("посоветоваться согласовать согласовывать обсудить".split())
 TALK_LEMMAS = frozenset("поговорить переговорить показать".split())  # … with a decider
+MONEY_KEEPER = {("деньги", "считать"), ("считать", "деньги"), ("по", "деньги")}
 
 
 def _pairs(ws: tuple[str, ...]) -> set[tuple[str, str]]:
@@ -103,6 +113,8 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
         return "need_consult", "решает " + next(iter(vocab & DECIDERS))
     if ("не", "решать") in pairs or (_near(ws, TALK_LEMMAS, DECIDERS, 3) and "вы" not in vocab):
         return "need_consult", "решает не он"
+    if pairs & MONEY_KEEPER or (vocab & TALK_LEMMAS and _person_named(sw) and "вы" not in vocab):
+        return "need_consult", "решает другой человек"  # «мужу покажу, он у нас деньги считает»
 
     if not _from_us(ws) and (supplier := _supply_near(ws, "уже") or (_supply_near(ws, "сейчас") if vocab & WE else "")):
         return "have_supplier", supplier
@@ -116,6 +128,9 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
                      and not ("за" in vocab and _price_number(ws))))):
         # «нас «Горлифт» обслуживает», «я беру у Гарика на Складской, лет шесть уже»
         return "have_supplier", "нас обслуживает другая фирма"
+    if ("вы" not in vocab and "не" not in vocab and _helps_now(sw)
+            and (vocab & ACQUAINTANCES or _person_named(sw)) and not _price_number(ws)):
+        return "have_supplier", "это делает свой человек"  # «племянник мне кувшины возит»
 
     if vocab & PRICE_LEMMAS or pairs & set(PRICE_PAIRS):
         return "price", next(iter(vocab & PRICE_LEMMAS), "дорого")
@@ -132,6 +147,23 @@ def _near(ws: tuple[str, ...], a: frozenset[str], b: frozenset[str], window: int
     """A word of ``a`` within ``window`` words of a word of ``b`` («с женой поговорю»)."""
     at_b = [i for i, w in enumerate(ws) if w in b]
     return any(abs(i - j) <= window for i, w in enumerate(ws) if w in a for j in at_b)
+
+
+def _person_named(sw: SegmentWords) -> bool:
+    """A first name in the turn («Лене позвоню», «мне Ренат сказал»), by pymorphy's Name tag."""
+    analyser = morph()
+    return any(len(w) >= 3 and "Name" in analyser.parse(w)[0].tag for w in sw.surface)
+
+
+def _helps_now(sw: SegmentWords) -> bool:
+    """Someone else doing it for them, now: a verb in the third person present («Серёга делает»,
+    «племянник возит», «соседка кормит»; not «мы делаем», «я беру»)."""
+    analyser = morph()
+    for word in sw.surface:
+        p = analyser.parse(word)[0]
+        if p.normal_form.replace("ё", "е") in HELPER_VERBS and "pres" in p.tag and "3per" in p.tag:
+            return True
+    return False
 
 
 def _from_us(ws: tuple[str, ...]) -> bool:

@@ -120,6 +120,11 @@ def test_a_lower_number_that_answers_a_question_is_no_objection():
     ("Мне ещё с бригадиром переговорить надо.", "need_consult"),
     ("а в леруа такой же за 5 тыщ", "competitor_cheaper"),
     ("мне тесть на авито брал в прошлом году за 18 и сами поставили", "competitor_cheaper"),
+    ("Слушай, а мне это всё Серёга делает, в гаражах на Южке.", "have_supplier"),
+    ("ну и племянник мне кувшины эти возит картриджи меняет раз в месяц", "have_supplier"),
+    ("Это у меня Леночка, дочка, деньги считает.", "need_consult"),
+    ("Ладно, нам надо это переварить.", "think_later"),
+    ("Всё равно много.", "price"),
 ])
 def test_objections_in_ordinary_words_are_found_by_their_cues(text, kind):
     from core.types import Segment
@@ -134,6 +139,9 @@ def test_objections_in_ordinary_words_are_found_by_their_cues(text, kind):
     "Мы у вас уже заказывали в прошлом году.",  # the supplier is this company
     "Я у них в прошлом году зарядку брал, через неделю сгорела.",  # a past purchase, not a supplier
     "Про НДС я у главбуха спрошу. Давай ты приедешь, тогда и поговорим.",  # the talk is with the manager
+    "Мы делаем кормушки для котов, нам нужен пилотный тираж корпусов.",  # their own business
+    "Я из дома работаю. Жена сериалы смотрит, сын в приставку играет.",
+    "Четверо. Ну и тёща летом, куда без неё.",
 ])
 def test_look_alikes_are_no_cue(text):
     from core.types import Segment
