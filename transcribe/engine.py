@@ -28,6 +28,7 @@ import numpy as np
 
 import ingest
 from core.types import Audio, CallMeta, Segment, Transcript
+from transcribe import vocabulary
 from transcribe.base import TranscribeOptions
 from transcribe.guard import guard
 from transcribe.masking import mask_numbers
@@ -379,7 +380,8 @@ class WhisperTranscriber:
         for i, s in enumerate(ordered):
             low = (s.avg_logprob is not None and s.avg_logprob < o.low_confidence_logprob) or (
                 s.no_speech_prob is not None and s.no_speech_prob > 0.6)
-            text = mask_numbers(s.text) if o.mask_numbers else s.text
+            text = vocabulary.correct(s.text, o.vocabulary) if o.vocabulary else s.text
+            text = mask_numbers(text) if o.mask_numbers else text
             out.append(replace(s, idx=i, text=text, low_confidence=low))
         return tuple(out)
 
