@@ -69,7 +69,7 @@ def test_ordinary_client_turns_are_not_objections(text):
 
 
 def test_a_model_found_objection_says_so_and_is_less_sure():
-    lines = [*GOOD_CALL[:5], ("client", "ну это для нас совсем неподъёмная сумма"),
+    lines = [*GOOD_CALL[:5], ("client", "ну для нас это серьёзные деньги выходят"),
              ("manager", "Понимаю. Зато в цену входит монтаж и гарантия пять лет."),
              ("client", "Хорошо."), ("manager", "Всего доброго, до свидания!")]
     (o,) = score(lines).objections
