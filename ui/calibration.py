@@ -142,7 +142,7 @@ def period_text(r: Round) -> str:
 def round_title(r: Round) -> str:
     who = r.manager_name or "все менеджеры"
     return (f"Раунд от {r.created_at:%d.%m.%Y}: {period_text(r)}, {who}, "
-            f"{r.calls} {plural(r.calls, ('звонок', 'звонка', 'звонков'))}")
+            f"{r.calls} {plural(r.calls, ('звонок', 'звонка', 'звонков'))} — {state_text(r)}")
 
 
 def progress_text(r: Round) -> str:
@@ -163,9 +163,9 @@ def rounds_block(path, user) -> None:
         st.info("Раундов калибровки ещё не было: создайте первый ниже.")
         return
     st.dataframe(pd.DataFrame([{
-        "Создан": f"{r.created_at:%d.%m.%Y}", "Кто создал": r.created_by_name, "Период": period_text(r),
-        "Менеджер": r.manager_name or "все", "Звонков": r.calls, "Проверяющие": progress_text(r),
-        "Состояние": state_text(r),
+        "Создан": f"{r.created_at:%d.%m.%Y}", "Состояние": state_text(r), "Кто создал": r.created_by_name,
+        "Период": period_text(r), "Менеджер": r.manager_name or "все", "Звонков": r.calls,
+        "Проверяющие": progress_text(r),
     } for r in all_rounds]), hide_index=True, placeholder=EMPTY, width="stretch")
     by_id = {r.round_id: r for r in all_rounds}
     wanted = st.session_state.pop(NEXT_ROUND_KEY, None)
@@ -211,39 +211,56 @@ def manage_block(path, user, rnd: Round) -> None:
         st.caption("Менять проверяющих и завершать раунд может тот, кто его создал "
                    f"({plain(rnd.created_by_name)}), или владелец.")
         return
-    rid = rnd.round_id
+    add, remove = st.columns(2)
+    with add:
+        _add_reviewer_form(path, user, rnd)
+    with remove:
+        _remove_reviewer_form(path, user, rnd)
+    _close_form(path, user, rnd)
+
+
+def _add_reviewer_form(path, user, rnd: Round) -> None:
     present = {p.username for p in rnd.reviewers}
     others = {u: name for u, name in calibration.reviewer_choices(path) if u not in present}
-    add, remove = st.columns(2)
     if not others:
-        add.caption("Добавить некого: все РОП и владелец с действующими учётными записями уже "
-                    "проверяют этот раунд.")
-    else:
-        with add, st.form(f"calib-add-{rid}"):
-            st.caption("Новый проверяющий оценивает все звонки раунда вслепую, как остальные.")
-            newcomer = st.selectbox("Добавить проверяющего", list(others), format_func=others.get, index=None,
-                                    placeholder="Выберите человека", key=f"calib-add-who-{rid}")
-            if st.form_submit_button("Добавить в раунд") and newcomer:
-                _manage(calibration.add_reviewer, path, user, rid, newcomer,
-                        done=f"В раунд добавлен проверяющий: {plain(others[newcomer])}.")
+        st.caption("Добавить некого: все РОП и владелец с действующими учётными записями уже "
+                   "проверяют этот раунд.")
+        return
+    with st.form(f"calib-add-{rnd.round_id}"):
+        st.caption("Новый проверяющий оценивает все звонки раунда вслепую, как остальные.")
+        newcomer = st.selectbox("Добавить проверяющего", list(others), format_func=others.get, index=None,
+                                placeholder="Выберите человека", key=f"calib-add-who-{rnd.round_id}")
+        if st.form_submit_button("Добавить в раунд") and newcomer:
+            _manage(calibration.add_reviewer, path, user, rnd.round_id, newcomer,
+                    done=f"В раунд добавлен проверяющий: {plain(others[newcomer])}.")
+
+
+def _remove_reviewer_form(path, user, rnd: Round) -> None:
+    if len(rnd.reviewers) <= MIN_REVIEWERS:
+        st.caption("Исключить проверяющего можно, когда их больше двух: согласие считается между "
+                   "людьми. Сначала добавьте другого. " + REMOVED_VERDICTS)
+        return
     names = {p.username: p.name for p in rnd.reviewers}
-    with remove, st.form(f"calib-remove-{rid}"):
-        st.caption(REMOVED_VERDICTS + f" В раунде остаются хотя бы {MIN_REVIEWERS} проверяющих.")
+    with st.form(f"calib-remove-{rnd.round_id}"):
+        st.caption(REMOVED_VERDICTS)
         leaving = st.selectbox("Исключить проверяющего", list(names), format_func=names.get, index=None,
-                               placeholder="Выберите проверяющего", key=f"calib-remove-who-{rid}")
+                               placeholder="Выберите проверяющего", key=f"calib-remove-who-{rnd.round_id}")
         if st.form_submit_button("Исключить из раунда") and leaving:
-            _manage(calibration.remove_reviewer, path, user, rid, leaving,
+            _manage(calibration.remove_reviewer, path, user, rnd.round_id, leaving,
                     done=f"Больше не проверяет этот раунд: {plain(names[leaving])}.")
-    with st.form(f"calib-close-{rid}"):
+
+
+def _close_form(path, user, rnd: Round) -> None:
+    with st.form(f"calib-close-{rnd.round_id}"):
         st.caption("Завершить раунд досрочно: оценки больше не принимаются, звонки раунда уходят из "
                    "списков на проверку, итоги открываются всем — по тем звонкам, которые успели "
                    "оценить. Вернуть раунд в работу нельзя.")
-        sure = st.checkbox("Да, больше не принимать оценки", key=f"calib-close-sure-{rid}")
+        sure = st.checkbox("Да, больше не принимать оценки", key=f"calib-close-sure-{rnd.round_id}")
         if st.form_submit_button("Завершить раунд"):
             if not sure:
                 st.error("Отметьте «Да, больше не принимать оценки», чтобы завершить раунд.")
             else:
-                _manage(calibration.close_round, path, user, rid, done="Раунд завершён, итоги открыты.")
+                _manage(calibration.close_round, path, user, rnd.round_id, done="Раунд завершён, итоги открыты.")
 
 
 def _manage(action, path, user, round_id: int, *args, done: str) -> None:
