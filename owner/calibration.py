@@ -1,6 +1,6 @@
 """Calibration results: how far the reviewers agree with each other, and the AI with them.
 
-Public entry: :func:`calibration_report` (what the «Калибровка» page shows for a complete
+Public entry: :func:`calibration_report` (what the «Калибровка» page shows for an ended
 round); the counting is :func:`criterion_agreement` and :func:`disagreements` over the long
 table of :func:`store.calibration.round_results` (one row per call, criterion and reviewer, with
 the AI's verdict), so a test can hand in a table whose answer it knows.
@@ -95,8 +95,9 @@ class CalibrationReport:
 
 def calibration_report(db_path: PathLike, user: Actor, round_id: int,
                        low_kappa: float = 0.4) -> CalibrationReport | None:
-    """The agreement table and the disagreements of a round; None while it is not complete
-    (nobody sees other people's verdicts before every reviewer has finished)."""
+    """The agreement table and the disagreements of a round; None while it is in progress
+    (nobody sees other people's verdicts before every reviewer has finished or the round was
+    closed early; then it counts the calls that were rated)."""
     rnd = calibration.get_round(db_path, user, round_id)
     results = calibration.round_results(db_path, user, round_id)
     if rnd is None or results is None:

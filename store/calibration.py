@@ -19,7 +19,19 @@ Blindness is enforced here, not only in the page:
 * :func:`awaits_verdicts` tells the call page to hide verdicts, overrides and feedback of a call
   the user still has to rate.
 
-A reviewer may change his verdicts until the round is complete; after that they are final.
+A reviewer may change his verdicts until the round **ends**: when it is complete, or when its
+creator or an owner closes it early (:func:`close_round`); either way ``closed_at`` records when
+(``closed_by`` only for an early close), no verdict is taken after it, the round leaves every
+reviewer's task list (:func:`assignments`, :func:`awaits_verdicts`) and its results open with
+what was rated (:func:`round_results`).
+
+While a round is in progress its creator or an owner may add a reviewer (:func:`add_reviewer`:
+he rates every call, blind like the others) or remove one (:func:`remove_reviewer`; at least
+two stay). A removed reviewer's verdicts are left out of the round -- its progress, its
+completeness and its results count only the people still in it, as QA tools count only a
+session's participants -- but they are not deleted: adding him back brings them back. Removing
+the last reviewer who had not finished completes the round.
+
 Calibration verdicts are not overrides: they never change a call's score and are not РОП
 actions (listening on the page is, as everywhere: the player records ``played``).
 """
@@ -107,10 +119,23 @@ class Round:
     created_at: datetime
     calls: int
     reviewers: tuple[Reviewer, ...]
+    closed_at: datetime | None = None  # when the round ended (complete or closed early)
+    closed_by: str | None = None  # who closed it early; None when it ended by being complete
+    closed_by_name: str | None = None
 
     @property
     def complete(self) -> bool:
+        """Every reviewer has rated every call."""
         return all(r.finished_calls >= self.calls for r in self.reviewers)
+
+    @property
+    def ended(self) -> bool:
+        """No more verdicts: complete, or closed early."""
+        return self.closed_at is not None or self.complete
+
+    @property
+    def ended_early(self) -> bool:
+        return self.closed_by is not None
 
     def reviewer(self, username: str) -> Reviewer | None:
         return next((r for r in self.reviewers if r.username == username), None)
@@ -132,6 +157,11 @@ class CallSheet:
 def _require_calibrator(user: Actor) -> None:
     if user.role not in CALIBRATION_ROLES:
         raise AccessDeniedError("Калибровка доступна только РОП и владельцу.")
+
+
+def may_manage(user: Actor, rnd: Round) -> bool:
+    """Whether ``user`` may close the round and change its reviewers: its creator or an owner."""
+    return user.role in CALIBRATION_ROLES and (user.role == "owner" or user.username == rnd.created_by)
 
 
 # --- creating a round -----------------------------------------------------------------------
@@ -170,6 +200,11 @@ def _check_spec(con: duckdb.DuckDBPyConnection, spec: RoundSpec) -> None:
     reviewers = list(dict.fromkeys(spec.reviewers))
     if len(reviewers) < MIN_REVIEWERS:
         raise CallQAError("Выберите хотя бы двух проверяющих: согласие считается между людьми.")
+    _check_reviewers(con, reviewers)
+
+
+def _check_reviewers(con: duckdb.DuckDBPyConnection, reviewers: list[str]) -> None:
+    """Every one of ``reviewers`` is an active owner or head account."""
     rows = con.execute(f"SELECT u.username, {_PERSON}, u.role, u.disabled_at FROM users u"
                        " WHERE u.username IN (SELECT unnest(?))", [reviewers]).fetchall()
     known = {name: (person, role, disabled) for name, person, role, disabled in rows}
@@ -222,7 +257,10 @@ def _rounds(con: duckdb.DuckDBPyConnection, round_id: int | None = None) -> tupl
             SELECT r.round_id, r.period_from, r.period_to, r.manager_id, m.name AS manager_name,
                    r.requested, r.seed, r.show_ai, r.created_by,
                    coalesce({_PERSON}, r.created_by) AS created_by_name, r.created_at,
-                   coalesce(s.calls, 0) AS calls
+                   coalesce(s.calls, 0) AS calls, r.closed_at, r.closed_by,
+                   CASE WHEN r.closed_by IS NOT NULL THEN coalesce(
+                       (SELECT {_PERSON} FROM users u WHERE u.username = r.closed_by), r.closed_by)
+                   END AS closed_by_name
             FROM calibration_rounds r LEFT JOIN managers m ON m.manager_id = r.manager_id
             LEFT JOIN users u ON u.username = r.created_by
             LEFT JOIN sizes s ON s.round_id = r.round_id
@@ -240,9 +278,9 @@ def _rounds(con: duckdb.DuckDBPyConnection, round_id: int | None = None) -> tupl
     return tuple(
         Round(int(rid), period_from, period_to, manager_id, manager_name, int(requested), int(seed),
               bool(show_ai), created_by, created_by_name, created_at, int(calls),
-              tuple(reviewers.get(int(rid), ())))
+              tuple(reviewers.get(int(rid), ())), closed_at, closed_by, closed_by_name)
         for (rid, period_from, period_to, manager_id, manager_name, requested, seed, show_ai,
-             created_by, created_by_name, created_at, calls) in heads)
+             created_by, created_by_name, created_at, calls, closed_at, closed_by, closed_by_name) in heads)
 
 
 def rounds(db_path: PathLike, user: Actor) -> tuple[Round, ...]:
@@ -263,9 +301,9 @@ def get_round(db_path: PathLike, user: Actor, round_id: int) -> Round | None:
 def assignments(db_path: PathLike, user: Actor, open_only: bool = True) -> pd.DataFrame:
     """The calls the user is to rate, newest round first, in sample order: ``round_id,
     round_created_at, position, call_id, started_at, manager_name, duration_s, criteria, rated,
-    finished``; ``open_only`` leaves out complete rounds."""
+    finished``; ``open_only`` leaves out rounds that have ended (complete or closed)."""
     _require_calibrator(user)
-    done = "AND NOT coalesce(st.complete, FALSE)" if open_only else ""
+    done = "AND r.closed_at IS NULL AND NOT coalesce(st.complete, FALSE)" if open_only else ""
     return db.query_df(
         db_path,
         f"""WITH {_PROGRESS}
@@ -287,14 +325,15 @@ def assignments(db_path: PathLike, user: Actor, open_only: bool = True) -> pd.Da
 
 
 def awaits_verdicts(db_path: PathLike, user: Actor, call_id: str) -> bool:
-    """Whether ``user`` still has to rate ``call_id`` in some round: then no page may show him
-    what others (the AI included) made of the call."""
+    """Whether ``user`` still has to rate ``call_id`` in some round in progress: then no page
+    may show him what others (the AI included) made of the call."""
     if user.role not in CALIBRATION_ROLES:
         return False
     rows = db.query_rows(
         db_path,
         f"""WITH {_PROGRESS}
             SELECT count(*) FROM calibration_reviewers rv
+            JOIN calibration_rounds r ON r.round_id = rv.round_id AND r.closed_at IS NULL
             JOIN calibration_calls cc ON cc.round_id = rv.round_id AND cc.call_id = $call_id
             WHERE rv.username = $username AND NOT EXISTS (
                 SELECT 1 FROM finished f WHERE f.round_id = cc.round_id AND f.call_id = cc.call_id
@@ -321,7 +360,7 @@ def _round_call(con: duckdb.DuckDBPyConnection, user: Actor, round_id: int,
 
 def call_sheet(db_path: PathLike, user: Actor, round_id: int, call_id: str) -> CallSheet:
     """The criteria of one call of a round with the reviewer's own verdicts; the AI's verdicts
-    only when the round shows them or is complete (``ai_verdict`` None otherwise)."""
+    only when the round shows them or has ended (``ai_verdict`` None otherwise)."""
     _require_calibrator(user)
     with db.reader(db_path) as con:
         rnd, version = _round_call(con, user, round_id, call_id)
@@ -333,7 +372,7 @@ def call_sheet(db_path: PathLike, user: Actor, round_id: int, call_id: str) -> C
                     AND v.criterion_id = r.criterion_id AND v.username = $username
                WHERE r.call_id = $call_id AND r.rubric_version = $version
                ORDER BY r.rowid""",
-            {"show_ai": rnd.show_ai or rnd.complete, "round_id": int(round_id), "call_id": call_id,
+            {"show_ai": rnd.show_ai or rnd.ended, "round_id": int(round_id), "call_id": call_id,
              "username": user.username, "version": version}).df()
     criteria = criteria.astype(object).where(criteria.notna(), None)
     return CallSheet(rnd, call_id, criteria)
@@ -345,12 +384,12 @@ def save_verdicts(db_path: PathLike, user: Actor, round_id: int, call_id: str,
                   verdicts: Mapping[str, str]) -> None:
     """The reviewer's verdicts on every criterion of one call of the round (replacing his
     earlier ones). Refused when a criterion is missing or unknown, a verdict is not pass /
-    fail / not applicable, the user is not a reviewer of the round, or the round is complete."""
+    fail / not applicable, the user is not a reviewer of the round, or the round has ended.
+    The verdicts that complete the round end it (``closed_at``)."""
     _require_calibrator(user)
     with db.writer(db_path) as con:
         rnd, version = _round_call(con, user, round_id, call_id)
-        if rnd.complete:
-            raise CallQAError("Раунд завершён: оценки уже сравнены, менять их нельзя.")
+        _require_in_progress(rnd)
         criteria = {row[0] for row in con.execute(
             "SELECT criterion_id FROM criterion_results WHERE call_id = ? AND rubric_version = ?",
             [call_id, version]).fetchall()}
@@ -359,27 +398,112 @@ def save_verdicts(db_path: PathLike, user: Actor, round_id: int, call_id: str,
             raise CallQAError(f"Оцените все критерии: без оценки осталось {len(missing)}.")
         if set(verdicts) - criteria:
             raise CallQAError("Среди оценок есть критерий, которого в звонке нет: обновите страницу.")
-        wrong = [v for v in verdicts.values() if v not in CALIBRATION_VERDICTS]
-        if wrong:
-            raise CallQAError(f"Unknown verdict {wrong[0]!r}; use one of {', '.join(CALIBRATION_VERDICTS)}.")
+        if any(v not in CALIBRATION_VERDICTS for v in verdicts.values()):
+            raise CallQAError("Оценка критерия может быть только «выполнено», «не выполнено» или "
+                              "«неприменимо»: обновите страницу.")
         con.executemany(
             """INSERT INTO calibration_verdicts (round_id, call_id, criterion_id, username, verdict)
                VALUES (?, ?, ?, ?, ?)
                ON CONFLICT (round_id, call_id, criterion_id, username)
                DO UPDATE SET verdict = excluded.verdict, saved_at = now()""",
             [[int(round_id), call_id, cid, user.username, verdict] for cid, verdict in verdicts.items()])
+        _end_if_complete(con, int(round_id))
+
+
+def _require_in_progress(rnd: Round) -> None:
+    if rnd.ended_early:
+        raise CallQAError(f"Раунд завершён досрочно {rnd.closed_at:%d.%m.%Y}: оценки больше не принимаются.")
+    if rnd.ended:
+        raise CallQAError("Раунд завершён: оценки уже сравнены, менять их нельзя.")
+
+
+def _end_if_complete(con: duckdb.DuckDBPyConnection, round_id: int) -> None:
+    """Record when a round became complete (in the transaction of the change that did it)."""
+    (rnd,) = _rounds(con, round_id)
+    if rnd.complete and rnd.closed_at is None:
+        con.execute("UPDATE calibration_rounds SET closed_at = current_timestamp WHERE round_id = ?",
+                    [round_id])
+
+
+# --- managing a round in progress -----------------------------------------------------------
+
+def _managed_round(con: duckdb.DuckDBPyConnection, user: Actor, round_id: int) -> Round:
+    """The round, in progress, when ``user`` may manage it."""
+    found = _rounds(con, int(round_id))
+    if not found:
+        raise CallQAError("Этого раунда калибровки больше нет: обновите страницу.")
+    rnd = found[0]
+    if not may_manage(user, rnd):
+        raise AccessDeniedError("Завершить раунд и сменить проверяющих может тот, кто создал раунд, "
+                                "или владелец.")
+    if rnd.ended:
+        raise CallQAError(f"Раунд уже завершён {rnd.closed_at:%d.%m.%Y}." if rnd.closed_at
+                          else "Раунд уже завершён.")
+    return rnd
+
+
+def close_round(db_path: PathLike, user: Actor, round_id: int) -> Round:
+    """End a round in progress now (its creator or an owner): no more verdicts, it leaves the
+    reviewers' task lists, and its results open with the verdicts given so far."""
+    _require_calibrator(user)
+    with db.writer(db_path) as con:
+        _managed_round(con, user, round_id)
+        con.execute("UPDATE calibration_rounds SET closed_at = current_timestamp, closed_by = ?"
+                    " WHERE round_id = ?", [user.username, int(round_id)])
+    found = get_round(db_path, user, round_id)
+    assert found is not None  # just written
+    return found
+
+
+def add_reviewer(db_path: PathLike, user: Actor, round_id: int, username: str) -> Round:
+    """Add an active owner or head account to a round in progress; he rates every call blind.
+    Verdicts he gave before being removed from this round count again."""
+    _require_calibrator(user)
+    with db.writer(db_path) as con:
+        rnd = _managed_round(con, user, round_id)
+        _check_reviewers(con, [username])
+        present = rnd.reviewer(username)
+        if present is not None:
+            raise CallQAError(f"{present.name} уже проверяет этот раунд.")
+        con.execute("INSERT INTO calibration_reviewers (round_id, username) VALUES (?, ?)",
+                    [int(round_id), username])
+        _end_if_complete(con, int(round_id))  # he may have rated every call before his removal
+    found = get_round(db_path, user, round_id)
+    assert found is not None
+    return found
+
+
+def remove_reviewer(db_path: PathLike, user: Actor, round_id: int, username: str) -> Round:
+    """Take a reviewer out of a round in progress (at least two stay). His verdicts stay in the
+    store but leave the round's progress and results; when everyone left has finished, the
+    round is complete."""
+    _require_calibrator(user)
+    with db.writer(db_path) as con:
+        rnd = _managed_round(con, user, round_id)
+        if rnd.reviewer(username) is None:
+            raise CallQAError("Его уже нет среди проверяющих этого раунда: обновите страницу.")
+        if len(rnd.reviewers) <= MIN_REVIEWERS:
+            raise CallQAError("В раунде должно остаться хотя бы двое проверяющих: сначала добавьте "
+                              "другого.")
+        con.execute("DELETE FROM calibration_reviewers WHERE round_id = ? AND username = ?",
+                    [int(round_id), username])
+        _end_if_complete(con, int(round_id))
+    found = get_round(db_path, user, round_id)
+    assert found is not None
+    return found
 
 
 # --- results --------------------------------------------------------------------------------
 
 def round_results(db_path: PathLike, user: Actor, round_id: int) -> pd.DataFrame | None:
-    """Every verdict of a complete round, one row per call, criterion and reviewer: ``call_id,
-    position, started_at, manager_name, criterion_id, title, ai_verdict, username,
-    reviewer_name, verdict``; None while the round is not complete (blind)."""
+    """Every verdict of the round's reviewers once it has ended, one row per call, criterion and
+    reviewer: ``call_id, position, started_at, manager_name, criterion_id, title, ai_verdict,
+    username, reviewer_name, verdict``; None while it is in progress (blind). A round closed
+    early has the calls each reviewer rated (whole calls: verdicts are saved a call at a time)."""
     _require_calibrator(user)
     with db.reader(db_path) as con:
         found = _rounds(con, int(round_id))
-        if not found or not found[0].complete:
+        if not found or not found[0].ended:
             return None
         return con.execute(
             f"""SELECT cc.call_id, cc.position, c.started_at, m.name AS manager_name, r.criterion_id,

@@ -1,14 +1,17 @@
 """The review UI in real Debian Chromium: РОП logs in, listens, jumps, overrides, saves a clip;
 the owner follows a red flag; and every role walks every page of its menu, which must read in
-Russian words (screenshots of each page in test-artifacts/walk-*.png)."""
+Russian words, charts included (screenshots of each page in test-artifacts/walk-*.png, every
+chart's words in test-artifacts/walk-charts.txt)."""
 
 from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from store import db
 from tests.streamlit_server import serve, sign_in
@@ -95,15 +98,17 @@ def test_head_listens_overrides_and_saves_a_clip_that_persist(server, page):
 @pytest.fixture
 def owner_server(tmp_path):
     """The owner's store of tests/owner_data (healthy РОП: 36 min listened in 2026-W47) plus a
-    manager m3 whose calls nobody reviewed; the owner «boss» can sign in."""
+    manager m3 whose calls nobody reviewed, and feedback to m1 on the greeting between his calls
+    of the two weeks (a coaching effect to chart); the owner «boss» can sign in."""
     from store import users as accounts
-    from tests.owner_data import WEEK, _healthy_rows, add_call, at, batch, new_store
+    from tests.owner_data import WEEK, _healthy_rows, add_call, at, batch, feedback, new_store
 
     path = new_store(tmp_path, managers=("m1", "m2", "m3"))
     with batch(path):
         _healthy_rows(path)
         for day in range(3):
             add_call(path, "m3", at(day, 11, week=WEEK), 75)
+        feedback(path, "m1", at(0, 8, week=WEEK), None, "greeting")
     accounts.set_password(path, "boss", PASSWORD)
     yield from serve(tmp_path, path, path)
 
@@ -124,6 +129,11 @@ def test_owner_sees_the_rop_control_and_follows_a_red_flag_without_signing_in_ag
     page.get_by_text("36 мин").first.wait_for(timeout=30_000)
     page.get_by_text("Менеджеры брошены.").wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "owner-control.png"), full_page=True)
+    page.locator('[data-testid="stVegaLiteChart"] svg .role-mark').first.wait_for(timeout=30_000)
+    page.locator('[data-testid="stVegaLiteChart"]').nth(2).wait_for(timeout=30_000)
+    charts = _chart_words("owner-control", page)  # listening per manager, coaching effect, weeks
+    _write_chart_words("owner-control-charts.txt", charts)
+    assert len(charts) == 3 and not _chart_problems(charts), _chart_problems(charts)
 
     # the red flag names m3 with a link to his page; a link opens a new browser session,
     # which the "stay signed in" cookie signs in without the password
@@ -178,7 +188,8 @@ PROBE = """() => {
   const texts = [], walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const e = n.parentElement;  // an icon is a word drawn as a picture by its font
-    if (e && n.textContent.trim() && !e.closest('script, style, [data-testid="stDataFrame"]')
+    if (e && n.textContent.trim()
+        && !e.closest('script, style, [data-testid="stDataFrame"], [data-testid="stVegaLiteChart"]')
         && !getComputedStyle(e).fontFamily.includes('Material') && shown(e)) texts.push(n.textContent);
   }
   for (const f of document.querySelectorAll('input[type="text"], input[type="search"], textarea')) {
@@ -204,6 +215,96 @@ PROBE = """() => {
 }"""
 
 
+# A chart (Altair → Vega) is checked apart: its axis titles and labels, legends and facet
+# headers (the pages draw charts as SVG, so they are text in the page) and the tooltips of a
+# few marks of each layer, hovered as a person does. No Latin word may appear there at all -- an
+# English month or day («Mar 10», «Monday»), an English title or a raw field name («rate»,
+# «week_ru», «sum(n)») -- and numbers have a decimal comma.
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_()]*[A-Za-z)]")
+DECIMAL_POINT = re.compile(r"(?<![\d.,])\d\.\d+(?![\d.])")  # «0.5»; «03.03» is a date
+CHART_MARKS = """chart => {
+  // points, bars and cells a person hovers for a tooltip: a few of each layer; a bar or a cell
+  // is hovered near its corner (its middle may be under its label), a point in its middle
+  const paths = [...chart.querySelectorAll('svg path')], out = [];
+  for (const group of chart.querySelectorAll('svg g.mark-symbol.role-mark, svg g.mark-rect.role-mark')) {
+    const marks = [...group.querySelectorAll(':scope > path')].filter(m => {
+      const r = m.getBoundingClientRect(); return r.width >= 4 && r.height >= 4; });
+    const picked = marks.length > 3 ? [marks[0], marks[marks.length >> 1], marks.at(-1)] : marks;
+    const symbol = group.classList.contains('mark-symbol');
+    for (const m of picked) {
+      const r = m.getBoundingClientRect();
+      out.push({index: paths.indexOf(m), x: symbol ? r.width / 2 : 3, y: symbol ? r.height / 2 : 3});
+    }
+  }
+  return out;
+}"""
+TOOLTIP = "#vg-tooltip-element"
+
+
+@dataclass(frozen=True, slots=True)
+class ChartWords:
+    """What a person reads on one chart: its text (SVG) and the tooltips of hovered marks."""
+
+    name: str
+    svg: bool
+    texts: tuple[str, ...]
+    tooltips: tuple[str, ...]
+
+
+def _chart_words(where: str, page) -> list[ChartWords]:
+    out = []
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    for n in range(charts.count()):
+        chart = charts.nth(n)
+        chart.scroll_into_view_if_needed()
+        chart.locator("svg, canvas").first.wait_for(timeout=30_000)
+        svg = bool(chart.locator("svg .role-mark").count())
+        texts = chart.locator("svg text").all_text_contents() if svg else []
+        tooltips = [_tooltip(page, chart.locator("svg path").nth(m["index"]), m["x"], m["y"])
+                    for m in (chart.evaluate(CHART_MARKS) if svg else [])]
+        out.append(ChartWords(f"{where}: chart {n + 1}", svg, tuple(t for t in texts if t.strip()), tuple(tooltips)))
+    return out
+
+
+def _chart_problems(charts: list[ChartWords]) -> list[str]:
+    """Every chart is SVG, has a tooltip to hover, and neither its text nor its tooltips hold a
+    Latin word or a decimal point or are cut off («Запрещённые ф…»)."""
+    problems = []
+    for chart in charts:
+        if not chart.svg:
+            problems.append(f"{chart.name} is drawn on a canvas: its words cannot be read (draw it as SVG)")
+            continue
+        if not chart.tooltips:
+            problems.append(f"{chart.name}: no point, bar or cell to hover for a tooltip")
+        for kind, items in (("text", chart.texts), ("tooltip", chart.tooltips)):
+            words = NOT_WORDS.sub(" ", "\n".join(items))
+            problems += [f"{chart.name} {kind}: Latin «{m}»" for m in sorted(set(LATIN_WORD.findall(words)))]
+            problems += [f"{chart.name} {kind}: decimal point «{m}»"
+                         for m in sorted(set(DECIMAL_POINT.findall(words)))]
+            problems += [f"{chart.name} {kind}: cut off «{t}»" for t in items if "…" in t]
+    return problems
+
+
+def _write_chart_words(name: str, charts: list[ChartWords]) -> None:
+    """test-artifacts/NAME: every chart's words, for a person to read through."""
+    lines = []
+    for chart in charts:
+        lines += [f"## {chart.name}", "text: " + " | ".join(chart.texts)]
+        lines += ["tooltip: " + t.replace("\n", " | ") for t in chart.tooltips]
+    (ARTIFACTS / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _tooltip(page, mark, x: float, y: float) -> str:
+    """The tooltip a person sees over ``mark``: the pointer leaves the chart first, so the
+    tooltip read is this mark's, not the last one's."""
+    shown = page.locator(f"{TOOLTIP}.visible")
+    page.mouse.move(0, 0)
+    shown.wait_for(state="detached", timeout=10_000)
+    mark.hover(position={"x": x, "y": y}, force=True)  # force: a label may lie over the mark
+    shown.wait_for(timeout=10_000)
+    return page.locator(TOOLTIP).inner_text()
+
+
 def _walk_users():
     seen, out = set(), []
     for username, role, _, _ in USERS:  # one user of each role
@@ -216,12 +317,14 @@ def _walk_users():
 @pytest.fixture
 def walk_server(tmp_path):
     """The UI store (12 scored calls in a week two weeks ago, rubric versions named by their
-    sha256 like real ones) with a РОП who listened, gave feedback, saved a clip and kept a log:
-    every page of every role has something to show."""
+    sha256 like real ones) with a РОП who listened, gave feedback, saved a clip and kept a log,
+    and two calibration rounds: one the owner closed early, one in progress (the newest, so the
+    page shows its reviewers and how to end it): every page of every role has something to show."""
     from datetime import date, datetime, timedelta
     from hashlib import sha256
 
-    from store import owner_queries, review
+    from store import calibration, owner_queries, review
+    from store.calibration import RoundSpec
     from tests.ui_data import user
 
     monday = date.today() - timedelta(days=date.today().weekday() + 14)
@@ -235,6 +338,13 @@ def walk_server(tmp_path):
     review.give_feedback(data.db_path, rop, first, "Не давайте скидку сразу.", None, "competitor_cheaper")
     review.add_training_item(data.db_path, rop, first, 4.0, 12.0, "example", "Как спросить имя")
     owner_queries.add_head_log(data.db_path, "rop", "one_to_one", date.today(), "m101", "Разобрали скидки")
+    week, owner = (monday, monday + timedelta(days=6)), user("owner")
+    closed = calibration.create_round(data.db_path, owner, RoundSpec(*week, 2, ("rop", "owner"), seed=1))
+    rated = calibration.assignments(data.db_path, rop)["call_id"].iloc[0]
+    criteria = calibration.call_sheet(data.db_path, rop, closed.round_id, rated).criteria["criterion_id"]
+    calibration.save_verdicts(data.db_path, rop, closed.round_id, rated, dict.fromkeys(criteria, "pass"))
+    calibration.close_round(data.db_path, owner, closed.round_id)
+    calibration.create_round(data.db_path, rop, RoundSpec(*week, 2, ("rop", "owner"), seed=2))
     yield from serve(tmp_path, data.db_path, data)
 
 
@@ -298,13 +408,15 @@ def _problems(where: str, probe: dict) -> list[str]:
 @pytest.mark.slow
 def test_every_page_of_every_role_reads_in_russian_words(walk_server, browser):
     """Each role signs in and visits every page of its menu (from ui.pages): no English words
-    or codes, no ids, hashes, logins, ISO weeks or dates, nothing cut off, no failed page; the
+    or codes, no ids, hashes, logins, ISO weeks or dates, nothing cut off, no failed page; no
+    Latin word, decimal point or cut label on any chart's axes, legends or tooltips; the
     owner's control page and the calls list also fit a phone's screen."""
     from ui.pages import PAGES
 
     url, _data = walk_server
     ARTIFACTS.mkdir(exist_ok=True)
     problems: list[str] = []
+    charts: list[ChartWords] = []
     for username, role in _walk_users():
         context = browser.new_context(viewport=DESKTOP, locale="ru-RU")
         page = context.new_page()
@@ -315,6 +427,7 @@ def test_every_page_of_every_role_reads_in_russian_words(walk_server, browser):
         for entry in (e for e in PAGES if role in e.roles):
             _open(page, entry)
             problems += _problems(f"{role}/{entry.url_path}", page.evaluate(PROBE))
+            charts += _chart_words(f"{role}/{entry.url_path}", page)
             _screenshot(page, f"walk-{role}-{entry.url_path}.png")
         if role == "owner":
             for url_path in ("owner", "calls"):
@@ -322,10 +435,26 @@ def test_every_page_of_every_role_reads_in_russian_words(walk_server, browser):
                 _open(page, _entry(url_path))
                 page.set_viewport_size(PHONE)
                 _settled(page)
+                _fitted(page)
                 problems += _problems(f"phone/{url_path}", page.evaluate(PROBE))
                 _screenshot(page, f"walk-phone-{url_path}.png")
         context.close()
+    _write_chart_words("walk-charts.txt", charts)
+    assert len(charts) >= 8  # «Менеджеры» (3) for two roles, «Контроль РОП», «Мой прогресс»: not blanks
+    problems += _chart_problems(charts)
     assert not problems, "\n".join(problems)
+
+
+def _fitted(page) -> None:
+    """Give the page the moment it takes to lay itself out for a narrower window (a chart
+    redraws itself on the resize event, after the script run): wait until nothing is wider than
+    the window, or 10 s; the probe then reports what is still too wide."""
+    try:
+        page.wait_for_function(
+            "() => { const main = document.querySelector('[data-testid=\"stMain\"]') || document.body;"
+            " return Math.max(document.body.scrollWidth, main.scrollWidth) <= innerWidth + 1; }", timeout=10_000)
+    except PlaywrightTimeoutError:
+        pass
 
 
 def _streamlit_chrome_problems(where: str, page) -> list[str]:
@@ -352,3 +481,18 @@ def test_every_table_shows_a_dash_for_an_empty_cell():
                     and "placeholder" not in {k.arg for k in node.keywords}):
                 missing.append(f"{source.name}:{node.lineno}")
     assert not missing, "st.dataframe without placeholder=EMPTY: " + ", ".join(missing)
+
+
+def test_every_chart_is_drawn_through_show_chart():
+    """The walk reads a chart's words only when it is SVG, and its numbers and dates are Russian
+    only with the locale: both are set by ui.common.show_chart, so no page calls
+    st.altair_chart (or another chart function) itself."""
+    import ast
+
+    direct = []
+    for source in sorted((ROOT / "ui").glob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr.endswith("_chart") and source.name != "common.py"):
+                direct.append(f"{source.name}:{node.lineno} {node.func.attr}")
+    assert not direct, "charts drawn without ui.common.show_chart: " + ", ".join(direct)

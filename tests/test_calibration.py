@@ -4,8 +4,10 @@ with each other and with the AI, on real DuckDB files with known answers."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from importlib import resources
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -165,7 +167,7 @@ def test_verdicts_are_whole_calls_by_reviewers_and_final_once_the_round_is_compl
     full = dict.fromkeys(CRITERIA, "pass")
     with pytest.raises(CallQAError, match="без оценки осталось 1"):
         calibration.save_verdicts(path, ROP, rnd.round_id, call_id, {c: "pass" for c in CRITERIA[:-1]})
-    with pytest.raises(CallQAError, match="Unknown verdict"):
+    with pytest.raises(CallQAError, match="может быть только «выполнено»"):
         calibration.save_verdicts(path, ROP, rnd.round_id, call_id, full | {"greeting": "insufficient"})
     with pytest.raises(CallQAError, match="которого в звонке нет"):
         calibration.save_verdicts(path, ROP, rnd.round_id, call_id, full | {"farewell": "pass"})
@@ -199,6 +201,148 @@ def test_assignments_list_the_reviewers_calls_of_open_rounds(tmp_path):
     rate_all(path, QA, rnd)
     assert calibration.assignments(path, QA).empty
     assert len(calibration.assignments(path, QA, open_only=False)) == 3
+
+
+# --- ending a round, changing its reviewers ----------------------------------------------------
+
+@pytest.mark.slow  # ≥ 2 s on the reference machine
+def test_a_round_closed_early_takes_no_verdicts_leaves_task_lists_and_opens_what_was_rated(tmp_path):
+    path, *_ = calibration_store(tmp_path)
+    rnd = calibration.create_round(path, ROP, spec(n_calls=3))
+    calls = _round_calls(path, rnd.round_id)
+    rate_all(path, ROP, rnd)
+    calibration.save_verdicts(path, QA, rnd.round_id, calls[0], dict.fromkeys(CRITERIA, "fail"))
+    assert calibration.round_results(path, OWNER, rnd.round_id) is None  # still blind
+    with pytest.raises(AccessDeniedError, match="тот, кто создал раунд, или владелец"):
+        calibration.close_round(path, QA, rnd.round_id)  # a reviewer, not its creator
+    with pytest.raises(AccessDeniedError):
+        calibration.close_round(path, MANAGER, rnd.round_id)
+
+    closed = calibration.close_round(path, ROP, rnd.round_id)
+    assert closed.ended and closed.ended_early and not closed.complete
+    assert closed.closed_by == "rop" and closed.closed_by_name == "Анна Руководитель"
+    assert closed.closed_at is not None and closed.closed_at >= closed.created_at
+    assert [(r.name, r.finished_calls) for r in closed.reviewers] == [("Анна Руководитель", 3), ("Мария Контролёр", 1)]
+    with pytest.raises(CallQAError, match="завершён досрочно"):
+        calibration.save_verdicts(path, QA, rnd.round_id, calls[1], dict.fromkeys(CRITERIA, "pass"))
+    assert calibration.assignments(path, QA).empty
+    assert len(calibration.assignments(path, QA, open_only=False)) == 3
+    assert not calibration.awaits_verdicts(path, QA, calls[1])  # the call page shows everything again
+    with pytest.raises(CallQAError, match="уже завершён"):
+        calibration.close_round(path, OWNER, rnd.round_id)
+
+    results = calibration.round_results(path, OWNER, rnd.round_id)
+    assert sorted(results.groupby("username")["call_id"].nunique().items()) == [("qa", 1), ("rop", 3)]
+    report = calibration_report(path, QA, rnd.round_id)
+    greeting = next(a for a in report.criteria if a.criterion_id == "greeting")
+    assert (greeting.people.n, greeting.people.agreed) == (1, 0)  # the one call both rated
+    assert greeting.ai.n == 4
+    assert [d.call_id for d in report.disagreements] == [calls[0]] * len(CRITERIA)
+
+
+def test_the_owner_may_close_a_round_someone_else_created(tmp_path):
+    path, *_ = calibration_store(tmp_path)
+    rnd = calibration.create_round(path, QA, spec(n_calls=2))
+    assert calibration.may_manage(OWNER, rnd) and calibration.may_manage(QA, rnd)
+    assert not calibration.may_manage(ROP, rnd) and not calibration.may_manage(MANAGER, rnd)
+    closed = calibration.close_round(path, OWNER, rnd.round_id)
+    assert closed.closed_by_name == "Владелец (boss)"
+    report = calibration_report(path, ROP, rnd.round_id)  # nobody rated: an empty report, not an error
+    assert report is not None and report.criteria == () and report.disagreements == ()
+
+
+@pytest.mark.slow  # ≥ 2 s on the reference machine
+def test_a_complete_round_ends_by_itself_and_can_no_longer_be_changed(tmp_path):
+    path, *_ = calibration_store(tmp_path)
+    rnd = calibration.create_round(path, ROP, spec(n_calls=2))
+    rate_all(path, ROP, rnd)
+    assert calibration.get_round(path, ROP, rnd.round_id).closed_at is None
+    rate_all(path, QA, rnd)
+    done = calibration.get_round(path, ROP, rnd.round_id)
+    last = db.query_rows(path, "SELECT max(saved_at) FROM calibration_verdicts")[0][0]
+    assert done.complete and done.ended and not done.ended_early
+    assert done.closed_by is None and done.closed_at >= last
+    for change in (lambda: calibration.close_round(path, ROP, rnd.round_id),
+                   lambda: calibration.add_reviewer(path, ROP, rnd.round_id, "boss"),
+                   lambda: calibration.remove_reviewer(path, ROP, rnd.round_id, "qa")):
+        with pytest.raises(CallQAError, match="уже завершён"):
+            change()
+
+
+@pytest.mark.slow  # ≥ 2 s on the reference machine
+def test_a_removed_reviewers_verdicts_leave_the_round_and_come_back_with_him(tmp_path):
+    path, *_ = calibration_store(tmp_path)
+    rnd = calibration.create_round(path, ROP, spec(n_calls=2, reviewers=("rop", "qa", "boss")))
+    calls = _round_calls(path, rnd.round_id)
+    calibration.save_verdicts(path, QA, rnd.round_id, calls[0], dict.fromkeys(CRITERIA, "fail"))
+    with pytest.raises(AccessDeniedError):
+        calibration.remove_reviewer(path, QA, rnd.round_id, "boss")
+
+    less = calibration.remove_reviewer(path, ROP, rnd.round_id, "qa")
+    assert [r.username for r in less.reviewers] == ["rop", "boss"] and not less.ended
+    assert calibration.assignments(path, QA).empty and not calibration.awaits_verdicts(path, QA, calls[1])
+    with pytest.raises(AccessDeniedError, match="не проверяющий"):
+        calibration.save_verdicts(path, QA, rnd.round_id, calls[1], dict.fromkeys(CRITERIA, "pass"))
+    with pytest.raises(CallQAError, match="хотя бы двое"):
+        calibration.remove_reviewer(path, ROP, rnd.round_id, "boss")
+    with pytest.raises(CallQAError, match="уже нет среди проверяющих"):
+        calibration.remove_reviewer(path, ROP, rnd.round_id, "qa")
+
+    back = calibration.add_reviewer(path, OWNER, rnd.round_id, "qa")
+    assert back.reviewer("qa").finished_calls == 1  # his verdict on the first call counts again
+    assert len(calibration.assignments(path, QA)) == 2
+    with pytest.raises(CallQAError, match="Мария Контролёр уже проверяет"):
+        calibration.add_reviewer(path, ROP, rnd.round_id, "qa")
+    with pytest.raises(CallQAError, match="не может проверять"):
+        calibration.add_reviewer(path, ROP, rnd.round_id, "ivan")
+
+    calibration.remove_reviewer(path, ROP, rnd.round_id, "qa")
+    rate_all(path, ROP, rnd)
+    rate_all(path, OWNER, rnd)
+    done = calibration.get_round(path, ROP, rnd.round_id)
+    assert done.complete and done.closed_at is not None and done.closed_by is None
+    results = calibration.round_results(path, ROP, rnd.round_id)
+    assert set(results["username"]) == {"rop", "boss"}  # Мария's verdict is not in the round
+    assert db.query_rows(path, "SELECT count(*) FROM calibration_verdicts WHERE username = 'qa'")[0][0] == len(CRITERIA)
+
+
+def test_removing_the_last_reviewer_still_rating_completes_the_round(tmp_path):
+    path, *_ = calibration_store(tmp_path)
+    rnd = calibration.create_round(path, ROP, spec(n_calls=1, reviewers=("rop", "qa", "boss")))
+    rate_all(path, ROP, rnd)
+    rate_all(path, QA, rnd)
+    assert calibration.round_results(path, ROP, rnd.round_id) is None
+    done = calibration.remove_reviewer(path, ROP, rnd.round_id, "boss")
+    assert done.complete and done.closed_at is not None and not done.ended_early
+    assert set(calibration.round_results(path, ROP, rnd.round_id)["username"]) == {"rop", "qa"}
+
+
+def test_migration_011_ends_the_rounds_that_were_already_complete(tmp_path):
+    """A store of schema 10 with a complete and an unfinished round: the complete one gets the
+    time of its last verdict as its end, the other stays in progress."""
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+                " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+    for entry in sorted(resources.files("store.migrations").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".sql") and int(entry.name[:3]) <= 10:
+            con.execute(entry.read_text("utf-8"))
+            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [int(entry.name[:3]), entry.name])
+    t = datetime(2026, 11, 20, 12)
+    for round_id in (1, 2):
+        con.execute("INSERT INTO calibration_rounds (round_id, period_from, period_to, requested, seed, created_by)"
+                    " VALUES (?, DATE '2026-11-16', DATE '2026-11-22', 1, 1, 'rop')", [round_id])
+        con.execute("INSERT INTO calibration_calls VALUES (?, 'a', 0, 'v1', 2)", [round_id])
+        con.execute("INSERT INTO calibration_reviewers VALUES (?, 'rop'), (?, 'qa')", [round_id, round_id])
+    verdicts = [(1, "rop", "greeting", t), (1, "rop", "summary", t), (1, "qa", "greeting", t + timedelta(hours=1)),
+                (1, "qa", "summary", t + timedelta(hours=2)), (2, "rop", "greeting", t), (2, "rop", "summary", t),
+                (2, "qa", "greeting", t)]
+    con.executemany("INSERT INTO calibration_verdicts VALUES (?, 'a', ?, ?, 'pass', ?)",
+                    [[r, c, u, at_] for r, u, c, at_ in verdicts])
+    con.close()
+    db.init(path)
+    assert db.query_rows(path, "SELECT round_id, closed_at, closed_by FROM calibration_rounds ORDER BY 1") == [
+        (1, t + timedelta(hours=2), None), (2, None, None)]
 
 
 # --- agreement ------------------------------------------------------------------------------

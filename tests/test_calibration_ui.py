@@ -150,3 +150,67 @@ def test_the_call_page_hides_verdicts_from_a_reviewer_until_he_has_rated_the_cal
 def test_managers_are_refused_the_page(store):
     at = page_as("ivan")
     assert [e.value for e in at.error] == ["Недостаточно прав для этой страницы."]
+
+
+def submit(at: AppTest, form: str, label: str) -> AppTest:
+    return at.button(key=f"FormSubmitter:{form}-{label}").click().run()
+
+
+def test_the_rounds_creator_adds_and_removes_reviewers_and_others_are_told_who_may(store):
+    rnd = new_round(store)
+    rid = rnd.round_id
+    rop = page_as("rop")
+    assert "Оценки исключённого проверяющего в итоги раунда не входят" in texts(rop)
+    add = rop.selectbox(key=f"calib-add-who-{rid}")
+    assert add.options == ["Владелец"]  # by name, only those not in it yet
+    add.set_value("owner")
+    submit(rop, f"calib-add-{rid}", "Добавить в раунд")
+    assert not rop.exception
+    assert "В раунд добавлен проверяющий: Владелец." in texts(rop)
+    assert rop.dataframe[0].value["Проверяющие"].tolist() == [
+        "Владелец — 0 из 2; Мария Контролёр — 0 из 2; Руководитель отдела продаж — 0 из 2"]
+    assert "Добавить некого" in texts(rop)
+
+    rop.selectbox(key=f"calib-remove-who-{rid}").set_value("qa")
+    submit(rop, f"calib-remove-{rid}", "Исключить из раунда")
+    assert "Больше не проверяет этот раунд: Мария Контролёр." in texts(rop)
+    assert "Мария Контролёр" not in rop.dataframe[0].value["Проверяющие"].iloc[0]
+    assert "Исключить проверяющего можно, когда их больше двух" in texts(rop)  # two are left
+    assert f"calib-remove-who-{rid}" not in [s.key for s in rop.selectbox]
+
+    qa = page_as(QA)  # no longer a reviewer, and not the round's creator
+    assert NOTHING_TO_RATE in texts(qa)
+    assert ("Менять проверяющих и завершать раунд может тот, кто его создал "
+            "(Руководитель отдела продаж), или владелец.") in texts(qa)
+    assert not [b for b in qa.button if b.key.startswith("FormSubmitter:calib-")  # only «Создать раунд»
+                and not b.key.startswith("FormSubmitter:calib-new")]
+
+
+def test_closing_a_round_early_marks_it_finished_with_the_date_and_opens_what_was_rated(store):
+    rnd = new_round(store)
+    rid = rnd.round_id
+    first = calibration.assignments(store.db_path, user("rop"))["call_id"].iloc[0]
+    sheet = calibration.call_sheet(store.db_path, user("rop"), rid, first)
+    for who, verdict in ((user("rop"), "pass"), (QA, "fail")):
+        calibration.save_verdicts(store.db_path, who, rid, first, dict.fromkeys(sheet.criteria["criterion_id"], verdict))
+
+    owner = page_as("owner")  # not a reviewer, but the owner may end any round
+    submit(owner, f"calib-close-{rid}", "Завершить раунд")
+    assert "Отметьте «Да, больше не принимать оценки»" in texts(owner)
+    assert owner.dataframe[0].value["Состояние"].tolist() == ["идёт"]
+    owner.checkbox(key=f"calib-close-sure-{rid}").check()
+    submit(owner, f"calib-close-{rid}", "Завершить раунд")
+    assert not owner.exception
+    today = f"{date.today():%d.%m.%Y}"
+    assert "Раунд завершён, итоги открыты." in texts(owner)
+    assert owner.dataframe[0].value["Состояние"].tolist() == [f"завершён досрочно {today}"]
+    assert (f"Раунд завершён досрочно {today} (Владелец): итоги — по звонкам, которые проверяющие "
+            "успели оценить. Оценили: Мария Контролёр — 1 из 2; Руководитель отдела продаж — 1 из 2.") in texts(owner)
+    greeting = owner.dataframe[1].value.set_index("Критерий").loc["Приветствие с названием компании и именем"]
+    assert greeting["Согласие между проверяющими"] == "0% (0 из 1)"
+    assert f"FormSubmitter:calib-close-{rid}-Завершить раунд" not in [b.key for b in owner.button]
+
+    rop = page_as("rop")  # the round left his list, and nothing is hidden on the call page any more
+    assert NOTHING_TO_RATE in texts(rop)
+    (other,) = set(calibration.assignments(store.db_path, user("rop"), open_only=False)["call_id"]) - {first}
+    assert "Критерии" in [s.value for s in call_page_app("rop", other).subheader]

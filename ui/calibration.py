@@ -1,7 +1,9 @@
 """Page «Калибровка» (head and owner): two or more reviewers rate the same sample of calls
-blind; once all of them have finished, everyone sees per criterion how far they agree with
-each other and the AI with them, and the calls where they differ (store/calibration.py keeps
-the verdicts blind, owner/calibration.py counts)."""
+blind; once all of them have finished (or the round's creator or the owner ends it early),
+everyone sees per criterion how far they agree with each other and the AI with them, and the
+calls where they differ. The creator or the owner may add and remove reviewers while the round
+is in progress (store/calibration.py keeps the verdicts blind and guards who may change what,
+owner/calibration.py counts)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from owner.calibration import (
 from owner.report import OwnerParams, plural
 from store import calibration, queries
 from store import owner_queries as q
-from store.calibration import CALIBRATION_VERDICTS, MAX_CALLS, Round, RoundSpec
+from store.calibration import CALIBRATION_VERDICTS, MAX_CALLS, MIN_REVIEWERS, Round, RoundSpec
 from ui import auth
 from ui.call import show_recording
 from ui.common import EMPTY, VERDICT_LABELS, criterion_title, db_path, plain, save
@@ -44,7 +46,8 @@ def calibration_page() -> None:
     st.title("Калибровка")
     st.caption("Несколько проверяющих вслепую оценивают одни и те же звонки по критериям рубрики. "
                "Пока вы не оценили звонок, оценки других проверяющих и ИИ вам не показываются; "
-               "итоги раунда открываются всем, когда закончат все проверяющие.")
+               "итоги раунда открываются всем, когда закончат все проверяющие или когда раунд "
+               "завершат досрочно.")
     path = db_path()
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
@@ -139,11 +142,19 @@ def period_text(r: Round) -> str:
 def round_title(r: Round) -> str:
     who = r.manager_name or "все менеджеры"
     return (f"Раунд от {r.created_at:%d.%m.%Y}: {period_text(r)}, {who}, "
-            f"{r.calls} {plural(r.calls, ('звонок', 'звонка', 'звонков'))}")
+            f"{r.calls} {plural(r.calls, ('звонок', 'звонка', 'звонков'))} — {state_text(r)}")
 
 
 def progress_text(r: Round) -> str:
     return "; ".join(f"{p.name} — {p.finished_calls} из {r.calls}" for p in r.reviewers)
+
+
+def state_text(r: Round) -> str:
+    """«идёт», «завершён 12.03.2026», «завершён досрочно 12.03.2026»."""
+    if not r.ended:
+        return "идёт"
+    when = f" {r.closed_at:%d.%m.%Y}" if r.closed_at else ""
+    return f"завершён досрочно{when}" if r.ended_early else f"завершён{when}"
 
 
 def rounds_block(path, user) -> None:
@@ -152,27 +163,119 @@ def rounds_block(path, user) -> None:
         st.info("Раундов калибровки ещё не было: создайте первый ниже.")
         return
     st.dataframe(pd.DataFrame([{
-        "Создан": f"{r.created_at:%d.%m.%Y}", "Кто создал": r.created_by_name, "Период": period_text(r),
-        "Менеджер": r.manager_name or "все", "Звонков": r.calls, "Проверяющие": progress_text(r),
-        "Состояние": "завершён" if r.complete else "идёт",
+        "Создан": f"{r.created_at:%d.%m.%Y}", "Состояние": state_text(r), "Кто создал": r.created_by_name,
+        "Период": period_text(r), "Менеджер": r.manager_name or "все", "Звонков": r.calls,
+        "Проверяющие": progress_text(r),
     } for r in all_rounds]), hide_index=True, placeholder=EMPTY, width="stretch")
     by_id = {r.round_id: r for r in all_rounds}
     wanted = st.session_state.pop(NEXT_ROUND_KEY, None)
     if wanted in by_id:
         st.session_state[ROUND_KEY] = wanted
-    chosen = st.selectbox("Итоги раунда", list(by_id), format_func=lambda rid: round_title(by_id[rid]),
+    chosen = st.selectbox("Раунд", list(by_id), format_func=lambda rid: round_title(by_id[rid]),
                           key=ROUND_KEY)
     rnd = by_id[chosen]
-    if not rnd.complete:
+    if not rnd.ended:
         waiting = [f"{plain(p.name)} — {p.finished_calls} из {rnd.calls}"
                    for p in rnd.reviewers if p.finished_calls < rnd.calls]
         st.info("Итоги откроются, когда все проверяющие закончат. Ещё оценивают: "
                 + "; ".join(waiting) + ".")
+        manage_block(path, user, rnd)
         return
+    if rnd.ended_early:
+        st.info(f"Раунд завершён досрочно {rnd.closed_at:%d.%m.%Y} ({plain(rnd.closed_by_name)}): "
+                "итоги — по звонкам, которые проверяющие успели оценить. Оценили: "
+                + "; ".join(f"{plain(p.name)} — {p.finished_calls} из {rnd.calls}" for p in rnd.reviewers)
+                + ".")
+    elif rnd.closed_at:
+        st.caption(f"Раунд завершён {rnd.closed_at:%d.%m.%Y}: все проверяющие оценили все звонки.")
     low_kappa = OwnerParams.from_config(load_config()).low_kappa
     report = calibration_report(path, user, rnd.round_id, low_kappa)
-    if report is not None:
-        results_block(report, low_kappa)
+    if report is None:
+        return
+    if not report.criteria:
+        st.info("Никто не успел оценить ни одного звонка: сравнивать нечего.")
+        return
+    results_block(report, low_kappa)
+
+
+# --- managing a round in progress -----------------------------------------------------------
+
+REMOVED_VERDICTS = ("Оценки исключённого проверяющего в итоги раунда не входят; из базы они не "
+                    "удаляются, и если вернуть его в раунд, они снова будут учтены.")
+
+
+def manage_block(path, user, rnd: Round) -> None:
+    """Add or remove a reviewer, or end the round early: for its creator and the owner."""
+    st.markdown("**Проверяющие и завершение раунда**")
+    if not calibration.may_manage(user, rnd):
+        st.caption("Менять проверяющих и завершать раунд может тот, кто его создал "
+                   f"({plain(rnd.created_by_name)}), или владелец.")
+        return
+    add, remove = st.columns(2)
+    with add:
+        _add_reviewer_form(path, user, rnd)
+    with remove:
+        _remove_reviewer_form(path, user, rnd)
+    _close_form(path, user, rnd)
+
+
+def _add_reviewer_form(path, user, rnd: Round) -> None:
+    present = {p.username for p in rnd.reviewers}
+    others = {u: name for u, name in calibration.reviewer_choices(path) if u not in present}
+    if not others:
+        st.caption("Добавить некого: все РОП и владелец с действующими учётными записями уже "
+                   "проверяют этот раунд.")
+        return
+    with st.form(f"calib-add-{rnd.round_id}"):
+        st.caption("Новый проверяющий оценивает все звонки раунда вслепую, как остальные.")
+        newcomer = st.selectbox("Добавить проверяющего", list(others), format_func=others.get, index=None,
+                                placeholder="Выберите человека", key=f"calib-add-who-{rnd.round_id}")
+        if st.form_submit_button("Добавить в раунд") and newcomer:
+            _manage(calibration.add_reviewer, path, user, rnd.round_id, newcomer,
+                    done=f"В раунд добавлен проверяющий: {plain(others[newcomer])}.")
+
+
+def _remove_reviewer_form(path, user, rnd: Round) -> None:
+    if len(rnd.reviewers) <= MIN_REVIEWERS:
+        st.caption("Исключить проверяющего можно, когда их больше двух: согласие считается между "
+                   "людьми. Сначала добавьте другого. " + REMOVED_VERDICTS)
+        return
+    names = {p.username: p.name for p in rnd.reviewers}
+    with st.form(f"calib-remove-{rnd.round_id}"):
+        st.caption(REMOVED_VERDICTS)
+        leaving = st.selectbox("Исключить проверяющего", list(names), format_func=names.get, index=None,
+                               placeholder="Выберите проверяющего", key=f"calib-remove-who-{rnd.round_id}")
+        if st.form_submit_button("Исключить из раунда") and leaving:
+            _manage(calibration.remove_reviewer, path, user, rnd.round_id, leaving,
+                    done=f"Больше не проверяет этот раунд: {plain(names[leaving])}.")
+
+
+def _close_form(path, user, rnd: Round) -> None:
+    with st.form(f"calib-close-{rnd.round_id}"):
+        st.caption("Завершить раунд досрочно: оценки больше не принимаются, звонки раунда уходят из "
+                   "списков на проверку, итоги открываются всем — по тем звонкам, которые успели "
+                   "оценить. Вернуть раунд в работу нельзя.")
+        sure = st.checkbox("Да, больше не принимать оценки", key=f"calib-close-sure-{rnd.round_id}")
+        if st.form_submit_button("Завершить раунд"):
+            if not sure:
+                st.error("Отметьте «Да, больше не принимать оценки», чтобы завершить раунд.")
+            else:
+                _manage(calibration.close_round, path, user, rnd.round_id, done="Раунд завершён, итоги открыты.")
+
+
+def _manage(action, path, user, round_id: int, *args, done: str) -> None:
+    changed: list[Round] = []
+
+    def change_round() -> None:
+        changed.append(action(path, user, round_id, *args))
+
+    if save(change_round):
+        rnd = changed[0]
+        if rnd.ended and not rnd.ended_early:
+            done += " Все оставшиеся проверяющие уже закончили: раунд завершён, итоги открыты."
+        st.session_state[FLASH_KEY] = done
+        st.session_state[NEXT_ROUND_KEY] = round_id
+        st.rerun()
 
 
 def results_block(report: CalibrationReport, low_kappa: float) -> None:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -100,6 +101,31 @@ def recordings_folders() -> list[str]:
     cfg = load_config()
     configured = [str(cfg["paths.calls_folder"])] if cfg["paths.calls_folder"] else []
     return configured + runs.processed_folders(cfg.db_path)
+
+
+# Russian number and date formats for charts (Vega's `locale` config: d3-format and
+# d3-time-format definitions). Without it Vega writes «0.5», «1,200» and «Mon 16» / «March».
+# Months are nominative: an axis tick of a month reads «март», not «марта».
+CHART_LOCALE = alt.Locale(
+    number=alt.NumberLocale(decimal=",", thousands="\u00a0", grouping=[3], currency=["", "\u00a0₽"]),
+    time=alt.TimeLocale(
+        dateTime="%A, %e %B %Y г. %X", date="%d.%m.%Y", time="%H:%M:%S", periods=["", ""],
+        days=["воскресенье", "понедельник", "вторник", "среда", "четверг", "пятница", "суббота"],
+        shortDays=["вс", "пн", "вт", "ср", "чт", "пт", "сб"],
+        months=["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
+                "октябрь", "ноябрь", "декабрь"],
+        shortMonths=["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"]),
+)
+
+
+def show_chart(chart: alt.TopLevelMixin, **kwargs) -> None:
+    """``st.altair_chart`` the way every page draws a chart: Russian number and date formats,
+    axis and legend labels never cut short («Запрещённые ф…»), drawn as SVG, so its words are
+    text in the page (the browser test reads its axes, legends and tooltips; Streamlit would
+    otherwise draw on a canvas)."""
+    chart = (chart.configure(locale=CHART_LOCALE).configure_axis(labelLimit=0).configure_legend(labelLimit=0)
+             .properties(usermeta={"embedOptions": {"renderer": "svg"}}))
+    st.altair_chart(chart, **kwargs)
 
 
 def save(action: Callable[..., object], *args, **kwargs) -> bool:

@@ -10,7 +10,15 @@ from core.config import load_config
 from core.stats import wilson
 from store import queries
 from ui import auth
-from ui.common import EMPTY, HANDLING_LABELS, OBJECTION_LABELS, criterion_title, db_path, fmt_score
+from ui.common import (
+    EMPTY,
+    HANDLING_LABELS,
+    OBJECTION_LABELS,
+    criterion_title,
+    db_path,
+    fmt_score,
+    show_chart,
+)
 
 LOW_DATA_TEXT = "мало данных"
 UNASSIGNED_TEXT = "без менеджера (очередь)"
@@ -83,14 +91,16 @@ def _trend_chart(trend: pd.DataFrame) -> None:
     if trend.empty:
         st.info(LOW_DATA_TEXT.capitalize())
         return
+    # weeks as «16.11» like every other chart (a time axis would write its own tick labels)
+    trend = trend.sort_values("week").assign(week_ru=lambda t: t["week"].map(lambda w: f"{pd.Timestamp(w):%d.%m}"))
     chart = alt.Chart(trend).mark_line(point=True).encode(
-        x=alt.X("week:T", title="Неделя"),
+        x=alt.X("week_ru:O", title="Неделя с", sort=list(dict.fromkeys(trend["week_ru"]))),
         y=alt.Y("mean_score:Q", title="Средняя оценка, %", scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("manager_name:N", title="Менеджер"),
-        tooltip=[alt.Tooltip("manager_name:N", title="Менеджер"), alt.Tooltip("calls:Q", title="Звонков"),
-                 alt.Tooltip("mean_score:Q", title="Оценка", format=".0f")],
+        tooltip=[alt.Tooltip("week_ru:O", title="Неделя с"), alt.Tooltip("manager_name:N", title="Менеджер"),
+                 alt.Tooltip("calls:Q", title="Звонков"), alt.Tooltip("mean_score:Q", title="Оценка", format=".0f")],
     )
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart, width="stretch")
 
 
 def _criteria_heatmap(rates: pd.DataFrame, min_calls: int) -> None:
@@ -110,13 +120,14 @@ def _criteria_heatmap(rates: pd.DataFrame, min_calls: int) -> None:
         y=alt.Y("manager_name:N", title="Менеджер"),
     )
     heat = base.mark_rect().encode(
-        color=alt.Color("pass_rate:Q", title="Выполнено", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen")),
+        color=alt.Color("pass_rate:Q", title="Выполнено", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"),
+                        legend=alt.Legend(format=".0%")),
         tooltip=[alt.Tooltip("criterion:N", title="Критерий"), alt.Tooltip("n:Q", title="Звонков"),
                  alt.Tooltip("pass_rate:Q", title="Доля", format=".0%"),
                  alt.Tooltip("interval:N", title="95% интервал")],
     )
     text = base.mark_text().encode(text="label:N")
-    st.altair_chart(heat + text, width="stretch")
+    show_chart(heat + text, width="stretch")
 
 
 def _wilson_text(passed: int, n: int) -> str:
@@ -140,7 +151,7 @@ def _handling_chart(mix: pd.DataFrame) -> None:
         tooltip=[alt.Tooltip("kind_ru:N", title="Возражение"), alt.Tooltip("handling_ru:N", title="Отработка"),
                  alt.Tooltip("n:Q", title="Сколько")],
     )
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart, width="stretch")
 
 
 def _metrics_table(metrics: pd.DataFrame) -> None:

@@ -26,7 +26,7 @@ from owner.report import (
 )
 from store import owner_queries
 from ui import auth
-from ui.common import EMPTY, call_title, db_path, plain
+from ui.common import EMPTY, call_title, db_path, plain, show_chart
 
 MAX_LINKS = 8
 NO_FEEDBACK = "отзывов не было"
@@ -156,7 +156,7 @@ def manager_table(r: OwnerReport) -> None:
         chart = alt.Chart(table).mark_bar().encode(
             x=alt.X("Прослушано, мин:Q"), y=alt.Y("Менеджер:N", sort="-x"),
             tooltip=["Менеджер", "Прослушано, мин", "Разобрано", "Звонков"])
-        st.altair_chart(chart, width="stretch")
+        show_chart(chart, width="stretch")
 
 
 def coaching_frame(r: OwnerReport) -> pd.DataFrame:
@@ -197,8 +197,10 @@ def coaching_block(r: OwnerReport) -> None:
         chart = alt.Chart(points).mark_line(point=True).encode(
             x=alt.X("when:N", sort=["до", "после"], title=None),
             y=alt.Y("rate:Q", title="Доля выполнения", axis=alt.Axis(format="%")),
-            color=alt.Color("item:N", title=None), tooltip=["item", "Итог", alt.Tooltip("rate:Q", format=".0%")])
-        st.altair_chart(chart, width="stretch")
+            color=alt.Color("item:N", title=None),
+            tooltip=[alt.Tooltip("item:N", title="Кто и о чём"), alt.Tooltip("when:N", title="Когда"),
+                     alt.Tooltip("rate:Q", title="Доля выполнения", format=".0%"), "Итог"])
+        show_chart(chart, width="stretch")
 
 
 def latency_block(r: OwnerReport) -> None:
@@ -244,7 +246,7 @@ def trend_chart(trend: pd.DataFrame) -> None:
                  alt.Tooltip("value:Q", title="Сколько", format=".0f")],
     ).properties(height=140).facet(row=alt.Row("series:N", title=None, sort=list(TREND_SERIES.values())))
     chart = chart.resolve_scale(y="independent")
-    st.altair_chart(chart)
+    show_chart(chart)
     st.dataframe(pd.DataFrame({"Неделя с": data["week_ru"],
                                **{title: data[col].round(0).astype(int) for col, title in TREND_SERIES.items()}}),
                  hide_index=True, placeholder=EMPTY, width="stretch")

@@ -10,7 +10,7 @@ import streamlit as st
 from core.config import load_config
 from store import queries
 from ui import auth
-from ui.common import EMPTY, criterion_title, db_path, fmt_score
+from ui.common import EMPTY, criterion_title, db_path, fmt_score, show_chart
 
 WEEKS = 8
 LOW_DATA = "мало данных"
@@ -48,7 +48,7 @@ def progress_page() -> None:
                  alt.Tooltip("mean_score:Q", title="Оценка", format=".0f"),
                  alt.Tooltip("calls:Q", title="Звонков")],
     )
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart, width="stretch")
     own = scores[scores["own"]].set_index("week_ru")
     team = scores[~scores["own"]].set_index("week_ru")
     st.dataframe(pd.DataFrame({
