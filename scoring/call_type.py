@@ -72,7 +72,10 @@ MIN_WORDS_FOR_LANGUAGE_TAG = 15
 WRONG_NUMBER_MAX_WORDS = 80     # a wrong-number call is short …
 WRONG_NUMBER_MAX_TURNS_AFTER = 4  # … and ends within a few turns of the cue,
 WRONG_NUMBER_POLITE_WORDS = 140   # or, with a few polite sentences after it and nothing about
-WRONG_NUMBER_POLITE_TURNS = 8     # the offer, within this many words and turns
+WRONG_NUMBER_POLITE_TURNS = 8     # the offer, within this many words and turns, said at once
+WRONG_NUMBER_POLITE_CUE_TURN = 2  # (by the call's third turn), the manager apologising and
+WRONG_NUMBER_POLITE_MANAGER_WORDS = 40  # not pitching after it
+APOLOGY = frozenset("извинить извиниться простить прощение".split())
 CALLBACK_MAX_WORDS = 90         # a call-back-later call is short …
 CALLBACK_MAX_MANAGER_WORDS = 60  # … with little said by the manager (no talk about the offer)
 CALLBACK_MAX_TURNS = 10
@@ -80,7 +83,9 @@ CALLBACK_CLIENT_TURNS = 2       # … and the client asks for it at once, before
 CALLBACK_SMALLTALK_MAX_WORDS = 160  # or, after a greeting and small talk, in a longer call …
 CALLBACK_SMALLTALK_CLIENT_TURNS = 5  # … in the client's first five turns (from the fourth on,
 CALLBACK_SMALLTALK_ASK_TURNS = 3     # only an explicit «перезвоните / наберите», not «некогда») …
-CALLBACK_VERBS = frozenset("перезвонить набрать позвонить звонить".split())
+CALLBACK_VERBS = frozenset("перезвонить набрать позвонить звонить".split())  # … and a call back is arranged,
+CALLBACK_SMALLTALK_MANAGER_WORDS = 35  # the manager saying little before the request (no pitch:
+CALLBACK_SMALLTALK_TURN_WORDS = 16     # small-talk questions are short, a pitch is not)
 CALLBACK_MAX_TURNS_AFTER = 5    # … that ends within a few turns of the request (when, goodbye) …
 CALLBACK_MAX_WORDS_AFTER = 40   # … with few words after it
 ROBOT_SIDE_SHARE = 0.6          # most of the company's turns are a recorded message …
@@ -244,7 +249,11 @@ def _wrong_number(live, transcript, r: _Rules, extra) -> CallType | None:
         if find_any(r.wrong_number, [w]):
             after = len(live) - 1 - i
             if ((total <= WRONG_NUMBER_MAX_WORDS and after <= WRONG_NUMBER_MAX_TURNS_AFTER)
-                    or (after <= WRONG_NUMBER_POLITE_TURNS and not _offer_discussed(live, r))):
+                    or (i <= WRONG_NUMBER_POLITE_CUE_TURN and after <= WRONG_NUMBER_POLITE_TURNS
+                        and _words(live[i + 1:], "manager") <= WRONG_NUMBER_POLITE_MANAGER_WORDS
+                        and any(APOLOGY.intersection(a.segment.lemmas or ()) for a in live[i + 1:]
+                                if a.segment.speaker == "manager")
+                        and not _offer_discussed(live, r))):
                 return CallType("wrong_number", REASONS_RU["wrong_number"], 0.8, w.segment.text)
             return None
     return None
@@ -269,10 +278,17 @@ def _call_back_later(live, transcript, r: _Rules, extra) -> CallType | None:
         late = n >= CALLBACK_SMALLTALK_ASK_TURNS  # after long small talk: only «перезвоните …» itself
         if late and not CALLBACK_VERBS.intersection(w.segment.lemmas or ()):
             return None
-        if ((early and n < CALLBACK_CLIENT_TURNS)
-                or (n < CALLBACK_SMALLTALK_CLIENT_TURNS and len(after) <= CALLBACK_MAX_TURNS_AFTER
-                    and sum(len(a.words) for a in after) <= CALLBACK_MAX_WORDS_AFTER
-                    and not _offer_discussed(live[:i + 1], r))):
+        if early and n < CALLBACK_CLIENT_TURNS:
+            return CallType("call_back_later", REASONS_RU["call_back_later"], 0.75, w.segment.text)
+        arranged = any(CALLBACK_VERBS.intersection(a.segment.lemmas or ()) for a in [w, *after])
+        opening = next((len(x.words) for x in live if x.segment.speaker == "manager"), 0)
+        pitch = _words(live[:i], "manager") - opening  # what the manager said after his opening
+        longest = max((len(x.words) for x in live[:i] if x.segment.speaker == "manager"), default=0)
+        if (n < CALLBACK_SMALLTALK_CLIENT_TURNS and arranged and pitch <= CALLBACK_SMALLTALK_MANAGER_WORDS
+                and (longest == opening or longest <= CALLBACK_SMALLTALK_TURN_WORDS)
+                and len(after) <= CALLBACK_MAX_TURNS_AFTER
+                and sum(len(a.words) for a in after) <= CALLBACK_MAX_WORDS_AFTER
+                and not _offer_discussed(live[:i + 1], r)):
             return CallType("call_back_later", REASONS_RU["call_back_later"], 0.75, w.segment.text)
         return None
     return None
