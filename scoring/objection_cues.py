@@ -82,6 +82,22 @@ TALK_LEMMAS = frozenset("поговорить переговорить пока�
 MONEY_KEEPER = {("деньга", "считать"), ("считать", "деньга")}  # lemmas: «деньги» → «деньга»
 
 
+def consult_cue(sw: SegmentWords) -> str | None:
+    """The cue of «решает не он»: a decider to consult, show or talk to («с женой поговорю»,
+    «мужу покажу, он у нас деньги считает»), or None."""
+    ws, vocab = sw.words, sw.vocab
+    pairs = _pairs(ws)
+    if vocab & CONSULT_LEMMAS and (vocab & DECIDERS or "с" in vocab):
+        return next(iter(vocab & CONSULT_LEMMAS))
+    if "решать" in vocab and vocab & DECIDERS:
+        return "решает " + next(iter(vocab & DECIDERS))
+    if ("не", "решать") in pairs or (_near(ws, TALK_LEMMAS, DECIDERS, 3) and "вы" not in vocab):
+        return "решает не он"
+    if pairs & MONEY_KEEPER or (vocab & TALK_LEMMAS and _person_named(sw) and "вы" not in vocab):
+        return "решает другой человек"  # «мужу покажу, он у нас деньги считает»
+    return None
+
+
 def _pairs(ws: tuple[str, ...]) -> set[tuple[str, str]]:
     return set(zip(ws, ws[1:], strict=False))
 
@@ -107,14 +123,8 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     if vocab & SEND_VERBS and vocab & SEND_CHANNELS:
         return "send_offer", "прислать " + next(iter(vocab & SEND_CHANNELS))
 
-    if vocab & CONSULT_LEMMAS and (vocab & DECIDERS or "с" in vocab):
-        return "need_consult", next(iter(vocab & CONSULT_LEMMAS))
-    if "решать" in vocab and vocab & DECIDERS:
-        return "need_consult", "решает " + next(iter(vocab & DECIDERS))
-    if ("не", "решать") in pairs or (_near(ws, TALK_LEMMAS, DECIDERS, 3) and "вы" not in vocab):
-        return "need_consult", "решает не он"
-    if pairs & MONEY_KEEPER or (vocab & TALK_LEMMAS and _person_named(sw) and "вы" not in vocab):
-        return "need_consult", "решает другой человек"  # «мужу покажу, он у нас деньги считает»
+    if (consult := consult_cue(sw)) is not None:
+        return "need_consult", consult
 
     if not _from_us(ws) and (supplier := _supply_near(ws, "уже") or (_supply_near(ws, "сейчас") if vocab & WE else "")):
         return "have_supplier", supplier

@@ -436,6 +436,29 @@ def _example_kind(sw: SegmentWords, cat: Catalogue, threshold: float):
     return None if best is None else (best[0], EXAMPLE_PREFIX + example_index.quote(best[1]))
 
 
+# Kinds said together in one turn often enough to look for the second: «я подумаю, с женой
+# посоветуюсь», «пришлите, я мужу покажу», «дорого, надо подумать», «некогда, пришлите на почту».
+SECOND_KINDS = frozenset(frozenset(p) for p in (
+    ("need_consult", "think_later"), ("need_consult", "send_offer"), ("price", "think_later"),
+    ("no_time", "send_offer"), ("no_time", "think_later"),
+))
+
+
+def _second_kind(sw: SegmentWords, first: str, cat: Catalogue, manager: SegmentWords | None):
+    """(kind, trigger) of a second objection voiced in the same turn, by its own trigger phrase
+    or (need_consult) its cue: only for kinds often said together (:data:`SECOND_KINDS`)."""
+    for kind in cat.kinds:
+        if kind.id == first or frozenset((first, kind.id)) not in SECOND_KINDS:
+            continue
+        if objection_cues.answers_the_manager(kind.id, manager, by_trigger=True):
+            continue
+        if (hit := find_any(kind.triggers, [sw])) is not None:
+            return kind, hit
+        if kind.id == "need_consult" and (cue := objection_cues.consult_cue(sw)) is not None:
+            return kind, f"{cue} (по смыслу)"
+    return None
+
+
 EXAMPLE_PREFIX = "example: "
 MODEL_PREFIX = "model: "
 
@@ -490,6 +513,9 @@ def detect_objections(
                 found.append((pos, *by_example))
             elif (by_model := _model_kind(sw, cat, model.turns, turn_min)) is not None:
                 found.append((pos, *by_model))
+        if found and found[-1][0] == pos and not str(found[-1][2]).startswith((EXAMPLE_PREFIX, MODEL_PREFIX)):
+            if (second := _second_kind(sw, found[-1][1].id, cat, manager)) is not None:
+                found.append((pos, *second))
     if not found:
         return ()
     answers = [response_segments(segments, pos) for pos, _, _ in found]

@@ -150,3 +150,22 @@ def test_look_alikes_are_no_cue(text):
 
     sw = SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text)))
     assert cue_kind(sw) is None
+
+
+@pytest.mark.parametrize("client_text, kinds", [
+    ("Ладно, я подумаю ещё, с женой посоветуюсь.", {"think_later", "need_consult"}),
+    ("Пришлите на почту, я мужу покажу, он у нас деньги считает.", {"send_offer", "need_consult"}),
+    ("Дорого. Надо подумать.", {"price", "think_later"}),
+])
+def test_two_kinds_said_in_one_turn_are_both_found_with_one_answer(client_text, kinds):
+    lines = [*OPENING, ("client", client_text), ("manager", "Понимаю. А что для вас важнее всего при выборе?"),
+             ("client", "Хорошо."), ("manager", "Всего доброго, до свидания!")]
+    found = score(lines).objections
+    assert {o.kind for o in found} == kinds
+    assert len({o.segment_idx for o in found}) == 1 and len({o.handling for o in found}) == 1
+
+
+def test_an_unrelated_second_trigger_in_the_turn_is_not_a_second_objection():
+    lines = [*OPENING, ("client", "Дорого, у конкурентов дешевле."), ("manager", "Понимаю. С чем сравниваете?"),
+             ("client", "Хорошо."), ("manager", "Всего доброго, до свидания!")]
+    assert len(score(lines).objections) == 1
