@@ -168,10 +168,16 @@ def _person_named(sw: SegmentWords) -> bool:
 def _helps_now(sw: SegmentWords) -> bool:
     """Someone else doing it for them, now: a verb in the third person present («Серёга делает»,
     «племянник возит», «соседка кормит»; not «мы делаем», «я беру»)."""
+    return _present_verb(sw, HELPER_VERBS, third_person=True)
+
+
+def _present_verb(sw: SegmentWords, verbs: frozenset[str], third_person: bool = False) -> bool:
+    """A word of the turn that is one of ``verbs`` in the present tense (third person only)."""
     analyser = morph()
     for word in sw.surface:
         p = analyser.parse(word)[0]
-        if p.normal_form.replace("ё", "е") in HELPER_VERBS and "pres" in p.tag and "3per" in p.tag:
+        if (p.normal_form.replace("ё", "е") in verbs and "pres" in p.tag
+                and (not third_person or "3per" in p.tag)):
             return True
     return False
 
@@ -186,12 +192,7 @@ def _from_us(ws: tuple[str, ...]) -> bool:
 
 def _serves_now(sw: SegmentWords) -> bool:
     """A service verb in the present tense («беру», «моет», «возит»), not a past order («брал»)."""
-    analyser = morph()
-    for word in sw.surface:
-        p = analyser.parse(word)[0]
-        if p.normal_form.replace("ё", "е") in SERVICE_VERBS and "pres" in p.tag:
-            return True
-    return False
+    return _present_verb(sw, SERVICE_VERBS)
 
 
 NOT_PRICE_UNITS = frozenset("год раз минута час день неделя месяц человек штука метр".split())
