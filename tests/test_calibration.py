@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
-from importlib import resources
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -26,6 +24,7 @@ from owner.report import LOW_DATA
 from store import calibration, db
 from store.calibration import RoundSpec
 from store.users import User
+from tests.old_schema import store_at_schema
 from tests.owner_data import CRITERIA, WEEK, add_call, at, batch, new_store
 
 ROP = User("rop", "head", display_name="Анна Руководитель")
@@ -321,13 +320,7 @@ def test_migration_011_ends_the_rounds_that_were_already_complete(tmp_path):
     """A store of schema 10 with a complete and an unfinished round: the complete one gets the
     time of its last verdict as its end, the other stays in progress."""
     path = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-                " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
-    for entry in sorted(resources.files("store.migrations").iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".sql") and int(entry.name[:3]) <= 10:
-            con.execute(entry.read_text("utf-8"))
-            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [int(entry.name[:3]), entry.name])
+    con = store_at_schema(path, 10)
     t = datetime(2026, 11, 20, 12)
     for round_id in (1, 2):
         con.execute("INSERT INTO calibration_rounds (round_id, period_from, period_to, requested, seed, created_by)"

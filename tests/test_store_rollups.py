@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from importlib import resources
 
-import duckdb
 import pytest
 
 from core.types import (
@@ -20,6 +18,7 @@ from core.types import (
 )
 from store import db, review, rollups, writes
 from store.review_history import replace_review_history
+from tests.old_schema import store_at_schema
 from tests.owner_data import MON
 from tests.ui_data import user
 
@@ -146,13 +145,7 @@ def test_migration_010_builds_the_rollups_of_an_existing_store(tmp_path):
     """A store of schema 9 with two scored versions and reviews gets its rollups and copies
     when a newer callqa opens it, the same a rebuild makes."""
     path = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-                " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
-    for entry in sorted(resources.files("store.migrations").iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".sql") and int(entry.name[:3]) <= 9:
-            con.execute(entry.read_text("utf-8"))
-            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [int(entry.name[:3]), entry.name])
+    con = store_at_schema(path, 9)
     t = datetime(2026, 11, 16, 9)
     con.execute("INSERT INTO rubric_versions (rubric_id, version, yaml, is_current) VALUES"
                 " ('default', 'v1', '', FALSE), ('default', 'v2', '', TRUE)")

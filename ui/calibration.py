@@ -226,13 +226,10 @@ def _add_reviewer_form(path, user, rnd: Round) -> None:
         st.caption("Добавить некого: все РОП и владелец с действующими учётными записями уже "
                    "проверяют этот раунд.")
         return
-    with st.form(f"calib-add-{rnd.round_id}"):
-        st.caption("Новый проверяющий оценивает все звонки раунда вслепую, как остальные.")
-        newcomer = st.selectbox("Добавить проверяющего", list(others), format_func=others.get, index=None,
-                                placeholder="Выберите человека", key=f"calib-add-who-{rnd.round_id}")
-        if st.form_submit_button("Добавить в раунд") and newcomer:
-            _manage(calibration.add_reviewer, path, user, rnd.round_id, newcomer,
-                    done=f"В раунд добавлен проверяющий: {plain(others[newcomer])}.")
+    _person_form(path, user, rnd, "add", others, calibration.add_reviewer,
+                 caption="Новый проверяющий оценивает все звонки раунда вслепую, как остальные.",
+                 label="Добавить проверяющего", placeholder="Выберите человека", button="Добавить в раунд",
+                 done="В раунд добавлен проверяющий: {name}.")
 
 
 def _remove_reviewer_form(path, user, rnd: Round) -> None:
@@ -241,13 +238,20 @@ def _remove_reviewer_form(path, user, rnd: Round) -> None:
                    "людьми. Сначала добавьте другого. " + REMOVED_VERDICTS)
         return
     names = {p.username: p.name for p in rnd.reviewers}
-    with st.form(f"calib-remove-{rnd.round_id}"):
-        st.caption(REMOVED_VERDICTS)
-        leaving = st.selectbox("Исключить проверяющего", list(names), format_func=names.get, index=None,
-                               placeholder="Выберите проверяющего", key=f"calib-remove-who-{rnd.round_id}")
-        if st.form_submit_button("Исключить из раунда") and leaving:
-            _manage(calibration.remove_reviewer, path, user, rnd.round_id, leaving,
-                    done=f"Больше не проверяет этот раунд: {plain(names[leaving])}.")
+    _person_form(path, user, rnd, "remove", names, calibration.remove_reviewer, caption=REMOVED_VERDICTS,
+                 label="Исключить проверяющего", placeholder="Выберите проверяющего", button="Исключить из раунда",
+                 done="Больше не проверяет этот раунд: {name}.")
+
+
+def _person_form(path, user, rnd: Round, key: str, people: dict, action, *, caption: str, label: str,
+                 placeholder: str, button: str, done: str) -> None:
+    """A form choosing one of ``people`` (username → name) and applying ``action`` to the round."""
+    with st.form(f"calib-{key}-{rnd.round_id}"):
+        st.caption(caption)
+        chosen = st.selectbox(label, list(people), format_func=people.get, index=None,
+                              placeholder=placeholder, key=f"calib-{key}-who-{rnd.round_id}")
+        if st.form_submit_button(button) and chosen:
+            _manage(action, path, user, rnd.round_id, chosen, done=done.format(name=plain(people[chosen])))
 
 
 def _close_form(path, user, rnd: Round) -> None:
