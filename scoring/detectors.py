@@ -40,7 +40,8 @@ ORG_NOUNS = frozenset("""
 WEEKDAYS = frozenset("понедельник вторник среда четверг пятница суббота воскресенье".split())
 MONTHS = frozenset("январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь".split())
 RELATIVE_DAYS = frozenset({"завтра", "послезавтра", "сегодня"})
-HOUR_PREPOSITIONS = frozenset({"в", "к", "до", "на", "с", "после", "около", "часов"})
+# not «до»: «мы до восьми», «до шести пришлю» are hours and deadlines, not when a step happens
+HOUR_PREPOSITIONS = frozenset({"в", "к", "на", "с", "после", "около", "часов"})
 TIME_UNITS = frozenset({"минута", "час", "день", "неделя"})
 REFUSALS = ("нет", "не надо", "не нужно", "не получится", "не смогу", "не звоните", "не стоит",
             "не подходит", "не готов", "сами перезвоним", "сами позвоним", "сами наберем",
@@ -54,7 +55,7 @@ SELF_CUES = frozenset({"зовут", "это", "я", "менеджер", "адм
                        "дизайнер", "технолог", "координатор", "представитель", "руководитель",
                        "директор", "секретарь", "диспетчер", "логист", "бухгалтер", "тренер",
                        "преподаватель", "куратор", "методист", "ассистент", "аккаунт", "стилист"})
-NOT_VERBS = frozenset({"быть", "есть", "мочь", "хотеть", "надо",
+NOT_VERBS = frozenset({"быть", "есть", "мочь", "хотеть", "надо", "знать",
                        # the company's hours or the client's decision, not a step: «мы с 7 до 5 работаем»
                        "работать", "решить", "решать", "думать", "подумать", "определиться"})
 SEND_VERBS = frozenset({"прислать", "отправить", "скинуть", "выслать", "написать", "переслать"})
@@ -401,9 +402,13 @@ def concrete_time(sw: SegmentWords) -> str:
     for i, w in enumerate(ws):
         prev = ws[i - 1] if i else ""
         nxt = ws[i + 1] if i + 1 < len(ws) else ""
+        if w in WEEKDAYS and prev == "до":
+            continue  # «бронь до пятницы держим», «подумаю до пятницы»: a deadline, not a date
         if w in WEEKDAYS or w in RELATIVE_DAYS:
             return w
         if w.startswith(NUM_PREFIX):
+            if prev == "до" and (nxt in MONTHS or nxt == "число"):
+                continue  # «если до первого числа бронируете»: an offer's deadline
             if nxt in MONTHS or nxt == "число" or (nxt in ("час", "утро", "вечер") and _is_hour(w) and prev != "за"):
                 return f"{_num(w)} {nxt}"
             if prev == "через" and nxt in TIME_UNITS:
@@ -455,7 +460,8 @@ def next_step(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords
         if not when or not verbs or verbs <= SEND_VERBS or _only_sending_is_timed(sw):
             continue  # «пришлю сегодня» alone is no agreed step: a call or meeting needs a time
         reply = _next_client_turn(words, sw)
-        if reply is not None and (_refuses(reply) or reply.segment.idx in objection_segments):
+        if reply is not None and (_refuses(reply) or (reply.segment.idx in objection_segments
+                                                      and not _agrees(reply))):
             continue
         if put_off_after(words, sw):
             continue  # «…до пятницы» — later «я подумаю ещё до весны»: nothing was agreed
@@ -471,7 +477,14 @@ def client_put_off(words: Sequence[SegmentWords]) -> bool:
 
 
 CLIENT_STEP_TURNS = 3  # the client's last turns, where a step he names himself is agreed
-COME_VERBS = frozenset("заехать приехать подъехать зайти подойти прийти забрать привезти записаться".split())
+COME_VERBS = frozenset("заехать приехать подъехать зайти подойти прийти забрать привезти записаться "
+                       "заскочить заглянуть подскочить забежать".split())
+# a reply that accepts the step outright, even if a word in it reads as an objection («всё верно,
+# давай, некогда мне»)
+AGREES = frozenset("да давать давай давайте хорошо договориться верно ок окей отлично ладно годиться "
+                   "подходить согласный".split())
+AGREE_MAX_WORDS = 8
+WHEN_WORDS = frozenset("когда сколько время день число удобно".split())  # «к какому времени привезти?»
 
 
 def _client_step(words: Sequence[SegmentWords], client: Sequence[SegmentWords]) -> Detection | None:
@@ -479,7 +492,12 @@ def _client_step(words: Sequence[SegmentWords], client: Sequence[SegmentWords]) 
     manager's next turn does not refuse it."""
     for sw in list(reversed(client))[:CLIENT_STEP_TURNS]:
         when = concrete_time(sw)
-        if not when or not (set(sw.words) & COME_VERBS) or _refuses(sw) or put_off_after(words, sw):
+        if not when or _refuses(sw) or put_off_after(words, sw):
+            continue
+        asked = _previous_manager_turn(words, sw)  # «К какому времени привезти?» — «К семи»
+        answers_a_step = (asked is not None and asked.question and bool(set(asked.words) & WHEN_WORDS)
+                          and bool(_step_verbs(asked) - SEND_VERBS))
+        if not (set(sw.words) & COME_VERBS) and not answers_a_step:
             continue
         after = [w for w in words if w.segment.speaker == "manager" and w.segment.start_s > sw.segment.start_s]
         if after and not _refuses(after[0]):
@@ -499,7 +517,17 @@ def _only_sending_is_timed(sw: SegmentWords) -> bool:
 def put_off_after(words: Sequence[SegmentWords], sw: SegmentWords) -> bool:
     """A client turn after ``sw`` that puts the matter off («я подумаю ещё», «не надо»)."""
     return any(w.segment.speaker == "client" and w.segment.start_s > sw.segment.start_s
-               and len(w.words) > 1 and _refuses(w) for w in words)
+               and len(w.words) > 1 and _refuses(w, bare_no=False) for w in words)
+
+
+def _agrees(sw: SegmentWords) -> bool:
+    """A short reply that opens by accepting («всё верно, давай, некогда мне»)."""
+    return len(sw.words) <= AGREE_MAX_WORDS and bool(set(sw.words[:3]) & AGREES)
+
+
+def _previous_manager_turn(words: Sequence[SegmentWords], sw: SegmentWords) -> SegmentWords | None:
+    before = [w for w in words if w.segment.speaker == "manager" and w.segment.start_s < sw.segment.start_s]
+    return before[-1] if before else None
 
 
 def _next_client_turn(words: Sequence[SegmentWords], sw: SegmentWords) -> SegmentWords | None:
@@ -507,9 +535,10 @@ def _next_client_turn(words: Sequence[SegmentWords], sw: SegmentWords) -> Segmen
     return after[0] if after else None
 
 
-def _refuses(sw: SegmentWords) -> bool:
+def _refuses(sw: SegmentWords, bare_no: bool = True) -> bool:
     """A refusal anywhere in the reply («присылайте, а звонить не надо»), a bare «нет» at its
-    start, or putting it off («мне подумать надо»)."""
+    start (``bare_no``: the direct answer to the step; later in the call «Нет, лучше на рабочую
+    почту» is about something else), or putting it off («мне подумать надо»)."""
     text = " ".join(sw.words)
     return any(f" {r} " in f" {text} " for r in REFUSALS if r != "нет") or (
-        bool(sw.words) and sw.words[0] == "нет") or bool(set(sw.words) & PUT_OFF)
+        bare_no and bool(sw.words) and sw.words[0] == "нет") or bool(set(sw.words) & PUT_OFF)

@@ -80,6 +80,9 @@ def test_own_name_is_not_the_clients_name():
     (("M", "пробное занятие во вторник в 19 00 записываю"), ("C", "ага")),
     (("M", "пришлю сегодня а завтра в 11 позвоню"), ("C", "хорошо")),
     (("M", "вам сколько пакетиков"), ("C", "ну 2 пакетика завтра заеду"), ("M", "хорошо ждём")),  # the client's own step
+    (("M", "Елена, к какому времени привезти?"), ("C", "К семи часам."), ("M", "Хорошо, ждите курьера.")),  # asked, answered
+    (("M", "а давайте вы заедете комнаты посмотрите"), ("C", "ну в четверг после 5 могу заскочить да"),
+     ("M", "ага отлично")),
 ])
 def test_concrete_next_step(turns):
     words = _words(*turns)
@@ -100,6 +103,12 @@ def test_concrete_next_step(turns):
     (("M", "с апреля запись недели на три вперед"), ("C", "ага")),  # a span, no time
     (("M", "скидку сделаю если до пятницы бронируете"), ("C", "а автобус туда ходит"),
      ("M", "ходит"), ("C", "не ну я подумаю ещё до весны")),  # put off later: nothing agreed
+    (("M", "бронь до пятницы держим если что"), ("C", "ну ладно")),  # a deadline, not a date
+    (("M", "ага скину а ещё если до 1 числа бронируете то скидка"), ("C", "давай")),
+    (("M", "если что звоните или приезжайте мы до 8"), ("C", "ага спасибо")),  # the company's hours
+    (("M", "давайте я договор пришлю посмотрите?"),
+     ("C", "слушайте у меня через пять минут фура приходит мне не до договоров"),
+     ("M", "ну тогда сами перезвоните попозже")),  # the client's own time, not a step
 ])
 def test_no_next_step(turns):
     words = _words(*turns)
@@ -110,6 +119,18 @@ def test_a_step_answered_with_an_objection_is_not_agreed():
     words = _words(("M", "Давайте замер в субботу в десять?"), ("C", "Сорок тысяч за окно? Это много."))
     assert detectors.next_step(words, _manager(words)) is not None
     assert detectors.next_step(words, _manager(words), objection_segments=frozenset({1})) is None
+
+
+def test_a_short_yes_agrees_even_with_a_word_that_reads_as_an_objection():
+    words = _words(("M", "итак в четверг в 9 утра привозим 10 кубов всё верно"), ("C", "всё верно давай костя некогда"))
+    assert detectors.next_step(words, _manager(words), objection_segments=frozenset({1})) is not None
+
+
+def test_a_later_no_about_something_else_does_not_cancel_the_step():
+    words = _words(("M", "Давайте в четверг созвонимся, в одиннадцать вам удобно?"), ("C", "Давайте в двенадцать."),
+                   ("M", "Договорились, в четверг в двенадцать созваниваемся. Почту взять эту?"),
+                   ("C", "Нет, лучше на рабочую."))
+    assert detectors.next_step(words, _manager(words)) is not None
 
 
 def test_value_statement_needs_two_benefits_in_an_explanatory_turn():
