@@ -436,6 +436,20 @@ def _example_kind(sw: SegmentWords, cat: Catalogue, threshold: float):
     return None if best is None else (best[0], EXAMPLE_PREFIX + example_index.quote(best[1]))
 
 
+SIGN_OFF_MANAGER_WORDS = 12  # after «всё, мне бежать надо» the manager only says goodbye
+SIGN_OFF_OPENERS = frozenset("да ага угу отлично хорошо верно договориться давать давай давайте ок окей".split())
+
+
+def _signing_off(words: list[SegmentWords], pos: int) -> bool:
+    """«да всё давайте мне бежать надо» at the very end — opening with a yes, nothing but a
+    short goodbye after: the client closes a finished call, he does not resist the offer."""
+    if not set(words[pos].words[:3]) & SIGN_OFF_OPENERS:
+        return False  # «слушайте, я на совещании» ends the talk without agreeing: a brush-off
+    after = [w for w in words[pos + 1:] if w.words]
+    return len(after) <= 2 and all(w.segment.speaker != "client" or len(w.words) <= 3 for w in after) and sum(
+        len(w.words) for w in after if w.segment.speaker == "manager") <= SIGN_OFF_MANAGER_WORDS
+
+
 # Kinds said together in one turn often enough to look for the second: «я подумаю, с женой
 # посоветуюсь», «пришлите, я мужу покажу», «дорого, надо подумать», «некогда, пришлите на почту».
 SECOND_KINDS = frozenset(frozenset(p) for p in (
@@ -516,6 +530,7 @@ def detect_objections(
         if found and found[-1][0] == pos and not str(found[-1][2]).startswith((EXAMPLE_PREFIX, MODEL_PREFIX)):
             if (second := _second_kind(sw, found[-1][1].id, cat, manager)) is not None:
                 found.append((pos, *second))
+    found = [f for f in found if not (f[1].id == "no_time" and _signing_off(words, f[0]))]
     if not found:
         return ()
     answers = [response_segments(segments, pos) for pos, _, _ in found]

@@ -169,3 +169,13 @@ def test_an_unrelated_second_trigger_in_the_turn_is_not_a_second_objection():
     lines = [*OPENING, ("client", "Дорого, у конкурентов дешевле."), ("manager", "Понимаю. С чем сравниваете?"),
              ("client", "Хорошо."), ("manager", "Всего доброго, до свидания!")]
     assert len(score(lines).objections) == 1
+
+
+def test_signing_off_a_finished_call_is_no_objection_but_a_brush_off_is():
+    ending = [*OPENING, ("manager", "Итак, в четверг в девять привозим, счёт сегодня пришлю. Всё верно?")]
+    signed = score([*ending, ("client", "Да, всё верно, давайте, мне бежать надо."),
+                    ("manager", "Спасибо, до четверга!")])
+    assert not [o for o in signed.objections if o.kind == "no_time"]
+    brushed = score([*ending, ("client", "Слушайте, я на совещании вообще сейчас."),
+                     ("manager", "Ну перезвоните позже.")])
+    assert [o.kind for o in brushed.objections] == ["no_time"]
