@@ -137,12 +137,26 @@ def evaluate_traced(c: Criterion, ctx: CallContext) -> tuple[CriterionResult, Tr
         # docs/labelling.md: a call with nothing agreed has nothing to recap
         outcome.passed, outcome.missing, outcome.hits, outcome.detection = False, "agreement", (), None
         outcome.metric_note = "клиент ничего не согласовал: взял паузу или отказался"
+    elif c.detect == "recap" and outcome.passed and not _explicit_recap(segs) and detectors.next_step(
+            ctx.words, segs, frozenset(o.segment_idx for o in ctx.objections)) is None:
+        # «итак», «записываю» with no step agreed: there is nothing to recap
+        outcome.passed, outcome.missing, outcome.hits, outcome.detection = False, "agreement", (), None
+        outcome.metric_note = "не согласован следующий шаг — подводить итог нечему"
     model = ctx.classifiers.get(c.classifier) if c.classifier else None
     if model is not None and not outcome.violation:
         _check_classifier(model, segs, outcome)
     if not outcome.passed and "not_cut_by_client" in c.applies_when and detectors.cut_by_client(ctx.words):
         return result_of(c, "not_applicable", "Не применимо: клиент закончил разговор сам"), None
     return _verdict(c, outcome, low_share), Trace(tuple(segs), outcome, low_share, ctx)
+
+
+# An explicit recap («давайте резюмируем», «подведу итог», «ещё раз проговорю») passes on its own;
+# a weak cue («итак», «записываю», «в итоге») or the repeated facts need an agreed next step.
+EXPLICIT_RECAP = frozenset("резюмировать резюмирую итог подытожить подытожу проговорить повторить".split())
+
+
+def _explicit_recap(segs: list[SegmentWords]) -> bool:
+    return any(EXPLICIT_RECAP.intersection(sw.words) for sw in segs)
 
 
 def _check_examples(c: Criterion, segs: list[SegmentWords], ctx: CallContext, out: _Outcome) -> None:

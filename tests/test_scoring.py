@@ -174,3 +174,16 @@ def test_nothing_agreed_means_nothing_to_recap():
     s = score(lines)
     assert verdicts(s)["summary"] == "fail"
     assert "ничего не согласовал" in criterion(s, "summary").reason
+
+
+def test_a_weak_recap_cue_without_an_agreed_step_is_no_summary_but_an_explicit_one_is():
+    lines = list(GOOD_CALL[:8]) + [
+        ("manager", "Итак, окна с монтажом, гарантия десять лет, замер бесплатно. Если что, звоните."),
+        ("client", "Хорошо, спасибо."),
+        ("manager", "Всего доброго, до свидания!"),
+    ]
+    s = score(lines)
+    assert verdicts(s)["next_step"] == "fail" and verdicts(s)["summary"] == "fail"
+    assert "подводить итог нечему" in criterion(s, "summary").reason
+    lines[-3] = ("manager", "Давайте резюмируем: окна с монтажом, гарантия десять лет, решение за вами.")
+    assert verdicts(score(lines))["summary"] == "pass"
