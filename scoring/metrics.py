@@ -40,6 +40,8 @@ def question_kind(sentence: str) -> str | None:
     opens = any(w in OPEN_QUESTION_WORDS for w in words[:4]) and words[0] not in CLOSED_QUESTION_START
     if words[0] in OPEN_REQUEST_WORDS:
         return "open"
+    if _rhetorical(words):
+        return "closed" if sentence.rstrip().endswith("?") else None
     if sentence.rstrip().endswith("?"):
         if opens:
             return "open"
@@ -81,6 +83,19 @@ NOT_QUESTION_AFTER = frozenset({"то", "не", "всё", "все", "именн�
 NOT_AFTER_SO = frozenset({"как", "что", "чтобы"})  # «так как», «так что»: no question
 
 
+def _rhetorical(words: list[str]) -> bool:
+    """«Вы что, не понимаете?», «Я вам что, по телефону посмотрю?», «Ну так что, оформляем?»:
+    «что» as a particle, no question about the client's need."""
+    head = words[:4]
+    if "что" not in head:
+        return False
+    i = head.index("что")
+    return i > 0 and (head[i - 1] == "так" or all(w in RHETORICAL_LEADS for w in head[:i]))
+
+
+RHETORICAL_LEADS = frozenset("вы ты я вам тебе мне ну да и".split())
+
+
 def unpunctuated_open_questions(sentence: str) -> int:
     """Open questions started inside one unpunctuated stretch of speech (Whisper on phone audio
     drops «?» and often commas): a question word after a lead word («а», «подскажите», a
@@ -103,6 +118,12 @@ def unpunctuated_open_questions(sentence: str) -> int:
     return n
 
 
+def _asks(sentence: str) -> bool:
+    """«Расскажите, …», «Подскажите, как …»: a request that works as a question without «?»."""
+    words = [w.lower().replace("ё", "е") for w in _WORD_RE.findall(sentence)[:2]]
+    return bool(words) and (words[0] in OPEN_REQUEST_WORDS or words[0] in ASK_WORDS)
+
+
 # Questions that are not about the client's need (docs/labelling.md, needs_discovery): the
 # client's name or contacts, the greeting's «чем могу помочь», scheduling, «остались вопросы»,
 # and «как скажете» (a statement).
@@ -111,7 +132,8 @@ NOT_NEEDS = re.compile(
     r"остались вопросы|вопросы (у вас )?остались|как скажете|как хотите|как договорились|"
     r"какой (у вас )?(адрес|телефон|номер|почт)|на какую почту|какой адрес|адрес какой|"
     r"как (вас|вам) (записать|оформить)|как(ая|ой|ую) (у вас )?(почта|почту|почты|адрес|телефон|номер)|"
-    r"с кем (можно|могу|мне) (поговорить|пообщаться|связаться))\b")
+    r"с кем (можно|могу|мне) (поговорить|пообщаться|связаться)|на кого (оформ|запис)\w*|"
+    r"к какому времени|во сколько (вам|удобно|привезти|подъехать|приехать))\b")
 
 
 def _joined_questions(sentence: str) -> int:
@@ -136,8 +158,11 @@ def count_questions(segments: list[Segment] | tuple[Segment, ...]) -> tuple[int,
 def _text_questions(text: str) -> tuple[int, int]:
     total = open_ = 0
     punctuated = any(ch in text for ch in "?.!,")
+    marks = "?" in text  # a turn written with question marks: a sentence without one is no question
     for sentence in sentences(text):
         kind = question_kind(sentence)
+        if marks and kind and not sentence.rstrip().endswith("?") and not _asks(sentence):
+            kind = None
         if kind == "open" and NOT_NEEDS.search(sentence.lower().replace("ё", "е")):
             kind = "closed"
         extra = unpunctuated_open_questions(sentence) if not punctuated else (
