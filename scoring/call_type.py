@@ -231,13 +231,17 @@ def _language(live, transcript: Transcript, r, extra) -> CallType | None:
 def _russian_word_share(text: str) -> float:
     """Share of the text's Cyrillic words (3+ letters) that the Russian dictionary knows; ASR
     slips and names keep Russian speech far above :data:`MIN_RUSSIAN_WORD_SHARE`."""
-    from scoring.text import morph
-
     words = [w for w in re.findall(r"[а-яё]{3,}", text)]
     if len(words) < MIN_WORDS_FOR_DICTIONARY:
         return 1.0
-    analyser = morph()
-    return sum(1 for w in words if analyser.word_is_known(w)) / len(words)
+    return sum(1 for w in words if _known_word(w)) / len(words)
+
+
+@lru_cache(maxsize=200_000)
+def _known_word(word: str) -> bool:
+    from scoring.text import morph
+
+    return morph().word_is_known(word)
 
 
 def _wrong_number(live, transcript, r: _Rules, extra) -> CallType | None:

@@ -11,6 +11,7 @@ a sending verb plus a channel. Comparatives are read from the surface text, beca
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from scoring.matcher import SegmentWords
 from scoring.text import NUM_PREFIX, morph
@@ -134,12 +135,12 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
         return "have_supplier", "работаем с другими"
     if (vocab & SERVICE_VERBS and "не" not in vocab and "вы" not in vocab
             and (("мы" in vocab and _QUOTED_NAME.search(sw.segment.text))
-                 or (vocab & TENURE_LEMMAS and _names_someone(sw) and _serves_now(sw)
+                 or (vocab & TENURE_LEMMAS and _serves_now(sw) and _names_someone(sw)
                      and not ("за" in vocab and _price_number(ws))))):
         # «нас «Горлифт» обслуживает», «я беру у Гарика на Складской, лет шесть уже»
         return "have_supplier", "нас обслуживает другая фирма"
-    if ("вы" not in vocab and "не" not in vocab and _helps_now(sw)
-            and (vocab & ACQUAINTANCES or _person_named(sw)) and not _price_number(ws)):
+    if ("вы" not in vocab and "не" not in vocab and vocab & HELPER_VERBS
+            and (vocab & ACQUAINTANCES or _person_named(sw)) and _helps_now(sw) and not _price_number(ws)):
         return "have_supplier", "это делает свой человек"  # «племянник мне кувшины возит»
 
     if vocab & PRICE_LEMMAS or pairs & set(PRICE_PAIRS):
@@ -159,10 +160,21 @@ def _near(ws: tuple[str, ...], a: frozenset[str], b: frozenset[str], window: int
     return any(abs(i - j) <= window for i, w in enumerate(ws) if w in a for j in at_b)
 
 
+@lru_cache(maxsize=200_000)
+def _reading(word: str) -> tuple[str, str]:
+    """(normal form, tag) of a word's first pymorphy3 parse, cached: a batch sees each word often."""
+    p = morph().parse(word)[0]
+    return p.normal_form.replace("ё", "е"), str(p.tag)
+
+
+@lru_cache(maxsize=200_000)
+def _known(word: str) -> bool:
+    return morph().word_is_known(word)
+
+
 def _person_named(sw: SegmentWords) -> bool:
     """A first name in the turn («Лене позвоню», «мне Ренат сказал»), by pymorphy's Name tag."""
-    analyser = morph()
-    return any(len(w) >= 3 and "Name" in analyser.parse(w)[0].tag for w in sw.surface)
+    return any(len(w) >= 3 and "Name" in _reading(w)[1] for w in sw.surface)
 
 
 def _helps_now(sw: SegmentWords) -> bool:
@@ -173,11 +185,9 @@ def _helps_now(sw: SegmentWords) -> bool:
 
 def _present_verb(sw: SegmentWords, verbs: frozenset[str], third_person: bool = False) -> bool:
     """A word of the turn that is one of ``verbs`` in the present tense (third person only)."""
-    analyser = morph()
     for word in sw.surface:
-        p = analyser.parse(word)[0]
-        if (p.normal_form.replace("ё", "е") in verbs and "pres" in p.tag
-                and (not third_person or "3per" in p.tag)):
+        normal, tag = _reading(word)
+        if normal in verbs and "pres" in tag and (not third_person or "3per" in tag):
             return True
     return False
 
@@ -229,8 +239,7 @@ def _names_a_brand(sw: SegmentWords) -> bool:
     if re.search(r"\b(в|у|на)\s+[A-ZА-ЯЁ][а-яёa-z]{2,}", text[1:]):
         return True
     # ASR text is lower case: a word the dictionary does not know after в / у («в леруа»)
-    analyser = morph()
-    return any(len(w) >= 4 and not analyser.word_is_known(w)
+    return any(len(w) >= 4 and not _known(w)
                for w in re.findall(r"\b(?:в|у)\s+([а-яё]+)", text.lower()))
 
 
@@ -323,13 +332,12 @@ def _names_someone(sw: SegmentWords) -> bool:
     («Петрович», «Витька»), a brand (quoted, capitalised or a word the dictionary does not know)."""
     if sw.vocab & OTHER_PARTY_LEMMAS or _names_a_brand(sw) or _QUOTED_NAME.search(sw.segment.text):
         return True
-    analyser = morph()
     for word in sw.surface:
         if len(word) < 3 or word.isdigit():
             continue
-        tag = analyser.parse(word)[0].tag
+        tag = _reading(word)[1]
         if any(t in tag for t in NAME_TAGS) or "UNKN" in tag or "LATN" in tag or (
-                len(word) > 4 and not analyser.word_is_known(word)):  # «мотовилиха», «горлифт»
+                len(word) > 4 and not _known(word)):  # «мотовилиха», «горлифт»
             return True
     return False
 
