@@ -151,9 +151,14 @@ def first_names(sw: SegmentWords) -> list[NameMention]:
             continue  # cased text writes names with a capital: «вера в успех» is not Вера
         rest = text[m.end():]
         nxt = (surface_words(rest) or [""])[0]
-        addressed = ((bool(nxt) and is_patronymic(nxt)) or prev in ("вы", "алло")
+        patronymic = bool(nxt) and is_patronymic(nxt)
+        addressed = (patronymic or prev in ("вы", "алло")
                      or rest.lstrip().startswith("?"))  # «Андрей Петрович», «вы Ольга», «алло, Марина?»
-        out.append(NameMention(w.lower().replace("ё", "е"), addressed and not cue, cue and prev != "вы"))
+        # «алло это руслан ахметович» (ASR, no «?»): a name with a patronymic after «это» is the
+        # client asked for, not the manager introducing himself
+        asked = patronymic and prev == "это"
+        out.append(NameMention(w.lower().replace("ё", "е"), addressed and (not cue or asked),
+                               cue and prev != "вы" and not asked))
     return out
 
 

@@ -188,3 +188,11 @@ def test_a_verb_is_no_name_and_a_later_turn_names_no_company():
     assert detectors.self_introduction(words, _manager(words)[:2]) is None  # «участкам» is no company
     words = _words(("M", "Компания «Печной двор», Анна."), ("C", "Ну что вы хамите?"), ("M", "никто не хамит берете или нет"))
     assert detectors.client_name(words, _manager(words), _manager(words)[:1]) is None
+
+
+def test_a_name_with_a_patronymic_after_eto_is_the_client_asked_for():
+    words = _words(("M", "алло добрый день это руслан ахметович"), ("C", "да я"),
+                   ("M", "меня зовут ольга компания печати плюс вы заказывали у нас печать"))
+    manager = _manager(words)
+    assert detectors.client_name(words, manager, manager[:2]) is not None
+    assert detectors.own_name(words, manager[:2]) == "ольга"
