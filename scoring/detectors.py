@@ -205,8 +205,9 @@ def _opening_noun(sw: SegmentWords, client_names: set[str]) -> str:
         if len(low) < 4 or name_score(w, True) >= NAME_SCORE or low in client_names:
             continue
         parse = morph().parse(low)[0]
-        if parse.normal_form in GREETING_WORDS or parse.tag.POS != "NOUN" or "Patr" in parse.tag:
-            continue
+        if (parse.normal_form in GREETING_WORDS or parse.normal_form in ROLE_NOUNS
+                or parse.tag.POS != "NOUN" or "Patr" in parse.tag):
+            continue  # «меня зовут Ольга, менеджер» names a role, not the company
         return w
     return ""
 
@@ -219,27 +220,62 @@ def _names_said_by_client_before(words: Sequence[SegmentWords], t: float) -> set
 def self_introduction(words: Sequence[SegmentWords], opening: Sequence[SegmentWords],
                       known_names: Sequence[tuple[str, ...]] = ()) -> Detection | None:
     """The manager's own first name and an organisation in the opening turns."""
-    own, org, where = "", "", None
+    own, where = _own_mention(words, opening)
+    org = ""
     for n, sw in enumerate(opening):
         client_names = _names_said_by_client_before(words, sw.segment.start_s)
-        for mention in first_names(sw):
-            if not own and not mention.addressed and mention.name not in client_names:
-                own, where = mention.name, sw
         # the noun a call is answered as («Упаковка, слушаю») is in the first turn only
         if not org and (org := organisation(sw, known_names) or (_opening_noun(sw, client_names) if n == 0 else "")):
             where = where or sw
+    if own and not org and where is not None:
+        org = _after_own_name(where, own)  # «это константин дровяной двор», «меня зовут кирилл сити хостел»
     if own and org and where is not None:
         return Detection(where, f"имя «{own.capitalize()}», организация «{org}»", 0.8)
     return None
 
 
+ROLE_NOUNS = frozenset("менеджер консультант специалист администратор оператор сотрудник представитель "
+                       "отдел директор руководитель".split())
+
+
+def _after_own_name(sw: SegmentWords, own: str) -> str:
+    """The words right after the manager's own name in his opening, when they name something
+    (a noun, an adjective or a word the dictionary does not know — a brand), not a role, a
+    greeting or a question: in lower-case ASR text the company comes straight after the name."""
+    words = surface_words(_QUOTED.sub(" ", sw.segment.text))
+    low = [w.lower().replace("ё", "е") for w in words]
+    if own not in low:
+        return ""
+    i = low.index(own) + 1
+    if i < len(low) and is_patronymic(words[i]):
+        i += 1
+    taken = []
+    for w in low[i:i + 3]:
+        parse = morph().parse(w)[0]
+        if (len(w) < 3 or parse.normal_form in GREETING_WORDS or parse.normal_form in ROLE_NOUNS
+                or name_score(w, True) >= NAME_SCORE
+                or not ({"NOUN", "ADJF"} & {parse.tag.POS} or not morph().word_is_known(w))):
+            break
+        taken.append(w)
+    return " ".join(taken) if taken and any(morph().parse(w)[0].tag.POS == "NOUN" or not morph().word_is_known(w)
+                                            for w in taken) else ""
+
+
 def own_name(words: Sequence[SegmentWords], opening: Sequence[SegmentWords]) -> str:
+    return _own_mention(words, opening)[0]
+
+
+def _own_mention(words: Sequence[SegmentWords], opening: Sequence[SegmentWords]) -> tuple[str, SegmentWords | None]:
+    """The manager's own first name in the opening and its turn: a name said with «это» / «меня
+    зовут» beats one said before the greeting («марина добрый день это константин …»)."""
+    own, where, cued = "", None, False
     for sw in opening:
         client_names = _names_said_by_client_before(words, sw.segment.start_s)
         for mention in first_names(sw):
-            if not mention.addressed and mention.name not in client_names:
-                return mention.name
-    return ""
+            if ((not own or (mention.own and not cued)) and not mention.addressed
+                    and mention.name not in client_names):
+                own, where, cued = mention.name, sw, mention.own
+    return own, where
 
 
 def client_name(words: Sequence[SegmentWords], manager: Sequence[SegmentWords],

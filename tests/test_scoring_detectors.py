@@ -196,3 +196,23 @@ def test_a_name_with_a_patronymic_after_eto_is_the_client_asked_for():
     manager = _manager(words)
     assert detectors.client_name(words, manager, manager[:2]) is not None
     assert detectors.own_name(words, manager[:2]) == "ольга"
+
+
+def test_lower_case_opening_the_company_follows_the_managers_name():
+    words = _words(("C", "алло"), ("M", "марина добрый день это константин дровяной двор удобно пару минут"),
+                   ("C", "да костя привет"))
+    manager = _manager(words)
+    found = detectors.self_introduction(words, manager[:2])
+    assert found is not None and "константин" in found.note.lower() and "дровяной двор" in found.note
+    assert detectors.client_name(words, manager, manager[:2]) is not None  # «марина» is the client
+
+
+@pytest.mark.parametrize("text", [
+    "меня зовут ольга как к вам обращаться",
+    "это анна удобно говорить",
+    "меня зовут ольга менеджер",
+])
+def test_a_name_with_no_company_after_it_is_no_self_introduction(text):
+    words = _words(("M", text), ("C", "да"))
+    manager = _manager(words)
+    assert detectors.self_introduction(words, manager[:2]) is None
