@@ -30,7 +30,7 @@ import duckdb
 import pandas as pd
 
 from core.types import NOT_OBJECTION
-from store import db
+from store import db, rollups
 from store.effective import (  # the one definition of a reviewed call lives there
     _NOT_HEAD,
     _REVIEW_SOURCES,
@@ -38,6 +38,7 @@ from store.effective import (  # the one definition of a reviewed call lives the
     effective_scores,
     latest_labels,
     latest_overrides,
+    review_day_edges,
     with_call_info,
 )
 from store.effective import head_actions as _head_actions
@@ -254,17 +255,25 @@ def low_score_calls(db_path: PathLike, start: datetime, end: datetime, as_of: da
     low AS MATERIALIZED (SELECT c.call_id, c.manager_id, c.started_at, sc.score_pct
             FROM calls c JOIN sc ON sc.call_id = c.call_id
             WHERE c.started_at >= $start AND c.started_at < $end AND sc.score_pct < $low),
-    {_verdict_cte("(SELECT call_id FROM low)", *_WEEK)},
-    fails AS (SELECT ev.call_id, ev.criterion_id FROM ev WHERE ev.verdict = 'fail'),
+    {_corrections("ev_fix", latest_overrides(_fixed_in("(SELECT call_id FROM low)", "$start"),
+                                             "call_id, criterion_id, verdict"), "criterion_id", "verdict")},
     fb AS (SELECT call_id, manager_id, criterion_id, created_at FROM feedback
            WHERE created_at < $as_of AND created_at >= $start AND username NOT IN {_NOT_HEAD}),
+    -- feedback to the call's manager on a criterion, and the call's effective verdict on it:
+    -- the letter at the criterion's position in call_verdicts, or the РОП's correction
+    on_crit AS (SELECT low.call_id, fb.created_at, fb.criterion_id, f.m, substr(v.verdicts, p.pos, 1) AS letter
+                FROM low JOIN call_verdicts v ON v.call_id = low.call_id AND {_in_period("v", *_WEEK)}
+                JOIN fb ON fb.manager_id = low.manager_id AND fb.created_at >= low.started_at
+                JOIN criterion_positions p ON p.criterion_id = fb.criterion_id
+                LEFT JOIN ev_fix f ON f.call_id = low.call_id),
     answers AS (  -- two equi-joins, not one OR-join (that one is a nested loop)
         SELECT low.call_id, fb.created_at FROM low JOIN fb
           ON fb.call_id = low.call_id AND fb.created_at >= low.started_at
         UNION ALL
-        SELECT low.call_id, fb.created_at FROM low JOIN fails f ON f.call_id = low.call_id
-        JOIN fb ON fb.manager_id = low.manager_id AND fb.criterion_id = f.criterion_id
-               AND fb.created_at >= low.started_at),
+        SELECT call_id, created_at FROM on_crit
+        WHERE letter NOT IN ('', '{rollups.NO_ROW}')
+          AND CASE WHEN map_extract(m, criterion_id)[1] IS NULL THEN letter = '{rollups.VERDICT_LETTERS["fail"]}'
+                   ELSE map_extract(m, criterion_id)[1] = 'fail' END),
     first_fb AS (SELECT call_id, min(created_at) AS first_feedback_at FROM answers GROUP BY call_id)
     SELECT low.*, coalesce(m.name, low.manager_id) AS manager_name, first_fb.first_feedback_at
     FROM low LEFT JOIN first_fb USING (call_id) LEFT JOIN managers m ON m.manager_id = low.manager_id
@@ -357,13 +366,15 @@ def _window_rounds(db_path: PathLike, round_sql: str, paces: pd.DataFrame, since
     return rows.sort_values(["created_at", "feedback_id"], kind="stable", ignore_index=True)
 
 
-def _nearest(keys: str, outcome: str, order: str) -> str:
+def _nearest(keys: str, outcome: str, order: str, fb_columns: str = "", join: str = "") -> str:
     """CTEs ``cand``, ``win``, ``ok`` from ``fb(feedback_id, t, half, <keys>)`` (one row per
     bucket ``b`` the feedback's span touches) and ``samples(<keys>, started_at, ...)``: per
-    feedback the ``outcome`` of the nearest ``$window`` samples before and after it (ranked by
-    ``order``, ties broken by its later columns) and whether both sides are complete."""
+    feedback the ``outcome`` (an expression over a sample ``s``, ``fb_columns`` of its feedback
+    and the tables of ``join``, joined to the candidates) of the nearest ``$window`` samples
+    before and after it (ranked by ``order``, ties broken by its later columns) and whether
+    both sides are complete."""
     return f"""
-    cand AS (SELECT fb.feedback_id, fb.t, s.* FROM fb JOIN samples s USING ({keys})
+    cand AS (SELECT fb.feedback_id, fb.t{fb_columns}, s.* FROM fb JOIN samples s USING ({keys}){join}
              WHERE s.started_at >= fb.t - to_microseconds(fb.half) AND s.started_at < fb.t + to_microseconds(fb.half)),
     win AS (SELECT feedback_id,
                    max_by({outcome}, ({order}), $window) FILTER (WHERE started_at < t) AS before,
@@ -404,6 +415,17 @@ def _coaching_result(subject: str, counted: str, outcome: str) -> str:
     ORDER BY f.created_at, f.feedback_id"""
 
 
+# A window call's outcome on the feedback's criterion: 'p' (passed) or 'f' (failed) by its
+# effective verdict (the РОП's latest correction, else the letter at the criterion's position in
+# the call's verdicts), '' when the call has no row for the criterion, is not scored, or the
+# verdict is neither (it keeps its place in the window and adds no verdict).
+_LETTER = "substr(verdicts, pos, 1)"
+_WINDOW_OUTCOME = f"""CASE WHEN coalesce({_LETTER}, '{rollups.NO_ROW}') IN ('', '{rollups.NO_ROW}') THEN ''
+         WHEN map_extract(m, subj)[1] IS NOT NULL
+              THEN CASE map_extract(m, subj)[1] WHEN 'pass' THEN 'p' WHEN 'fail' THEN 'f' ELSE '' END
+         WHEN {_LETTER} IN ('p', 'f') THEN {_LETTER} ELSE '' END"""
+
+
 def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window: int) -> pd.DataFrame:
     """For each criterion feedback given in ``[since, as_of)``: the manager's effective
     pass/fail verdicts on that criterion in his ``window`` calls before and after it.
@@ -423,29 +445,24 @@ def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window
     sql = f"""
     WITH {_coached_feedback("criterion_id")},
     span AS (SELECT unnest($managers) AS manager_id, unnest($half) AS half),
-    fb AS (SELECT f.feedback_id, f.manager_id, f.created_at AS t, s.half, {_buckets("s", "f.created_at")}
-           FROM fbk f JOIN span s USING (manager_id) WHERE {_STILL_OPEN}),
-    samples AS (SELECT c.manager_id, c.call_id, c.started_at, epoch_us(c.started_at) // s.half AS b
-                FROM calls c JOIN span s USING (manager_id)
-                WHERE c.started_at >= $lo AND c.started_at < $hi),
-    {_nearest("manager_id, b", "call_id", "started_at, call_id")},
-    wc AS MATERIALIZED (SELECT w.feedback_id, f.subj, x.call_id, x.before
-                        FROM win w JOIN fbk f USING (feedback_id),
-                        LATERAL (SELECT unnest(w.before) AS call_id, TRUE AS before
-                                 UNION ALL SELECT unnest(w.after), FALSE) x),
-    scope AS MATERIALIZED (SELECT DISTINCT call_id FROM wc),
-    {_corrections("ev_fix", latest_overrides(_fixed_in(_SCOPE, "$lo"), "call_id, criterion_id, verdict"),
+    fb AS (SELECT f.feedback_id, f.manager_id, f.subj, p.pos, f.created_at AS t, s.half,
+                  {_buckets("s", "f.created_at")}
+           FROM fbk f JOIN span s USING (manager_id) LEFT JOIN criterion_positions p ON p.criterion_id = f.subj
+           WHERE {_STILL_OPEN}),
+    {_corrections("ev_fix", latest_overrides(_fixed_in(None, "$lo"), "call_id, criterion_id, verdict"),
                   "criterion_id", "verdict")},
-    -- the window calls' rollup rows joined on the call alone (DuckDB then filters the scan by
-    -- the window calls); the feedback's criterion is picked after the join, not as a second
-    -- join key, which would keep the scan unfiltered
-    j AS (SELECT * FROM (SELECT wc.feedback_id, wc.before,
-                                CASE WHEN r.criterion_id = wc.subj THEN {_CORRECTED} END AS outcome
-                         FROM wc JOIN current_verdicts r ON r.call_id = wc.call_id
-                         LEFT JOIN ev_fix f ON f.call_id = wc.call_id
-                         WHERE {_in_period("r", *_COACHING)})
-          WHERE outcome IN ('pass', 'fail'))
-    {_coaching_result("criterion_id", "passed", "pass")}"""
+    -- every call of the managers in the span, with its verdicts in one string (call_verdicts);
+    -- the РОП's corrections are joined to the candidates of each window
+    samples AS (SELECT c.manager_id, c.call_id, c.started_at, c.verdicts, epoch_us(c.started_at) // s.half AS b
+                FROM call_verdicts c JOIN span s USING (manager_id)
+                WHERE c.started_at >= $lo AND c.started_at < $hi),
+    {_nearest("manager_id, b", _WINDOW_OUTCOME, "started_at, call_id", ", fb.subj, fb.pos, f.m",
+              " LEFT JOIN ev_fix f ON f.call_id = s.call_id")},
+    j AS (SELECT * FROM (SELECT w.feedback_id, x.before, x.outcome FROM win w,
+                         LATERAL (SELECT TRUE AS before, unnest(w.before) AS outcome
+                                  UNION ALL SELECT FALSE, unnest(w.after)) x)
+          WHERE outcome IN ('p', 'f'))
+    {_coaching_result("criterion_id", "passed", "p")}"""
     return _window_rounds(db_path, sql, paces, since, as_of, window)
 
 
@@ -543,12 +560,37 @@ def agreement_tables(db_path: PathLike, since: datetime, as_of: datetime) -> tup
     """Over the calls the РОП reviewed in ``[since, as_of)``: per criterion (automatic verdict,
     РОП verdict, count), and (automatic handling, РОП handling, count) of their objections; a
     reviewed call without a correction counts as agreement. One query: the reviewed calls are
-    found once for both tables."""
+    found once for both tables.
+
+    The verdicts come with the reviews (``review_days`` carries each reviewed call's verdict
+    string, ``call_verdicts``): the uncorrected calls are counted per verdict string (calls
+    with the same verdicts make one row) and only then spread over the criteria; the few
+    corrected calls criterion by criterion."""
     sql = f"""
-    WITH {_reviews_cte(None, '$since', rollup=True)}, reviewed AS MATERIALIZED (SELECT call_id FROM rev),
-    {_verdict_cte(_REVIEWED, '$calls_from', '$as_of')},
+    WITH {_reviews_cte(None, '$since', rollup=True, verdicts=True)},
+    reviewed AS MATERIALIZED (SELECT call_id, verdicts FROM rev),
+    {_corrections("ev_fix", latest_overrides(_fixed_in(_REVIEWED, "$calls_from"), "call_id, criterion_id, verdict"),
+                  "criterion_id", "verdict")},
+    -- the verdicts came with the reviewed days (review_days); calls reviewed only in the
+    -- part-days at the window's ends are looked up
+    cv AS MATERIALIZED (SELECT call_id, verdicts FROM reviewed WHERE verdicts IS NOT NULL
+                        UNION ALL
+                        SELECT v.call_id, v.verdicts FROM call_verdicts v
+                        WHERE {_rollup_rows("v", "(SELECT call_id FROM reviewed WHERE verdicts IS NULL)",
+                                            "$calls_from", "$as_of")} AND v.verdicts IS NOT NULL),
+    same AS (SELECT verdicts, count(*) AS n FROM cv WHERE call_id NOT IN (SELECT call_id FROM ev_fix) GROUP BY verdicts),
+    -- a criterion's verdict in a string: the letter at its position ('-' or past the end: no row)
+    spread AS (SELECT x.n, NULL AS m, p.criterion_id, substr(x.verdicts, p.pos, 1) AS letter
+               FROM same x, criterion_positions p
+               UNION ALL
+               SELECT 1, f.m, p.criterion_id, substr(cv.verdicts, p.pos, 1)
+               FROM cv JOIN ev_fix f USING (call_id), criterion_positions p),
+    ev AS (SELECT s.criterion_id, l.verdict AS auto,
+                  CASE WHEN s.m IS NULL THEN l.verdict ELSE coalesce(map_extract(s.m, s.criterion_id)[1], l.verdict) END
+                      AS verdict, s.n
+           FROM spread s JOIN verdict_letters l USING (letter)),
     {_handling_cte(_REVIEWED, '$calls_from', '$as_of')}
-    SELECT 'criterion' AS part, criterion_id, auto, verdict AS head, count(*) AS n FROM ev GROUP BY ALL
+    SELECT 'criterion' AS part, criterion_id, auto, verdict AS head, sum(n)::BIGINT AS n FROM ev GROUP BY ALL
     UNION ALL
     SELECT 'handling', NULL, auto, handling, count(*) FROM eo GROUP BY ALL
     ORDER BY ALL"""
@@ -569,13 +611,19 @@ def objection_agreement_pairs(db_path: PathLike, since: datetime, as_of: datetim
 
 
 def _first_start(db_path: PathLike, since: datetime, as_of: datetime) -> datetime:
-    """The earliest start among the calls the РОП acted on in ``[since, as_of)`` (a superset of
-    those :func:`_reviews_cte` counts as reviewed there; reviews can reach back to old calls):
-    bounds the rollup scans of the agreement queries. Read from the review rows' copies."""
-    parts = " UNION ALL ".join(
-        f"SELECT min(started_at) AS first FROM ({_head_rows(t, '$since', '$as_of', 't.call_id')})"
-        for t in _REVIEW_SOURCES)
-    rows = _df(db_path, f"SELECT min(first) AS first FROM ({parts})", since=since, as_of=as_of)
+    """The earliest start among the calls the РОП reviewed or acted on in ``[since, as_of)`` (a
+    superset of those :func:`_reviews_cte` counts as reviewed there; reviews can reach back to
+    old calls): bounds the rollup scans of the agreement queries. Read from the copies on
+    ``review_days`` for the window's whole days (a row per call and day, not an event per 10 s
+    of listening) and on the review rows of its part-days."""
+    first_day, last_day, edge = review_day_edges("$since", "$as_of")
+    days = f"d.day >= {first_day}::DATE AND d.day < {last_day}::DATE AND d.username NOT IN {_NOT_HEAD}"
+    parts = [f"SELECT min(d.call_started_at) AS first FROM review_days d WHERE {days}",
+             f"""SELECT min(c.started_at) FROM review_days d JOIN calls c ON c.call_id = d.call_id
+                 WHERE {days} AND d.call_started_at IS NULL"""]
+    for lo, hi in (("$since", edge), (f"greatest({last_day}, {edge})", "$as_of")):
+        parts += [f"SELECT min(started_at) FROM ({_head_rows(t, lo, hi, 't.call_id')})" for t in _REVIEW_SOURCES]
+    rows = _df(db_path, f"SELECT min(first) AS first FROM ({' UNION ALL '.join(parts)})", since=since, as_of=as_of)
     first = rows.iloc[0, 0] if len(rows) else None
     return since if first is None or pd.isna(first) else min(first.to_pydatetime(), since)
 
