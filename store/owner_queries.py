@@ -61,7 +61,7 @@ def _effective_sc(call_scope: str, lo: str, hi: str) -> str:
     """``sc``: the effective score of each call in scope (the РОП's overrides up to ``$as_of``
     applied; :func:`store.effective.effective_scores`)."""
     return effective_scores("sc", call_scope=call_scope, started=(lo, hi), materialized=True,
-                            fixes_where="created_at < $as_of", rollup=True)
+                            fixes_where=f"created_at >= {lo} AND created_at < $as_of", rollup=True)
 
 
 def _corrections(name: str, latest: str, key: str, value: str) -> str:
@@ -157,13 +157,15 @@ def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datet
            FROM calls c LEFT JOIN sc ON sc.call_id = c.call_id
            LEFT JOIN rev ON rev.call_id = c.call_id
            WHERE c.started_at >= $start AND c.started_at < $end GROUP BY c.manager_id),
-    act AS (SELECT e.manager_id,
-                   count(DISTINCT e.call_id) FILTER (WHERE e.kind = 'opened') AS opened_calls,
-                   count(DISTINCT e.call_id) FILTER (WHERE e.kind = 'played' AND e.played_s > 0)
-                       AS played_calls,
-                   coalesce(sum(e.played_s) FILTER (WHERE e.kind = 'played'), 0) AS played_s
-            FROM ({_head_rows("review_events", "$start", "$until", "t.call_id, t.kind, t.played_s")}) e
-            GROUP BY e.manager_id),
+    -- per call first, then per manager (one aggregation instead of one per DISTINCT count)
+    act AS (SELECT manager_id, count(*) FILTER (WHERE opened) AS opened_calls,
+                   count(*) FILTER (WHERE played) AS played_calls, coalesce(sum(played_s), 0) AS played_s
+            FROM (SELECT e.manager_id, e.call_id, bool_or(e.kind = 'opened') AS opened,
+                         bool_or(e.kind = 'played' AND e.played_s > 0) AS played,
+                         sum(e.played_s) FILTER (WHERE e.kind = 'played') AS played_s
+                  FROM ({_head_rows("review_events", "$start", "$until", "t.call_id, t.kind, t.played_s")}) e
+                  GROUP BY e.manager_id, e.call_id)
+            GROUP BY manager_id),
     ovr AS (SELECT o.manager_id, count(*) AS overrides
             FROM ({_head_rows("overrides", "$start", "$until", "t.call_id")}) o GROUP BY o.manager_id),
     fb AS (SELECT manager_id, count(*) AS feedback_given,
