@@ -222,8 +222,7 @@ def last_reviews(db_path: PathLike, since: datetime, as_of: datetime) -> pd.Data
     of his latest calls."""
     sql = f"""
     WITH {_reviews_cte(None, '$since', with_call=True, rollup=True)},
-    mc AS (SELECT manager_id, count(*) AS calls,
-                  list(call_id ORDER BY started_at DESC)[1:5] AS latest_call_ids
+    mc AS (SELECT manager_id, count(*) AS calls, max_by(call_id, started_at, 5) AS latest_call_ids
            FROM calls WHERE started_at >= $since AND started_at < $as_of AND manager_id IS NOT NULL
            GROUP BY manager_id),
     mr AS (SELECT call_manager_id AS manager_id, max(last_review_at) AS last_review_at
@@ -552,9 +551,9 @@ def objection_week(db_path: PathLike, start: datetime, end: datetime, as_of: dat
     """Objections in the week's calls by manager, kind and effective handling, with call ids."""
     sql = f"""
     WITH {_handling_cte(None, *_WEEK)}
-    SELECT eo.manager_id, eo.kind, eo.handling, count(*) AS n, count(DISTINCT eo.call_id) AS calls,
-           list(DISTINCT eo.call_id)[1:50] AS call_ids
-    FROM eo GROUP BY ALL ORDER BY n DESC"""
+    SELECT manager_id, kind, handling, sum(k)::BIGINT AS n, count(*) AS calls, list(call_id)[1:50] AS call_ids
+    FROM (SELECT manager_id, kind, handling, call_id, count(*) AS k FROM eo GROUP BY ALL)  -- per call first
+    GROUP BY ALL ORDER BY n DESC"""
     return _df(db_path, sql, start=start, end=end, as_of=as_of)
 
 
