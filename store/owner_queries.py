@@ -537,12 +537,13 @@ def fail_streaks(db_path: PathLike, since: datetime, as_of: datetime, min_len: i
 
 
 def team_criterion_rates(db_path: PathLike, start: datetime, end: datetime, as_of: datetime) -> pd.DataFrame:
-    """Per criterion over the week's calls: effective pass/fail counts and failed call ids."""
+    """Per criterion over the week's calls: effective pass/fail counts and the ids of the first
+    50 failed calls (a top-50 aggregate: a list of every failed call costs ~0.1 s at 10M calls)."""
     sql = f"""
     WITH {_verdict_cte(None, *_WEEK)}
     SELECT criterion_id, count(*) FILTER (WHERE verdict IN ('pass', 'fail')) AS n,
            count(*) FILTER (WHERE verdict = 'fail') AS failed,
-           list(call_id) FILTER (WHERE verdict = 'fail')[1:50] AS failed_call_ids
+           min_by(call_id, started_at, 50) FILTER (WHERE verdict = 'fail') AS failed_call_ids
     FROM ev GROUP BY criterion_id ORDER BY failed DESC, criterion_id"""
     return _df(db_path, sql, start=start, end=end, as_of=as_of)
 
