@@ -416,6 +416,11 @@ def _coaching_result(subject: str, counted: str, outcome: str) -> str:
     ORDER BY f.created_at, f.feedback_id"""
 
 
+# Corrections of calls started within a round's samples (by the copy of the call's start on the
+# override; one written before its call was stored has none and is kept): a later round reads
+# the corrections of its few spans, not of the whole period.
+_STARTED_IN_ROUND = " AND (call_started_at IS NULL OR (call_started_at >= $lo AND call_started_at < $hi))"
+
 # A window call's outcome on the feedback's criterion: 'p' (passed) or 'f' (failed) by its
 # effective verdict (the РОП's latest correction, else the letter at the criterion's position in
 # the call's verdicts), '' when the call has no row for the criterion, is not scored, or the
@@ -450,7 +455,7 @@ def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window
                   {_buckets("s", "f.created_at")}
            FROM fbk f JOIN span s USING (manager_id) LEFT JOIN criterion_positions p ON p.criterion_id = f.subj
            WHERE {_STILL_OPEN}),
-    {_corrections("ev_fix", latest_overrides(_fixed_in(None, "$lo"), "call_id, criterion_id, verdict"),
+    {_corrections("ev_fix", latest_overrides(_fixed_in(None, "$lo") + _STARTED_IN_ROUND, "call_id, criterion_id, verdict"),
                   "criterion_id", "verdict")},
     -- every call of the managers in the span, with its verdicts in one string (call_verdicts);
     -- the РОП's corrections are joined to the candidates of each window
