@@ -511,8 +511,13 @@ def fail_streaks(db_path: PathLike, since: datetime, as_of: datetime, min_len: i
     fixes = latest_overrides(_fixed_in(None, "$since"), "call_id, criterion_id, verdict")
     sql = f"""
     WITH {_corrections("ev_fix", fixes, "criterion_id", "verdict")},
-    pairs AS (SELECT DISTINCT manager_id, criterion_id FROM current_verdicts r
-              WHERE {_in_period("r", "$since", "$as_of")} AND manager_id IS NOT NULL),
+    -- every manager with scored calls in the period by every criterion judged in it: more pairs
+    -- than have verdicts (those add no rows below), found by two one-column aggregations
+    -- instead of one over the pairs of the month's verdicts
+    pairs AS (SELECT m.manager_id, k.criterion_id
+              FROM (SELECT DISTINCT manager_id FROM current_scores r
+                    WHERE {_in_period("r", "$since", "$as_of")} AND manager_id IS NOT NULL) m,
+                   (SELECT DISTINCT criterion_id FROM current_verdicts r WHERE {_in_period("r", "$since", "$as_of")}) k),
     recent AS MATERIALIZED ({_effective_verdicts("ev_fix", _in_period("r", "$recent", "$as_of"))}),
     unsettled AS (SELECT * FROM pairs
                   EXCEPT SELECT manager_id, criterion_id FROM recent WHERE verdict = 'pass'),
