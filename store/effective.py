@@ -91,7 +91,8 @@ def effective_scores(name: str = "score", *, call_scope: str | None = None,
     {name}_rows AS (
         SELECT r.call_id, r.criterion_id, r.rowid AS pos, r.fatal, r.max_points, r.rubric_version,
                coalesce(f.verdict, r.verdict) AS verdict, f.verdict IS NOT NULL AS fixed
-        FROM criterion_results r JOIN {name}_auto a
+        FROM criterion_results r
+        JOIN (SELECT * FROM {name}_auto WHERE call_id IN (SELECT call_id FROM {name}_fix)) a  -- the few corrected
              ON a.call_id = r.call_id AND a.rubric_version = r.rubric_version
         LEFT JOIN {name}_fix f ON f.call_id = r.call_id AND f.criterion_id = r.criterion_id
         WHERE r.call_id IN (SELECT call_id FROM {name}_fix){in_period}),

@@ -57,10 +57,11 @@ def _in_period(alias: str, lo: str, hi: str) -> str:
     return f"{alias}.started_at >= {lo} AND {alias}.started_at < {hi}"
 
 
-def _effective_sc(call_scope: str, lo: str, hi: str) -> str:
-    """``sc``: the effective score of each call in scope (the РОП's overrides up to ``$as_of``
-    applied; :func:`store.effective.effective_scores`)."""
-    return effective_scores("sc", call_scope=call_scope, started=(lo, hi), materialized=True,
+def _effective_sc(lo: str, hi: str) -> str:
+    """``sc``: the effective score of each call started in ``[lo, hi)`` (the РОП's overrides up
+    to ``$as_of`` applied; :func:`store.effective.effective_scores`). The rollup's rows carry
+    the call's start, so the start alone picks them (no set of call ids to join)."""
+    return effective_scores("sc", started=(lo, hi), materialized=True,
                             fixes_where=f"created_at >= {lo} AND created_at < $as_of", rollup=True)
 
 
@@ -136,7 +137,7 @@ _REVIEWED = "(SELECT call_id FROM reviewed)"
 _WEEK_SCOPE = "scope AS MATERIALIZED (SELECT call_id FROM calls WHERE started_at >= $start AND started_at < $end)"
 _WEEK_CALLS = _SCOPE
 _WEEK = ("$start", "$end")
-_WEEK_SCORES = _effective_sc(_WEEK_CALLS, *_WEEK)
+_WEEK_SCORES = _effective_sc(*_WEEK)
 
 
 def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datetime,
@@ -252,7 +253,7 @@ def low_score_calls(db_path: PathLike, start: datetime, end: datetime, as_of: da
     criterion the call failed, given after the call started (and before ``as_of``).
     """
     sql = f"""
-    WITH {_WEEK_SCOPE}, {_WEEK_SCORES},
+    WITH {_WEEK_SCORES},
     low AS MATERIALIZED (SELECT c.call_id, c.manager_id, c.started_at, sc.score_pct
             FROM calls c JOIN sc ON sc.call_id = c.call_id
             WHERE c.started_at >= $start AND c.started_at < $end AND sc.score_pct < $low),
@@ -659,11 +660,10 @@ def _df(db_path: PathLike, sql: str, **params) -> pd.DataFrame:
 
 # --- exports ------------------------------------------------------------------------------
 
-_PERIOD_CALLS = "(SELECT call_id FROM calls WHERE started_at >= $start AND started_at < $end)"  # exports: rare
 
 EXPORT_TABLES: dict[str, str] = {
     "calls": f"""
-    WITH {_effective_sc(_PERIOD_CALLS, *_WEEK)}
+    WITH {_effective_sc(*_WEEK)}
     SELECT c.call_id, c.started_at, c.direction, c.manager_id, m.name AS manager_name, m.team,
            c.duration_s, c.source, sc.score_pct, sc.fatal_failed, sc.rubric_version
     FROM calls c LEFT JOIN sc ON sc.call_id = c.call_id
@@ -687,7 +687,7 @@ EXPORT_TABLES: dict[str, str] = {
     JOIN calls c ON c.call_id = o.call_id AND {_in_period("c", *_WEEK)}
     ORDER BY c.started_at, o.call_id, o.n""",
     "managers": f"""
-    WITH {_effective_sc(_PERIOD_CALLS, *_WEEK)}, {_verdict_cte(None, *_WEEK)},
+    WITH {_effective_sc(*_WEEK)}, {_verdict_cte(None, *_WEEK)},
     pc AS (SELECT c.manager_id, count(*) AS calls, count(sc.score_pct) AS scored,
                   avg(sc.score_pct) AS mean_score, count(*) FILTER (WHERE sc.score_pct < $low) AS low_calls
            FROM calls c LEFT JOIN sc ON sc.call_id = c.call_id
