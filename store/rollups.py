@@ -203,9 +203,15 @@ def _copy_verdicts(con: duckdb.DuckDBPyConnection, scope: str | None, started: t
     ``started`` onto their rows of ``review_days`` (all of them, rows written before the call
     was stored included)."""
     in_scope = f" AND d.call_id IN {scope}" if scope else ""
-    con.execute(f"""UPDATE review_days d SET verdicts = v.verdicts
-                    FROM (SELECT c.call_id, c.verdicts FROM call_verdicts c{_where("c", scope, started)}) v
-                    WHERE d.call_id = v.call_id{in_scope} AND d.verdicts IS DISTINCT FROM v.verdicts""", params)
+    # the rows with the call's start (review_days fills in time order: a few row groups), then
+    # those written before the call was stored (row groups without such rows are skipped)
+    days = [f" AND d.call_started_at >= {started[0]} AND d.call_started_at < {started[1]}",
+            " AND d.call_started_at IS NULL"] if started else [""]
+    for in_days in days:
+        con.execute(f"""UPDATE review_days d SET verdicts = v.verdicts
+                        FROM (SELECT c.call_id, c.verdicts FROM call_verdicts c{_where("c", scope, started)}) v
+                        WHERE d.call_id = v.call_id{in_scope}{in_days} AND d.verdicts IS DISTINCT FROM v.verdicts""",
+                    params)
 
 
 def _verdicts_of(con: duckdb.DuckDBPyConnection, call_id: str | None, started_at: datetime | None) -> str | None:
