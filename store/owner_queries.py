@@ -18,7 +18,10 @@ objections come from the rollups of each call's current score (:mod:`store.rollu
 ``current_verdicts`` / ``current_objections``, with the call's start and manager, in time order),
 so a question about some weeks reads the row groups of those weeks and joins only the РОП's
 corrections to them; review rows carry the reviewed call's start and manager, so "whose calls
-did he work on this week" reads the week's review rows, not every call.
+did he work on this week" reads the week's review rows, not every call. Questions about one or
+a few criteria of many calls (coaching windows, the agreement of 13 weeks of reviewed calls,
+the week's low-score calls) read ``call_verdicts``: a row per call with its verdicts as one
+string, also copied onto ``review_days`` (migration 011).
 """
 
 from __future__ import annotations
@@ -437,9 +440,10 @@ def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window
     """For each criterion feedback given in ``[since, as_of)``: the manager's effective
     pass/fail verdicts on that criterion in his ``window`` calls before and after it.
 
-    One row per (feedback, side): ``before`` true/false, ``n`` verdicts, ``passed``. Only the
-    window calls' verdicts are read, so the cost grows with feedback × window, not with the
-    team's history.
+    One row per (feedback, side): ``before`` true/false, ``n`` verdicts, ``passed``. The
+    samples are rows of ``call_verdicts`` (a call with all its verdicts in one string), so a
+    window call's verdict on the feedback's criterion is a letter of the row already read, not
+    a second join to ten verdict rows per call.
     """
     paces = _df(db_path, f"""
     WITH {_coached_feedback("criterion_id")},
