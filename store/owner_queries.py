@@ -585,15 +585,17 @@ def agreement_tables(db_path: PathLike, since: datetime, as_of: datetime) -> tup
     corrected calls criterion by criterion."""
     sql = f"""
     WITH {_reviews_cte(None, '$since', rollup=True, verdicts=True)},
-    reviewed AS MATERIALIZED (SELECT call_id, verdicts FROM rev),
+    reviewed AS MATERIALIZED (SELECT call_id, verdicts, verdicts_at FROM rev),
     {_corrections("ev_fix", latest_overrides(_fixed_in(_REVIEWED, "$calls_from"), "call_id, criterion_id, verdict"),
                   "criterion_id", "verdict")},
-    -- the verdicts came with the reviewed days (review_days); calls reviewed only in the
-    -- part-days at the window's ends are looked up
-    cv AS MATERIALIZED (SELECT call_id, verdicts FROM reviewed WHERE verdicts IS NOT NULL
+    -- the verdicts came with the reviewed days (review_days) for calls started in the scanned
+    -- period; the calls reviewed only in the part-days at the window's ends, or whose review
+    -- days have no copy of the call's start, are looked up
+    cv AS MATERIALIZED (SELECT call_id, verdicts FROM reviewed
+                        WHERE verdicts IS NOT NULL AND verdicts_at >= $calls_from AND verdicts_at < $as_of
                         UNION ALL
                         SELECT v.call_id, v.verdicts FROM call_verdicts v
-                        WHERE {_rollup_rows("v", "(SELECT call_id FROM reviewed WHERE verdicts IS NULL)",
+                        WHERE {_rollup_rows("v", "(SELECT call_id FROM reviewed WHERE verdicts IS NULL OR verdicts_at IS NULL)",
                                             "$calls_from", "$as_of")} AND v.verdicts IS NOT NULL),
     same AS (SELECT verdicts, count(*) AS n FROM cv WHERE call_id NOT IN (SELECT call_id FROM ev_fix) GROUP BY verdicts),
     -- a criterion's verdict in a string: the letter at its position ('-' or past the end: no row)
