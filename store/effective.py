@@ -91,7 +91,8 @@ def effective_scores(name: str = "score", *, call_scope: str | None = None,
     {name}_rows AS (
         SELECT r.call_id, r.criterion_id, r.rowid AS pos, r.fatal, r.max_points, r.rubric_version,
                coalesce(f.verdict, r.verdict) AS verdict, f.verdict IS NOT NULL AS fixed
-        FROM criterion_results r JOIN {name}_auto a
+        FROM criterion_results r
+        JOIN (SELECT * FROM {name}_auto WHERE call_id IN (SELECT call_id FROM {name}_fix)) a  -- the few corrected
              ON a.call_id = r.call_id AND a.rubric_version = r.rubric_version
         LEFT JOIN {name}_fix f ON f.call_id = r.call_id AND f.criterion_id = r.criterion_id
         WHERE r.call_id IN (SELECT call_id FROM {name}_fix){in_period}),
@@ -222,8 +223,18 @@ def review_rows(where: str, call: bool = False) -> str:
 _ROW_COLUMNS = "call_id, username, created_at, first_action_at, last_action_at, played_s, last_played_at"
 
 
+def review_day_edges(lo: str, hi: str) -> tuple[str, str, str]:
+    """SQL times splitting a window ``[lo, hi)`` for ``review_days``: its whole days are
+    ``[first_day, last_day)``; the review rows of ``[lo, edge)`` and ``[greatest(last_day,
+    edge), hi)`` are the part-days at its ends (``edge`` = ``first_day``, or ``hi`` when the
+    window ends within its first day)."""
+    first_day = f"(CASE WHEN {lo} = date_trunc('day', {lo}) THEN {lo} ELSE date_trunc('day', {lo}) + INTERVAL 1 DAY END)::TIMESTAMP"
+    last_day = f"date_trunc('day', {hi})::TIMESTAMP"
+    return first_day, last_day, f"least({first_day}, {hi})"
+
+
 def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: bool = False,
-                rollup: bool = False) -> str:
+                rollup: bool = False, verdicts: bool = False) -> str:
     """``rev(call_id, reviewed_at, last_review_at)``: calls the РОП reviewed in ``[lo, hi)``
     (also the CTEs ``hev``, ``rev_raw``, ``rev_calls`` and ``rev_all``).
 
@@ -237,35 +248,43 @@ def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: 
     ``calls``) and keeps only calls in the store. ``rollup`` reads the whole days of the window
     from the ``review_days`` rollup (one row per call, day and user instead of an event per 10 s
     of listening) and only its first and last part-days from the review tables.
+
+    ``verdicts`` (with ``rollup``) adds the reviewed call's verdict string (``call_verdicts``,
+    copied onto ``review_days``) and ``verdicts_at``, the call's start copied with it: NULL for
+    a call reviewed only in the part-days, without verdicts, or whose review days have no copy
+    of its start (the caller looks those up).
     """
     copies = ", call_started_at, call_manager_id" if with_call else ""
-    named = f"SELECT * FROM ({{rows}}) x({_ROW_COLUMNS}{copies})"
+    carried = ", verdicts, verdicts_at" if verdicts else ""
+    named = f"SELECT * FROM ({{rows}}) x({_ROW_COLUMNS}{copies}{carried})"
     if rollup:
-        first_day = f"(CASE WHEN {lo} = date_trunc('day', {lo}) THEN {lo} ELSE date_trunc('day', {lo}) + INTERVAL 1 DAY END)::TIMESTAMP"
-        last_day = f"date_trunc('day', {hi})::TIMESTAMP"
-        edge = f"least({first_day}, {hi})"
+        first_day, last_day, edge = review_day_edges(lo, hi)
         in_scope = f" AND call_id IN {call_scope}" if call_scope else ""
-        rows = f"""SELECT call_id, username, NULL::TIMESTAMP, first_action_at, last_action_at, played_s, last_played_at{copies}
+        no_verdicts = "SELECT *, NULL::VARCHAR, NULL::TIMESTAMP FROM ({})" if verdicts else "{}"
+        day_verdicts = ", verdicts, call_started_at" if verdicts else ""
+        rows = f"""SELECT call_id, username, NULL::TIMESTAMP, first_action_at, last_action_at, played_s, last_played_at{copies}{day_verdicts}
             FROM review_days WHERE day >= {first_day}::DATE AND day < {last_day}::DATE
               AND username NOT IN {_NOT_HEAD}{in_scope}
-            UNION ALL {review_rows(head_actions(lo, call_scope, edge), with_call)}
-            UNION ALL {review_rows(head_actions(f"greatest({last_day}, {edge})", call_scope, hi), with_call)}"""
+            UNION ALL {no_verdicts.format(review_rows(head_actions(lo, call_scope, edge), with_call))}
+            UNION ALL {no_verdicts.format(review_rows(head_actions(f"greatest({last_day}, {edge})", call_scope, hi), with_call))}"""
     else:
         rows = review_rows(head_actions(lo, call_scope, hi), with_call)
     max_copies = ", max(call_started_at) AS call_started_at, max(call_manager_id) AS call_manager_id" if with_call else ""
+    if verdicts:
+        max_copies += ", max(verdicts) AS verdicts, max(verdicts_at) AS verdicts_at"
     # a call is reviewed by an action, or by >= MIN_PLAYED_S played in the window (then at its
     # last 'played' event)
     rev = f"""rev_calls AS (SELECT call_id, min(first_action_at) AS first_action, max(last_action_at) AS last_action,
                    CASE WHEN sum(played_s) >= {MIN_PLAYED_S} THEN max(last_played_at) END AS played_at{max_copies}
             FROM rev_raw GROUP BY call_id),
     rev_all AS (SELECT call_id, least(first_action, played_at) AS reviewed_at,
-                       greatest(last_action, played_at) AS last_review_at{copies}
+                       greatest(last_action, played_at) AS last_review_at{copies}{carried}
                 FROM rev_calls WHERE first_action IS NOT NULL OR played_at IS NOT NULL),"""
     if with_call:
-        rev += """
+        rev += f"""
     rev AS (SELECT * FROM rev_all WHERE call_started_at IS NOT NULL
             UNION ALL
-            SELECT r.call_id, r.reviewed_at, r.last_review_at, c.started_at, c.manager_id
+            SELECT r.call_id, r.reviewed_at, r.last_review_at, c.started_at, c.manager_id{", r.verdicts, r.verdicts_at" if verdicts else ""}
             FROM rev_all r JOIN calls c ON c.call_id = r.call_id WHERE r.call_started_at IS NULL)"""
     else:
         rev += """

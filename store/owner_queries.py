@@ -18,7 +18,10 @@ objections come from the rollups of each call's current score (:mod:`store.rollu
 ``current_verdicts`` / ``current_objections``, with the call's start and manager, in time order),
 so a question about some weeks reads the row groups of those weeks and joins only the РОП's
 corrections to them; review rows carry the reviewed call's start and manager, so "whose calls
-did he work on this week" reads the week's review rows, not every call.
+did he work on this week" reads the week's review rows, not every call. Questions about one or
+a few criteria of many calls (coaching windows, the agreement of 13 weeks of reviewed calls,
+the week's low-score calls) read ``call_verdicts``: a row per call with its verdicts as one
+string, also copied onto ``review_days`` (migration 012).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import duckdb
 import pandas as pd
 
 from core.types import NOT_OBJECTION
-from store import db
+from store import db, rollups
 from store.effective import (  # the one definition of a reviewed call lives there
     _NOT_HEAD,
     _REVIEW_SOURCES,
@@ -38,6 +41,7 @@ from store.effective import (  # the one definition of a reviewed call lives the
     effective_scores,
     latest_labels,
     latest_overrides,
+    review_day_edges,
     with_call_info,
 )
 from store.effective import head_actions as _head_actions
@@ -56,11 +60,12 @@ def _in_period(alias: str, lo: str, hi: str) -> str:
     return f"{alias}.started_at >= {lo} AND {alias}.started_at < {hi}"
 
 
-def _effective_sc(call_scope: str, lo: str, hi: str) -> str:
-    """``sc``: the effective score of each call in scope (the РОП's overrides up to ``$as_of``
-    applied; :func:`store.effective.effective_scores`)."""
-    return effective_scores("sc", call_scope=call_scope, started=(lo, hi), materialized=True,
-                            fixes_where="created_at < $as_of", rollup=True)
+def _effective_sc(lo: str, hi: str) -> str:
+    """``sc``: the effective score of each call started in ``[lo, hi)`` (the РОП's overrides up
+    to ``$as_of`` applied; :func:`store.effective.effective_scores`). The rollup's rows carry
+    the call's start, so the start alone picks them (no set of call ids to join)."""
+    return effective_scores("sc", started=(lo, hi), materialized=True,
+                            fixes_where=f"created_at >= {lo} AND created_at < $as_of", rollup=True)
 
 
 def _corrections(name: str, latest: str, key: str, value: str) -> str:
@@ -135,7 +140,7 @@ _REVIEWED = "(SELECT call_id FROM reviewed)"
 _WEEK_SCOPE = "scope AS MATERIALIZED (SELECT call_id FROM calls WHERE started_at >= $start AND started_at < $end)"
 _WEEK_CALLS = _SCOPE
 _WEEK = ("$start", "$end")
-_WEEK_SCORES = _effective_sc(_WEEK_CALLS, *_WEEK)
+_WEEK_SCORES = _effective_sc(*_WEEK)
 
 
 def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datetime,
@@ -156,13 +161,15 @@ def manager_week(db_path: PathLike, start: datetime, end: datetime, as_of: datet
            FROM calls c LEFT JOIN sc ON sc.call_id = c.call_id
            LEFT JOIN rev ON rev.call_id = c.call_id
            WHERE c.started_at >= $start AND c.started_at < $end GROUP BY c.manager_id),
-    act AS (SELECT e.manager_id,
-                   count(DISTINCT e.call_id) FILTER (WHERE e.kind = 'opened') AS opened_calls,
-                   count(DISTINCT e.call_id) FILTER (WHERE e.kind = 'played' AND e.played_s > 0)
-                       AS played_calls,
-                   coalesce(sum(e.played_s) FILTER (WHERE e.kind = 'played'), 0) AS played_s
-            FROM ({_head_rows("review_events", "$start", "$until", "t.call_id, t.kind, t.played_s")}) e
-            GROUP BY e.manager_id),
+    -- per call first, then per manager (one aggregation instead of one per DISTINCT count)
+    act AS (SELECT manager_id, count(*) FILTER (WHERE opened) AS opened_calls,
+                   count(*) FILTER (WHERE played) AS played_calls, coalesce(sum(played_s), 0) AS played_s
+            FROM (SELECT e.manager_id, e.call_id, bool_or(e.kind = 'opened') AS opened,
+                         bool_or(e.kind = 'played' AND e.played_s > 0) AS played,
+                         sum(e.played_s) FILTER (WHERE e.kind = 'played') AS played_s
+                  FROM ({_head_rows("review_events", "$start", "$until", "t.call_id, t.kind, t.played_s")}) e
+                  GROUP BY e.manager_id, e.call_id)
+            GROUP BY manager_id),
     ovr AS (SELECT o.manager_id, count(*) AS overrides
             FROM ({_head_rows("overrides", "$start", "$until", "t.call_id")}) o GROUP BY o.manager_id),
     fb AS (SELECT manager_id, count(*) AS feedback_given,
@@ -219,8 +226,7 @@ def last_reviews(db_path: PathLike, since: datetime, as_of: datetime) -> pd.Data
     of his latest calls."""
     sql = f"""
     WITH {_reviews_cte(None, '$since', with_call=True, rollup=True)},
-    mc AS (SELECT manager_id, count(*) AS calls,
-                  list(call_id ORDER BY started_at DESC)[1:5] AS latest_call_ids
+    mc AS (SELECT manager_id, count(*) AS calls, max_by(call_id, started_at, 5) AS latest_call_ids
            FROM calls WHERE started_at >= $since AND started_at < $as_of AND manager_id IS NOT NULL
            GROUP BY manager_id),
     mr AS (SELECT call_manager_id AS manager_id, max(last_review_at) AS last_review_at
@@ -250,21 +256,29 @@ def low_score_calls(db_path: PathLike, start: datetime, end: datetime, as_of: da
     criterion the call failed, given after the call started (and before ``as_of``).
     """
     sql = f"""
-    WITH {_WEEK_SCOPE}, {_WEEK_SCORES},
+    WITH {_WEEK_SCORES},
     low AS MATERIALIZED (SELECT c.call_id, c.manager_id, c.started_at, sc.score_pct
             FROM calls c JOIN sc ON sc.call_id = c.call_id
             WHERE c.started_at >= $start AND c.started_at < $end AND sc.score_pct < $low),
-    {_verdict_cte("(SELECT call_id FROM low)", *_WEEK)},
-    fails AS (SELECT ev.call_id, ev.criterion_id FROM ev WHERE ev.verdict = 'fail'),
+    {_corrections("ev_fix", latest_overrides(_fixed_in("(SELECT call_id FROM low)", "$start"),
+                                             "call_id, criterion_id, verdict"), "criterion_id", "verdict")},
     fb AS (SELECT call_id, manager_id, criterion_id, created_at FROM feedback
            WHERE created_at < $as_of AND created_at >= $start AND username NOT IN {_NOT_HEAD}),
+    -- feedback to the call's manager on a criterion, and the call's effective verdict on it:
+    -- the letter at the criterion's position in call_verdicts, or the РОП's correction
+    on_crit AS (SELECT low.call_id, fb.created_at, fb.criterion_id, f.m, substr(v.verdicts, p.pos, 1) AS letter
+                FROM low JOIN call_verdicts v ON v.call_id = low.call_id AND {_in_period("v", *_WEEK)}
+                JOIN fb ON fb.manager_id = low.manager_id AND fb.created_at >= low.started_at
+                JOIN criterion_positions p ON p.criterion_id = fb.criterion_id
+                LEFT JOIN ev_fix f ON f.call_id = low.call_id),
     answers AS (  -- two equi-joins, not one OR-join (that one is a nested loop)
         SELECT low.call_id, fb.created_at FROM low JOIN fb
           ON fb.call_id = low.call_id AND fb.created_at >= low.started_at
         UNION ALL
-        SELECT low.call_id, fb.created_at FROM low JOIN fails f ON f.call_id = low.call_id
-        JOIN fb ON fb.manager_id = low.manager_id AND fb.criterion_id = f.criterion_id
-               AND fb.created_at >= low.started_at),
+        SELECT call_id, created_at FROM on_crit
+        WHERE letter NOT IN ('', '{rollups.NO_ROW}')
+          AND CASE WHEN map_extract(m, criterion_id)[1] IS NULL THEN letter = '{rollups.VERDICT_LETTERS["fail"]}'
+                   ELSE map_extract(m, criterion_id)[1] = 'fail' END),
     first_fb AS (SELECT call_id, min(created_at) AS first_feedback_at FROM answers GROUP BY call_id)
     SELECT low.*, coalesce(m.name, low.manager_id) AS manager_name, first_fb.first_feedback_at
     FROM low LEFT JOIN first_fb USING (call_id) LEFT JOIN managers m ON m.manager_id = low.manager_id
@@ -357,13 +371,15 @@ def _window_rounds(db_path: PathLike, round_sql: str, paces: pd.DataFrame, since
     return rows.sort_values(["created_at", "feedback_id"], kind="stable", ignore_index=True)
 
 
-def _nearest(keys: str, outcome: str, order: str) -> str:
+def _nearest(keys: str, outcome: str, order: str, fb_columns: str = "", join: str = "") -> str:
     """CTEs ``cand``, ``win``, ``ok`` from ``fb(feedback_id, t, half, <keys>)`` (one row per
     bucket ``b`` the feedback's span touches) and ``samples(<keys>, started_at, ...)``: per
-    feedback the ``outcome`` of the nearest ``$window`` samples before and after it (ranked by
-    ``order``, ties broken by its later columns) and whether both sides are complete."""
+    feedback the ``outcome`` (an expression over a sample ``s``, ``fb_columns`` of its feedback
+    and the tables of ``join``, joined to the candidates) of the nearest ``$window`` samples
+    before and after it (ranked by ``order``, ties broken by its later columns) and whether
+    both sides are complete."""
     return f"""
-    cand AS (SELECT fb.feedback_id, fb.t, s.* FROM fb JOIN samples s USING ({keys})
+    cand AS (SELECT fb.feedback_id, fb.t{fb_columns}, s.* FROM fb JOIN samples s USING ({keys}){join}
              WHERE s.started_at >= fb.t - to_microseconds(fb.half) AND s.started_at < fb.t + to_microseconds(fb.half)),
     win AS (SELECT feedback_id,
                    max_by({outcome}, ({order}), $window) FILTER (WHERE started_at < t) AS before,
@@ -404,13 +420,30 @@ def _coaching_result(subject: str, counted: str, outcome: str) -> str:
     ORDER BY f.created_at, f.feedback_id"""
 
 
+# Corrections of calls started within a round's samples (by the copy of the call's start on the
+# override; one written before its call was stored has none and is kept): a later round reads
+# the corrections of its few spans, not of the whole period.
+_STARTED_IN_ROUND = " AND (call_started_at IS NULL OR (call_started_at >= $lo AND call_started_at < $hi))"
+
+# A window call's outcome on the feedback's criterion: 'p' (passed) or 'f' (failed) by its
+# effective verdict (the РОП's latest correction, else the letter at the criterion's position in
+# the call's verdicts), '' when the call has no row for the criterion, is not scored, or the
+# verdict is neither (it keeps its place in the window and adds no verdict).
+_LETTER = "substr(verdicts, pos, 1)"
+_WINDOW_OUTCOME = f"""CASE WHEN coalesce({_LETTER}, '{rollups.NO_ROW}') IN ('', '{rollups.NO_ROW}') THEN ''
+         WHEN map_extract(m, subj)[1] IS NOT NULL
+              THEN CASE map_extract(m, subj)[1] WHEN 'pass' THEN 'p' WHEN 'fail' THEN 'f' ELSE '' END
+         WHEN {_LETTER} IN ('p', 'f') THEN {_LETTER} ELSE '' END"""
+
+
 def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window: int) -> pd.DataFrame:
     """For each criterion feedback given in ``[since, as_of)``: the manager's effective
     pass/fail verdicts on that criterion in his ``window`` calls before and after it.
 
-    One row per (feedback, side): ``before`` true/false, ``n`` verdicts, ``passed``. Only the
-    window calls' verdicts are read, so the cost grows with feedback × window, not with the
-    team's history.
+    One row per (feedback, side): ``before`` true/false, ``n`` verdicts, ``passed``. The
+    samples are rows of ``call_verdicts`` (a call with all its verdicts in one string), so a
+    window call's verdict on the feedback's criterion is a letter of the row already read, not
+    a second join to ten verdict rows per call.
     """
     paces = _df(db_path, f"""
     WITH {_coached_feedback("criterion_id")},
@@ -423,29 +456,24 @@ def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window
     sql = f"""
     WITH {_coached_feedback("criterion_id")},
     span AS (SELECT unnest($managers) AS manager_id, unnest($half) AS half),
-    fb AS (SELECT f.feedback_id, f.manager_id, f.created_at AS t, s.half, {_buckets("s", "f.created_at")}
-           FROM fbk f JOIN span s USING (manager_id) WHERE {_STILL_OPEN}),
-    samples AS (SELECT c.manager_id, c.call_id, c.started_at, epoch_us(c.started_at) // s.half AS b
-                FROM calls c JOIN span s USING (manager_id)
-                WHERE c.started_at >= $lo AND c.started_at < $hi),
-    {_nearest("manager_id, b", "call_id", "started_at, call_id")},
-    wc AS MATERIALIZED (SELECT w.feedback_id, f.subj, x.call_id, x.before
-                        FROM win w JOIN fbk f USING (feedback_id),
-                        LATERAL (SELECT unnest(w.before) AS call_id, TRUE AS before
-                                 UNION ALL SELECT unnest(w.after), FALSE) x),
-    scope AS MATERIALIZED (SELECT DISTINCT call_id FROM wc),
-    {_corrections("ev_fix", latest_overrides(_fixed_in(_SCOPE, "$lo"), "call_id, criterion_id, verdict"),
+    fb AS (SELECT f.feedback_id, f.manager_id, f.subj, p.pos, f.created_at AS t, s.half,
+                  {_buckets("s", "f.created_at")}
+           FROM fbk f JOIN span s USING (manager_id) LEFT JOIN criterion_positions p ON p.criterion_id = f.subj
+           WHERE {_STILL_OPEN}),
+    {_corrections("ev_fix", latest_overrides(_fixed_in(None, "$lo") + _STARTED_IN_ROUND, "call_id, criterion_id, verdict"),
                   "criterion_id", "verdict")},
-    -- the window calls' rollup rows joined on the call alone (DuckDB then filters the scan by
-    -- the window calls); the feedback's criterion is picked after the join, not as a second
-    -- join key, which would keep the scan unfiltered
-    j AS (SELECT * FROM (SELECT wc.feedback_id, wc.before,
-                                CASE WHEN r.criterion_id = wc.subj THEN {_CORRECTED} END AS outcome
-                         FROM wc JOIN current_verdicts r ON r.call_id = wc.call_id
-                         LEFT JOIN ev_fix f ON f.call_id = wc.call_id
-                         WHERE {_in_period("r", *_COACHING)})
-          WHERE outcome IN ('pass', 'fail'))
-    {_coaching_result("criterion_id", "passed", "pass")}"""
+    -- every call of the managers in the span, with its verdicts in one string (call_verdicts);
+    -- the РОП's corrections are joined to the candidates of each window
+    samples AS (SELECT c.manager_id, c.call_id, c.started_at, c.verdicts, epoch_us(c.started_at) // s.half AS b
+                FROM call_verdicts c JOIN span s USING (manager_id)
+                WHERE c.started_at >= $lo AND c.started_at < $hi),
+    {_nearest("manager_id, b", _WINDOW_OUTCOME, "started_at, call_id", ", fb.subj, fb.pos, f.m",
+              " LEFT JOIN ev_fix f ON f.call_id = s.call_id")},
+    j AS (SELECT * FROM (SELECT w.feedback_id, x.before, x.outcome FROM win w,
+                         LATERAL (SELECT TRUE AS before, unnest(w.before) AS outcome
+                                  UNION ALL SELECT FALSE, unnest(w.after)) x)
+          WHERE outcome IN ('p', 'f'))
+    {_coaching_result("criterion_id", "passed", "p")}"""
     return _window_rounds(db_path, sql, paces, since, as_of, window)
 
 
@@ -488,8 +516,13 @@ def fail_streaks(db_path: PathLike, since: datetime, as_of: datetime, min_len: i
     fixes = latest_overrides(_fixed_in(None, "$since"), "call_id, criterion_id, verdict")
     sql = f"""
     WITH {_corrections("ev_fix", fixes, "criterion_id", "verdict")},
-    pairs AS (SELECT DISTINCT manager_id, criterion_id FROM current_verdicts r
-              WHERE {_in_period("r", "$since", "$as_of")} AND manager_id IS NOT NULL),
+    -- every manager with scored calls in the period by every criterion judged in it: more pairs
+    -- than have verdicts (those add no rows below), found by two one-column aggregations
+    -- instead of one over the pairs of the month's verdicts
+    pairs AS (SELECT m.manager_id, k.criterion_id
+              FROM (SELECT DISTINCT manager_id FROM current_scores r
+                    WHERE {_in_period("r", "$since", "$as_of")} AND manager_id IS NOT NULL) m,
+                   (SELECT DISTINCT criterion_id FROM current_verdicts r WHERE {_in_period("r", "$since", "$as_of")}) k),
     recent AS MATERIALIZED ({_effective_verdicts("ev_fix", _in_period("r", "$recent", "$as_of"))}),
     unsettled AS (SELECT * FROM pairs
                   EXCEPT SELECT manager_id, criterion_id FROM recent WHERE verdict = 'pass'),
@@ -519,12 +552,13 @@ def fail_streaks(db_path: PathLike, since: datetime, as_of: datetime, min_len: i
 
 
 def team_criterion_rates(db_path: PathLike, start: datetime, end: datetime, as_of: datetime) -> pd.DataFrame:
-    """Per criterion over the week's calls: effective pass/fail counts and failed call ids."""
+    """Per criterion over the week's calls: effective pass/fail counts and the ids of the first
+    50 failed calls (a top-50 aggregate: a list of every failed call costs ~0.1 s at 10M calls)."""
     sql = f"""
     WITH {_verdict_cte(None, *_WEEK)}
     SELECT criterion_id, count(*) FILTER (WHERE verdict IN ('pass', 'fail')) AS n,
            count(*) FILTER (WHERE verdict = 'fail') AS failed,
-           list(call_id) FILTER (WHERE verdict = 'fail')[1:50] AS failed_call_ids
+           min_by(call_id, started_at, 50) FILTER (WHERE verdict = 'fail') AS failed_call_ids
     FROM ev GROUP BY criterion_id ORDER BY failed DESC, criterion_id"""
     return _df(db_path, sql, start=start, end=end, as_of=as_of)
 
@@ -533,9 +567,9 @@ def objection_week(db_path: PathLike, start: datetime, end: datetime, as_of: dat
     """Objections in the week's calls by manager, kind and effective handling, with call ids."""
     sql = f"""
     WITH {_handling_cte(None, *_WEEK)}
-    SELECT eo.manager_id, eo.kind, eo.handling, count(*) AS n, count(DISTINCT eo.call_id) AS calls,
-           list(DISTINCT eo.call_id)[1:50] AS call_ids
-    FROM eo GROUP BY ALL ORDER BY n DESC"""
+    SELECT manager_id, kind, handling, sum(k)::BIGINT AS n, count(*) AS calls, list(call_id)[1:50] AS call_ids
+    FROM (SELECT manager_id, kind, handling, call_id, count(*) AS k FROM eo GROUP BY ALL)  -- per call first
+    GROUP BY ALL ORDER BY n DESC"""
     return _df(db_path, sql, start=start, end=end, as_of=as_of)
 
 
@@ -543,12 +577,39 @@ def agreement_tables(db_path: PathLike, since: datetime, as_of: datetime) -> tup
     """Over the calls the РОП reviewed in ``[since, as_of)``: per criterion (automatic verdict,
     РОП verdict, count), and (automatic handling, РОП handling, count) of their objections; a
     reviewed call without a correction counts as agreement. One query: the reviewed calls are
-    found once for both tables."""
+    found once for both tables.
+
+    The verdicts come with the reviews (``review_days`` carries each reviewed call's verdict
+    string, ``call_verdicts``): the uncorrected calls are counted per verdict string (calls
+    with the same verdicts make one row) and only then spread over the criteria; the few
+    corrected calls criterion by criterion."""
     sql = f"""
-    WITH {_reviews_cte(None, '$since', rollup=True)}, reviewed AS MATERIALIZED (SELECT call_id FROM rev),
-    {_verdict_cte(_REVIEWED, '$calls_from', '$as_of')},
+    WITH {_reviews_cte(None, '$since', rollup=True, verdicts=True)},
+    reviewed AS MATERIALIZED (SELECT call_id, verdicts, verdicts_at FROM rev),
+    {_corrections("ev_fix", latest_overrides(_fixed_in(_REVIEWED, "$calls_from"), "call_id, criterion_id, verdict"),
+                  "criterion_id", "verdict")},
+    -- the verdicts came with the reviewed days (review_days) for calls started in the scanned
+    -- period; the calls reviewed only in the part-days at the window's ends, or whose review
+    -- days have no copy of the call's start, are looked up
+    cv AS MATERIALIZED (SELECT call_id, verdicts FROM reviewed
+                        WHERE verdicts IS NOT NULL AND verdicts_at >= $calls_from AND verdicts_at < $as_of
+                        UNION ALL
+                        SELECT v.call_id, v.verdicts FROM call_verdicts v
+                        WHERE {_rollup_rows("v", "(SELECT call_id FROM reviewed WHERE verdicts IS NULL OR verdicts_at IS NULL)",
+                                            "$calls_from", "$as_of")} AND v.verdicts IS NOT NULL),
+    same AS (SELECT verdicts, count(*) AS n FROM cv WHERE call_id NOT IN (SELECT call_id FROM ev_fix) GROUP BY verdicts),
+    -- a criterion's verdict in a string: the letter at its position ('-' or past the end: no row)
+    spread AS (SELECT x.n, NULL AS m, p.criterion_id, substr(x.verdicts, p.pos, 1) AS letter
+               FROM same x, criterion_positions p
+               UNION ALL
+               SELECT 1, f.m, p.criterion_id, substr(cv.verdicts, p.pos, 1)
+               FROM cv JOIN ev_fix f USING (call_id), criterion_positions p),
+    ev AS (SELECT s.criterion_id, l.verdict AS auto,
+                  CASE WHEN s.m IS NULL THEN l.verdict ELSE coalesce(map_extract(s.m, s.criterion_id)[1], l.verdict) END
+                      AS verdict, s.n
+           FROM spread s JOIN verdict_letters l USING (letter)),
     {_handling_cte(_REVIEWED, '$calls_from', '$as_of')}
-    SELECT 'criterion' AS part, criterion_id, auto, verdict AS head, count(*) AS n FROM ev GROUP BY ALL
+    SELECT 'criterion' AS part, criterion_id, auto, verdict AS head, sum(n)::BIGINT AS n FROM ev GROUP BY ALL
     UNION ALL
     SELECT 'handling', NULL, auto, handling, count(*) FROM eo GROUP BY ALL
     ORDER BY ALL"""
@@ -569,13 +630,19 @@ def objection_agreement_pairs(db_path: PathLike, since: datetime, as_of: datetim
 
 
 def _first_start(db_path: PathLike, since: datetime, as_of: datetime) -> datetime:
-    """The earliest start among the calls the РОП acted on in ``[since, as_of)`` (a superset of
-    those :func:`_reviews_cte` counts as reviewed there; reviews can reach back to old calls):
-    bounds the rollup scans of the agreement queries. Read from the review rows' copies."""
-    parts = " UNION ALL ".join(
-        f"SELECT min(started_at) AS first FROM ({_head_rows(t, '$since', '$as_of', 't.call_id')})"
-        for t in _REVIEW_SOURCES)
-    rows = _df(db_path, f"SELECT min(first) AS first FROM ({parts})", since=since, as_of=as_of)
+    """The earliest start among the calls the РОП reviewed or acted on in ``[since, as_of)`` (a
+    superset of those :func:`_reviews_cte` counts as reviewed there; reviews can reach back to
+    old calls): bounds the rollup scans of the agreement queries. Read from the copies on
+    ``review_days`` for the window's whole days (a row per call and day, not an event per 10 s
+    of listening) and on the review rows of its part-days."""
+    first_day, last_day, edge = review_day_edges("$since", "$as_of")
+    days = f"d.day >= {first_day}::DATE AND d.day < {last_day}::DATE AND d.username NOT IN {_NOT_HEAD}"
+    parts = [f"SELECT min(d.call_started_at) AS first FROM review_days d WHERE {days}",
+             f"""SELECT min(c.started_at) FROM review_days d JOIN calls c ON c.call_id = d.call_id
+                 WHERE {days} AND d.call_started_at IS NULL"""]
+    for lo, hi in (("$since", edge), (f"greatest({last_day}, {edge})", "$as_of")):
+        parts += [f"SELECT min(started_at) FROM ({_head_rows(t, lo, hi, 't.call_id')})" for t in _REVIEW_SOURCES]
+    rows = _df(db_path, f"SELECT min(first) AS first FROM ({' UNION ALL '.join(parts)})", since=since, as_of=as_of)
     first = rows.iloc[0, 0] if len(rows) else None
     return since if first is None or pd.isna(first) else min(first.to_pydatetime(), since)
 
@@ -599,11 +666,10 @@ def _df(db_path: PathLike, sql: str, **params) -> pd.DataFrame:
 
 # --- exports ------------------------------------------------------------------------------
 
-_PERIOD_CALLS = "(SELECT call_id FROM calls WHERE started_at >= $start AND started_at < $end)"  # exports: rare
 
 EXPORT_TABLES: dict[str, str] = {
     "calls": f"""
-    WITH {_effective_sc(_PERIOD_CALLS, *_WEEK)}
+    WITH {_effective_sc(*_WEEK)}
     SELECT c.call_id, c.started_at, c.direction, c.manager_id, m.name AS manager_name, m.team,
            c.duration_s, c.source, sc.score_pct, sc.fatal_failed, sc.rubric_version
     FROM calls c LEFT JOIN sc ON sc.call_id = c.call_id
@@ -627,7 +693,7 @@ EXPORT_TABLES: dict[str, str] = {
     JOIN calls c ON c.call_id = o.call_id AND {_in_period("c", *_WEEK)}
     ORDER BY c.started_at, o.call_id, o.n""",
     "managers": f"""
-    WITH {_effective_sc(_PERIOD_CALLS, *_WEEK)}, {_verdict_cte(None, *_WEEK)},
+    WITH {_effective_sc(*_WEEK)}, {_verdict_cte(None, *_WEEK)},
     pc AS (SELECT c.manager_id, count(*) AS calls, count(sc.score_pct) AS scored,
                   avg(sc.score_pct) AS mean_score, count(*) FILTER (WHERE sc.score_pct < $low) AS low_calls
            FROM calls c LEFT JOIN sc ON sc.call_id = c.call_id

@@ -20,6 +20,16 @@ call's start and manager made when the row is written (:func:`call_info`) and ke
 ``write_call`` (:func:`copy_call_info`); a row without them (its call was not in the store then)
 is looked up in ``calls`` by the queries.
 
+``call_verdicts`` (migration 012) holds one row per call in ``calls`` (scored or not) with its
+start, manager and the automatic verdicts of its current score as one string: the letter of
+each verdict (``verdict_letters``: ``p`` pass, ``f`` fail, ``i`` insufficient, ``n`` not
+applicable) at its criterion's position (``criterion_positions``, given in order of first
+appearance and never changed; ``-`` where the call has no row for a criterion). Questions about
+a few criteria of many calls (coaching windows, agreement, the week's low-score calls) read a
+row per call from it instead of ten verdict rows joined by call id. :func:`refresh` and
+:func:`rebuild_results` keep it with the current-score rollups; ``write_call`` adds the row of a
+new call (:func:`refresh_calls`).
+
 ``review_days`` sums the РОП's review rows per call, day and user (first and last action,
 seconds played and the last play: :func:`store.effective.review_rows`), so "which calls did he
 review in 13 weeks" reads a row per reviewed call and day instead of an event per 10 s of
@@ -57,6 +67,10 @@ def rebuild_results(con: duckdb.DuckDBPyConnection) -> None:
     for table in _ROLLUPS:
         con.execute(f"DELETE FROM {table}")
         con.execute(_insert_sql(table, scope=None, started=None))
+    con.execute("DELETE FROM call_verdicts")
+    _add_codes(con, "", {})
+    con.execute(_call_verdicts_sql(scope=None, started=None))
+    _copy_verdicts(con, None, None, {})
 
 
 def refresh(con: duckdb.DuckDBPyConnection, calls: Iterable[tuple[str, datetime | None]]) -> None:
@@ -65,6 +79,19 @@ def refresh(con: duckdb.DuckDBPyConnection, calls: Iterable[tuple[str, datetime 
 
     The starts bound every scan to the row groups of those moments (rollup and result rows
     fill in time order), so a call written into a 100M-row store costs a few row groups."""
+    _replace_calls(con, calls, (*_ROLLUPS, "call_verdicts"))
+
+
+def refresh_calls(con: duckdb.DuckDBPyConnection, calls: Iterable[tuple[str, datetime | None]]) -> None:
+    """Replace the ``call_verdicts`` rows of ``calls`` (``(call_id, started_at)`` pairs, as for
+    :func:`refresh`): a call stored or moved without new results."""
+    _replace_calls(con, calls, ("call_verdicts",))
+
+
+def _replace_calls(con: duckdb.DuckDBPyConnection, calls: Iterable[tuple[str, datetime | None]],
+                tables: tuple[str, ...]) -> None:
+    """Replace the rows of ``calls`` in each of ``tables``: the dated calls within the span of
+    their starts, the undated ones by id alone."""
     dated: dict[str, list[datetime]] = {}
     undated: set[str] = set()
     for call_id, started_at in calls:
@@ -72,7 +99,7 @@ def refresh(con: duckdb.DuckDBPyConnection, calls: Iterable[tuple[str, datetime 
             undated.add(call_id)
         else:
             dated.setdefault(call_id, []).append(started_at)
-    for table in _ROLLUPS:
+    for table in tables:
         if dated:
             starts = [s for group in dated.values() for s in group]
             _replace(con, table, sorted(dated), {"lo": min(starts), "hi": max(starts) + timedelta(microseconds=1)})
@@ -86,7 +113,12 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, ids: list[str], span: d
     in_span = " AND started_at >= $lo AND started_at < $hi" if span else ""
     params = {"ids": ids, **(span or {})}
     con.execute(f"DELETE FROM {table} WHERE call_id IN {scope}{in_span}", params)
-    con.execute(_insert_sql(table, scope, started), params)
+    if table == "call_verdicts":  # built from current_verdicts, replaced just before
+        _add_codes(con, _where("r", scope, started), params)
+        con.execute(_call_verdicts_sql(scope, started), params)
+        _copy_verdicts(con, scope, started, params)
+    else:
+        con.execute(_insert_sql(table, scope, started), params)
 
 
 def _insert_sql(table: str, scope: str | None, started: tuple[str, str] | None) -> str:
@@ -111,6 +143,85 @@ def _insert_sql(table: str, scope: str | None, started: tuple[str, str] | None) 
     JOIN calls c ON c.call_id = r.call_id{in_period}
     {where}
     ORDER BY r.started_at, r.call_id, r.{order}"""
+
+
+# --- every call's verdicts in one string (migration 012) ----------------------------------------
+
+# The letters of the four verdicts (other verdicts get 'A', 'B', … when first stored) and the mark
+# of a criterion the call has no row for; a position past the end of a string has no row either.
+VERDICT_LETTERS = {"pass": "p", "fail": "f", "insufficient": "i", "not_applicable": "n"}
+NO_ROW = "-"
+# the string of a call from the positions ``ps`` and letters ``ls`` of its rows, both in position
+# order: the letters side by side, with NO_ROW where a position has no row
+_VERDICT_STRING = f"""CASE WHEN len(ps) = ps[-1] THEN array_to_string(ls, '')
+         ELSE array_to_string(list_transform(range(1, ps[-1] + 1),
+                                             lambda i: coalesce(ls[list_position(ps, i)], '{NO_ROW}')), '') END"""
+
+
+def _where(alias: str, scope: str | None, started: tuple[str, str] | None) -> str:
+    """`` WHERE …`` keeping the rows of ``alias`` of calls in ``scope`` started in ``started``."""
+    cond = [f"{alias}.call_id IN {scope}"] if scope else []
+    if started:
+        lo, hi = started
+        cond.append(f"{alias}.started_at >= {lo} AND {alias}.started_at < {hi}")
+    return f" WHERE {' AND '.join(cond)}" if cond else ""
+
+
+def _add_codes(con: duckdb.DuckDBPyConnection, where_r: str, params: dict) -> None:
+    """Positions for the criteria and letters for the verdicts of the ``current_verdicts`` rows
+    ``r`` matching ``where_r`` that have none yet (positions and letters never change)."""
+    con.execute(f"""INSERT INTO criterion_positions
+        SELECT criterion_id, (SELECT coalesce(max(pos), 0) FROM criterion_positions)
+                             + row_number() OVER (ORDER BY criterion_id)::INTEGER
+        FROM (SELECT DISTINCT r.criterion_id FROM current_verdicts r{where_r})
+        WHERE criterion_id NOT IN (SELECT criterion_id FROM criterion_positions)""", params)
+    known = ", ".join(f"'{letter}'" for letter in VERDICT_LETTERS.values())
+    con.execute(f"""INSERT INTO verdict_letters
+        SELECT verdict, chr(64 + (SELECT count(*) FROM verdict_letters WHERE letter NOT IN ({known}))::INTEGER
+                            + row_number() OVER (ORDER BY verdict)::INTEGER)
+        FROM (SELECT DISTINCT r.verdict FROM current_verdicts r{where_r})
+        WHERE verdict NOT IN (SELECT verdict FROM verdict_letters)""", params)
+
+
+def _call_verdicts_sql(scope: str | None, started: tuple[str, str] | None) -> str:
+    """INSERT of the ``call_verdicts`` rows of the calls in ``scope`` (None: every call) started
+    in ``started`` (None: any time), from their ``current_verdicts`` rows."""
+    return f"""INSERT INTO call_verdicts (call_id, started_at, manager_id, verdicts)
+    SELECT c.call_id, c.started_at, c.manager_id, v.verdicts
+    FROM calls c LEFT JOIN (
+        SELECT call_id, {_VERDICT_STRING} AS verdicts
+        FROM (SELECT r.call_id, list(p.pos ORDER BY p.pos) AS ps, list(l.letter ORDER BY p.pos) AS ls
+              FROM current_verdicts r JOIN criterion_positions p USING (criterion_id)
+              JOIN verdict_letters l USING (verdict){_where("r", scope, started)}
+              GROUP BY r.call_id)) v USING (call_id){_where("c", scope, started)}
+    ORDER BY c.started_at, c.call_id"""
+
+
+def _copy_verdicts(con: duckdb.DuckDBPyConnection, scope: str | None, started: tuple[str, str] | None,
+                   params: dict) -> None:
+    """Copy the verdict strings of the calls in ``scope`` (None: every call) started in
+    ``started`` onto their rows of ``review_days`` (all of them, rows written before the call
+    was stored included)."""
+    in_scope = f" AND d.call_id IN {scope}" if scope else ""
+    # the rows with the call's start (review_days fills in time order: a few row groups), then
+    # those written before the call was stored (row groups without such rows are skipped)
+    days = [f" AND d.call_started_at >= {started[0]} AND d.call_started_at < {started[1]}",
+            " AND d.call_started_at IS NULL"] if started else [""]
+    for in_days in days:
+        con.execute(f"""UPDATE review_days d SET verdicts = v.verdicts
+                        FROM (SELECT c.call_id, c.verdicts FROM call_verdicts c{_where("c", scope, started)}) v
+                        WHERE d.call_id = v.call_id{in_scope}{in_days} AND d.verdicts IS DISTINCT FROM v.verdicts""",
+                    params)
+
+
+def _verdicts_of(con: duckdb.DuckDBPyConnection, call_id: str | None, started_at: datetime | None) -> str | None:
+    """The verdict string of a call (its row of ``call_verdicts``; None when it has none)."""
+    if call_id is None:
+        return None
+    in_time = " AND started_at = ?" if started_at is not None else ""
+    row = con.execute(f"SELECT verdicts FROM call_verdicts WHERE call_id = ?{in_time}",
+                      [call_id, *([started_at] if started_at is not None else [])]).fetchone()
+    return row[0] if row else None
 
 
 # --- the reviewed call's start and manager on review rows -------------------------------------
@@ -140,7 +251,7 @@ def copy_call_info(con: duckdb.DuckDBPyConnection, call_id: str | None = None) -
 # --- the РОП's reviews per call and day --------------------------------------------------------
 
 _DAY_COLUMNS = ("day, call_id, username, call_started_at, call_manager_id, first_action_at, last_action_at, "
-                "played_s, last_played_at")
+                "played_s, last_played_at, verdicts")
 
 
 def rebuild_reviews(con: duckdb.DuckDBPyConnection, usernames: list[str] | None = None) -> None:
@@ -149,11 +260,13 @@ def rebuild_reviews(con: duckdb.DuckDBPyConnection, usernames: list[str] | None 
         else ("TRUE", {})
     con.execute(f"DELETE FROM review_days WHERE {where}", params)
     con.execute(f"""INSERT INTO review_days ({_DAY_COLUMNS})
-        SELECT created_at::DATE, call_id, username, max(call_started_at), max(call_manager_id),
-               min(first_action_at), max(last_action_at), sum(played_s), max(last_played_at)
-        FROM ({review_rows(where, call=True)}) x(call_id, username, created_at, first_action_at,
-             last_action_at, played_s, last_played_at, call_started_at, call_manager_id)
-        GROUP BY ALL ORDER BY 1, 2""", params)
+        SELECT d.*, v.verdicts FROM (
+            SELECT created_at::DATE AS day, call_id, username, max(call_started_at), max(call_manager_id),
+                   min(first_action_at), max(last_action_at), sum(played_s), max(last_played_at)
+            FROM ({review_rows(where, call=True)}) x(call_id, username, created_at, first_action_at,
+                 last_action_at, played_s, last_played_at, call_started_at, call_manager_id)
+            GROUP BY ALL) d LEFT JOIN call_verdicts v USING (call_id)
+        ORDER BY 1, 2""", params)
 
 
 def count_review(con: duckdb.DuckDBPyConnection, username: str, call_id: str | None, kind: str,
@@ -175,4 +288,5 @@ def count_review(con: duckdb.DuckDBPyConnection, username: str, call_id: str | N
            WHERE day = $day AND call_id IS NOT DISTINCT FROM $call AND username = $user""", values).fetchone()[0]
     if not updated:
         con.execute(f"INSERT INTO review_days ({_DAY_COLUMNS}) VALUES ($day, $call, $user, $started, $manager,"
-                    " $first, $first, $played, $played_at)", {**values, "started": call[0], "manager": call[1]})
+                    " $first, $first, $played, $played_at, $verdicts)",
+                    {**values, "started": call[0], "manager": call[1], "verdicts": _verdicts_of(con, call_id, call[0])})

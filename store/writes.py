@@ -95,6 +95,8 @@ def write_call(con: duckdb.DuckDBPyConnection, call: Call) -> None:
         rollups.refresh(con, [(call.call_id, old[0]), (call.call_id, m.started_at)])
     if call.score is not None:
         write_score(con, call.call_id, call.score)
+    elif old is None:  # a new call without results: its row of call_verdicts
+        rollups.refresh_calls(con, [(call.call_id, m.started_at)])
     if call.recording is not None:
         upsert_recording(con, call.recording)
         con.execute(

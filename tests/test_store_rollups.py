@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from importlib import resources
 
 import pytest
 
@@ -30,6 +31,9 @@ ROLLUP_SQL = {
     "current_objections": "SELECT call_id, started_at, manager_id, rubric_version, n, kind, segment_idx, handling "
                           "FROM current_objections ORDER BY ALL",
     "review_days": "SELECT * FROM review_days ORDER BY ALL",
+    "call_verdicts": "SELECT * FROM call_verdicts ORDER BY ALL",
+    "criterion_positions": "SELECT * FROM criterion_positions ORDER BY ALL",
+    "verdict_letters": "SELECT * FROM verdict_letters ORDER BY ALL",
 }
 
 
@@ -79,6 +83,9 @@ def test_the_writer_keeps_the_rollups_of_current_scores(path):
     assert kept["current_verdicts"] == [("a", t1, "m1", "v1", "greeting", "pass"), ("a", t1, "m1", "v1", "summary", "fail"),
                                         ("b", t2, "m2", "v1", "greeting", "fail")]
     assert kept["current_objections"] == [("a", t1, "m1", "v1", 0, "price", 3, "discount")]
+    # one row per call, scored or not: the letters of its verdicts by criterion position
+    assert kept["criterion_positions"] == [("greeting", 1), ("summary", 2)]
+    assert kept["call_verdicts"] == [("a", t1, "m1", "pf"), ("b", t2, "m2", "f"), ("c", t2, "m2", None)]
 
     with db.writer(path) as con:  # v2 is stored but v1 stays current
         writes.write_score(con, "a", score("v2", {"greeting": "fail"}))
@@ -90,16 +97,26 @@ def test_the_writer_keeps_the_rollups_of_current_scores(path):
     assert [(r[0], r[3]) for r in kept["current_verdicts"]] == [("a", "v2"), ("b", "v1")]
     assert kept["current_objections"] == []
 
-    writes.write_scores(path, [("b", score("v2", {"greeting": "pass", "next_step": "pass"}))])
+    writes.write_scores(path, [("b", score("v2", {"greeting": "pass", "next_step": "pass", "farewell": "later"}))])
     kept = assert_as_rebuilt(path)
     assert [(r[0], r[3], r[4]) for r in kept["current_verdicts"]] == [
-        ("a", "v2", "greeting"), ("b", "v2", "greeting"), ("b", "v2", "next_step")]
+        ("a", "v2", "greeting"), ("b", "v2", "farewell"), ("b", "v2", "greeting"), ("b", "v2", "next_step")]
+    # new criteria take the next positions (a gap where the call has no row), a verdict
+    # other than the four its own letter
+    assert kept["criterion_positions"] == [("farewell", 3), ("greeting", 1), ("next_step", 4), ("summary", 2)]
+    assert ("later", "A") in kept["verdict_letters"]
+    assert [(r[0], r[3]) for r in kept["call_verdicts"]] == [("a", "f"), ("b", "p-Ap"), ("c", None)]
 
     later = t1 + timedelta(days=3)  # CRM data arrived: another start and another manager
     with db.writer(path) as con:
         writes.write_call(con, call("a", later, "m3"))
     kept = assert_as_rebuilt(path)
     assert [r[:3] for r in kept["current_verdicts"] if r[0] == "a"] == [("a", later, "m3")]
+    assert [r for r in kept["call_verdicts"] if r[0] == "a"] == [("a", later, "m3", "f")]
+
+    with db.writer(path) as con:  # a new call without results has its row too
+        writes.write_call(con, call("d", later, "m1"))
+    assert ("d", later, "m1", None) in assert_as_rebuilt(path)["call_verdicts"]
 
 
 def test_review_rows_carry_the_calls_start_and_manager(path):
@@ -117,7 +134,7 @@ def test_review_rows_carry_the_calls_start_and_manager(path):
     review.mark_reviewed(path, rop, "a")
     review.record_played(path, rop, "a", 5.0)
     days = assert_as_rebuilt(path)["review_days"]  # the events summed per call and day as they came
-    assert [(d[1], d[2], d[7]) for d in days] == [("a", "rop", 17.0)]
+    assert [(d[1], d[2], d[7], d[9]) for d in days] == [("a", "rop", 17.0, "p")]  # with the call's verdicts
     copies = "SELECT DISTINCT call_started_at, call_manager_id FROM {}"
     for table in rollups.REVIEW_TABLES:
         assert db.query_rows(path, copies.format(table)) == [(started, "m1")], table
@@ -138,19 +155,32 @@ def test_review_history_gets_the_copies_of_stored_calls(path):
     ])
     rows = db.query_rows(path, "SELECT call_id, call_started_at, call_manager_id FROM review_events ORDER BY 1")
     assert rows == [("a", started, "m1"), ("gone", None, None)]
-    assert [(d[1], d[7]) for d in assert_as_rebuilt(path)["review_days"]] == [("a", 30.0), ("gone", 30.0)]
+    assert [(d[1], d[7], d[9]) for d in assert_as_rebuilt(path)["review_days"]] == [("a", 30.0, None),
+                                                                                    ("gone", 30.0, None)]
+    with db.writer(path) as con:  # the reviewed call is stored and scored later: its verdicts join its reviews
+        writes.write_call(con, call("gone", started, "m2", score("v1", {"greeting": "fail"})))
+    assert [(d[1], d[9]) for d in assert_as_rebuilt(path)["review_days"]] == [("a", None), ("gone", "f")]
 
 
-def test_migration_010_builds_the_rollups_of_an_existing_store(tmp_path):
-    """A store of schema 9 with two scored versions and reviews gets its rollups and copies
-    when a newer callqa opens it, the same a rebuild makes."""
+def _migrate(con, first: int, last: int) -> None:
+    for entry in sorted(resources.files("store.migrations").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".sql") and first <= int(entry.name[:3]) <= last:
+            con.execute(entry.read_text("utf-8"))
+            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [int(entry.name[:3]), entry.name])
+
+
+@pytest.mark.parametrize("schema", [9, 10, 11])
+def test_migrations_build_the_rollups_of_an_existing_store(tmp_path, schema):
+    """A store of schema 9 (no rollups), 10 or 11 (no call_verdicts) with two scored versions, a
+    call without results and reviews gets its rollups and copies when a newer callqa opens
+    it, the same a rebuild makes."""
     path = tmp_path / "old.duckdb"
     con = store_at_schema(path, 9)
     t = datetime(2026, 11, 16, 9)
     con.execute("INSERT INTO rubric_versions (rubric_id, version, yaml, is_current) VALUES"
                 " ('default', 'v1', '', FALSE), ('default', 'v2', '', TRUE)")
     con.execute("INSERT INTO calls (call_id, started_at, manager_id, source) VALUES ('a', ?, 'm1', 'import'),"
-                " ('b', ?, 'm2', 'import')", [t, t + timedelta(hours=1)])
+                " ('b', ?, 'm2', 'import'), ('c', ?, 'm2', 'import')", [t, t + timedelta(hours=1), t + timedelta(hours=2)])
     con.execute("INSERT INTO call_scores (call_id, rubric_id, rubric_version, started_at) VALUES"
                 " ('a', 'default', 'v1', ?), ('a', 'default', 'v2', ?), ('b', 'default', 'v1', ?)",
                 [t, t, t + timedelta(hours=1)])
@@ -161,9 +191,12 @@ def test_migration_010_builds_the_rollups_of_an_existing_store(tmp_path):
                 [t + timedelta(hours=1)])
     con.execute("INSERT INTO review_events (username, call_id, kind, played_s) VALUES ('rop', 'b', 'opened', NULL),"
                 " ('rop', 'b', 'played', 12)")
+    _migrate(con, 10, schema)  # the rollups of schema 10 built from these rows (11: calibration)
     con.close()
     db.init(path)
     kept = assert_as_rebuilt(path)
+    assert kept["call_verdicts"] == [("a", t, "m1", "f"), ("b", t + timedelta(hours=1), "m2", "p"),
+                                     ("c", t + timedelta(hours=2), "m2", None)]
     assert [(r[0], r[2], r[3], r[5]) for r in kept["current_verdicts"]] == [("a", "m1", "v2", "fail"),
                                                                             ("b", "m2", "v1", "pass")]
     assert [r[:4] for r in kept["current_objections"]] == [("b", t + timedelta(hours=1), "m2", "v1")]
