@@ -12,7 +12,10 @@ page of the menu as a person does (a menu link; the call page: «Открыть�
 run is over, nothing on it is left from the page before and every chart is drawn. Target ≤ 1.5 s
 per page (median) on 2 cores.
 
-    .venv/bin/python bench/ui.py [--calls 100000] [--browser] [--repeat 3]
+``--store PATH`` keeps the generated store there (and reuses it when it exists, so pages can be
+re-timed without generating it again; delete it when done: 100k calls take about a gigabyte).
+
+    .venv/bin/python bench/ui.py [--calls 100000] [--browser] [--repeat 3] [--store PATH]
 """
 
 from __future__ import annotations
@@ -104,6 +107,11 @@ def generate(path: Path, n: int) -> None:
                         client_words_per_min)
             SELECT {call_id}, 0.5, 20, 3, 1.5, 1, 0, 0.1, 3, 0.8, 120, 100 FROM range({n}) t(i)""")
         rollups.rebuild(con)  # the rows above bypass store.writes, which keeps the rollups
+
+
+def stored_calls(path: Path) -> int:
+    with db.reader(path) as con:
+        return con.execute("SELECT count(*) FROM calls").fetchone()[0]
 
 
 def timed(fn, repeat: int = 3) -> float:
@@ -226,12 +234,19 @@ def main() -> None:
                         help="also time every page of the РОП's and the owner's menus in Chromium")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each page in Chromium (median)")
     parser.add_argument("--chromium", default="/usr/bin/chromium", help="Chromium to drive (Debian's)")
+    parser.add_argument("--store", type=Path,
+                        help="keep the generated store in this file (reused when it exists)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.duckdb"
-        t0 = time.perf_counter()
-        generate(path, args.calls)
-        print(f"generated {args.calls} calls in {time.perf_counter() - t0:.1f} s")
+        path = args.store.resolve() if args.store else Path(tmp) / "bench.duckdb"
+        if path.exists():
+            args.calls = stored_calls(path)
+            print(f"reusing {path} ({args.calls} calls)")
+        else:
+            t0 = time.perf_counter()
+            generate(path, args.calls)
+            print(f"generated {args.calls} calls in {time.perf_counter() - t0:.1f} s")
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
         os.environ["CALLQA_DB"] = str(path)
         os.environ["CALLQA_HOME"] = tmp
         call_id = f"{args.calls // 2:016x}"
