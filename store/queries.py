@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
+import duckdb
 import pandas as pd
 
 from core.errors import AccessDeniedError
@@ -27,7 +28,6 @@ from core.types import NOT_OBJECTION
 from store import db
 from store.effective import (
     EVER,
-    current_scores,
     effective_scores,
     latest_labels,
     latest_overrides,
@@ -401,13 +401,48 @@ def training_library(db_path: PathLike, viewer: Viewer, label: str | None = None
 
 
 # --- managers page ------------------------------------------------------------------------
+#
+# The page's figures come from the rollups of each call's current score (store/rollups.py: the
+# same rows as joining every call's versions, without grouping them) with the РОП's corrections
+# applied, and all five tables from one short connection: DuckDB's cache lives as long as the
+# connection, so the later queries read what the first one loaded.
 
-def manager_summary(db_path: PathLike, viewer: Viewer, min_calls: int = 5) -> pd.DataFrame:
+@dataclass(frozen=True, slots=True)
+class ManagersOverview:
+    """Everything the «Менеджеры» page shows (see the functions of the same names)."""
+
+    summary: pd.DataFrame
+    trend: pd.DataFrame
+    criteria: pd.DataFrame
+    handling: pd.DataFrame
+    metrics: pd.DataFrame
+
+
+def managers_overview(db_path: PathLike, viewer: Viewer, min_calls: int = 5) -> ManagersOverview:
+    """The «Менеджеры» page's tables, read in one short connection."""
+    _scope(viewer)
+    with db.reader(db_path) as con:
+        return ManagersOverview(
+            summary=manager_summary(con, viewer, min_calls), trend=score_trend(con, viewer),
+            criteria=criteria_pass_rates(con, viewer), handling=handling_mix(con, viewer),
+            metrics=metrics_summary(con, viewer))
+
+
+Source = PathLike | duckdb.DuckDBPyConnection  # a store path, or a connection several queries share
+
+
+def _read(source: Source, sql: str, params: list | tuple | dict | None = None) -> pd.DataFrame:
+    if isinstance(source, duckdb.DuckDBPyConnection):
+        return source.execute(sql, params or []).df()
+    return db.query_df(source, sql, params)
+
+
+def manager_summary(db_path: Source, viewer: Viewer, min_calls: int = 5) -> pd.DataFrame:
     """Per manager: calls, scored calls, mean score, fatal calls, ``low_data`` below min_calls."""
     scope, params = _scope(viewer)
-    return db.query_df(
+    return _read(
         db_path,
-        f"""WITH {effective_scores()}
+        f"""WITH {effective_scores(rollup=True)}
             SELECT c.manager_id, any_value(m.name) AS manager_name, count(*) AS calls,
                    count(s.score_pct) AS scored, avg(s.score_pct) AS mean_score,
                    count(*) FILTER (WHERE coalesce(s.fatal_failed, '') <> '') AS fatal_calls,
@@ -419,12 +454,12 @@ def manager_summary(db_path: PathLike, viewer: Viewer, min_calls: int = 5) -> pd
     )
 
 
-def score_trend(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
+def score_trend(db_path: Source, viewer: Viewer) -> pd.DataFrame:
     """Mean score per manager and week."""
     scope, params = _scope(viewer)
-    return db.query_df(
+    return _read(
         db_path,
-        f"""WITH {effective_scores()}
+        f"""WITH {effective_scores(rollup=True)}
             SELECT c.manager_id, any_value(m.name) AS manager_name,
                    date_trunc('week', c.started_at) AS week, avg(s.score_pct) AS mean_score,
                    count(s.score_pct) AS calls
@@ -436,21 +471,18 @@ def score_trend(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
     )
 
 
-def criteria_pass_rates(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
-    """Pass rate per manager and criterion over pass/fail verdicts (overrides applied)."""
-    scope, params = _scope(viewer)
-    return db.query_df(
+def criteria_pass_rates(db_path: Source, viewer: Viewer) -> pd.DataFrame:
+    """Pass rate per manager and criterion over pass/fail verdicts (overrides applied), from the
+    verdict rows of each call's current score (the ``current_verdicts`` rollup)."""
+    scope, params = _scope(viewer, "r")
+    return _read(
         db_path,
-        f"""WITH {current_scores()},
-            ov AS ({latest_overrides(columns="call_id, criterion_id, verdict")}),
-            v AS (SELECT c.manager_id, r.criterion_id, any_value(r.title) OVER (PARTITION BY r.criterion_id) AS title,
-                         coalesce(ov.verdict, r.verdict) AS verdict
-                  FROM calls c JOIN score s ON s.call_id = c.call_id
-                  JOIN criterion_results r ON r.call_id = c.call_id AND r.rubric_version = s.rubric_version
-                  LEFT JOIN ov ON ov.call_id = c.call_id AND ov.criterion_id = r.criterion_id
+        f"""WITH ov AS ({latest_overrides(columns="call_id, criterion_id, verdict")}),
+            v AS (SELECT r.manager_id, r.criterion_id, coalesce(ov.verdict, r.verdict) AS verdict
+                  FROM current_verdicts r
+                  LEFT JOIN ov ON ov.call_id = r.call_id AND ov.criterion_id = r.criterion_id
                   WHERE {scope})
             SELECT v.manager_id, any_value(m.name) AS manager_name, v.criterion_id,
-                   any_value(v.title) AS title,
                    count(*) FILTER (WHERE verdict IN ('pass', 'fail')) AS n,
                    count(*) FILTER (WHERE verdict = 'pass') AS passed,
                    passed / nullif(n, 0) AS pass_rate
@@ -460,30 +492,29 @@ def criteria_pass_rates(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
     )
 
 
-def handling_mix(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
-    """Objections per manager, kind and handling class (РОП labels applied)."""
-    scope, params = _scope(viewer)
-    return db.query_df(
+def handling_mix(db_path: Source, viewer: Viewer) -> pd.DataFrame:
+    """Objections per manager, kind and handling class (РОП labels applied), from the objection
+    rows of each call's current score (the ``current_objections`` rollup)."""
+    scope, params = _scope(viewer, "o")
+    return _read(
         db_path,
-        f"""WITH {current_scores()},
-            lb AS ({latest_labels(columns="call_id, segment_idx, handling")})
-            SELECT c.manager_id, any_value(m.name) AS manager_name, o.kind,
+        f"""WITH lb AS ({latest_labels(columns="call_id, segment_idx, handling")})
+            SELECT o.manager_id, any_value(m.name) AS manager_name, o.kind,
                    coalesce(lb.handling, o.handling) AS handling, count(*) AS n
-            FROM calls c JOIN score s ON s.call_id = c.call_id
-            JOIN objections o ON o.call_id = c.call_id AND o.rubric_version = s.rubric_version
-            LEFT JOIN lb ON lb.call_id = c.call_id AND lb.segment_idx = o.segment_idx
-            LEFT JOIN managers m ON m.manager_id = c.manager_id
+            FROM current_objections o
+            LEFT JOIN lb ON lb.call_id = o.call_id AND lb.segment_idx = o.segment_idx
+            LEFT JOIN managers m ON m.manager_id = o.manager_id
             WHERE {scope} AND coalesce(lb.handling, '') <> '{NOT_OBJECTION}'
-            GROUP BY c.manager_id, o.kind, coalesce(lb.handling, o.handling)
+            GROUP BY o.manager_id, o.kind, coalesce(lb.handling, o.handling)
             ORDER BY manager_name, o.kind""",
         params,
     )
 
 
-def metrics_summary(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
+def metrics_summary(db_path: Source, viewer: Viewer) -> pd.DataFrame:
     """Mean conversation metrics per manager."""
     scope, params = _scope(viewer)
-    return db.query_df(
+    return _read(
         db_path,
         f"""SELECT c.manager_id, any_value(m.name) AS manager_name, count(*) AS calls,
                    avg(x.manager_talk_ratio) AS talk_ratio,
