@@ -25,7 +25,7 @@ import pandas as pd
 
 from core.errors import AccessDeniedError
 from core.types import NOT_OBJECTION
-from store import db
+from store import calibration, db
 from store.effective import (
     EVER,
     effective_scores,
@@ -125,10 +125,6 @@ def _filter_sql(f: CallFilters) -> tuple[list[str], list]:
         )
     if f.not_reviewed_only:
         where.append("c.call_id NOT IN (SELECT call_id FROM rev)")
-    phrase_sql, phrase_params = _phrase_sql(f)
-    if phrase_sql:
-        where.append(f"EXISTS (SELECT 1 FROM segments sg WHERE sg.call_id = c.call_id AND {phrase_sql})")
-        params.extend(phrase_params)
     return where, params
 
 
@@ -153,43 +149,57 @@ def list_calls(
     limit: int = 50,
     offset: int = 0,
 ) -> CallPage:
-    """One page of calls (LIMIT/OFFSET in SQL) and the total count under the filters."""
+    """One page of calls (LIMIT/OFFSET in SQL) and the total count under the filters.
+
+    One query: the page and the count come from one pass over the filtered calls (the count
+    as a window over them); the objections and «разобран» of the page's rows are looked up for
+    those rows only. Scores come from the ``current_scores`` rollup and «разобран» from the
+    ``review_days`` rollup (store/rollups.py: the same calls as the raw tables give). A phrase
+    is searched in one scan of the segments, which also gives each call's first matching line.
+    """
     scope, params = _scope(viewer)
     where, fparams = _filter_sql(filters)
     order = SORT_COLUMNS.get(sort, SORT_COLUMNS["started_at"])
     direction = "DESC" if descending else "ASC"
+    phrase_sql, phrase_params = _phrase_sql(filters)
+    hits, hit_join, match = "", "", "NULL"
+    if phrase_sql:
+        hits = f""",
+        hits AS (SELECT sg.call_id, arg_min(sg.text, sg.idx) AS match FROM segments sg
+                 WHERE {phrase_sql} GROUP BY sg.call_id)"""
+        hit_join, match = "JOIN hits h ON h.call_id = c.call_id", "h.match"
     base = f"""
-        WITH {effective_scores()}, {reviews_cte(None, *EVER)},
+        WITH {effective_scores(rollup=True)}, {reviews_cte(None, *EVER, rollup=True)}{hits},
         filtered AS (
             SELECT c.call_id, c.started_at, c.direction, c.duration_s, c.client_masked,
                    c.manager_id, m.name AS manager_name, c.source, c.path, c.flags,
                    s.score_pct, s.auto_score_pct, s.corrected, s.fatal_failed, s.uncertain,
-                   s.rubric_version
-            FROM calls c
+                   s.rubric_version, {match} AS match
+            FROM calls c {hit_join}
             LEFT JOIN managers m ON m.manager_id = c.manager_id
             LEFT JOIN score s ON s.call_id = c.call_id
             WHERE {' AND '.join([scope, *where])}
         )"""
-    snippet_sql, snippet_params = _phrase_sql(filters)
-    snippet = (
-        f"(SELECT sg.text FROM segments sg WHERE sg.call_id = f.call_id AND {snippet_sql}"
-        " ORDER BY sg.idx LIMIT 1)" if snippet_sql else "NULL"
-    )
-    page_sql = f"""{base}
-        SELECT f.*,
+    page_sql = f"""{base},
+        f AS (SELECT *, count(*) OVER () AS total FROM filtered f
+              ORDER BY {order} {direction} NULLS LAST, f.call_id LIMIT ? OFFSET ?)
+        SELECT f.* EXCLUDE (match, total),
             (SELECT count(*) FROM objections o
               WHERE o.call_id = f.call_id AND o.rubric_version = f.rubric_version) AS objections,
             f.call_id IN (SELECT call_id FROM rev) AS reviewed,
-            {snippet} AS match
-        FROM filtered f
-        ORDER BY {order} {direction} NULLS LAST, f.call_id
-        LIMIT ? OFFSET ?"""
+            f.match, f.total
+        FROM f
+        ORDER BY {order} {direction} NULLS LAST, f.call_id"""
+    all_params = [*phrase_params, *params, *fparams]
     with db.reader(db_path) as con:
-        total = con.execute(f"{base} SELECT count(*) FROM filtered", [*params, *fparams]).fetchone()[0]
-        rows = con.execute(
-            page_sql, [*params, *fparams, *snippet_params, int(limit), int(offset)]
-        ).df()
-    return CallPage(rows, int(total))
+        rows = con.execute(page_sql, [*all_params, int(limit), int(offset)]).df()
+        if len(rows):
+            total = int(rows["total"].iloc[0])
+        elif offset == 0:
+            total = 0
+        else:  # past the last page: the count alone
+            total = con.execute(f"{base} SELECT count(*) FROM filtered", all_params).fetchone()[0]
+    return CallPage(rows.drop(columns="total"), int(total))
 
 
 def managers(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
@@ -216,6 +226,9 @@ class CallView:
     feedback: pd.DataFrame
     training_items: pd.DataFrame
     review: dict  # opened, played_s, reviewed_at
+    # the viewer still has to rate the call in a calibration round: the page shows the
+    # recording and the transcript only (store.calibration.awaits_verdicts)
+    awaits_verdicts: bool = False
 
 
 def call_view(db_path: PathLike, viewer: Viewer, call_id: str) -> CallView | None:
@@ -226,6 +239,7 @@ def call_view(db_path: PathLike, viewer: Viewer, call_id: str) -> CallView | Non
             return None
         version = call["rubric_version"]
         return CallView(
+            awaits_verdicts=calibration.awaits_verdicts(con, viewer, call_id),
             call=call,
             segments=_segments(con, call_id),
             criteria=_criteria(con, call_id, version),
