@@ -214,6 +214,23 @@ def reader(db_path: str | os.PathLike, timeout_s: float = DEFAULT_TIMEOUT_S) -> 
         _close(con)
 
 
+def version(db_path: str | os.PathLike) -> tuple[int, ...]:
+    """A value that changes with every write to the store: inode, size and modification time
+    of the file and of its write-ahead log (a commit grows the log, the checkpoint at close
+    rewrites the file; a restored copy is another inode). Costs two ``stat`` calls and no
+    connection, so the UI can key cached read results on it: an equal version means the
+    same data."""
+    parts: list[int] = []
+    for name in (str(db_path), str(db_path) + ".wal"):
+        try:
+            info = os.stat(name)
+        except FileNotFoundError:
+            parts += [0, 0, 0]
+        else:
+            parts += [info.st_ino, info.st_size, info.st_mtime_ns]
+    return tuple(parts)
+
+
 def query_df(db_path: str | os.PathLike, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
     """Run one read query and return a DataFrame (the store → UI edge)."""
     with reader(db_path) as con:

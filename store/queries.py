@@ -182,13 +182,13 @@ def list_calls(
         )"""
     page_sql = f"""{base},
         f AS (SELECT *, count(*) OVER () AS total FROM filtered f
-              ORDER BY {order} {direction} NULLS LAST, f.call_id LIMIT ? OFFSET ?)
-        SELECT f.* EXCLUDE (match, total),
-            (SELECT count(*) FROM objections o
-              WHERE o.call_id = f.call_id AND o.rubric_version = f.rubric_version) AS objections,
+              ORDER BY {order} {direction} NULLS LAST, f.call_id LIMIT ? OFFSET ?),
+        found AS (SELECT o.call_id, o.rubric_version, count(*) AS n FROM objections o
+                  WHERE o.call_id IN (SELECT call_id FROM f) GROUP BY ALL)
+        SELECT f.* EXCLUDE (match, total), coalesce(found.n, 0) AS objections,
             f.call_id IN (SELECT call_id FROM rev) AS reviewed,
             f.match, f.total
-        FROM f
+        FROM f LEFT JOIN found ON found.call_id = f.call_id AND found.rubric_version = f.rubric_version
         ORDER BY {order} {direction} NULLS LAST, f.call_id"""
     all_params = [*phrase_params, *params, *fparams]
     with db.reader(db_path) as con:
@@ -520,7 +520,7 @@ def handling_mix(db_path: Source, viewer: Viewer) -> pd.DataFrame:
             LEFT JOIN managers m ON m.manager_id = o.manager_id
             WHERE {scope} AND coalesce(lb.handling, '') <> '{NOT_OBJECTION}'
             GROUP BY o.manager_id, o.kind, coalesce(lb.handling, o.handling)
-            ORDER BY manager_name, o.kind""",
+            ORDER BY manager_name, o.kind, handling""",
         params,
     )
 

@@ -20,6 +20,7 @@ from ui.common import (
     db_path,
     fmt_time,
     query_lemmas,
+    visible_managers,
 )
 
 PAGE_SIZE = 50
@@ -84,7 +85,7 @@ def _filters_ui(path, user) -> tuple[queries.CallFilters, str, bool]:
         period = st.date_input("Период", value=(), key="f-period", format="DD.MM.YYYY")
         manager_ids: tuple[str, ...] = ()
         if user.role != "manager":
-            mgrs = queries.managers(path, user)
+            mgrs = visible_managers(user)
             names = dict(zip(mgrs["manager_id"], mgrs["name"], strict=True))
             manager_ids = tuple(st.multiselect("Менеджер", list(names), format_func=names.get, key="f-managers",
                                                placeholder="все менеджеры"))
