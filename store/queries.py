@@ -433,13 +433,55 @@ class ManagersOverview:
 
 
 def managers_overview(db_path: PathLike, viewer: Viewer, min_calls: int = 5) -> ManagersOverview:
-    """The «Менеджеры» page's tables, read in one short connection."""
-    _scope(viewer)
+    """The «Менеджеры» page's tables, read in one short connection: per manager ``summary``
+    (calls, scored calls, mean effective score, fatal calls, ``low_data`` below ``min_calls``
+    scored calls), ``trend`` (mean effective score and scored calls per manager and week),
+    ``criteria`` (:func:`criteria_pass_rates`), ``handling`` (:func:`handling_mix`) and
+    ``metrics`` (mean conversation metrics per manager, ``calls`` with metrics)."""
     with db.reader(db_path) as con:
+        per_manager, per_week = _manager_figures(con, viewer)
+        summary = per_manager[["manager_id", "manager_name", "calls", "scored", "mean_score", "fatal_calls"]]
+        measured = per_manager[per_manager["measured"] > 0]
         return ManagersOverview(
-            summary=manager_summary(con, viewer, min_calls), trend=score_trend(con, viewer),
+            summary=summary.assign(low_data=summary["scored"] < min_calls).reset_index(drop=True),
+            trend=per_week[["manager_id", "manager_name", "week", "mean_score", "scored"]]
+            .rename(columns={"scored": "calls"}).reset_index(drop=True),
             criteria=criteria_pass_rates(con, viewer), handling=handling_mix(con, viewer),
-            metrics=metrics_summary(con, viewer))
+            metrics=measured[["manager_id", "manager_name", "measured", *_METRICS]]
+            .rename(columns={"measured": "calls"}).reset_index(drop=True))
+
+
+# the page's mean conversation metrics: column of the result <- column of call_metrics
+_METRICS = {"talk_ratio": "manager_talk_ratio", "questions": "manager_questions",
+            "longest_monologue_s": "longest_manager_monologue_s", "interruptions": "interruptions",
+            "patience_s": "patience_s", "words_per_min": "manager_words_per_min"}
+
+
+def _manager_figures(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per manager and per manager and week, in one pass over the calls (grouping sets):
+    calls, ``scored`` (with an effective score), ``mean_score``, ``fatal_calls``, ``measured``
+    (with conversation metrics) and the metrics' means. Per week only weeks with a current
+    score row (a not-applicable call has one, with no score), as the trend showed them."""
+    scope, params = _scope(viewer)
+    means = ", ".join(f"avg(x.{col}) AS {name}" for name, col in _METRICS.items())
+    rows = con.execute(
+        f"""WITH {effective_scores(rollup=True)}
+            SELECT c.manager_id, date_trunc('week', c.started_at) AS week, GROUPING(week) = 1 AS whole,
+                   any_value(m.name) AS manager_name, count(*) AS calls,
+                   count(s.score_pct) AS scored, avg(s.score_pct) AS mean_score,
+                   count(*) FILTER (WHERE coalesce(s.fatal_failed, '') <> '') AS fatal_calls,
+                   count(s.call_id) AS score_rows, count(x.call_id) AS measured, {means}
+            FROM calls c LEFT JOIN managers m ON m.manager_id = c.manager_id
+            LEFT JOIN score s ON s.call_id = c.call_id
+            LEFT JOIN call_metrics x ON x.call_id = c.call_id
+            WHERE {scope}
+            GROUP BY GROUPING SETS ((c.manager_id), (c.manager_id, week))
+            ORDER BY whole DESC, manager_name, week""",
+        params,
+    ).df()
+    whole = rows["whole"].astype(bool)
+    weeks = rows[~whole & rows["week"].notna() & (rows["score_rows"] > 0)]
+    return rows[whole], weeks.sort_values("week", kind="stable")
 
 
 Source = PathLike | duckdb.DuckDBPyConnection  # a store path, or a connection several queries share
@@ -449,40 +491,6 @@ def _read(source: Source, sql: str, params: list | tuple | dict | None = None) -
     if isinstance(source, duckdb.DuckDBPyConnection):
         return source.execute(sql, params or []).df()
     return db.query_df(source, sql, params)
-
-
-def manager_summary(db_path: Source, viewer: Viewer, min_calls: int = 5) -> pd.DataFrame:
-    """Per manager: calls, scored calls, mean score, fatal calls, ``low_data`` below min_calls."""
-    scope, params = _scope(viewer)
-    return _read(
-        db_path,
-        f"""WITH {effective_scores(rollup=True)}
-            SELECT c.manager_id, any_value(m.name) AS manager_name, count(*) AS calls,
-                   count(s.score_pct) AS scored, avg(s.score_pct) AS mean_score,
-                   count(*) FILTER (WHERE coalesce(s.fatal_failed, '') <> '') AS fatal_calls,
-                   count(s.score_pct) < ? AS low_data
-            FROM calls c LEFT JOIN managers m ON m.manager_id = c.manager_id
-            LEFT JOIN score s ON s.call_id = c.call_id
-            WHERE {scope} GROUP BY c.manager_id ORDER BY manager_name""",
-        [min_calls, *params],
-    )
-
-
-def score_trend(db_path: Source, viewer: Viewer) -> pd.DataFrame:
-    """Mean score per manager and week."""
-    scope, params = _scope(viewer)
-    return _read(
-        db_path,
-        f"""WITH {effective_scores(rollup=True)}
-            SELECT c.manager_id, any_value(m.name) AS manager_name,
-                   date_trunc('week', c.started_at) AS week, avg(s.score_pct) AS mean_score,
-                   count(s.score_pct) AS calls
-            FROM calls c JOIN score s ON s.call_id = c.call_id
-            LEFT JOIN managers m ON m.manager_id = c.manager_id
-            WHERE {scope} AND c.started_at IS NOT NULL
-            GROUP BY c.manager_id, week ORDER BY week""",
-        params,
-    )
 
 
 def criteria_pass_rates(db_path: Source, viewer: Viewer) -> pd.DataFrame:
@@ -521,25 +529,6 @@ def handling_mix(db_path: Source, viewer: Viewer) -> pd.DataFrame:
             WHERE {scope} AND coalesce(lb.handling, '') <> '{NOT_OBJECTION}'
             GROUP BY o.manager_id, o.kind, coalesce(lb.handling, o.handling)
             ORDER BY manager_name, o.kind, handling""",
-        params,
-    )
-
-
-def metrics_summary(db_path: Source, viewer: Viewer) -> pd.DataFrame:
-    """Mean conversation metrics per manager."""
-    scope, params = _scope(viewer)
-    return _read(
-        db_path,
-        f"""SELECT c.manager_id, any_value(m.name) AS manager_name, count(*) AS calls,
-                   avg(x.manager_talk_ratio) AS talk_ratio,
-                   avg(x.manager_questions) AS questions,
-                   avg(x.longest_manager_monologue_s) AS longest_monologue_s,
-                   avg(x.interruptions) AS interruptions,
-                   avg(x.patience_s) AS patience_s,
-                   avg(x.manager_words_per_min) AS words_per_min
-            FROM calls c JOIN call_metrics x ON x.call_id = c.call_id
-            LEFT JOIN managers m ON m.manager_id = c.manager_id
-            WHERE {scope} GROUP BY c.manager_id ORDER BY manager_name""",
         params,
     )
 
