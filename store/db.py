@@ -43,7 +43,10 @@ _migrated: set[str] = set()
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
-    return "lock" in text or "conflicting" in text or "being used" in text
+    # «different configuration than existing connections»: this process holds the file the
+    # other way (a write of one UI session while another reads): wait for it like for a lock
+    return ("lock" in text or "conflicting" in text or "being used" in text
+            or "different configuration" in text)
 
 
 # DuckDB exceptions that mean the file or its disk is at fault (not a bug in a query).
