@@ -124,7 +124,7 @@ def _filter_sql(f: CallFilters) -> tuple[list[str], list]:
             " OR EXISTS (SELECT 1 FROM segments lc WHERE lc.call_id = c.call_id AND lc.low_confidence))"
         )
     if f.not_reviewed_only:
-        where.append("c.call_id NOT IN (SELECT call_id FROM rev)")
+        where.append("c.call_id NOT IN (SELECT call_id FROM reviewed)")
     return where, params
 
 
@@ -138,6 +138,11 @@ def _phrase_sql(f: CallFilters) -> tuple[str, list]:
         parts.append("lower(sg.text) LIKE ? ESCAPE '\\'")
         params.append(f"%{_like_escape(f.phrase_text.strip().lower())}%")
     return (f"({' OR '.join(parts)})" if parts else ""), params
+
+
+# The reviewed calls of ``rev`` for IN / NOT IN: a note about a manager without a call (a
+# loaded review history) is no call, and a NULL in NOT IN would leave no call unreviewed.
+_REVIEWED = "reviewed AS (SELECT call_id FROM rev WHERE call_id IS NOT NULL)"
 
 
 def list_calls(
@@ -169,7 +174,7 @@ def list_calls(
                  WHERE {phrase_sql} GROUP BY sg.call_id)"""
         hit_join, match = "JOIN hits h ON h.call_id = c.call_id", "h.match"
     base = f"""
-        WITH {effective_scores(rollup=True)}, {reviews_cte(None, *EVER, rollup=True)}{hits},
+        WITH {effective_scores(rollup=True)}, {reviews_cte(None, *EVER, rollup=True)}, {_REVIEWED}{hits},
         filtered AS (
             SELECT c.call_id, c.started_at, c.direction, c.duration_s, c.client_masked,
                    c.manager_id, m.name AS manager_name, c.source, c.path, c.flags,
@@ -186,7 +191,7 @@ def list_calls(
         found AS (SELECT o.call_id, o.rubric_version, count(*) AS n FROM objections o
                   WHERE o.call_id IN (SELECT call_id FROM f) GROUP BY ALL)
         SELECT f.* EXCLUDE (match, total), coalesce(found.n, 0) AS objections,
-            f.call_id IN (SELECT call_id FROM rev) AS reviewed,
+            f.call_id IN (SELECT call_id FROM reviewed) AS reviewed,
             f.match, f.total
         FROM f LEFT JOIN found ON found.call_id = f.call_id AND found.rubric_version = f.rubric_version
         ORDER BY {order} {direction} NULLS LAST, f.call_id"""
@@ -574,20 +579,20 @@ def review_queue(db_path: PathLike, viewer: Viewer, low_score: float, days: int 
     if viewer.role not in ("head", "owner"):
         raise AccessDeniedError("Очередь разбора доступна только РОП и владельцу.")
     since = f"((SELECT max(started_at) FROM calls) - INTERVAL {int(days)} DAY)"
+    # the current score's rows and the РОП's reviews of the window from the rollups (store/rollups.py)
     sql = f"""
-    WITH {effective_scores(started=(since, _FOREVER))}, {reviews_cte(None, since, _FOREVER)},
+    WITH {effective_scores(started=(since, _FOREVER), rollup=True)},
+    {reviews_cte(None, since, _FOREVER, rollup=True)}, {_REVIEWED},
     ov AS ({latest_overrides(columns="call_id, criterion_id, verdict")}),
     lb AS ({latest_labels(columns="call_id, segment_idx, handling")}),
     ins AS (SELECT r.call_id, list(r.criterion_id ORDER BY r.criterion_id) AS insufficient
-            FROM criterion_results r JOIN score s
-                 ON s.call_id = r.call_id AND s.rubric_version = r.rubric_version
+            FROM current_verdicts r
             LEFT JOIN ov ON ov.call_id = r.call_id AND ov.criterion_id = r.criterion_id
             WHERE r.started_at >= {since} AND coalesce(ov.verdict, r.verdict) = 'insufficient'
             GROUP BY r.call_id),
     bad AS (SELECT o.call_id, list(DISTINCT o.kind || ':' || coalesce(lb.handling, o.handling))
                        AS mishandled
-            FROM objections o JOIN score s
-                 ON s.call_id = o.call_id AND s.rubric_version = o.rubric_version
+            FROM current_objections o
             LEFT JOIN lb ON lb.call_id = o.call_id AND lb.segment_idx = o.segment_idx
             WHERE o.started_at >= {since}
               AND coalesce(lb.handling, o.handling) IN ('discount', 'ignored')
@@ -599,7 +604,7 @@ def review_queue(db_path: PathLike, viewer: Viewer, low_score: float, days: int 
     FROM calls c LEFT JOIN score s ON s.call_id = c.call_id
     LEFT JOIN managers m ON m.manager_id = c.manager_id
     LEFT JOIN ins ON ins.call_id = c.call_id LEFT JOIN bad ON bad.call_id = c.call_id
-    WHERE c.started_at >= {since} AND c.call_id NOT IN (SELECT call_id FROM rev)
+    WHERE c.started_at >= {since} AND c.call_id NOT IN (SELECT call_id FROM reviewed)
       AND (s.score_pct < ? OR coalesce(s.fatal_failed, '') <> '' OR ins.call_id IS NOT NULL
            OR bad.call_id IS NOT NULL
            OR list_contains(string_split(coalesce(c.flags, ''), ','), 'roles_uncertain'))
