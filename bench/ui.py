@@ -12,7 +12,15 @@ page of the menu as a person does (a menu link; the call page: «Открыть�
 run is over, nothing on it is left from the page before and every chart is drawn. Target ≤ 1.5 s
 per page (median) on 2 cores.
 
-    .venv/bin/python bench/ui.py [--calls 100000] [--browser] [--repeat 3]
+Every page's time is also given as a ratio to «Пустая страница», a page with a title only
+that ``bench/ui_app.py`` adds to the app for the benchmark: what Streamlit and the app's frame
+(sign-in check, sidebar, menu) cost on every page under the machine's load of the moment.
+
+``--store PATH`` keeps the generated store there (and reuses it when it exists, so pages can be
+re-timed without generating it again; delete it when done: 100k calls take about a gigabyte).
+
+    .venv/bin/python bench/ui.py [--calls 100000] [--browser] [--repeat 3] [--store PATH]
+                                 [--pages calls,call,managers]
 """
 
 from __future__ import annotations
@@ -106,6 +114,11 @@ def generate(path: Path, n: int) -> None:
         rollups.rebuild(con)  # the rows above bypass store.writes, which keeps the rollups
 
 
+def stored_calls(path: Path) -> int:
+    with db.reader(path) as con:
+        return con.execute("SELECT count(*) FROM calls").fetchone()[0]
+
+
 def timed(fn, repeat: int = 3) -> float:
     times = []
     for _ in range(repeat):
@@ -150,7 +163,7 @@ def _serve(home: str, path: Path) -> tuple[subprocess.Popen, str]:
         port = sock.getsockname()[1]
     env = {**os.environ, "CALLQA_HOME": home, "CALLQA_DB": str(path), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", "bench/ui_app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -180,10 +193,13 @@ def _open(page, entry) -> float:
     return time.perf_counter() - t0
 
 
-def browser_rows(home: str, path: Path, chromium: str, repeat: int) -> list[tuple[str, float]]:
-    """Median time to content of every page of the РОП's and the owner's menus."""
+def browser_rows(home: str, path: Path, chromium: str, repeat: int,
+                 only: frozenset[str] = frozenset()) -> list[tuple[str, float, float]]:
+    """Median time to content of every page of the РОП's and the owner's menus (those whose
+    address is in ``only``, when given) and its ratio to the blank page's."""
     from playwright.sync_api import sync_playwright
 
+    from bench.ui_app import BLANK
     from ui.pages import BY_URL, PAGES
 
     for username, role in (("rop", "head"), ("boss", "owner")):
@@ -201,16 +217,23 @@ def browser_rows(home: str, path: Path, chromium: str, repeat: int) -> list[tupl
                 page.get_by_role("button", name="Войти").click()
                 page.get_by_role("button", name="Выйти").wait_for(timeout=120_000)
                 # the call page opens from the list, so it follows «Звонки»; each page once to warm up
-                entries = [e for e in PAGES if role in e.roles and e.url_path != "call"]
-                entries.insert(entries.index(BY_URL["calls"]) + 1, BY_URL["call"])
+                entries = [e for e in PAGES if role in e.roles and e.url_path != "call"
+                           and (not only or e.url_path in only)]
+                if not only or "call" in only:
+                    entries.insert(entries.index(BY_URL["calls"]) + 1 if BY_URL["calls"] in entries else 0,
+                                   BY_URL["call"])
+                if BY_URL["calls"] not in entries and BY_URL["call"] in entries:
+                    entries.insert(0, BY_URL["calls"])  # the call page opens from the list
+                entries = [BLANK, *entries]
                 times: dict[str, list[float]] = {e.title: [] for e in entries}
                 for run in range(repeat + 1):
                     for entry in entries:
                         seconds = _open(page, entry)
                         if run:
                             times[entry.title].append(seconds)
-                rows += [(f"browser ({'РОП' if role == 'head' else 'владелец'}): {title}", statistics.median(t))
-                         for title, t in times.items()]
+                blank = statistics.median(times[BLANK.title])
+                rows += [(f"browser ({'РОП' if role == 'head' else 'владелец'}): {title}", statistics.median(t),
+                          statistics.median(t) / blank) for title, t in times.items()]
                 page.close()
             browser.close()
     finally:
@@ -226,12 +249,21 @@ def main() -> None:
                         help="also time every page of the РОП's and the owner's menus in Chromium")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each page in Chromium (median)")
     parser.add_argument("--chromium", default="/usr/bin/chromium", help="Chromium to drive (Debian's)")
+    parser.add_argument("--pages", default="",
+                        help="only these pages in Chromium (addresses: calls,call,managers,…)")
+    parser.add_argument("--store", type=Path,
+                        help="keep the generated store in this file (reused when it exists)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.duckdb"
-        t0 = time.perf_counter()
-        generate(path, args.calls)
-        print(f"generated {args.calls} calls in {time.perf_counter() - t0:.1f} s")
+        path = args.store.resolve() if args.store else Path(tmp) / "bench.duckdb"
+        if path.exists():
+            args.calls = stored_calls(path)
+            print(f"reusing {path} ({args.calls} calls)")
+        else:
+            t0 = time.perf_counter()
+            generate(path, args.calls)
+            print(f"generated {args.calls} calls in {time.perf_counter() - t0:.1f} s")
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
         os.environ["CALLQA_DB"] = str(path)
         os.environ["CALLQA_HOME"] = tmp
         call_id = f"{args.calls // 2:016x}"
@@ -249,10 +281,13 @@ def main() -> None:
             print(f"{name:<45} {seconds * 1000:8.0f} ms", flush=True)
         _verdict("AppTest run", [s for name, s in rows if name.startswith("page")], PAGE_TARGET_S)
         if args.browser:
-            timed_pages = browser_rows(tmp, path, args.chromium, args.repeat)
-            for name, seconds in timed_pages:
-                print(f"{name:<45} {seconds * 1000:8.0f} ms")
-            _verdict("time to content in Chromium", [s for _, s in timed_pages], BROWSER_TARGET_S)
+            only = frozenset(p for p in args.pages.split(",") if p)
+            timed_pages = browser_rows(tmp, path, args.chromium, args.repeat, only)
+            print(f"{'':<45} {'median':>8}    × blank page")
+            for name, seconds, ratio in timed_pages:
+                print(f"{name:<45} {seconds * 1000:8.0f} ms {ratio:5.1f}×")
+            print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            _verdict("time to content in Chromium", [s for _, s, _ in timed_pages], BROWSER_TARGET_S)
 
 
 def _verdict(what: str, seconds: list[float], target_s: float) -> None:

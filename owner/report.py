@@ -89,7 +89,13 @@ class Week:
 
 def recent_weeks(db_path: PathLike, now: datetime | None = None, limit: int = 26) -> list[Week]:
     """Weeks with calls in the store, newest first (at least the current week)."""
-    first, last = q.data_weeks(db_path)
+    return weeks_back(*q.data_weeks(db_path), now=now, limit=limit)
+
+
+def weeks_back(first: datetime | None, last: datetime | None, now: datetime | None = None,
+               limit: int = 26) -> list[Week]:
+    """The weeks from the one of the ``last`` call (or of ``now``, when earlier) back to the
+    one of the ``first``, newest first, at most ``limit``."""
     now = now or datetime.now()
     newest = Week.containing(min(last, now) if last else now)
     weeks = [newest]

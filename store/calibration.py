@@ -324,13 +324,16 @@ def assignments(db_path: PathLike, user: Actor, open_only: bool = True) -> pd.Da
         {"username": user.username})
 
 
-def awaits_verdicts(db_path: PathLike, user: Actor, call_id: str) -> bool:
+def awaits_verdicts(db_path: PathLike | duckdb.DuckDBPyConnection, user: Actor, call_id: str) -> bool:
     """Whether ``user`` still has to rate ``call_id`` in some round in progress: then no page
-    may show him what others (the AI included) made of the call."""
+    may show him what others (the AI included) made of the call. ``db_path`` may be an open
+    connection (the call page reads everything in one)."""
     if user.role not in CALIBRATION_ROLES:
         return False
-    rows = db.query_rows(
-        db_path,
+    if not isinstance(db_path, duckdb.DuckDBPyConnection):
+        with db.reader(db_path) as con:
+            return awaits_verdicts(con, user, call_id)
+    rows = db_path.execute(
         f"""WITH {_PROGRESS}
             SELECT count(*) FROM calibration_reviewers rv
             JOIN calibration_rounds r ON r.round_id = rv.round_id AND r.closed_at IS NULL
@@ -338,7 +341,7 @@ def awaits_verdicts(db_path: PathLike, user: Actor, call_id: str) -> bool:
             WHERE rv.username = $username AND NOT EXISTS (
                 SELECT 1 FROM finished f WHERE f.round_id = cc.round_id AND f.call_id = cc.call_id
                   AND f.username = rv.username)""",
-        {"username": user.username, "call_id": call_id})
+        {"username": user.username, "call_id": call_id}).fetchall()
     return bool(rows[0][0])
 
 

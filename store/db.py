@@ -43,7 +43,10 @@ _migrated: set[str] = set()
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
-    return "lock" in text or "conflicting" in text or "being used" in text
+    # «different configuration than existing connections»: this process holds the file the
+    # other way (a write of one UI session while another reads): wait for it like for a lock
+    return ("lock" in text or "conflicting" in text or "being used" in text
+            or "different configuration" in text)
 
 
 # DuckDB exceptions that mean the file or its disk is at fault (not a bug in a query).
@@ -212,6 +215,23 @@ def reader(db_path: str | os.PathLike, timeout_s: float = DEFAULT_TIMEOUT_S) -> 
         raise
     finally:
         _close(con)
+
+
+def version(db_path: str | os.PathLike) -> tuple[int, ...]:
+    """A value that changes with every write to the store: inode, size and modification time
+    of the file and of its write-ahead log (a commit grows the log, the checkpoint at close
+    rewrites the file; a restored copy is another inode). Costs two ``stat`` calls and no
+    connection, so the UI can key cached read results on it: an equal version means the
+    same data."""
+    parts: list[int] = []
+    for name in (str(db_path), str(db_path) + ".wal"):
+        try:
+            info = os.stat(name)
+        except FileNotFoundError:
+            parts += [0, 0, 0]
+        else:
+            parts += [info.st_ino, info.st_size, info.st_mtime_ns]
+    return tuple(parts)
 
 
 def query_df(db_path: str | os.PathLike, sql: str, params: list | tuple | None = None) -> pd.DataFrame:

@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
+import duckdb
 import pandas as pd
 
 from core.errors import AccessDeniedError
 from core.types import NOT_OBJECTION
-from store import db
+from store import calibration, db
 from store.effective import (
     EVER,
-    current_scores,
     effective_scores,
     latest_labels,
     latest_overrides,
@@ -124,11 +124,7 @@ def _filter_sql(f: CallFilters) -> tuple[list[str], list]:
             " OR EXISTS (SELECT 1 FROM segments lc WHERE lc.call_id = c.call_id AND lc.low_confidence))"
         )
     if f.not_reviewed_only:
-        where.append("c.call_id NOT IN (SELECT call_id FROM rev)")
-    phrase_sql, phrase_params = _phrase_sql(f)
-    if phrase_sql:
-        where.append(f"EXISTS (SELECT 1 FROM segments sg WHERE sg.call_id = c.call_id AND {phrase_sql})")
-        params.extend(phrase_params)
+        where.append("c.call_id NOT IN (SELECT call_id FROM reviewed)")
     return where, params
 
 
@@ -144,6 +140,11 @@ def _phrase_sql(f: CallFilters) -> tuple[str, list]:
     return (f"({' OR '.join(parts)})" if parts else ""), params
 
 
+# The reviewed calls of ``rev`` for IN / NOT IN: a note about a manager without a call (a
+# loaded review history) is no call, and a NULL in NOT IN would leave no call unreviewed.
+_REVIEWED = "reviewed AS (SELECT call_id FROM rev WHERE call_id IS NOT NULL)"
+
+
 def list_calls(
     db_path: PathLike,
     viewer: Viewer,
@@ -153,43 +154,57 @@ def list_calls(
     limit: int = 50,
     offset: int = 0,
 ) -> CallPage:
-    """One page of calls (LIMIT/OFFSET in SQL) and the total count under the filters."""
+    """One page of calls (LIMIT/OFFSET in SQL) and the total count under the filters.
+
+    One query: the page and the count come from one pass over the filtered calls (the count
+    as a window over them); the objections and «разобран» of the page's rows are looked up for
+    those rows only. Scores come from the ``current_scores`` rollup and «разобран» from the
+    ``review_days`` rollup (store/rollups.py: the same calls as the raw tables give). A phrase
+    is searched in one scan of the segments, which also gives each call's first matching line.
+    """
     scope, params = _scope(viewer)
     where, fparams = _filter_sql(filters)
     order = SORT_COLUMNS.get(sort, SORT_COLUMNS["started_at"])
     direction = "DESC" if descending else "ASC"
+    phrase_sql, phrase_params = _phrase_sql(filters)
+    hits, hit_join, match = "", "", "NULL"
+    if phrase_sql:
+        hits = f""",
+        hits AS (SELECT sg.call_id, arg_min(sg.text, sg.idx) AS match FROM segments sg
+                 WHERE {phrase_sql} GROUP BY sg.call_id)"""
+        hit_join, match = "JOIN hits h ON h.call_id = c.call_id", "h.match"
     base = f"""
-        WITH {effective_scores()}, {reviews_cte(None, *EVER)},
+        WITH {effective_scores(rollup=True)}, {reviews_cte(None, *EVER, rollup=True)}, {_REVIEWED}{hits},
         filtered AS (
             SELECT c.call_id, c.started_at, c.direction, c.duration_s, c.client_masked,
                    c.manager_id, m.name AS manager_name, c.source, c.path, c.flags,
                    s.score_pct, s.auto_score_pct, s.corrected, s.fatal_failed, s.uncertain,
-                   s.rubric_version
-            FROM calls c
+                   s.rubric_version, {match} AS match
+            FROM calls c {hit_join}
             LEFT JOIN managers m ON m.manager_id = c.manager_id
             LEFT JOIN score s ON s.call_id = c.call_id
             WHERE {' AND '.join([scope, *where])}
         )"""
-    snippet_sql, snippet_params = _phrase_sql(filters)
-    snippet = (
-        f"(SELECT sg.text FROM segments sg WHERE sg.call_id = f.call_id AND {snippet_sql}"
-        " ORDER BY sg.idx LIMIT 1)" if snippet_sql else "NULL"
-    )
-    page_sql = f"""{base}
-        SELECT f.*,
-            (SELECT count(*) FROM objections o
-              WHERE o.call_id = f.call_id AND o.rubric_version = f.rubric_version) AS objections,
-            f.call_id IN (SELECT call_id FROM rev) AS reviewed,
-            {snippet} AS match
-        FROM filtered f
-        ORDER BY {order} {direction} NULLS LAST, f.call_id
-        LIMIT ? OFFSET ?"""
+    page_sql = f"""{base},
+        f AS (SELECT *, count(*) OVER () AS total FROM filtered f
+              ORDER BY {order} {direction} NULLS LAST, f.call_id LIMIT ? OFFSET ?),
+        found AS (SELECT o.call_id, o.rubric_version, count(*) AS n FROM objections o
+                  WHERE o.call_id IN (SELECT call_id FROM f) GROUP BY ALL)
+        SELECT f.* EXCLUDE (match, total), coalesce(found.n, 0) AS objections,
+            f.call_id IN (SELECT call_id FROM reviewed) AS reviewed,
+            f.match, f.total
+        FROM f LEFT JOIN found ON found.call_id = f.call_id AND found.rubric_version = f.rubric_version
+        ORDER BY {order} {direction} NULLS LAST, f.call_id"""
+    all_params = [*phrase_params, *params, *fparams]
     with db.reader(db_path) as con:
-        total = con.execute(f"{base} SELECT count(*) FROM filtered", [*params, *fparams]).fetchone()[0]
-        rows = con.execute(
-            page_sql, [*params, *fparams, *snippet_params, int(limit), int(offset)]
-        ).df()
-    return CallPage(rows, int(total))
+        rows = con.execute(page_sql, [*all_params, int(limit), int(offset)]).df()
+        if len(rows):
+            total = int(rows["total"].iloc[0])
+        elif offset == 0:
+            total = 0
+        else:  # past the last page: the count alone
+            total = con.execute(f"{base} SELECT count(*) FROM filtered", all_params).fetchone()[0]
+    return CallPage(rows.drop(columns="total"), int(total))
 
 
 def managers(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
@@ -216,6 +231,9 @@ class CallView:
     feedback: pd.DataFrame
     training_items: pd.DataFrame
     review: dict  # opened, played_s, reviewed_at
+    # the viewer still has to rate the call in a calibration round: the page shows the
+    # recording and the transcript only (store.calibration.awaits_verdicts)
+    awaits_verdicts: bool = False
 
 
 def call_view(db_path: PathLike, viewer: Viewer, call_id: str) -> CallView | None:
@@ -226,6 +244,7 @@ def call_view(db_path: PathLike, viewer: Viewer, call_id: str) -> CallView | Non
             return None
         version = call["rubric_version"]
         return CallView(
+            awaits_verdicts=calibration.awaits_verdicts(con, viewer, call_id),
             call=call,
             segments=_segments(con, call_id),
             criteria=_criteria(con, call_id, version),
@@ -401,56 +420,96 @@ def training_library(db_path: PathLike, viewer: Viewer, label: str | None = None
 
 
 # --- managers page ------------------------------------------------------------------------
+#
+# The page's figures come from the rollups of each call's current score (store/rollups.py: the
+# same rows as joining every call's versions, without grouping them) with the РОП's corrections
+# applied, and all five tables from one short connection: DuckDB's cache lives as long as the
+# connection, so the later queries read what the first one loaded.
 
-def manager_summary(db_path: PathLike, viewer: Viewer, min_calls: int = 5) -> pd.DataFrame:
-    """Per manager: calls, scored calls, mean score, fatal calls, ``low_data`` below min_calls."""
+@dataclass(frozen=True, slots=True)
+class ManagersOverview:
+    """Everything the «Менеджеры» page shows (see the functions of the same names)."""
+
+    summary: pd.DataFrame
+    trend: pd.DataFrame
+    criteria: pd.DataFrame
+    handling: pd.DataFrame
+    metrics: pd.DataFrame
+
+
+def managers_overview(db_path: PathLike, viewer: Viewer, min_calls: int = 5) -> ManagersOverview:
+    """The «Менеджеры» page's tables, read in one short connection: per manager ``summary``
+    (calls, scored calls, mean effective score, fatal calls, ``low_data`` below ``min_calls``
+    scored calls), ``trend`` (mean effective score and scored calls per manager and week),
+    ``criteria`` (:func:`criteria_pass_rates`), ``handling`` (:func:`handling_mix`) and
+    ``metrics`` (mean conversation metrics per manager, ``calls`` with metrics)."""
+    with db.reader(db_path) as con:
+        per_manager, per_week = _manager_figures(con, viewer)
+        summary = per_manager[["manager_id", "manager_name", "calls", "scored", "mean_score", "fatal_calls"]]
+        measured = per_manager[per_manager["measured"] > 0]
+        return ManagersOverview(
+            summary=summary.assign(low_data=summary["scored"] < min_calls).reset_index(drop=True),
+            trend=per_week[["manager_id", "manager_name", "week", "mean_score", "scored"]]
+            .rename(columns={"scored": "calls"}).reset_index(drop=True),
+            criteria=criteria_pass_rates(con, viewer), handling=handling_mix(con, viewer),
+            metrics=measured[["manager_id", "manager_name", "measured", *_METRICS]]
+            .rename(columns={"measured": "calls"}).reset_index(drop=True))
+
+
+# the page's mean conversation metrics: column of the result <- column of call_metrics
+_METRICS = {"talk_ratio": "manager_talk_ratio", "questions": "manager_questions",
+            "longest_monologue_s": "longest_manager_monologue_s", "interruptions": "interruptions",
+            "patience_s": "patience_s", "words_per_min": "manager_words_per_min"}
+
+
+def _manager_figures(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per manager and per manager and week, in one pass over the calls (grouping sets):
+    calls, ``scored`` (with an effective score), ``mean_score``, ``fatal_calls``, ``measured``
+    (with conversation metrics) and the metrics' means. Per week only weeks with a current
+    score row (a not-applicable call has one, with no score), as the trend showed them."""
     scope, params = _scope(viewer)
-    return db.query_df(
-        db_path,
-        f"""WITH {effective_scores()}
-            SELECT c.manager_id, any_value(m.name) AS manager_name, count(*) AS calls,
+    means = ", ".join(f"avg(x.{col}) AS {name}" for name, col in _METRICS.items())
+    rows = con.execute(
+        f"""WITH {effective_scores(rollup=True)}
+            SELECT c.manager_id, date_trunc('week', c.started_at) AS week, GROUPING(week) = 1 AS whole,
+                   any_value(m.name) AS manager_name, count(*) AS calls,
                    count(s.score_pct) AS scored, avg(s.score_pct) AS mean_score,
                    count(*) FILTER (WHERE coalesce(s.fatal_failed, '') <> '') AS fatal_calls,
-                   count(s.score_pct) < ? AS low_data
+                   count(s.call_id) AS score_rows, count(x.call_id) AS measured, {means}
             FROM calls c LEFT JOIN managers m ON m.manager_id = c.manager_id
             LEFT JOIN score s ON s.call_id = c.call_id
-            WHERE {scope} GROUP BY c.manager_id ORDER BY manager_name""",
-        [min_calls, *params],
-    )
-
-
-def score_trend(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
-    """Mean score per manager and week."""
-    scope, params = _scope(viewer)
-    return db.query_df(
-        db_path,
-        f"""WITH {effective_scores()}
-            SELECT c.manager_id, any_value(m.name) AS manager_name,
-                   date_trunc('week', c.started_at) AS week, avg(s.score_pct) AS mean_score,
-                   count(s.score_pct) AS calls
-            FROM calls c JOIN score s ON s.call_id = c.call_id
-            LEFT JOIN managers m ON m.manager_id = c.manager_id
-            WHERE {scope} AND c.started_at IS NOT NULL
-            GROUP BY c.manager_id, week ORDER BY week""",
+            LEFT JOIN call_metrics x ON x.call_id = c.call_id
+            WHERE {scope}
+            GROUP BY GROUPING SETS ((c.manager_id), (c.manager_id, week))
+            ORDER BY whole DESC, manager_name, week""",
         params,
-    )
+    ).df()
+    whole = rows["whole"].astype(bool)
+    weeks = rows[~whole & rows["week"].notna() & (rows["score_rows"] > 0)]
+    return rows[whole], weeks.sort_values("week", kind="stable")
 
 
-def criteria_pass_rates(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
-    """Pass rate per manager and criterion over pass/fail verdicts (overrides applied)."""
-    scope, params = _scope(viewer)
-    return db.query_df(
+Source = PathLike | duckdb.DuckDBPyConnection  # a store path, or a connection several queries share
+
+
+def _read(source: Source, sql: str, params: list | tuple | dict | None = None) -> pd.DataFrame:
+    if isinstance(source, duckdb.DuckDBPyConnection):
+        return source.execute(sql, params or []).df()
+    return db.query_df(source, sql, params)
+
+
+def criteria_pass_rates(db_path: Source, viewer: Viewer) -> pd.DataFrame:
+    """Pass rate per manager and criterion over pass/fail verdicts (overrides applied), from the
+    verdict rows of each call's current score (the ``current_verdicts`` rollup)."""
+    scope, params = _scope(viewer, "r")
+    return _read(
         db_path,
-        f"""WITH {current_scores()},
-            ov AS ({latest_overrides(columns="call_id, criterion_id, verdict")}),
-            v AS (SELECT c.manager_id, r.criterion_id, any_value(r.title) OVER (PARTITION BY r.criterion_id) AS title,
-                         coalesce(ov.verdict, r.verdict) AS verdict
-                  FROM calls c JOIN score s ON s.call_id = c.call_id
-                  JOIN criterion_results r ON r.call_id = c.call_id AND r.rubric_version = s.rubric_version
-                  LEFT JOIN ov ON ov.call_id = c.call_id AND ov.criterion_id = r.criterion_id
+        f"""WITH ov AS ({latest_overrides(columns="call_id, criterion_id, verdict")}),
+            v AS (SELECT r.manager_id, r.criterion_id, coalesce(ov.verdict, r.verdict) AS verdict
+                  FROM current_verdicts r
+                  LEFT JOIN ov ON ov.call_id = r.call_id AND ov.criterion_id = r.criterion_id
                   WHERE {scope})
             SELECT v.manager_id, any_value(m.name) AS manager_name, v.criterion_id,
-                   any_value(v.title) AS title,
                    count(*) FILTER (WHERE verdict IN ('pass', 'fail')) AS n,
                    count(*) FILTER (WHERE verdict = 'pass') AS passed,
                    passed / nullif(n, 0) AS pass_rate
@@ -460,41 +519,21 @@ def criteria_pass_rates(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
     )
 
 
-def handling_mix(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
-    """Objections per manager, kind and handling class (РОП labels applied)."""
-    scope, params = _scope(viewer)
-    return db.query_df(
+def handling_mix(db_path: Source, viewer: Viewer) -> pd.DataFrame:
+    """Objections per manager, kind and handling class (РОП labels applied), from the objection
+    rows of each call's current score (the ``current_objections`` rollup)."""
+    scope, params = _scope(viewer, "o")
+    return _read(
         db_path,
-        f"""WITH {current_scores()},
-            lb AS ({latest_labels(columns="call_id, segment_idx, handling")})
-            SELECT c.manager_id, any_value(m.name) AS manager_name, o.kind,
+        f"""WITH lb AS ({latest_labels(columns="call_id, segment_idx, handling")})
+            SELECT o.manager_id, any_value(m.name) AS manager_name, o.kind,
                    coalesce(lb.handling, o.handling) AS handling, count(*) AS n
-            FROM calls c JOIN score s ON s.call_id = c.call_id
-            JOIN objections o ON o.call_id = c.call_id AND o.rubric_version = s.rubric_version
-            LEFT JOIN lb ON lb.call_id = c.call_id AND lb.segment_idx = o.segment_idx
-            LEFT JOIN managers m ON m.manager_id = c.manager_id
+            FROM current_objections o
+            LEFT JOIN lb ON lb.call_id = o.call_id AND lb.segment_idx = o.segment_idx
+            LEFT JOIN managers m ON m.manager_id = o.manager_id
             WHERE {scope} AND coalesce(lb.handling, '') <> '{NOT_OBJECTION}'
-            GROUP BY c.manager_id, o.kind, coalesce(lb.handling, o.handling)
-            ORDER BY manager_name, o.kind""",
-        params,
-    )
-
-
-def metrics_summary(db_path: PathLike, viewer: Viewer) -> pd.DataFrame:
-    """Mean conversation metrics per manager."""
-    scope, params = _scope(viewer)
-    return db.query_df(
-        db_path,
-        f"""SELECT c.manager_id, any_value(m.name) AS manager_name, count(*) AS calls,
-                   avg(x.manager_talk_ratio) AS talk_ratio,
-                   avg(x.manager_questions) AS questions,
-                   avg(x.longest_manager_monologue_s) AS longest_monologue_s,
-                   avg(x.interruptions) AS interruptions,
-                   avg(x.patience_s) AS patience_s,
-                   avg(x.manager_words_per_min) AS words_per_min
-            FROM calls c JOIN call_metrics x ON x.call_id = c.call_id
-            LEFT JOIN managers m ON m.manager_id = c.manager_id
-            WHERE {scope} GROUP BY c.manager_id ORDER BY manager_name""",
+            GROUP BY o.manager_id, o.kind, coalesce(lb.handling, o.handling)
+            ORDER BY manager_name, o.kind, handling""",
         params,
     )
 
@@ -540,20 +579,20 @@ def review_queue(db_path: PathLike, viewer: Viewer, low_score: float, days: int 
     if viewer.role not in ("head", "owner"):
         raise AccessDeniedError("Очередь разбора доступна только РОП и владельцу.")
     since = f"((SELECT max(started_at) FROM calls) - INTERVAL {int(days)} DAY)"
+    # the current score's rows and the РОП's reviews of the window from the rollups (store/rollups.py)
     sql = f"""
-    WITH {effective_scores(started=(since, _FOREVER))}, {reviews_cte(None, since, _FOREVER)},
+    WITH {effective_scores(started=(since, _FOREVER), rollup=True)},
+    {reviews_cte(None, since, _FOREVER, rollup=True)}, {_REVIEWED},
     ov AS ({latest_overrides(columns="call_id, criterion_id, verdict")}),
     lb AS ({latest_labels(columns="call_id, segment_idx, handling")}),
     ins AS (SELECT r.call_id, list(r.criterion_id ORDER BY r.criterion_id) AS insufficient
-            FROM criterion_results r JOIN score s
-                 ON s.call_id = r.call_id AND s.rubric_version = r.rubric_version
+            FROM current_verdicts r
             LEFT JOIN ov ON ov.call_id = r.call_id AND ov.criterion_id = r.criterion_id
             WHERE r.started_at >= {since} AND coalesce(ov.verdict, r.verdict) = 'insufficient'
             GROUP BY r.call_id),
     bad AS (SELECT o.call_id, list(DISTINCT o.kind || ':' || coalesce(lb.handling, o.handling))
                        AS mishandled
-            FROM objections o JOIN score s
-                 ON s.call_id = o.call_id AND s.rubric_version = o.rubric_version
+            FROM current_objections o
             LEFT JOIN lb ON lb.call_id = o.call_id AND lb.segment_idx = o.segment_idx
             WHERE o.started_at >= {since}
               AND coalesce(lb.handling, o.handling) IN ('discount', 'ignored')
@@ -565,7 +604,7 @@ def review_queue(db_path: PathLike, viewer: Viewer, low_score: float, days: int 
     FROM calls c LEFT JOIN score s ON s.call_id = c.call_id
     LEFT JOIN managers m ON m.manager_id = c.manager_id
     LEFT JOIN ins ON ins.call_id = c.call_id LEFT JOIN bad ON bad.call_id = c.call_id
-    WHERE c.started_at >= {since} AND c.call_id NOT IN (SELECT call_id FROM rev)
+    WHERE c.started_at >= {since} AND c.call_id NOT IN (SELECT call_id FROM reviewed)
       AND (s.score_pct < ? OR coalesce(s.fatal_failed, '') <> '' OR ins.call_id IS NOT NULL
            OR bad.call_id IS NOT NULL
            OR list_contains(string_split(coalesce(c.flags, ''), ','), 'roles_uncertain'))

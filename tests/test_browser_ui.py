@@ -36,6 +36,25 @@ def _login_and_open_call(page, url: str) -> None:
     page.get_by_text("Расшифровка").wait_for(timeout=30_000)
 
 
+@pytest.fixture
+def three_calls(tmp_path):
+    data = build_store(tmp_path / "callqa.duckdb", n_calls=3)
+    yield from serve(tmp_path, data.db_path, data)
+
+
+def test_a_click_on_a_row_of_the_list_opens_that_call(three_calls, page):
+    """The list goes to the call clicked without reading the list again: the row is one of the
+    rows the table showed (ui.calls keeps their call ids)."""
+    url, data = three_calls
+    sign_in(page, url)
+    page.get_by_text("Найдено звонков: 3").wait_for(timeout=30_000)
+    box = page.locator('[data-testid="stDataFrame"]').bounding_box()
+    # the row marker of the second row (newest first: call 1); a header and rows of 35 px
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 + 17)
+    page.wait_for_url(re.compile(f"/call\\?call_id={data.call_ids[1]}$"), timeout=30_000)
+    page.get_by_text("Расшифровка").wait_for(timeout=30_000)
+
+
 def _select(page, label: str, option: str) -> None:
     page.locator('[data-testid="stSelectbox"]').filter(has_text=label).locator("input").click()
     page.keyboard.type(option)

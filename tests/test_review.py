@@ -12,6 +12,7 @@ import pytest
 from core.errors import AccessDeniedError, CallQAError, StoreBusyError
 from store import db, queries, review
 from store import users as accounts
+from store.review_history import replace_review_history
 from tests.ui_data import build_store, user
 from ui.common import mask_digits, masked_file_name, query_lemmas, save
 from ui.player import Played, new_played_seconds
@@ -76,6 +77,21 @@ def test_a_turn_marked_no_objection_leaves_the_figures_and_teaches_the_turn_mode
     assert all(row[:2] != (call, 7) for row in effective.labelled_handlings(data.db_path))
     with pytest.raises(CallQAError):
         review.label_objection(data.db_path, rop, call, 7, "price", "maybe")
+
+
+def test_a_note_about_a_manager_without_a_call_leaves_the_unreviewed_calls_unreviewed(data):
+    """A loaded review history may hold feedback about a manager in general (no call): that is
+    no reviewed call, so «Не разобранные РОП» and the queue still list the calls."""
+    rop = user("rop")
+    unreviewed = queries.CallFilters(not_reviewed_only=True)
+    before = queries.list_calls(data.db_path, rop, unreviewed).total
+    queue = len(queries.review_queue(data.db_path, rop, low_score=101))
+    assert before == len(data.call_ids) and queue > 0
+    replace_review_history(data.db_path, [{"type": "feedback", "username": "rop", "manager_id": "m101",
+                                           "text": "Больше вопросов", "created_at": "2025-03-03T12:00:00"}])
+    page = queries.list_calls(data.db_path, rop, unreviewed)
+    assert page.total == before and not page.rows["reviewed"].any()
+    assert len(queries.review_queue(data.db_path, rop, low_score=101)) == queue
 
 
 @pytest.mark.parametrize("username", ["owner", "ivan"])

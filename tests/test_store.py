@@ -1,6 +1,7 @@
 """The store's connection rules: migrations, one-transaction writes, concurrent processes."""
 
 import multiprocessing as mp
+import threading
 import time
 
 import pytest
@@ -106,6 +107,30 @@ def test_busy_store_raises_clear_error(tmp_path):
             pass
     finally:
         lock.release()
+
+
+def test_a_read_waits_for_a_write_of_the_same_process(tmp_path):
+    """Two sessions of one UI process: DuckDB refuses a read-only connection while this
+    process has the file open for writing; the read waits for the write instead of failing."""
+    path = tmp_path / "c.duckdb"
+    db.init(path)
+    writing, release = threading.Event(), threading.Event()
+
+    def write():
+        with db.writer(path) as con:
+            con.execute("CREATE TABLE t AS SELECT 1 AS x")
+            writing.set()
+            release.wait(30)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert writing.wait(30)
+    threading.Timer(0.3, release.set).start()  # the write ends while the read is retrying
+    try:
+        assert db.query_rows(path, "SELECT x FROM t") == [(1,)]
+    finally:
+        release.set()
+        writer.join()
 
 
 def _writer_proc(path, seconds, out):

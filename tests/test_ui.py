@@ -44,7 +44,7 @@ def app_as(username: str) -> AppTest:
 
 def open_call(at: AppTest, call_id: str) -> AppTest:
     at.selectbox(key="open-choice").select(call_id)
-    return at.button(key="FormSubmitter:open-call-Открыть").click().run()
+    return at.button(key="open-submit").click().run()
 
 
 

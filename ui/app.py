@@ -13,7 +13,7 @@ from core.config import load_config
 from core.errors import SignInThrottledError
 from store import users
 from ui import auth
-from ui.common import db_path, guarded, plain, show_error
+from ui.common import account, db_path, guarded, plain, show_error
 from ui.pages import pages_for
 
 TOKEN_KEY = "session-token"  # this session's browser token (kept in the cookie)
@@ -128,7 +128,7 @@ def main() -> None:
 
 def _main() -> None:
     user = auth.current_user()
-    if user is not None and users.get_user(db_path(), user.username) is None:
+    if user is not None and account(user.username) is None:
         _logout()  # disabled (or removed) since this tab signed in
         user = None
     if user is None and not st.session_state.get("cookie-checked"):

@@ -24,11 +24,20 @@ from owner.calibration import (
 )
 from owner.report import OwnerParams, plural
 from store import calibration, queries
-from store import owner_queries as q
 from store.calibration import CALIBRATION_VERDICTS, MAX_CALLS, MIN_REVIEWERS, Round, RoundSpec
 from ui import auth
 from ui.call import show_recording
-from ui.common import EMPTY, VERDICT_LABELS, criterion_title, db_path, plain, save
+from ui.common import (
+    EMPTY,
+    VERDICT_LABELS,
+    active_managers,
+    calls_span,
+    criterion_title,
+    db_path,
+    plain,
+    reviewer_choices,
+    save,
+)
 from ui.queue import call_title
 
 CALL_KEY = "calib-call"
@@ -312,15 +321,15 @@ def results_block(report: CalibrationReport, low_kappa: float) -> None:
 
 def _default_period(path) -> tuple[date, date]:
     """The 30 days up to the newest call (demo and test stores hold past calls)."""
-    first, last = q.data_weeks(path)
+    first, last = calls_span()
     end = (last or datetime.now()).date()
     start = end - timedelta(days=DEFAULT_DAYS - 1)
     return (max(start, first.date()) if first else start), end
 
 
 def new_round_form(path, user) -> None:
-    people = dict(calibration.reviewer_choices(path))
-    managers = q.managers_list(path)
+    people = dict(reviewer_choices())
+    managers = active_managers()
     manager_names = dict(zip(managers["manager_id"], managers["name"], strict=True))
     start, end = _default_period(path)
     st.caption("Случайная выборка оценённых звонков периода. Проверяющие — РОП и владелец "

@@ -10,7 +10,7 @@ import streamlit as st
 from core.config import load_config
 from core.errors import AccessDeniedError
 from core.types import HANDLINGS, NOT_OBJECTION, VERDICTS
-from store import calibration, queries, review
+from store import queries, review
 from ui import auth, player
 from ui.common import (
     DIRECTION_LABELS,
@@ -56,7 +56,7 @@ def call_page() -> None:
         return
     _log_visit(path, user, call_id)
     _seek_from_link(call_id)
-    if calibration.awaits_verdicts(path, user, call_id):
+    if view.awaits_verdicts:
         _blind_call(path, user, view)
         return
     _header(view.call)

@@ -20,11 +20,16 @@ from ui.common import (
     db_path,
     fmt_time,
     query_lemmas,
+    visible_managers,
 )
 
 PAGE_SIZE = 50
 SORTS = {"started_at": "Дата", "score": "Оценка", "duration": "Длительность", "manager": "Менеджер"}
 PAGE_KEY = "calls_page_no"
+TABLE_KEY = "calls-table"
+OPEN_KEY = "open-submit"  # «Открыть» under the table
+CHOICE_KEY = "open-choice"
+SHOWN_KEY = "_calls_shown"  # the call ids of the rows the table showed, in their order
 # The one meaning of «разобран» (store.effective.reviews_cte), the same on the owner's pages.
 REVIEWED_HELP = ("Разобран — РОП прослушал звонок в сумме не меньше 10 секунд, исправил оценку, "
                  "отметил отработку возражения, дал отзыв, добавил фрагмент в библиотеку "
@@ -34,6 +39,7 @@ REVIEWED_HELP = ("Разобран — РОП прослушал звонок в
 def calls_page() -> None:
     user = auth.require_role("owner", "head", "manager")
     st.session_state["_open_visit"] = None  # the next call opened is a new visit
+    _open_chosen_call()
     st.title("Звонки")
     path = db_path()
     filters, sort, descending = _filters_ui(path, user)
@@ -50,14 +56,27 @@ def calls_page() -> None:
     if page.rows.empty:
         st.info("Нет звонков под эти фильтры.")
         return
+    st.session_state[SHOWN_KEY] = [str(c) for c in page.rows["call_id"]]
     table = _table(page.rows)
-    event = st.dataframe(table, hide_index=True, placeholder=EMPTY, on_select="rerun", selection_mode="single-row",
-                         key="calls-table", column_config=_column_config(), width="stretch")
-    selected = event.selection.rows if event and getattr(event, "selection", None) else []
-    if selected:
-        open_call(str(page.rows.iloc[selected[0]]["call_id"]))
+    st.dataframe(table, hide_index=True, placeholder=EMPTY, on_select="rerun", selection_mode="single-row",
+                 key=TABLE_KEY, column_config=_column_config(), width="stretch")
     _pager(page.total, page_no)
     _open_by_choice(page.rows)
+
+
+def _open_chosen_call() -> None:
+    """A click on a row of the table, or «Открыть», reruns this page before the call page
+    opens: go there at once, without reading the list again (at 100k calls that query is
+    most of the wait). The row is one of the rows shown in the run before."""
+    if st.session_state.get(OPEN_KEY) and st.session_state.get(CHOICE_KEY):
+        open_call(str(st.session_state[CHOICE_KEY]))
+        return
+    table = st.session_state.get(TABLE_KEY)
+    selection = table.get("selection", {}) if hasattr(table, "get") else {}
+    rows = selection.get("rows", []) if hasattr(selection, "get") else []
+    shown = st.session_state.get(SHOWN_KEY) or []
+    if rows and 0 <= rows[0] < len(shown):
+        open_call(shown[rows[0]])
 
 
 def _filters_ui(path, user) -> tuple[queries.CallFilters, str, bool]:
@@ -66,7 +85,7 @@ def _filters_ui(path, user) -> tuple[queries.CallFilters, str, bool]:
         period = st.date_input("Период", value=(), key="f-period", format="DD.MM.YYYY")
         manager_ids: tuple[str, ...] = ()
         if user.role != "manager":
-            mgrs = queries.managers(path, user)
+            mgrs = visible_managers(user)
             names = dict(zip(mgrs["manager_id"], mgrs["name"], strict=True))
             manager_ids = tuple(st.multiselect("Менеджер", list(names), format_func=names.get, key="f-managers",
                                                placeholder="все менеджеры"))
@@ -147,8 +166,8 @@ def _open_by_choice(rows: pd.DataFrame) -> None:
     """Opening a call without the mouse on the table (keyboard users, tests)."""
     labels = {r.call_id: call_title(r.started_at, r.manager_name) for r in rows.itertuples()}
     with st.form("open-call"):
-        chosen = st.selectbox("Открыть звонок", list(labels), format_func=labels.get, key="open-choice")
-        if st.form_submit_button("Открыть"):
+        chosen = st.selectbox("Открыть звонок", list(labels), format_func=labels.get, key=CHOICE_KEY)
+        if st.form_submit_button("Открыть", key=OPEN_KEY):  # outside the app's menu (no page to switch to)
             open_call(chosen)
 
 

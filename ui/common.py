@@ -8,6 +8,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import altair as alt
@@ -18,6 +19,8 @@ from core.config import load_config
 from core.errors import CallQAError, StoreBusyError
 from owner.report import CRITERION_NAMES, HANDLING_NAMES, OBJECTION_NAMES
 from scoring.text import lemmatize
+from store import calibration, db, queries, users
+from store import owner_queries as q
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +94,73 @@ def guarded(draw: Callable[[], None]) -> Callable[[], None]:
 def db_path() -> Path:
     """The store of this app run (CALLQA_DB / CALLQA_HOME / callqa.toml), read on every run."""
     return load_config().db_path
+
+
+# --- small reads kept until the store changes ----------------------------------------------
+#
+# Look-ups that many page runs repeat (the signed-in account on every click, the managers of a
+# filter, the first and last call) cost a DuckDB connection each, 20-40 ms on two busy cores,
+# for a few rows. They are kept per store version (store.db.version: every write changes it),
+# so they stay exact: a disabled account is signed out at its next click, a new manager shows
+# at once. Cached values are copies: a caller may change them.
+
+CACHE_ENTRIES = 256
+
+
+def account(username: str) -> users.User | None:
+    """The active account ``username`` (None when unknown or disabled)."""
+    return _kept("account", username)
+
+
+def visible_managers(user: users.User) -> pd.DataFrame:
+    """The managers ``user`` may see (store.queries.managers)."""
+    return _kept("visible_managers", user.role, user.manager_id)
+
+
+def active_managers() -> pd.DataFrame:
+    """``manager_id, name`` of the active managers (store.owner_queries.managers_list)."""
+    return _kept("active_managers")
+
+
+def calls_span() -> tuple[datetime | None, datetime | None]:
+    """The first and last call start in the store (store.owner_queries.data_weeks)."""
+    return _kept("calls_span")
+
+
+def reviewer_choices() -> list[tuple[str, str]]:
+    """``(username, name)`` of the accounts that may review (store.calibration.reviewer_choices)."""
+    return _kept("reviewer_choices")
+
+
+def call_titles(call_ids) -> pd.DataFrame:
+    """When each of these calls started and its manager (store.owner_queries.call_titles)."""
+    return _kept("call_titles", tuple(str(c) for c in call_ids))
+
+
+def unread_feedback(user: users.User) -> int:
+    """How many notes the manager has not acknowledged (store.queries.unread_feedback)."""
+    return _kept("unread_feedback", user.role, user.manager_id)
+
+
+_READS: dict[str, Callable[..., object]] = {
+    "account": users.get_user,
+    "visible_managers": lambda path, role, manager_id: queries.managers(path, users.User("", role, manager_id)),
+    "active_managers": q.managers_list,
+    "calls_span": q.data_weeks,
+    "reviewer_choices": calibration.reviewer_choices,
+    "call_titles": q.call_titles,
+    "unread_feedback": lambda path, role, manager_id: queries.unread_feedback(path, users.User("", role, manager_id)),
+}
+
+
+def _kept(read: str, *args):
+    path = db_path()
+    return _kept_read(read, str(path), db.version(path), args)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _kept_read(read: str, path: str, version: tuple[int, ...], args: tuple):
+    return _READS[read](path, *args)
 
 
 def recordings_folders() -> list[str]:

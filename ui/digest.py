@@ -16,7 +16,7 @@ def digest_page() -> None:
     auth.require_role("owner")
     st.title("Дайджест")
     path = str(db_path())
-    week = week_selector(path, "digest-week")
+    week = week_selector("digest-week")
     digest = digest_from_report(load_report(path, week.label, OwnerParams.from_config(load_config())))
     show_digest(digest)
     downloads(digest)

@@ -9,14 +9,14 @@ from store import queries, review
 from ui import auth
 from ui.call import feedback_subject, show_replies
 from ui.calls import open_call
-from ui.common import clear_later, clear_pending, db_path, plain, save
+from ui.common import clear_later, clear_pending, db_path, plain, save, unread_feedback
 
 TITLE = "Мои отзывы"
 
 
-def menu_title(path, user) -> str:
+def menu_title(user) -> str:
     """«Мои отзывы (2)» while two notes are unread."""
-    unread = queries.unread_feedback(path, user)
+    unread = unread_feedback(user)
     return f"{TITLE} ({unread})" if unread else TITLE
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 from owner.report import CADENCE_NAMES
 from store import owner_queries as q
 from ui import auth
-from ui.common import EMPTY, db_path, save
+from ui.common import EMPTY, active_managers, db_path, save
 
 HISTORY_DAYS = 90
 
@@ -36,7 +36,7 @@ def head_log_page() -> None:
 
 
 def entry_form(path, user) -> None:
-    managers = q.managers_list(path)
+    managers = active_managers()
     names = dict(zip(managers["manager_id"], managers["name"], strict=False))
     with st.form("head-log", clear_on_submit=True):
         kind = st.selectbox("Что было", q.HEAD_LOG_KINDS, format_func=lambda k: CADENCE_NAMES.get(k, k))

@@ -30,7 +30,8 @@ def managers_page() -> None:
     st.title("Менеджеры")
     path = db_path()
     min_calls = int(load_config()["scoring.min_calls"])
-    summary = _with_unassigned(queries.manager_summary(path, user, min_calls))
+    overview = queries.managers_overview(path, user, min_calls)
+    summary = _with_unassigned(overview.summary)
     if summary.empty:
         st.info("Звонков пока нет.")
         return
@@ -42,13 +43,13 @@ def managers_page() -> None:
 
     _summary_table(only(summary), min_calls)
     st.subheader("Оценка по неделям")
-    _trend_chart(only(queries.score_trend(path, user)))
+    _trend_chart(only(overview.trend))
     st.subheader("Выполнение критериев")
-    _criteria_heatmap(only(queries.criteria_pass_rates(path, user)), min_calls)
+    _criteria_heatmap(only(overview.criteria), min_calls)
     st.subheader("Отработка возражений")
-    _handling_chart(only(queries.handling_mix(path, user)))
+    _handling_chart(only(overview.handling))
     st.subheader("Метрики разговора (средние)")
-    _metrics_table(only(queries.metrics_summary(path, user)))
+    _metrics_table(only(overview.metrics))
 
 
 def _with_unassigned(df: pd.DataFrame) -> pd.DataFrame:

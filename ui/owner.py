@@ -22,11 +22,10 @@ from owner.report import (
     fmt_minutes,
     objection_name,
     owner_report,
-    recent_weeks,
+    weeks_back,
 )
-from store import owner_queries
 from ui import auth
-from ui.common import EMPTY, call_title, db_path, plain, show_chart
+from ui.common import EMPTY, call_title, call_titles, calls_span, db_path, plain, show_chart
 
 MAX_LINKS = 8
 NO_FEEDBACK = "отзывов не было"
@@ -49,16 +48,16 @@ def load_report(path: str, week_label: str, params: OwnerParams) -> OwnerReport:
     return owner_report(path, params, Week.parse(week_label))
 
 
-def week_selector(path: str, key: str) -> Week:
+def week_selector(key: str) -> Week:
     """A select box of recent weeks (newest first); returns the chosen one."""
-    weeks = recent_weeks(path)
+    weeks = weeks_back(*calls_span())
     chosen = st.selectbox("Неделя", weeks, format_func=lambda w: w.title, key=key)
     return chosen or weeks[0]
 
 
-def call_links(path: str, call_ids) -> str:
+def call_links(call_ids) -> str:
     """Markdown links to these calls, each titled by its start and manager, «; » between."""
-    calls = owner_queries.call_titles(path, call_ids).set_index("call_id")
+    calls = call_titles(call_ids).set_index("call_id")
     titles = {c: call_title(calls.at[c, "started_at"], calls.at[c, "manager_name"], short=True)
               for c in call_ids if c in calls.index}
     return "; ".join(f"[{plain(titles.get(c, 'звонок удалён'))}](/call?{urlencode({'call_id': c})})"
@@ -69,14 +68,14 @@ def owner_page() -> None:
     auth.require_role("owner")
     st.title("Контроль РОП")
     path = str(db_path())
-    week = week_selector(path, "owner-week")
+    week = week_selector("owner-week")
     report = load_report(path, week.label, OwnerParams.from_config(load_config()))
     st.caption(f"Данные на {report.as_of:%d.%m.%Y %H:%M}. РОП — все пользователи, кроме владельца и менеджеров.")
     kpi_cards(report)
     st.subheader("Работа РОП по неделям")
     trend_chart(load_trend(path, week.label))
     st.subheader("Красные флаги")
-    flags_block(report, path)
+    flags_block(report)
     st.subheader("По менеджерам")
     manager_table(report)
     st.subheader("Обратная связь: сработала ли?")
@@ -113,7 +112,7 @@ def kpi_cards(r: OwnerReport) -> None:
                    delta_arrow="off")
 
 
-def flags_block(r: OwnerReport, path: str) -> None:
+def flags_block(r: OwnerReport) -> None:
     names = dict(zip(r.managers["manager_id"], r.managers["manager_name"], strict=False))
     for flag in r.flags:
         if not flag.on:
@@ -123,7 +122,7 @@ def flags_block(r: OwnerReport, path: str) -> None:
             text += "  \nМенеджеры: " + ", ".join(
                 f"[{plain(names.get(m, m))}](/managers?{urlencode({'manager_id': m})})" for m in flag.manager_ids)
         if flag.call_ids:
-            links = call_links(path, flag.call_ids[:MAX_LINKS])
+            links = call_links(flag.call_ids[:MAX_LINKS])
             more = f" и ещё {len(flag.call_ids) - MAX_LINKS}" if len(flag.call_ids) > MAX_LINKS else ""
             text += f"  \nЗвонки: {links}{more}"
         st.error(text)

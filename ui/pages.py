@@ -13,7 +13,7 @@ from store.users import User
 from ui.calibration import calibration_page
 from ui.call import call_page
 from ui.calls import calls_page
-from ui.common import db_path, guarded
+from ui.common import guarded
 from ui.digest import digest_page
 from ui.feedback import menu_title, my_feedback_page
 from ui.head_log import head_log_page
@@ -85,7 +85,7 @@ def menu(user: User) -> dict[str, list[tuple[PageEntry, str, bool]]]:
     landing = LANDING.get(user.role, "calls")
     for entry in PAGES:
         if user.role in entry.roles:
-            title = menu_title(db_path(), user) if entry.url_path == "my-feedback" else entry.title
+            title = menu_title(user) if entry.url_path == "my-feedback" else entry.title
             sections.setdefault(entry.section, []).append((entry, title, entry.url_path == landing))
     return sections
 

@@ -16,6 +16,7 @@ from ui.common import (
     HANDLING_LABELS,
     OBJECTION_LABELS,
     call_title,
+    calls_span,
     criterion_title,
     db_path,
     fmt_score,
@@ -77,13 +78,13 @@ def queue_page() -> None:
 
 def _owner_flags(path: str) -> None:
     """The owner's red flags of the latest week, so the РОП sees what the owner sees."""
-    from owner.report import OwnerParams
-    from ui.owner import flags_block, load_report, recent_weeks
+    from owner.report import OwnerParams, weeks_back
+    from ui.owner import flags_block, load_report
 
     st.subheader("Красные флаги владельца")
-    week = recent_weeks(path)[0]
+    week = weeks_back(*calls_span())[0]
     report = load_report(path, week.label, OwnerParams.from_config(load_config()))
     st.caption(f"Неделя {week.title}; владелец видит то же на странице «Контроль РОП».")
     if not report.flags_on:
         st.success("Красных флагов нет.")
-    flags_block(report, path)
+    flags_block(report)
