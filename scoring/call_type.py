@@ -27,7 +27,7 @@ import yaml
 from core.types import Transcript
 from scoring.matcher import SegmentWords, find_all_distinct, find_any
 from scoring.rubric import Phrase
-from scoring.text import lemma
+from scoring.text import is_known, lemma
 
 RULES_FILE = resources.files(__package__).joinpath("resources", "call_types.yaml")
 
@@ -234,14 +234,7 @@ def _russian_word_share(text: str) -> float:
     words = [w for w in re.findall(r"[а-яё]{3,}", text)]
     if len(words) < MIN_WORDS_FOR_DICTIONARY:
         return 1.0
-    return sum(1 for w in words if _known_word(w)) / len(words)
-
-
-@lru_cache(maxsize=200_000)
-def _known_word(word: str) -> bool:
-    from scoring.text import morph
-
-    return morph().word_is_known(word)
+    return sum(1 for w in words if is_known(w)) / len(words)
 
 
 def _wrong_number(live, transcript, r: _Rules, extra) -> CallType | None:

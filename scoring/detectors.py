@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from scoring.matcher import SegmentWords
-from scoring.text import NUM_PREFIX, morph
+from scoring.text import NUM_PREFIX, is_known, morph
 
 DETECTORS = ("self_introduction", "client_name", "next_step", "value_statement", "recap")
 NAME_SCORE = 0.3  # share of pymorphy3's parses that read the word as a first name
@@ -102,7 +102,7 @@ def is_patronymic(word: str) -> bool:
 def is_unknown_word(word: str) -> bool:
     """Not in the dictionary (a brand, a made-up name): pymorphy3 only guesses it."""
     w = word.lower().replace("ё", "е")
-    return len(w) >= 3 and not morph().word_is_known(w)
+    return len(w) >= 3 and not is_known(w)
 
 
 @lru_cache(maxsize=50_000)
@@ -249,16 +249,16 @@ def _after_own_name(sw: SegmentWords, own: str) -> str:
     i = low.index(own) + 1
     if i < len(low) and is_patronymic(words[i]):
         i += 1
-    taken = []
+    taken, names_something = [], False
     for w in low[i:i + 3]:
         parse = morph().parse(w)[0]
+        noun_or_brand = parse.tag.POS == "NOUN" or not is_known(w)
         if (len(w) < 3 or parse.normal_form in GREETING_WORDS or parse.normal_form in ROLE_NOUNS
-                or name_score(w, True) >= NAME_SCORE
-                or not ({"NOUN", "ADJF"} & {parse.tag.POS} or not morph().word_is_known(w))):
+                or name_score(w, True) >= NAME_SCORE or not (noun_or_brand or parse.tag.POS == "ADJF")):
             break
         taken.append(w)
-    return " ".join(taken) if taken and any(morph().parse(w)[0].tag.POS == "NOUN" or not morph().word_is_known(w)
-                                            for w in taken) else ""
+        names_something |= noun_or_brand
+    return " ".join(taken) if names_something else ""
 
 
 def own_name(words: Sequence[SegmentWords], opening: Sequence[SegmentWords]) -> str:

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 
 from scoring.matcher import SegmentWords
-from scoring.text import NUM_PREFIX, morph
+from scoring.text import NUM_PREFIX, is_known, morph
 
 COMPARATIVE = re.compile(r"\b(дешевле|подешевле|ниже|меньше|дороже|выгоднее|дешевого|дешевая|дешевую|выше)\b")
 # Another seller: a place, a person who sells, a marketplace, a competitor, a named brand.
@@ -59,10 +59,9 @@ ACQUAINTANCES = frozenset("""
 племянник племянница зять брат сестра кум кума сват сосед соседка друг подруга знакомый знакомая
 тесть свекор дядя тетя сын дочь родственник
 """.split())
-HELPER_VERBS = frozenset("""
-обслуживать возить привозить поставлять вести охранять страховать мыть чистить убирать вывозить
-забирать доставлять печатать ремонтировать чинить делать ставить кормить настраивать менять
-""".split())
+# what someone does for them: the services, not buying («берёт», «заказывает»), plus doing it
+HELPER_VERBS = (SERVICE_VERBS - {"заказывать", "брать", "закупать", "покупать"}) | frozenset(
+    "делать ставить кормить настраивать менять".split())
 THINK_LEMMAS = frozenset("подумать обдумать повременить отложить переварить покумекать поразмыслить".split())
 THINK_PAIRS = (("близкий", "к"), ("не", "сейчас"), ("пока", "не"), ("не", "готовый"), ("не", "решить"),
                ("в", "следующий"), ("после", "праздник"), ("потом", "посмотреть"), ("вернуться", "к"))
@@ -167,11 +166,6 @@ def _reading(word: str) -> tuple[str, str]:
     return p.normal_form.replace("ё", "е"), str(p.tag)
 
 
-@lru_cache(maxsize=200_000)
-def _known(word: str) -> bool:
-    return morph().word_is_known(word)
-
-
 def _person_named(sw: SegmentWords) -> bool:
     """A first name in the turn («Лене позвоню», «мне Ренат сказал»), by pymorphy's Name tag."""
     return any(len(w) >= 3 and "Name" in _reading(w)[1] for w in sw.surface)
@@ -239,7 +233,7 @@ def _names_a_brand(sw: SegmentWords) -> bool:
     if re.search(r"\b(в|у|на)\s+[A-ZА-ЯЁ][а-яёa-z]{2,}", text[1:]):
         return True
     # ASR text is lower case: a word the dictionary does not know after в / у («в леруа»)
-    return any(len(w) >= 4 and not _known(w)
+    return any(len(w) >= 4 and not is_known(w)
                for w in re.findall(r"\b(?:в|у)\s+([а-яё]+)", text.lower()))
 
 
@@ -337,7 +331,7 @@ def _names_someone(sw: SegmentWords) -> bool:
             continue
         tag = _reading(word)[1]
         if any(t in tag for t in NAME_TAGS) or "UNKN" in tag or "LATN" in tag or (
-                len(word) > 4 and not _known(word)):  # «мотовилиха», «горлифт»
+                len(word) > 4 and not is_known(word)):  # «мотовилиха», «горлифт»
             return True
     return False
 

@@ -68,6 +68,12 @@ def morph():
 
 
 @lru_cache(maxsize=200_000)
+def is_known(word: str) -> bool:
+    """Whether pymorphy3's dictionary knows the word (cached: a batch asks about each word often)."""
+    return _morph().word_is_known(word)
+
+
+@lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
     """Normal form of one word: lower case, ё folded to е, diminutives made canonical."""
     w = word.lower().replace("ё", "е")

@@ -120,12 +120,11 @@ def _key(text: str) -> str:
     return re.sub(r"[\s\-]+", "", text.lower().replace("ё", "е"))
 
 
-@lru_cache(maxsize=100_000)
 def _known(word: str) -> bool:
-    from scoring.text import morph
+    from scoring.text import is_known
 
     w = word.lower().replace("ё", "е")
-    return all(morph().word_is_known(part) for part in w.split("-") if part)
+    return all(is_known(part) for part in w.split("-") if part)
 
 
 def _distance(a: str, b: str) -> int:
