@@ -37,10 +37,12 @@ split stays unseen; rendered once into ~/.cache/callqa-bench/eval-audio/, then r
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -138,6 +140,7 @@ def main() -> None:
     audios = [(f.name, ingest.decode(f)) for f in files]
     audio_s = sum(a.duration_s for _, a in audios)
     home = Path(tempfile.mkdtemp(prefix="callqa-asr-"))
+    atexit.register(shutil.rmtree, home, True)  # a bench leaves no store behind
     print(f"{len(audios)} demo calls, {audio_s / 60:.1f} min of stereo audio, {usable_cores()} cores, load average {os.getloadavg()[0]:.1f} at start")
     rows = []
     # bare vs callqa with the same settings, interleaved and repeated (the fastest of each
@@ -343,6 +346,7 @@ def main_unseen(args) -> None:
     vocab = {name: tuple(dict.fromkeys(brand_names(" ".join(t[3] for t in turns[name])))) + UNSEEN_DEAL_WORDS
              for name in meta}
     home = Path(tempfile.mkdtemp(prefix="callqa-asr-"))
+    atexit.register(shutil.rmtree, home, True)  # a bench leaves no store behind
     layouts = " ".join(f"{m['call_id']}:{'L' if m['manager_channel'] == 0 else 'R'}" for m in meta.values())
     print(f"{len(audios)} calls, {audio_s / 60:.1f} min of 8 kHz stereo audio, {usable_cores()} cores, "
           f"load average {os.getloadavg()[0]:.1f} at start; manager channel {layouts}")

@@ -317,15 +317,18 @@ def main() -> None:
     ap.add_argument("--asr-twins", action="store_true", help="score each clean call again as ASR-style text")
     ap.add_argument("--learning-curve", action="store_true", help="accuracy on a held-out dev industry after 0/20/50 simulated РОП corrections")
     args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="callqa-quality-") as home:
+        run(args, home)
+
+
+def run(args, home: str) -> None:
     if args.learning_curve:
-        cfg = load_config(overrides={"paths.home": tempfile.mkdtemp(prefix="callqa-quality-")})
-        learning_curve(scoring.Scorer(cfg))
+        learning_curve(scoring.Scorer(load_config(overrides={"paths.home": home})))
         return
     sets = load_sets(args.sets.split(","))
     if not sets:
         sys.exit("no labelled calls found (demo test split, data/eval/transcripts)")
-    cfg = load_config(overrides={"paths.home": tempfile.mkdtemp(prefix="callqa-quality-")})
-    scorer = scoring.Scorer(cfg)  # bootstrap handling model: catalogue examples only
+    scorer = scoring.Scorer(load_config(overrides={"paths.home": home}))  # bootstrap handling model: catalogue examples only
     tallies: dict[str, Tally] = {}
     for name, calls in sets.items():
         t = tallies[name] = Tally()

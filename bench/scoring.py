@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import shutil
 import sys
 import tempfile
 import time
@@ -33,6 +35,7 @@ def main() -> None:
     if not demo:
         sys.exit("no demo transcripts in data/demo/transcripts; generate them first")
     home = Path(tempfile.mkdtemp(prefix="callqa-bench-"))
+    atexit.register(shutil.rmtree, home, True)  # a bench leaves no store behind
     cfg = load_config(overrides={"paths.home": str(home)})
     scorer = scoring.Scorer(cfg)
     calls = [demo[i % len(demo)] for i in range(args.calls)]

@@ -179,17 +179,21 @@ def _serve(home: str, path: Path) -> tuple[subprocess.Popen, str]:
             time.sleep(0.3)
 
 
-def _open(page, entry) -> float:
-    """Seconds from the click that opens ``entry`` until its content is there."""
+def _open(page, entry, role: str) -> float:
+    """Seconds from the click that opens ``entry`` until its content is there (its name in
+    ``role``'s menu: «Мои задачи» for the РОП)."""
+    from ui.pages import title_for
+
+    shown = title_for(entry, role)
     if entry.url_path == "call":
         click = page.get_by_role("button", name="Открыть", exact=True)
     else:
-        title = re.compile("^" + re.escape(entry.title) + r"( \(\d+\))?$")
+        title = re.compile("^" + re.escape(shown) + r"( \(\d+\))?$")
         click = page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title)
     click.wait_for(timeout=120_000)
     t0 = time.perf_counter()
     click.click()
-    page.wait_for_function(CONTENT, arg=entry.title, timeout=120_000, polling=50)
+    page.wait_for_function(CONTENT, arg=shown, timeout=120_000, polling=50)
     return time.perf_counter() - t0
 
 
@@ -228,7 +232,7 @@ def browser_rows(home: str, path: Path, chromium: str, repeat: int,
                 times: dict[str, list[float]] = {e.title: [] for e in entries}
                 for run in range(repeat + 1):
                     for entry in entries:
-                        seconds = _open(page, entry)
+                        seconds = _open(page, entry, role)
                         if run:
                             times[entry.title].append(seconds)
                 blank = statistics.median(times[BLANK.title])

@@ -17,7 +17,9 @@ direction and template from its Asterisk file name) and prints:
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -87,6 +89,7 @@ def main() -> None:
     audios = [(f.name, ingest.decode(f), ingest.parse_filename(f, templates=("asterisk",))) for f in files]
     audio_s = sum(a.duration_s for _, a, _ in audios)
     home = Path(tempfile.mkdtemp(prefix="callqa-vocab-"))
+    atexit.register(shutil.rmtree, home, True)  # a bench leaves no store behind
     print(f"{len(audios)} demo calls, {audio_s / 60:.1f} min, vocabulary: {', '.join(VOCABULARY)}")
     secs, out = run(audios, TranscribeOptions(), home)
     report("without vocabulary", secs, audio_s, out)

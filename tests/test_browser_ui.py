@@ -379,15 +379,19 @@ def _settled(page) -> None:
         "    .every(t => t.querySelector('table[role=\"grid\"]'))", timeout=60_000)
 
 
-def _open(page, entry) -> None:
-    """Open a page of the menu as a person does (the call page: «Открыть» on the list)."""
+def _open(page, entry, role: str = "") -> None:
+    """Open a page of the menu as a person does (the call page: «Открыть» on the list); the
+    page's name in ``role``'s menu («Мои задачи» for the РОП)."""
+    from ui.pages import title_for
+
+    shown = title_for(entry, role) if role else entry.title
     if entry.url_path == "call":
         _open(page, _entry("calls"))
         page.get_by_role("button", name="Открыть", exact=True).click()
     else:
-        title = re.compile("^" + re.escape(entry.title) + r"( \(\d+\))?$")  # «Мои отзывы (2)»
+        title = re.compile("^" + re.escape(shown) + r"( \(\d+\))?$")  # «Мои отзывы (2)»
         page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
-    page.locator("h1").filter(has_text=entry.title).first.wait_for(timeout=60_000)
+    page.locator("h1").filter(has_text=shown).first.wait_for(timeout=60_000)
     _settled(page)
 
 
@@ -444,7 +448,7 @@ def test_every_page_of_every_role_reads_in_russian_words(walk_server, browser):
         _settled(page)
         problems += _streamlit_chrome_problems(role, page)
         for entry in (e for e in PAGES if role in e.roles):
-            _open(page, entry)
+            _open(page, entry, role)
             problems += _problems(f"{role}/{entry.url_path}", page.evaluate(PROBE))
             charts += _chart_words(f"{role}/{entry.url_path}", page)
             _screenshot(page, f"walk-{role}-{entry.url_path}.png")

@@ -45,3 +45,10 @@ def test_the_managers_page_shows_calls_without_a_manager_as_their_own_row(with_q
     table = at.dataframe[0].value
     assert set(table["Менеджер"]) == {"Иван Петров", "Ольга Смирнова", "без менеджера (очередь)"}
     assert len(at.get("vega_lite_chart")) == 3
+
+
+def test_the_head_calls_the_queue_his_tasks_and_the_owner_the_heads_queue():
+    from ui.pages import page_titles
+
+    assert "Мои задачи" in page_titles("head") and "Очередь РОП" not in page_titles("head")
+    assert "Очередь РОП" in page_titles("owner")

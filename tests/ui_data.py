@@ -8,6 +8,7 @@ answers, others fail a few criteria. With ``audio_dir`` the first call gets a re
 
 from __future__ import annotations
 
+import atexit
 import math
 import shutil
 import struct
@@ -227,6 +228,7 @@ def build_store(db_path: str | Path, n_calls: int = 12, audio_dir: Path | None =
     key = (n_calls, audio_dir is not None, users, start, versions)
     if key not in _TEMPLATES:
         folder = Path(tempfile.mkdtemp(prefix="callqa-ui-template-"))
+        atexit.register(shutil.rmtree, folder, True)  # the test process's copies outlive no run
         _TEMPLATES[key] = _build_store(folder / "callqa.duckdb", n_calls,
                                        folder / "audio" if audio_dir is not None else None, users,
                                        start, versions)

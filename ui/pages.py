@@ -68,9 +68,18 @@ def call_page_entry() -> st.Page:
     return BY_URL["call"].page()
 
 
+# The same page under the name its user thinks of it by: the РОП's own task list is «Мои задачи»;
+# the owner looks at it as the РОП's queue.
+ROLE_TITLES = {("queue", "head"): "Мои задачи"}
+
+
+def title_for(entry: PageEntry, role: str) -> str:
+    return ROLE_TITLES.get((entry.url_path, role), entry.title)
+
+
 def page_titles(role: str, section: str = WORK) -> list[str]:
     """Titles of the pages of one menu section a role gets, in menu order."""
-    return [e.title for e in PAGES if e.section == section and role in e.roles]
+    return [title_for(e, role) for e in PAGES if e.section == section and role in e.roles]
 
 
 def work_page_titles(role: str) -> list[str]:
@@ -85,7 +94,7 @@ def menu(user: User) -> dict[str, list[tuple[PageEntry, str, bool]]]:
     landing = LANDING.get(user.role, "calls")
     for entry in PAGES:
         if user.role in entry.roles:
-            title = menu_title(user) if entry.url_path == "my-feedback" else entry.title
+            title = menu_title(user) if entry.url_path == "my-feedback" else title_for(entry, user.role)
             sections.setdefault(entry.section, []).append((entry, title, entry.url_path == landing))
     return sections
 

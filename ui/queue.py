@@ -1,4 +1,4 @@
-"""Page «Очередь РОП» (head and owner): calls waiting for a human look, newest first, each with
+"""Page «Мои задачи» for the РОП, «Очередь РОП» for the owner: calls waiting for a human look, newest first, each with
 its reasons in words and a link to the call; and the owner's red flags of the current week."""
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def queue_reasons(row, low_score: float) -> list[str]:
 
 def queue_page() -> None:
     user = auth.require_role("head", "owner")
-    st.title("Очередь РОП")
+    st.title("Мои задачи" if user.role == "head" else "Очередь РОП")
     path = db_path()
     cfg = load_config()
     low_score = float(cfg["scoring.low_score_threshold"])

@@ -26,9 +26,12 @@ from scoring.scorer import call_context  # noqa: E402
 
 
 def main() -> None:
-    cfg = load_config(overrides={"paths.home": tempfile.mkdtemp(prefix="callqa-bootstrap-"),
-                                 "scoring.bootstrap_models": False})
-    scorer = scoring.Scorer(cfg)
+    with tempfile.TemporaryDirectory(prefix="callqa-bootstrap-") as home:
+        train(scoring.Scorer(load_config(overrides={"paths.home": home,
+                                                     "scoring.bootstrap_models": False})))
+
+
+def train(scorer: scoring.Scorer) -> None:
     calls = [c for c in load_demo_calls(ROOT / "data" / "eval" / "transcripts")
              if c.labels.get("split") == "dev" and c.labels.get("call_type", "sales") == "sales"]
     calls += [c for c in load_demo_calls() if c.labels.get("split", "train") == "train"]
