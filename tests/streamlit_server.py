@@ -59,3 +59,6 @@ def sign_in(page, url: str, login: str = "rop") -> None:
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
     page.get_by_role("button", name="Выйти").wait_for(timeout=30_000)
+    # the session cookie is written by a component a moment after the page shows the user: a
+    # new tab opened before that lands on the login form
+    page.wait_for_function("() => document.cookie.includes('callqa_session=')", timeout=30_000)
