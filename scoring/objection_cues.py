@@ -67,6 +67,22 @@ THINK_PAIRS = (("близкий", "к"), ("не", "сейчас"), ("пока", 
                ("в", "следующий"), ("после", "праздник"), ("потом", "посмотреть"), ("вернуться", "к"))
 NO_TIME_LEMMAS = frozenset("неудобно некогда занятой занят бежать совещание руль".split())
 NO_TIME_PAIRS = (("не", "удобно"), ("не", "до"), ("нет", "время"), ("за", "руль"))
+# «Некогда» said of someone else («ему некогда, говорю же»), a busy line or date («у вас занято
+# было», «если занято, то двадцатое»), busy but letting the manager go on («я в дороге, но
+# говорите»), «неудобно» meaning awkward («я ему не говорила, неудобно»), running in a story
+# («пришлось в „Ашан“ бежать»): none of these ends the talk.
+THIRD_PERSON = frozenset("он она они".split())  # lemmas of «ему», «её», «им» too
+FIRST_PERSON = frozenset("я мы".split())
+GO_ON = frozenset("говорить слушать давать давай давайте можно спрашивать".split())  # «но говорите»
+TALK_NOW = frozenset("сейчас щас говорить разговаривать слушать минута минутка момент".split())
+RUN_NOW = frozenset("надо нужно пора уже убегать".split())
+# When a postponement is meant («ближе к осени, сейчас не до того»): the turn puts the talk off.
+HORIZON = frozenset("""
+осень весна лето зима январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь
+декабрь праздник сезон квартал
+""".split())
+HORIZON_PAIRS = {("новый", "год"), ("через", "месяц"), ("через", "неделя"), ("через", "год"),
+                 ("близкий", "к"), ("после", "праздник"), ("в", "следующий")}
 # Where the client is: a reason not to talk only when said of now («я сейчас на работе»).
 BUSY_PLACES = (("на", "работа"), ("на", "поле"), ("в", "дорога"), ("на", "объект"), ("на", "встреча"))
 SEND_VERBS = frozenset("прислать присылать скинуть скидывать отправить отправлять выслать кинуть "
@@ -145,12 +161,53 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     if vocab & PRICE_LEMMAS or pairs & set(PRICE_PAIRS):
         return "price", next(iter(vocab & PRICE_LEMMAS), "дорого")
 
-    if vocab & NO_TIME_LEMMAS or pairs & set(NO_TIME_PAIRS) or (
-            "сейчас" in vocab and pairs & set(BUSY_PLACES)) or ("удобно" in vocab and "не" in vocab):
+    if (vocab & NO_TIME_LEMMAS or pairs & set(NO_TIME_PAIRS) or (
+            "сейчас" in vocab and pairs & set(BUSY_PLACES)) or ("удобно" in vocab and "не" in vocab)) and busy_of_self(sw):
+        if not_now_but_later(sw):
+            return "think_later", "не до того сейчас, позже"
         return "no_time", "нет времени"
     if vocab & THINK_LEMMAS or pairs & set(THINK_PAIRS):
         return "think_later", "подумаю"
     return None
+
+
+def _busy_positions(ws: tuple[str, ...]) -> list[int]:
+    pairs = set(NO_TIME_PAIRS) | set(BUSY_PLACES)
+    return [i for i, w in enumerate(ws)
+            if w in NO_TIME_LEMMAS or w == "занятый" or w == "удобно" or tuple(ws[i:i + 2]) in pairs]
+
+
+def busy_of_self(sw: SegmentWords) -> bool:
+    """Whether a «некогда / занят / неудобно / бежать» of a client turn says that the client
+    cannot talk now (see :data:`THIRD_PERSON`): one such word about him is enough, and a turn
+    with none («давайте побыстрее») is not excused."""
+    ws, surface = sw.words, sw.surface
+    aligned = len(surface) == len(ws)
+    positions = _busy_positions(ws)
+    if not positions:
+        return True  # «давайте побыстрее», «у меня пять минут»: nothing here to excuse
+    for i in positions:
+        before = [w for w in ws[max(0, i - 4):i] if w in THIRD_PERSON or w in FIRST_PERSON]
+        if before and before[-1] in THIRD_PERSON:
+            continue  # «он весь день за компом, говорит некогда»
+        if aligned and surface[i].replace("ё", "е") == "занято":
+            continue  # the line or the date, not the person
+        after = ws[i + 1:]
+        if "но" in after and GO_ON.intersection(after[after.index("но") + 1:after.index("но") + 4]):
+            continue  # «я щас в дороге, но говорите»
+        if ws[i] in ("удобно", "неудобно") and len(ws) > 6 and not TALK_NOW.intersection(ws):
+            continue  # «неудобно» = awkward
+        if ws[i] == "бежать" and not (RUN_NOW.intersection(ws) or (aligned and surface[i] in ("бегу", "побегу"))):
+            continue  # «пришлось самой бежать» — a story
+        return True
+    return False
+
+
+def not_now_but_later(sw: SegmentWords) -> bool:
+    """«Не до того» with a time ahead the talk is put off to («ближе к осени», «после нового
+    года»): the client postpones (``think_later``), he is not busy this minute."""
+    pairs = _pairs(sw.words)
+    return ("не", "до") in pairs and bool(sw.vocab & HORIZON or pairs & HORIZON_PAIRS)
 
 
 def _near(ws: tuple[str, ...], a: frozenset[str], b: frozenset[str], window: int) -> bool:

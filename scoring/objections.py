@@ -24,6 +24,7 @@ from core.errors import RubricError
 from core.types import HANDLINGS, ObjectionResult, Segment
 from scoring import examples as example_index
 from scoring import objection_cues, objection_model
+from scoring.detectors import AGREES
 from scoring.examples import Example, check_examples
 from scoring.linear import (
     FEATURES_VERSION,
@@ -437,7 +438,7 @@ def _example_kind(sw: SegmentWords, cat: Catalogue, threshold: float):
 
 
 SIGN_OFF_MANAGER_WORDS = 12  # after «всё, мне бежать надо» the manager only says goodbye
-SIGN_OFF_OPENERS = frozenset("да ага угу отлично хорошо верно договориться давать давай давайте ок окей".split())
+SIGN_OFF_OPENERS = AGREES | {"ага", "угу"}  # a client's yes, as the next-step detector reads it
 
 
 def _signing_off(words: list[SegmentWords], pos: int) -> bool:
@@ -506,6 +507,10 @@ def detect_objections(
             continue
         for kind in cat.kinds:
             hit = find_any(kind.triggers, [sw])
+            if hit and kind.id == "no_time" and not objection_cues.busy_of_self(sw):
+                continue  # «ему некогда», «у вас занято было», «я в дороге, но говорите»
+            if hit and kind.id == "no_time" and objection_cues.not_now_but_later(sw):
+                kind = next((k for k in cat.kinds if k.id == "think_later"), kind)  # noqa: PLW2901 — «ближе к осени, сейчас не до того»
             if hit and objection_cues.answers_the_manager(kind.id, manager, by_trigger=True):
                 break  # «Кто ещё участвует в выборе?» — «Мы с мужем решаем»: an answer
             if hit:

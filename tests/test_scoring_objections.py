@@ -179,3 +179,34 @@ def test_signing_off_a_finished_call_is_no_objection_but_a_brush_off_is():
     brushed = score([*ending, ("client", "Слушайте, я на совещании вообще сейчас."),
                      ("manager", "Ну перезвоните позже.")])
     assert [o.kind for o in brushed.objections] == ["no_time"]
+
+
+@pytest.mark.parametrize("client_text", [
+    "Да он ничего не смотрел, ему некогда, говорю же, я ему ссылку скидывала.",
+    "Я вам звонила, но у вас там занято было всё время, раз пять набирала.",
+    "Двадцать седьмое декабря, пятница. Если занято, то двадцатое.",
+    "А, да, было такое, здравствуйте, я щас немного в дороге, но говорите.",
+    "Вода после него опять мутная становилась, я ему не говорила, неудобно было как-то.",
+    "В декабре бумагу три дня везли, пришлось самой в магазин бежать с пакетами.",
+])
+def test_busy_said_of_someone_else_or_with_leave_to_go_on_is_no_objection(client_text):
+    s = score([*OPENING, ("client", client_text), ("manager", "Понял вас. А какой объём нужен?"),
+               ("client", "Хорошо."), ("manager", "Всего доброго, до свидания!")])
+    assert not [o for o in s.objections if o.kind == "no_time"], s.objections
+
+
+@pytest.mark.parametrize("client_text", [
+    "Ой, подождите, у меня младший тут плачет, давайте побыстрее, в двух словах.",
+    "Слушайте, у меня планёрка через пять минут, давайте короче.",
+    "Мне некогда сейчас, я за рулём.",
+])
+def test_busy_now_is_no_time(client_text):
+    _, o = _objection(client_text, "Понял, буквально минуту: что для вас важно?")
+    assert o.kind == "no_time"
+
+
+def test_not_now_but_towards_autumn_puts_the_talk_off():
+    s = score([*OPENING, ("client", "Ну, это мы, наверное, ближе к осени. Сейчас сезон, вообще не до того."),
+               ("manager", "Понимаю. А что к осени должно решиться?"), ("client", "Хорошо."),
+               ("manager", "Всего доброго, до свидания!")])
+    assert [o.kind for o in s.objections] == ["think_later"]
