@@ -130,7 +130,11 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     other_seller = bool(vocab & OTHER_SELLER_LEMMAS or OTHER_SELLER_LEMMAS.intersection(sw.surface)) or _names_a_brand(sw)
 
     comparative = COMPARATIVE.search(text)
-    if comparative and (other_seller or has_number or vocab & PRONOUN_SELLERS):
+    # «у них дешевле», «там дешевле» — but «вы там золотом печатаете?» is the manager's firm
+    elsewhere = bool(vocab & PRONOUN_SELLERS) and not (("вы", "там") in pairs and "они" not in vocab)
+    if comparative and not other_seller and not elsewhere and vocab & (OWN_BUDGET | EARLIER):
+        return "price", "рассчитывали на меньшее"  # «бюджет 150, выше не согласуют», «в марте меньше было»
+    if comparative and (other_seller or has_number or elsewhere) and _compares_prices(sw, comparative.group(1)):
         return "competitor_cheaper", comparative.group(1)
     if (other_seller and has_number and vocab & (OFFER_VERBS | SAME_LEMMAS) and ("за" in vocab or "по" in vocab)
             and _price_number(ws)):
@@ -256,16 +260,32 @@ def _serves_now(sw: SegmentWords) -> bool:
     return _present_verb(sw, SERVICE_VERBS)
 
 
-NOT_PRICE_UNITS = frozenset("год раз минута час день неделя месяц человек штука метр".split())
+NOT_PRICE_UNITS = frozenset("""
+год раз минута час день неделя месяц человек штука метр сантиметр километр кило килограмм грамм
+литр сотка гектар этаж комната порция куб кубометр квадрат окно машина ноль версия
+""".split())
+
+
+# «ниже», «меньше», «выше», «дороже» compare anything («до локтя, чуть ниже», «летом меньше»,
+# «аванс как можно меньше»); they compare prices only next to an amount or a price word, or in a
+# turn that names a price («у них двести восемьдесят за пачку, вы наверняка дороже»).
+WEAK_COMPARATIVES = frozenset("ниже меньше выше дороже".split())
+PRICE_NEAR = frozenset("цена стоить стоимость процент тысяча тыща рубль раз ценник прайс".split())
+
+
+def _compares_prices(sw: SegmentWords, word: str) -> bool:
+    if word not in WEAK_COMPARATIVES:
+        return True
+    ws, lemma = sw.words, _reading(word)[0]
+    at = [i for i, w in enumerate(ws) if w in (word, lemma)]
+    return not at or _price_number(ws) or any(is_number(w) or w in PRICE_NEAR
+                                              for i in at for w in ws[max(0, i - 3):i + 4])
 
 
 def _price_number(ws: tuple[str, ...]) -> bool:
     """A number in the turn that may be a price: not «лет шесть», «два раза», «пять минут»."""
-    for i, w in enumerate(ws):
-        if is_number(w) and not ({ws[i - 1] if i else "", ws[i + 1] if i + 1 < len(ws) else ""}
-                                 & NOT_PRICE_UNITS):
-            return True
-    return False
+    return any(is_number(w) and w not in ("<num:0>", "<num:1>") and not _counts_things(ws, i)
+               for i, w in enumerate(ws))  # «метра на полтора», «лет шесть», «один мастер»
 
 
 def _supply_near(ws: tuple[str, ...], cue: str) -> str:
@@ -304,6 +324,11 @@ PRICE_CONTEXT = frozenset("стоить стоимость цена рубль �
                           "тариф абонемент".split())
 BUDGET_LEMMAS = frozenset("бюджет рассчитывать планировать думать пенсия зарплата заложить "
                           "лимит получать максимум потолок".split())
+# A comparison with the client's own plan («закладывали в полтора раза меньше», «выше мне не
+# подпишут») or with what the same seller asked before («в марте меньше было») names no other seller.
+OWN_BUDGET = BUDGET_LEMMAS | frozenset("закладывать компенсация согласовать подписать ожидать".split())
+EARLIER = frozenset("раньше прошлый январь февраль март апрель май июнь июль август сентябрь октябрь "
+                    "ноябрь декабрь".split())
 REACTION_LEMMAS = frozenset("ого ух ничего себе ужас пенсия зарплата полпенсия кошмар "
                             "обалдеть офигеть жесть".split())
 OTHER_PARTY_LEMMAS = OTHER_SELLER_LEMMAS | PRONOUN_SELLERS | frozenset({"их", "у", "нас"})
@@ -323,21 +348,36 @@ def quoted_amounts(manager: SegmentWords | None) -> frozenset[float]:
     return frozenset()
 
 
-def amounts(sw: SegmentWords) -> list[float]:
-    """The turn's numbers, a price said the short way read whole: «шесть двести» → 6200."""
+def amounts(sw: SegmentWords, prices_only: bool = False) -> list[float]:
+    """The turn's numbers, a price said the short way read whole: «шесть двести» → 6200;
+    ``prices_only`` leaves out counts of things (:func:`_counts_things`)."""
     out: list[float] = []
     prev_num = False
-    for w in sw.words:
+    ws = sw.words
+    for i, w in enumerate(ws):
         if not w.startswith(NUM_PREFIX):
             prev_num = False
             continue
         v = float(w[len(NUM_PREFIX):-1])
         if prev_num and out and 1 <= out[-1] < 100 and 100 <= v < 1000 and v % 100 == 0:
             out[-1] = out[-1] * 1000 + v
-        else:
+        elif not (prices_only and _counts_things(ws, i)):
             out.append(v)
         prev_num = True
     return out
+
+
+MONEY_NOUNS = frozenset("тысяча тыща рубль косарь штука миллион лям процент копейка евро доллар".split())
+
+
+def _counts_things(ws: tuple[str, ...], i: int) -> bool:
+    """A number that counts things, not money: «3 заявки», «за 1 окно», «14 кафе», «лет шесть»."""
+    nxt = ws[i + 1] if i + 1 < len(ws) else ""
+    if nxt and nxt not in MONEY_NOUNS and not is_number(nxt) and "NOUN" in _reading(nxt)[1]:
+        return True
+    if i and ws[i - 1] in ("за", "по"):
+        return False  # «в прошлом году за 18»: «за» names the price
+    return bool(NOT_PRICE_UNITS.intersection(ws[max(0, i - 2):i + 3]))
 
 
 def best_cue(sw: SegmentWords, manager: SegmentWords | None) -> tuple[str, str] | None:
@@ -366,10 +406,10 @@ def context_cue(sw: SegmentWords, manager: SegmentWords | None) -> tuple[str, st
     if sw.words[0] in SHOCK_LEMMAS or tuple(sw.words[:2]) == ("ничего", "себе"):
         return "price", "реакция на цену"  # «Ого.», «ого 6 с половиной я думала тыщи 3»
     # «сто восемьдесят — я ему семьдесят плачу»: thousands are often left unsaid
-    said = [v * 1000 if top >= 1000 and v < 0.1 * top <= v * 1000 else v for v in amounts(sw)]
+    said = [v * 1000 if top >= 1000 and v < 0.1 * top <= v * 1000 else v for v in amounts(sw, prices_only=True)]
     lower = [v for v in said if v not in quoted and 0.1 * top <= v < LOWER_SHARE * top]
     if lower:
-        if sw.vocab & BUDGET_LEMMAS:  # «у меня максимум два миллиона»: the client's budget
+        if sw.vocab & OWN_BUDGET:  # «у меня максимум два миллиона»: the client's budget
             return "price", "рассчитывали на меньшее"
         if _names_someone(sw) and (sw.vocab & PRICE_VERBS or {"за", "по"} & sw.vocab):
             return "competitor_cheaper", "у других дешевле"

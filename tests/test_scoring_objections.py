@@ -103,6 +103,11 @@ def _after_price(quote: str, reply: str):
      "Сто восемьдесят. Я Кожевникову за два дня семьдесят плачу.", "competitor_cheaper"),  # «тысяч» unsaid
     ("Семь тысяч пятьсот в месяц за лифт.", "Вот. А «Горлифт» с нас шесть двести берёт.", "competitor_cheaper"),
     ("Под ключ с доставкой и сваями — пятьдесят восемь тысяч.", "Ого.", "price"),
+    # against the client's own plan or the seller's old price: no other seller
+    ("Переезд офиса под ключ — двести десять тысяч.", "Ну допустим, но у нас бюджет на переезд сто пятьдесят заложен, выше не согласуют.", "price"),
+    ("Курс на одного — шестнадцать тысяч девятьсот.", "Ого. Мы закладывали в два раза меньше.", "price"),
+    ("Двести визиток — четыре тысячи.", "Вы там золотом печатаете, что ли? В марте вроде меньше было.", "price"),
+    ("Картриджи — триста десять за штуку.", "Но у них «Снегурочка» двести восемьдесят за пачку, вы наверняка дороже выйдете.", "competitor_cheaper"),
 ])
 def test_an_answer_to_a_quoted_price_is_read_against_it(quote, reply, kind):
     found = _after_price(quote, reply)
@@ -210,3 +215,15 @@ def test_not_now_but_towards_autumn_puts_the_talk_off():
                ("manager", "Понимаю. А что к осени должно решиться?"), ("client", "Хорошо."),
                ("manager", "Всего доброго, до свидания!")])
     assert [o.kind for o in s.objections] == ["think_later"]
+
+
+@pytest.mark.parametrize("client_text", [
+    "Ну да, до локтя, может, чуть ниже. Я, кстати, на велике много катаюсь.",
+    "На три кофейни порций сто пятьдесят чая, наверное. Летом меньше, зимой больше.",
+    "Бывает, размер не тот привезут, у меня один мастер под два метра. Но это мелочи.",
+    "Там ещё сосед забор поставил, метра на полтора на наш кусок залез.",
+])
+def test_a_comparison_or_a_number_that_is_not_a_price_is_no_cheaper_offer(client_text):
+    s = score([*OPENING, ("client", client_text), ("manager", "Понял вас. А какой объём нужен?"),
+               ("client", "Хорошо."), ("manager", "Всего доброго, до свидания!")])
+    assert not [o for o in s.objections if o.kind == "competitor_cheaper"], s.objections
