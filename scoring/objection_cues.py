@@ -140,7 +140,7 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
             and _price_number(ws)):
         return "competitor_cheaper", "другое предложение с ценой"
 
-    if vocab & SEND_VERBS and vocab & SEND_CHANNELS:
+    if vocab & SEND_VERBS and vocab & SEND_CHANNELS and asks_to_send(sw):
         return "send_offer", "прислать " + next(iter(vocab & SEND_CHANNELS))
 
     if (consult := consult_cue(sw)) is not None:
@@ -175,10 +175,18 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     return None
 
 
+def asks_to_send(sw: SegmentWords) -> bool:
+    """Whether the client asks to be sent something: «скиньте», «пришлите», «можете отправить»
+    — not «я вам в вотсапе скину», «посылки отправляю» (his own sending, first person)."""
+    verbs = [_reading(w)[1] for w in sw.surface if _reading(w)[0] in SEND_VERBS]
+    return not verbs or any("1per" not in tag for tag in verbs)
+
+
 def _busy_positions(ws: tuple[str, ...]) -> list[int]:
     pairs = set(NO_TIME_PAIRS) | set(BUSY_PLACES)
     return [i for i, w in enumerate(ws)
-            if w in NO_TIME_LEMMAS or w == "занятый" or w == "удобно" or tuple(ws[i:i + 2]) in pairs]
+            if w in NO_TIME_LEMMAS or w == "занятый" or w == "удобно" or tuple(ws[i:i + 2]) in pairs
+            or (w == "время" and "нет" in ws[max(0, i - 2):i + 3])]
 
 
 def busy_of_self(sw: SegmentWords) -> bool:
@@ -196,6 +204,10 @@ def busy_of_self(sw: SegmentWords) -> bool:
             continue  # «он весь день за компом, говорит некогда»
         if aligned and surface[i].replace("ё", "е") == "занято":
             continue  # the line or the date, not the person
+        if ws[i] in ("за", "руль") and not (before or TALK_NOW.intersection(ws)):
+            continue  # «многие первый раз за руль садятся»: nobody is driving now
+        if ws[i] in ("нет", "время") and "там" in ws[max(0, i - 1):i + 2]:
+            continue  # «времени там нет, в разумные сроки» — of a contract, not of him
         after = ws[i + 1:]
         if "но" in after and GO_ON.intersection(after[after.index("но") + 1:after.index("но") + 4]):
             continue  # «я щас в дороге, но говорите»
@@ -411,8 +423,9 @@ def context_cue(sw: SegmentWords, manager: SegmentWords | None) -> tuple[str, st
     if lower:
         if sw.vocab & OWN_BUDGET:  # «у меня максимум два миллиона»: the client's budget
             return "price", "рассчитывали на меньшее"
-        if _names_someone(sw) and (sw.vocab & PRICE_VERBS or {"за", "по"} & sw.vocab):
-            return "competitor_cheaper", "у других дешевле"
+        if _names_someone(sw) and (sw.vocab & PRICE_VERBS or {"за", "по", "они"} & sw.vocab
+                                   or _QUOTED_NAME.search(sw.segment.text)):
+            return "competitor_cheaper", "у других дешевле"  # «у «ЧистоЛайна» стандартная две девятьсот»
     if set(said) & quoted and sw.vocab & REACTION_LEMMAS:
         return "price", "реакция на цену"
     return None

@@ -442,9 +442,10 @@ SIGN_OFF_OPENERS = AGREES | {"ага", "угу"}  # a client's yes, as the next-
 
 
 def _signing_off(words: list[SegmentWords], pos: int) -> bool:
-    """«да всё давайте мне бежать надо» at the very end — opening with a yes, nothing but a
-    short goodbye after: the client closes a finished call, he does not resist the offer."""
-    if not set(words[pos].words[:3]) & SIGN_OFF_OPENERS:
+    """«да всё давайте мне бежать надо», «ну всё, мне бежать надо, до свидания» at the very end —
+    opening with a yes or «всё», nothing but a short goodbye after: the client closes a finished
+    call, he does not resist the offer."""
+    if not (set(words[pos].words[:3]) & SIGN_OFF_OPENERS or {"всё", "все"} & set(words[pos].surface[:2])):
         return False  # «слушайте, я на совещании» ends the talk without agreeing: a brush-off
     after = [w for w in words[pos + 1:] if w.words]
     return len(after) <= 2 and all(w.segment.speaker != "client" or len(w.words) <= 3 for w in after) and sum(
@@ -509,6 +510,8 @@ def detect_objections(
             hit = find_any(kind.triggers, [sw])
             if hit and kind.id == "no_time" and not objection_cues.busy_of_self(sw):
                 continue  # «ему некогда», «у вас занято было», «я в дороге, но говорите»
+            if hit and kind.id == "send_offer" and not objection_cues.asks_to_send(sw):
+                continue  # «я вам в вотсапе скину»: the client sends, he does not ask
             if hit and kind.id == "no_time" and objection_cues.not_now_but_later(sw):
                 kind = next((k for k in cat.kinds if k.id == "think_later"), kind)  # noqa: PLW2901 — «ближе к осени, сейчас не до того»
             if hit and objection_cues.answers_the_manager(kind.id, manager, by_trigger=True):
@@ -546,7 +549,25 @@ def detect_objections(
     for (pos, kind, trigger), answer in zip(found, answers, strict=True):
         p = next(prob_iter) if _answer_lemmas(answer) else None
         results.append(_result(segments[pos], kind, trigger, answer, p, cat))
-    return tuple(results)
+    return _without_unanswered_repeats(results)
+
+
+REPEAT_WITHIN = 2  # segments (the client's next turn): «я за рулём» — (the manager pitches on) — «я говорю, я за рулём»
+
+
+def _without_unanswered_repeats(results: list[ObjectionResult]) -> tuple[ObjectionResult, ...]:
+    """docs/labelling.md: an objection said again is a new one only if the manager answered the
+    first; said again right after the manager ignored it, it is the same objection."""
+    kept: list[ObjectionResult] = []
+    last: dict[str, ObjectionResult] = {}
+    for r in results:
+        first = last.get(r.kind)
+        if (first is not None and first.handling == "ignored"
+                and 0 < r.segment_idx - first.segment_idx <= REPEAT_WITHIN):
+            continue
+        last[r.kind] = r
+        kept.append(r)
+    return tuple(kept)
 
 
 # Lemmas of a reply that only acknowledges and retreats (docs/labelling.md: `other`).

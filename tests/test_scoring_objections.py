@@ -227,3 +227,44 @@ def test_a_comparison_or_a_number_that_is_not_a_price_is_no_cheaper_offer(client
     s = score([*OPENING, ("client", client_text), ("manager", "Понял вас. А какой объём нужен?"),
                ("client", "Хорошо."), ("manager", "Всего доброго, до свидания!")])
     assert not [o for o in s.objections if o.kind == "competitor_cheaper"], s.objections
+
+
+def test_an_objection_said_again_after_the_manager_ignored_it_is_the_same_objection():
+    s = score([*OPENING, ("client", "Ну да, оставлял, но я щас за рулём, неудобно."),
+               ("manager", "Ага, смотрите, у нас как раз акция на электровелосипеды, рама алюминий."),
+               ("client", "Я говорю, я за рулём."),
+               ("manager", "Да-да, я быстро: есть модель попроще."), ("client", "Хорошо."),
+               ("manager", "Всего доброго, до свидания!")])
+    assert [(o.kind, o.segment_idx) for o in s.objections] == [("no_time", 5)]
+
+
+@pytest.mark.parametrize("client_text", [
+    "Почту в вотсапе скину, давай завтра в девять, только чтоб водитель мне набрал за полчаса.",
+    "Завтра в двенадцать я на почте буду, посылки отправляю, давайте в два лучше.",
+])
+def test_the_client_sending_something_himself_is_no_send_offer(client_text):
+    s = score([*OPENING, ("client", client_text), ("manager", "Договорились, до завтра!")])
+    assert not [o for o in s.objections if o.kind == "send_offer"], s.objections
+
+
+@pytest.mark.parametrize("client_text", [
+    "Ну, две-три. Многие первый раз в жизни за руль такой штуки садятся.",
+    "По вызову. Времени там нет, так, в разумные сроки. Вот и разумные.",
+])
+def test_driving_or_time_not_said_of_the_client_now_is_no_objection(client_text):
+    s = score([*OPENING, ("client", client_text), ("manager", "Понял вас. А какой объём нужен?"),
+               ("client", "Хорошо."), ("manager", "Всего доброго, до свидания!")])
+    assert not [o for o in s.objections if o.kind == "no_time"], s.objections
+
+
+def test_all_done_i_must_run_after_the_step_is_agreed_is_a_goodbye():
+    ending = [*OPENING, ("manager", "Тогда в субботу в десять вы приезжаете на осмотр, адрес пришлю.")]
+    s = score([*ending, ("client", "Ну всё, мне бежать надо, давайте, до свиданья."),
+               ("manager", "До субботы!")])
+    assert not [o for o in s.objections if o.kind == "no_time"], s.objections
+
+
+def test_a_lower_price_of_a_named_firm_is_a_cheaper_offer_without_a_verb():
+    found = _after_price("Пятнадцать стандартных кабин по три шестьсот.",
+                         "Угу. Я уже запрашивала у «ЧистоЛайна», у них стандартная две девятьсот.")
+    assert [o.kind for o in found] == ["competitor_cheaper"]
