@@ -572,8 +572,18 @@ def _without_unanswered_repeats(results: list[ObjectionResult]) -> tuple[Objecti
 
 # Lemmas of a reply that only acknowledges and retreats (docs/labelling.md: `other`).
 ACKNOWLEDGEMENTS = frozenset("""
-хорошо ладно понятно понять ясно ок окей конечно думать подумать да ну а тогда жаль что ж
+хорошо ладно ладный понятно понять ясно ок окей конечно думать подумать да ну а тогда жаль что ж
 договориться давать понимать ага угу так вот это ничего страшный бывать
+""".split())
+
+
+# What a manager says when he has heard that the client is busy: he acknowledges, promises to be
+# brief, or offers another time («понял, тогда коротко», «когда удобно перезвонить?»).
+BUSY_HEARD = frozenset("""
+понять понимать понятно хорошо ладно ладный извинить извините прощение прошу коротко кратко
+быстро быстренько буквально пара минута минутка секунда два слово удобно удобный перезвонить
+набрать позвонить звонить созвониться когда время отнять задержать занятой занять спешить
+неудобно уложиться существо суть сразу главный
 """.split())
 
 
@@ -599,6 +609,11 @@ def _result(seg: Segment, kind: ObjectionKind, trigger: Hit | str, answer: list[
     else:
         handling, confidence, rule_hits = _decide(answer, probs, cat)
         hits.extend(rule_hits)
+        if kind.id == "no_time" and handling in ("value", "question") and not set(doc) & BUSY_HEARD:
+            # «у меня покупатели, давайте побыстрее» — «комплект выходит 1990 в месяц…»: the
+            # pitch goes on as if the client had not said it
+            handling, confidence = "ignored", 0.8
+            hits.append("ignored: продолжил, не услышав, что клиенту некогда")
     if fuzzy:  # the trigger word was heard only approximately
         confidence *= FUZZY_CONFIDENCE
     elif isinstance(trigger, str) and trigger.startswith(EXAMPLE_PREFIX):

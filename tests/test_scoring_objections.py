@@ -268,3 +268,13 @@ def test_a_lower_price_of_a_named_firm_is_a_cheaper_offer_without_a_verb():
     found = _after_price("Пятнадцать стандартных кабин по три шестьсот.",
                          "Угу. Я уже запрашивала у «ЧистоЛайна», у них стандартная две девятьсот.")
     assert [o.kind for o in found] == ["competitor_cheaper"]
+
+
+@pytest.mark.parametrize("answer, handling", [
+    ("Смотрите, комплект касса и терминал выходит тысяча девятьсот девяносто в месяц, гарантия три года.", "ignored"),
+    ("Понял, тогда коротко: на газе топливо обойдётся вдвое дешевле, гарантия три года.", "value"),
+    ("Ну ладно.", "other"),
+])
+def test_a_pitch_that_does_not_hear_the_client_is_busy_ignores_no_time(answer, handling):
+    _, o = _objection("Слушайте, у меня тут покупатели, давайте побыстрее, я одна тут.", answer)
+    assert (o.kind, o.handling) == ("no_time", handling), o
