@@ -55,7 +55,7 @@ SELF_CUES = frozenset({"зовут", "это", "я", "менеджер", "адм
                        "дизайнер", "технолог", "координатор", "представитель", "руководитель",
                        "директор", "секретарь", "диспетчер", "логист", "бухгалтер", "тренер",
                        "преподаватель", "куратор", "методист", "ассистент", "аккаунт", "стилист"})
-NOT_VERBS = frozenset({"быть", "есть", "мочь", "хотеть", "надо", "знать",
+NOT_VERBS = frozenset({"быть", "есть", "мочь", "хотеть", "надо", "знать", "значить", "значит",
                        # the company's hours or the client's decision, not a step: «мы с 7 до 5 работаем»
                        "работать", "решить", "решать", "думать", "подумать", "определиться"})
 SEND_VERBS = frozenset({"прислать", "отправить", "скинуть", "выслать", "написать", "переслать"})
@@ -439,29 +439,45 @@ def _calls_into_the_void(sw: SegmentWords) -> bool:
 
 def concrete_time(sw: SegmentWords) -> str:
     """A concrete day or time said in the segment («в четверг», «завтра», «15 числа», «в 11»), or ''."""
-    ws = sw.words
+    return time_at(sw)[0]
+
+
+def time_at(sw: SegmentWords) -> tuple[str, int]:
+    """:func:`concrete_time` and the position of its word in ``sw.words`` (-1 when none)."""
+    return next(_times(sw.words), ("", -1))
+
+
+def _times(ws: tuple[str, ...]):
+    """Every concrete day or time of the words, with its position."""
     for i, w in enumerate(ws):
         prev = ws[i - 1] if i else ""
         nxt = ws[i + 1] if i + 1 < len(ws) else ""
         if w in WEEKDAYS and prev == "до":
             continue  # «бронь до пятницы держим», «подумаю до пятницы»: a deadline, not a date
         if w in WEEKDAYS or w in RELATIVE_DAYS:
-            return w
-        if w.startswith(NUM_PREFIX):
+            yield w, i
+        elif w.startswith(NUM_PREFIX):
             if prev == "до" and (nxt in MONTHS or nxt == "число"):
                 continue  # «если до первого числа бронируете»: an offer's deadline
             if nxt in MONTHS or nxt == "число" or (nxt in ("час", "утро", "вечер") and _is_hour(w) and prev != "за"):
-                return f"{_num(w)} {nxt}"
+                yield f"{_num(w)} {nxt}", i
+                continue
             if prev == "через" and nxt in TIME_UNITS:
-                return f"через {_num(w)} {nxt}"
+                yield f"через {_num(w)} {nxt}", i
+                continue
             before = ws[i - 2] if i > 1 else ""
             if (prev in HOUR_PREPOSITIONS and _is_hour(w) and nxt not in NOT_TIME_AFTER
+                    and not (w == "<num:1>" and _is_noun(nxt))  # «всё в одном месте»
                     and not before.startswith(NUM_PREFIX)  # «24 на 7», «3 на 4»: no time
                     and before not in TIME_UNITS):  # «недели на три вперёд»: a span
-                return f"{prev} {_num(w)}"
-        if w == "через" and nxt in TIME_UNITS and nxt != "неделя":
-            return f"через {nxt}"
-    return ""
+                yield f"{prev} {_num(w)}", i
+        elif w == "через" and nxt in TIME_UNITS and nxt != "неделя":
+            yield f"через {nxt}", i
+
+
+@lru_cache(maxsize=50_000)
+def _is_noun(lemma: str) -> bool:
+    return bool(lemma) and not lemma.startswith(NUM_PREFIX) and morph().parse(lemma)[0].tag.POS == "NOUN"
 
 
 def _num(token: str) -> str:
@@ -475,9 +491,23 @@ def _is_hour(token: str) -> bool:
         return False
 
 
-def _step_verbs(sw: SegmentWords) -> set[str]:
-    """Lemmas of the segment's verbs that can carry a next step (not «быть», «мочь»)."""
-    return {lemma for lemma in sw.words if lemma not in NOT_VERBS and is_verb(lemma)}
+STEP_SPAN = 8  # words between the step's verb and its time: «подъеду, скажем, в четверг к одиннадцати»
+
+
+def _step_verbs(sw: SegmentWords, at: int | None = None) -> set[str]:
+    """Lemmas of the segment's verbs that can carry a next step (not «быть», «мочь»); with ``at``
+    (the time's position) only those near it — in a long pitch «через десять минут не замёрзнут»
+    and «вам подойдёт» are no step."""
+    ws = sw.words if at is None or at < 0 else sw.words[max(0, at - STEP_SPAN):at + STEP_SPAN + 1]
+    return {lemma for k, lemma in enumerate(ws) if lemma in STEP_NOUNS or (
+        lemma not in NOT_VERBS and (k == 0 or ws[k - 1] != "не") and is_verb(lemma))}  # «не замёрзнут»
+
+
+# What a step is called when no verb carries it: «завтра в 10 я у вас, осмотр 15 минут».
+STEP_NOUNS = frozenset("""
+осмотр замер встреча визит прием консультация занятие выезд доставка монтаж установка показ
+просмотр примерка запись демонстрация экскурсия созвон звонок пробный
+""".split())
 
 
 # «перезвоните», «наберите»: the client is to call — «подумайте и перезвоните» is no agreed step
@@ -496,9 +526,9 @@ def next_step(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords
         if (step := _client_step(words, client)) is not None:
             return step
     for sw in reversed(manager_tail):
-        when = concrete_time(sw)
-        verbs = _step_verbs(sw) - {CALLBACK_FORMS[w] for w in sw.surface if w in CALLBACK_FORMS}
-        if not when or not verbs or verbs <= SEND_VERBS or _only_sending_is_timed(sw):
+        callbacks = {CALLBACK_FORMS[w] for w in sw.surface if w in CALLBACK_FORMS}
+        when = next((t for t, at in _times(sw.words) if (_step_verbs(sw, at) - callbacks) - SEND_VERBS), "")
+        if not when or _only_sending_is_timed(sw):
             continue  # «пришлю сегодня» alone is no agreed step: a call or meeting needs a time
         reply = _next_client_turn(words, sw)
         if reply is not None and (_refuses(reply) or (reply.segment.idx in objection_segments
