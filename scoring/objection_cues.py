@@ -152,7 +152,9 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
         return "have_supplier", "свой " + next(iter(vocab & OWN_STAFF))
     if ("работать", "с") in pairs and ("мы" in vocab or "нас" in vocab):
         return "have_supplier", "работаем с другими"
-    if (vocab & SERVICE_VERBS and "не" not in vocab and "вы" not in vocab
+    if ("мы", "хватать") in pairs and "не" not in vocab:
+        return "have_supplier", "нам хватает того, что есть"  # «мы в «2ГИС» висим, нам хватает»
+    if (_serves(ws)
             and (("мы" in vocab and _QUOTED_NAME.search(sw.segment.text))
                  or (vocab & TENURE_LEMMAS and _serves_now(sw) and _names_someone(sw)
                      and not ("за" in vocab and _price_number(ws))))):
@@ -180,6 +182,13 @@ def asks_to_send(sw: SegmentWords) -> bool:
     — not «я вам в вотсапе скину», «посылки отправляю» (his own sending, first person)."""
     verbs = [_reading(w)[1] for w in sw.surface if _reading(w)[0] in SEND_VERBS]
     return not verbs or any("1per" not in tag for tag in verbs)
+
+
+def _serves(ws: tuple[str, ...]) -> bool:
+    """A service verb said of someone serving them, not negated and not of «вы»: «нас «Горлифт»
+    обслуживает» (in a long turn that elsewhere says «вы понимаете» or «не звонит»)."""
+    return any(w in SERVICE_VERBS and (i == 0 or ws[i - 1] != "не") and "вы" not in ws[max(0, i - 3):i]
+               for i, w in enumerate(ws))
 
 
 def _busy_positions(ws: tuple[str, ...]) -> list[int]:
@@ -389,6 +398,8 @@ def _counts_things(ws: tuple[str, ...], i: int) -> bool:
         return True
     if i and ws[i - 1] in ("за", "по"):
         return False  # «в прошлом году за 18»: «за» names the price
+    if i > 1 and ws[i - 1] == "год" and ws[i - 2] in ("на", "в"):
+        return False  # «в бюджете на год сто пятьдесят»: a sum per year
     return bool(NOT_PRICE_UNITS.intersection(ws[max(0, i - 2):i + 3]))
 
 
@@ -417,6 +428,9 @@ def context_cue(sw: SegmentWords, manager: SegmentWords | None) -> tuple[str, st
         return None  # «24 балла», «полгода»: numbers, no price
     if sw.words[0] in SHOCK_LEMMAS or tuple(sw.words[:2]) == ("ничего", "себе"):
         return "price", "реакция на цену"  # «Ого.», «ого 6 с половиной я думала тыщи 3»
+    echoed = quoted.intersection(v * k for v in amounts(sw) for k in (1, 1000))
+    if echoed:  # «Двести восемьдесят? У меня в бюджете сто пятьдесят»: the price reacted to, not
+        top = max(echoed)  # the twenty million of insurance named in the same turn
     # «сто восемьдесят — я ему семьдесят плачу»: thousands are often left unsaid
     said = [v * 1000 if top >= 1000 and v < 0.1 * top <= v * 1000 else v for v in amounts(sw, prices_only=True)]
     lower = [v for v in said if v not in quoted and 0.1 * top <= v < LOWER_SHARE * top]

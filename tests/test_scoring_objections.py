@@ -108,6 +108,8 @@ def _after_price(quote: str, reply: str):
     ("Курс на одного — шестнадцать тысяч девятьсот.", "Ого. Мы закладывали в два раза меньше.", "price"),
     ("Двести визиток — четыре тысячи.", "Вы там золотом печатаете, что ли? В марте вроде меньше было.", "price"),
     ("Картриджи — триста десять за штуку.", "Но у них «Снегурочка» двести восемьдесят за пачку, вы наверняка дороже выйдете.", "competitor_cheaper"),
+    ("Ответственность застрахована на двадцать миллионов. По цене — двести восемьдесят тысяч за мойку.",
+     "Двести восемьдесят? У меня на весь фасад в бюджете на год сто пятьдесят заложено.", "price"),  # the echoed price
 ])
 def test_an_answer_to_a_quoted_price_is_read_against_it(quote, reply, kind):
     found = _after_price(quote, reply)
@@ -278,3 +280,12 @@ def test_a_lower_price_of_a_named_firm_is_a_cheaper_offer_without_a_verb():
 def test_a_pitch_that_does_not_hear_the_client_is_busy_ignores_no_time(answer, handling):
     _, o = _objection("Слушайте, у меня тут покупатели, давайте побыстрее, я одна тут.", answer)
     assert (o.kind, o.handling) == ("no_time", handling), o
+
+
+@pytest.mark.parametrize("client_text", [
+    "Сейчас «Цифрал-Сервис» с нас по шестьдесят рублей с квартиры берёт, вы понимаете, и вроде как обслуживают.",
+    "Девушка, я говорю, мы в «Два ГИСе» висим, на Яндекс-картах, отзывы там, всё. Нам хватает.",
+])
+def test_a_current_provider_said_in_passing_is_have_supplier(client_text):
+    _, o = _objection(client_text, "Понимаю. А что для вас важно при выборе?")
+    assert o.kind == "have_supplier"
