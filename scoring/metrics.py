@@ -49,16 +49,20 @@ def question_kind(sentence: str) -> str | None:
             cw = [w.lower().replace("ё", "е") for w in _WORD_RE.findall(clause)]
             if any(w in OPEN_QUESTION_WORDS - {"чтобы"} for w in cw[:4]) and cw[0] not in CLOSED_QUESTION_START:
                 return "open"
+            if 1 < len(cw) <= 6 and cw[-1] in POSTPOSED:
+                return "open"  # «А маршруты у вас какие — по трассе или в лес?»
         return "closed"
     # Whisper often drops the "?" on telephone audio: recognise open questions by their words.
     if words[0] in OPEN_QUESTION_WORDS and words[0] not in ("что", "как", "когда", "чтобы"):
         return "open"
     if words[0] in ASK_WORDS and any(w in OPEN_QUESTION_WORDS for w in words[1:4]):
         return "open"  # "Подскажите, как я могу к вам обращаться."
+    prev_last = ""
     for clause in sentence.split(","):
         cw = [w.lower().replace("ё", "е") for w in _WORD_RE.findall(clause)]
-        if not cw or len(cw) > 12 or cw[0] in CLOSED_QUESTION_START:
-            continue
+        lead, prev_last = prev_last, (cw[-1] if cw else "")
+        if not cw or len(cw) > 12 or cw[0] in CLOSED_QUESTION_START or lead in EMBEDDING_LEADS:
+            continue  # «…видно, кто звонит»: a clause of a statement, not a question
         if cw[0] in OPEN_QUESTION_WORDS and cw[0] not in ("что", "как", "когда", "чтобы"):
             return "open"  # "Очень приятно, Ирина, сколько окон вы планируете менять."
         addressed = bool(YOU_WORDS & set(cw)) or any(w.endswith(("ете", "ите")) for w in cw[1:])
@@ -94,6 +98,12 @@ def _rhetorical(words: list[str]) -> bool:
 
 
 RHETORICAL_LEADS = frozenset("вы ты я вам тебе мне ну да и".split())
+# After these a question word opens a clause of a statement: «видно, кто звонит», «смотря какой
+# объём», «расскажу, как это работает».
+EMBEDDING_LEADS = frozenset("""
+видно слышно понятно неважно важно знаю знаем знаете смотря посмотрим покажу покажем расскажу
+расскажем объясню объясним узнаю уточню зависит решим подскажу подскажем
+""".split())
 
 
 def unpunctuated_open_questions(sentence: str) -> int:
