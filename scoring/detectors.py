@@ -427,12 +427,10 @@ def cut_by_client(words: Sequence[SegmentWords]) -> bool:
     return not (set(last.words) & CLOSING_WORDS)
 
 
-HELLO_AGAIN = frozenset("алло алле ало слышать вы я ну ладно ладный эй".split())
-
-
 def _calls_into_the_void(sw: SegmentWords) -> bool:
-    """A manager's last turn that is only «алло» (twice or more), «вы меня слышите», «ну ладно»."""
-    return sw.surface.count("алло") + sw.surface.count("ало") >= 2 and set(sw.words) <= HELLO_AGAIN
+    """A manager's last turn with «алло» twice or more («алло, алло… ну ладно», «…по старой
+    цене, алло, алло, девушка»): the client hung up while he was talking."""
+    return sum(sw.surface.count(w) for w in ("алло", "ало", "алле")) >= 2
 
 
 # --- next step ----------------------------------------------------------------------------

@@ -159,6 +159,8 @@ def test_a_client_who_ends_the_call_angrily_cut_it():
     assert not detectors.cut_by_client(_words(("C", "Спасибо."), ("M", "Угу.")))
     assert detectors.cut_by_client(_words(("C", "ну всё давай"), ("M", "алло алло ну ладно")))  # a dead line
     assert not detectors.cut_by_client(_words(("C", "ну всё давай"), ("M", "алло")))
+    assert detectors.cut_by_client(_words(("C", "офис собака ссм строй точка ру"), (
+        "M", "записал и ещё у нас до пятнадцатого скидка на календари алло алло девушка")))  # hung up mid-pitch
     # the call wound down («ну ладно», «ага»): the manager could have said goodbye
     assert not detectors.cut_by_client(_words(("M", "перезвоните позже"), ("C", "ну ладно")))
     assert not detectors.cut_by_client(_words(("M", "ну думайте"), ("C", "ага")))
