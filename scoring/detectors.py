@@ -38,6 +38,8 @@ ORG_NOUNS = frozenset("""
 турагентство туроператор страховая диспетчерская ветклиника медцентр
 """.split())
 WEEKDAYS = frozenset("понедельник вторник среда четверг пятница суббота воскресенье".split())
+SCHEDULE_DAYS = WEEKDAYS | frozenset("будни будний выходной выходные".split())
+TIME_WORDS = frozenset("час утро вечер день обед ночь минута".split())
 MONTHS = frozenset("январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь".split())
 RELATIVE_DAYS = frozenset({"завтра", "послезавтра", "сегодня"})
 # not «до»: «мы до восьми», «до шести пришлю» are hours and deadlines, not when a step happens
@@ -55,7 +57,8 @@ SELF_CUES = frozenset({"зовут", "это", "я", "менеджер", "адм
                        "дизайнер", "технолог", "координатор", "представитель", "руководитель",
                        "директор", "секретарь", "диспетчер", "логист", "бухгалтер", "тренер",
                        "преподаватель", "куратор", "методист", "ассистент", "аккаунт", "стилист"})
-NOT_VERBS = frozenset({"быть", "есть", "мочь", "хотеть", "надо", "знать", "значить", "значит",
+NOT_VERBS = frozenset({"быть", "есть", "мочь", "хотеть", "надо", "знать", "значить", "значит", "говорить",
+                       "сказать",
                        # the company's hours or the client's decision, not a step: «мы с 7 до 5 работаем»
                        "работать", "решить", "решать", "думать", "подумать", "определиться"})
 SEND_VERBS = frozenset({"прислать", "отправить", "скинуть", "выслать", "написать", "переслать"})
@@ -452,6 +455,9 @@ def _times(ws: tuple[str, ...]):
         nxt = ws[i + 1] if i + 1 < len(ws) else ""
         if w in WEEKDAYS and prev == "до":
             continue  # «бронь до пятницы держим», «подумаю до пятницы»: a deadline, not a date
+        if any(ws[j] == "по" and ws[j + 1] in SCHEDULE_DAYS for j in range(max(0, i - 6), i)) or (
+                prev == "по" and w in WEEKDAYS):
+            continue  # «по субботам в 10 или в 12», «по будням после 7»: a timetable, no date
         if w in WEEKDAYS or w in RELATIVE_DAYS:
             yield w, i
         elif w.startswith(NUM_PREFIX):
@@ -464,8 +470,10 @@ def _times(ws: tuple[str, ...]):
                 yield f"через {_num(w)} {nxt}", i
                 continue
             before = ws[i - 2] if i > 1 else ""
+            after = ws[i + 2] if i + 2 < len(ws) else ""
             if (prev in HOUR_PREPOSITIONS and _is_hour(w) and nxt not in NOT_TIME_AFTER
                     and not (w == "<num:1>" and _is_noun(nxt))  # «всё в одном месте»
+                    and not (nxt.startswith(NUM_PREFIX) and after not in TIME_WORDS and _is_noun(after))  # «после 20 30 стирок»
                     and not before.startswith(NUM_PREFIX)  # «24 на 7», «3 на 4»: no time
                     and before not in TIME_UNITS):  # «недели на три вперёд»: a span
                 yield f"{prev} {_num(w)}", i
@@ -475,7 +483,11 @@ def _times(ws: tuple[str, ...]):
 
 @lru_cache(maxsize=50_000)
 def _is_noun(lemma: str) -> bool:
-    return bool(lemma) and not lemma.startswith(NUM_PREFIX) and morph().parse(lemma)[0].tag.POS == "NOUN"
+    """A common noun («место», «стирка»), not a name («Николай подъедет»)."""
+    if not lemma or lemma.startswith(NUM_PREFIX):
+        return False
+    tag = morph().parse(lemma)[0].tag
+    return tag.POS == "NOUN" and not {"Name", "Surn", "Patr"} & set(str(tag).replace(" ", ",").split(","))
 
 
 def _num(token: str) -> str:
