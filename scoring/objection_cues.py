@@ -60,8 +60,9 @@ ACQUAINTANCES = frozenset("""
 тесть свекор дядя тетя сын дочь родственник
 """.split())
 # what someone does for them: the services, not buying («берёт», «заказывает»), plus doing it
-HELPER_VERBS = (SERVICE_VERBS - {"заказывать", "брать", "закупать", "покупать"}) | frozenset(
-    "делать ставить кормить настраивать менять".split())
+PURCHASE_VERBS = frozenset({"заказывать", "брать", "закупать", "покупать"})
+HELPER_VERBS = (SERVICE_VERBS - PURCHASE_VERBS) | frozenset(
+    "делать сделать ставить поставить кормить настраивать настроить менять поменять починить привезти".split())
 THINK_LEMMAS = frozenset("подумать обдумать повременить отложить переварить покумекать поразмыслить".split())
 THINK_PAIRS = (("близкий", "к"), ("не", "сейчас"), ("пока", "не"), ("не", "готовый"), ("не", "решить"),
                ("в", "следующий"), ("после", "праздник"), ("потом", "посмотреть"), ("вернуться", "к"))
@@ -137,7 +138,7 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     if comparative and (other_seller or has_number or elsewhere) and _compares_prices(sw, comparative.group(1)):
         return "competitor_cheaper", comparative.group(1)
     if (other_seller and has_number and vocab & (OFFER_VERBS | SAME_LEMMAS) and ("за" in vocab or "по" in vocab)
-            and _price_number(ws)):
+            and _price_number(ws) and not own_past_purchase(sw)):
         return "competitor_cheaper", "другое предложение с ценой"
 
     if vocab & SEND_VERBS and vocab & SEND_CHANNELS and asks_to_send(sw):
@@ -154,17 +155,20 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
         return "have_supplier", "работаем с другими"
     if ("мы", "хватать") in pairs and "не" not in vocab:
         return "have_supplier", "нам хватает того, что есть"  # «мы в «2ГИС» висим, нам хватает»
-    if (_serves(ws)
+    if (_serves(sw)
             and (("мы" in vocab and _QUOTED_NAME.search(sw.segment.text))
                  or (vocab & TENURE_LEMMAS and _serves_now(sw) and _names_someone(sw)
                      and not ("за" in vocab and _price_number(ws))))):
         # «нас «Горлифт» обслуживает», «я беру у Гарика на Складской, лет шесть уже»
         return "have_supplier", "нас обслуживает другая фирма"
-    if ("вы" not in vocab and "не" not in vocab and vocab & HELPER_VERBS
-            and (vocab & ACQUAINTANCES or _person_named(sw)) and _helps_now(sw) and not _price_number(ws)):
-        return "have_supplier", "это делает свой человек"  # «племянник мне кувшины возит»
+    if (vocab & HELPER_VERBS and (vocab & ACQUAINTANCES or _person_named(sw)) and _helps_now(sw)
+            and not _near(ws, frozenset({"вы", "не"}), HELPER_VERBS, 2) and not _price_number(ws)):
+        return "have_supplier", "это делает свой человек"  # «племянник мне кувшины возит», «брат поставит»
+    if _we_have_someone(sw):
+        return "have_supplier", "у нас есть свой человек"  # «но у нас Света есть, справляется»
 
-    if vocab & PRICE_LEMMAS or pairs & set(PRICE_PAIRS):
+    if (vocab & PRICE_LEMMAS - {"кусаться"} or pairs & set(PRICE_PAIRS) or (
+            "кусаться" in vocab and (vocab & PRICE_CONTEXT or len(ws) <= 4))):  # not «собака не кусается»
         return "price", next(iter(vocab & PRICE_LEMMAS), "дорого")
 
     if (vocab & NO_TIME_LEMMAS or pairs & set(NO_TIME_PAIRS) or (
@@ -184,11 +188,42 @@ def asks_to_send(sw: SegmentWords) -> bool:
     return not verbs or any("1per" not in tag for tag in verbs)
 
 
-def _serves(ws: tuple[str, ...]) -> bool:
+def _serves(sw: SegmentWords) -> bool:
     """A service verb said of someone serving them, not negated and not of «вы»: «нас «Горлифт»
-    обслуживает» (in a long turn that elsewhere says «вы понимаете» or «не звонит»)."""
-    return any(w in SERVICE_VERBS and (i == 0 or ws[i - 1] != "не") and "вы" not in ws[max(0, i - 3):i]
-               for i, w in enumerate(ws))
+    обслуживает» (in a long turn that elsewhere says «вы понимаете» or «не звонит»); not the
+    client's own trade («мы клининг, офисы убираем»)."""
+    ws = sw.words
+    if not any(w in SERVICE_VERBS and (i == 0 or ws[i - 1] != "не") and "вы" not in ws[max(0, i - 3):i]
+               for i, w in enumerate(ws)):
+        return False
+    forms = [(normal, tag) for normal, tag in map(_reading, sw.surface) if normal in SERVICE_VERBS]
+    return not forms or any("1per" not in tag or normal in PURCHASE_VERBS for normal, tag in forms)  # «я беру у Гарика»
+
+
+def _we_have_someone(sw: SegmentWords) -> bool:
+    """«у нас Света есть», «в садике есть логопед»: a person of their own for the job, said as a
+    statement near «у нас … есть» (not «а у вас есть мастер?»)."""
+    surface = [w.replace("ё", "е") for w in sw.surface]
+    if "есть" not in surface or sw.question:
+        return False
+    k = surface.index("есть")
+    near = surface[max(0, k - 4):k + 4]
+    if "вы" in near or "вас" in near or "нас" not in near:
+        return False
+    return any(_reading(w)[0] in OWN_STAFF | ACQUAINTANCES or _maybe_name(w) for w in near)
+
+
+@lru_cache(maxsize=50_000)
+def _maybe_name(word: str) -> bool:
+    """A word that can be a first name in some reading: «Света» (first read as «свет»), «Гена»."""
+    return len(word) >= 3 and any("Name" in p.tag for p in morph().parse(word))
+
+
+def price_said(sw: SegmentWords) -> bool:
+    """The client's own budget beside a cheaper offer elsewhere: «мы думали в восемьдесят
+    уложиться, а на «Авито» сдают по шестьдесят», «для нас неподъёмно». A plain «дорого, у
+    конкурентов дешевле» is one objection, the cheaper offer (docs/labelling.md)."""
+    return bool((sw.vocab & PLANNED and sw.has_number) or "неподъемный" in sw.vocab)
 
 
 def _busy_positions(ws: tuple[str, ...]) -> list[int]:
@@ -254,16 +289,18 @@ def _person_named(sw: SegmentWords) -> bool:
 
 
 def _helps_now(sw: SegmentWords) -> bool:
-    """Someone else doing it for them, now: a verb in the third person present («Серёга делает»,
-    «племянник возит», «соседка кормит»; not «мы делаем», «я беру»)."""
-    return _present_verb(sw, HELPER_VERBS, third_person=True)
+    """Someone else doing it for them, now or next: a verb in the third person present or future
+    («Серёга делает», «племянник возит», «брат поставит»; not «мы делаем», «я беру»)."""
+    return _present_verb(sw, HELPER_VERBS, third_person=True, future=True)
 
 
-def _present_verb(sw: SegmentWords, verbs: frozenset[str], third_person: bool = False) -> bool:
-    """A word of the turn that is one of ``verbs`` in the present tense (third person only)."""
+def _present_verb(sw: SegmentWords, verbs: frozenset[str], third_person: bool = False,
+                  future: bool = False) -> bool:
+    """A word of the turn that is one of ``verbs`` in the present tense (third person only;
+    ``future``: or the future)."""
     for word in sw.surface:
         normal, tag = _reading(word)
-        if normal in verbs and "pres" in tag and (not third_person or "3per" in tag):
+        if normal in verbs and ("pres" in tag or (future and "futr" in tag)) and (not third_person or "3per" in tag):
             return True
     return False
 
@@ -292,6 +329,18 @@ NOT_PRICE_UNITS = frozenset("""
 # turn that names a price («у них двести восемьдесят за пачку, вы наверняка дороже»).
 WEAK_COMPARATIVES = frozenset("ниже меньше выше дороже".split())
 PRICE_NEAR = frozenset("цена стоить стоимость процент тысяча тыща рубль раз ценник прайс".split())
+
+
+BUY_VERBS = frozenset("брать взять купить покупать поставить ставить заказать заказывать делать сделать".split())
+
+
+def own_past_purchase(sw: SegmentWords) -> bool:
+    """«За три тысячи брала, на рынке», «в прошлый раз поставил за 500 с озона»: what the client
+    himself bought before, not a cheaper offer he has now."""
+    readings = [_reading(w) for w in sw.surface]
+    buys = [tag for normal, tag in readings if normal in BUY_VERBS]
+    offers = [tag for normal, tag in readings if normal in OFFER_VERBS - BUY_VERBS and "past" not in tag]
+    return bool(buys) and all("past" in tag for tag in buys) and not offers and not {"нам", "мне"} & set(sw.surface)
 
 
 def _compares_prices(sw: SegmentWords, word: str) -> bool:
@@ -347,7 +396,9 @@ BUDGET_LEMMAS = frozenset("бюджет рассчитывать планиро�
                           "лимит получать максимум потолок".split())
 # A comparison with the client's own plan («закладывали в полтора раза меньше», «выше мне не
 # подпишут») or with what the same seller asked before («в марте меньше было») names no other seller.
-OWN_BUDGET = BUDGET_LEMMAS | frozenset("закладывать компенсация согласовать подписать ожидать".split())
+OWN_BUDGET = BUDGET_LEMMAS | frozenset("закладывать компенсация согласовать подписать ожидать выделить "
+                                       "выделять".split())
+PLANNED = frozenset("бюджет заложить закладывать выделить рассчитывать уложиться укладываться".split())
 EARLIER = frozenset("раньше прошлый январь февраль март апрель май июнь июль август сентябрь октябрь "
                     "ноябрь декабрь".split())
 REACTION_LEMMAS = frozenset("ого ух ничего себе ужас пенсия зарплата полпенсия кошмар "
@@ -437,7 +488,7 @@ def context_cue(sw: SegmentWords, manager: SegmentWords | None) -> tuple[str, st
     if lower:
         if sw.vocab & OWN_BUDGET:  # «у меня максимум два миллиона»: the client's budget
             return "price", "рассчитывали на меньшее"
-        if _names_someone(sw) and (sw.vocab & PRICE_VERBS or {"за", "по", "они"} & sw.vocab
+        if _names_someone(sw) and (sw.vocab & PRICE_VERBS or {"за", "по", "они"} & sw.vocab or _names_a_brand(sw)
                                    or _QUOTED_NAME.search(sw.segment.text)):
             return "competitor_cheaper", "у других дешевле"  # «у «ЧистоЛайна» стандартная две девятьсот»
     if set(said) & quoted and sw.vocab & REACTION_LEMMAS:
@@ -467,7 +518,11 @@ THINK_PROPOSALS = frozenset("подумать надумать обдумать"
 QUESTION_STARTS = frozenset("как какой сколько когда кто где куда зачем почему что чем".split())
 
 
-def answers_the_manager(kind: str, manager: SegmentWords | None, by_trigger: bool) -> bool:
+ACCEPT_SEND_WORDS = 8  # «Ага. Присылайте, почта на визитке есть.»; longer replies say more
+
+
+def answers_the_manager(kind: str, manager: SegmentWords | None, by_trigger: bool,
+                        client: SegmentWords | None = None) -> bool:
     """Whether a client turn read as ``kind`` only answers the manager's turn before it: who
     takes part in the decision (asked: «Кто ещё участвует в выборе?» — «С мужем решаем»),
     thinking it over when the manager proposed it («Подумайте и наберите» — «Ладно, подумаю»),
@@ -477,6 +532,10 @@ def answers_the_manager(kind: str, manager: SegmentWords | None, by_trigger: boo
         return False
     if kind == "need_consult":
         return "кто" in manager.vocab and bool(manager.vocab & DECISION_LEMMAS)
+    if kind == "send_offer":  # «Я вам на почту пришлю предложение» — «Ага, присылайте»: a yes
+        return (client is not None and len(client.words) <= ACCEPT_SEND_WORDS and consult_cue(client) is None
+                and not client.vocab & THINK_LEMMAS
+                and any(_reading(w)[0] in SEND_VERBS and "1per" in _reading(w)[1] for w in manager.surface))
     if kind == "think_later":
         if manager.vocab & THINK_PROPOSALS and not manager.question:
             return True

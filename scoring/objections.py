@@ -453,10 +453,11 @@ def _signing_off(words: list[SegmentWords], pos: int) -> bool:
 
 
 # Kinds said together in one turn often enough to look for the second: «я подумаю, с женой
-# посоветуюсь», «пришлите, я мужу покажу», «дорого, надо подумать», «некогда, пришлите на почту».
+# посоветуюсь», «пришлите, я мужу покажу», «дорого, надо подумать», «некогда, пришлите на почту»,
+# «для нас неподъёмно, а коллеги за девять делают».
 SECOND_KINDS = frozenset(frozenset(p) for p in (
     ("need_consult", "think_later"), ("need_consult", "send_offer"), ("price", "think_later"),
-    ("no_time", "send_offer"), ("no_time", "think_later"),
+    ("no_time", "send_offer"), ("no_time", "think_later"), ("competitor_cheaper", "price"),
 ))
 
 
@@ -467,6 +468,10 @@ def _second_kind(sw: SegmentWords, first: str, cat: Catalogue, manager: SegmentW
         if kind.id == first or frozenset((first, kind.id)) not in SECOND_KINDS:
             continue
         if objection_cues.answers_the_manager(kind.id, manager, by_trigger=True):
+            continue
+        if kind.id == "price" and first == "competitor_cheaper":  # «дорого, у конкурентов дешевле»: one
+            if objection_cues.price_said(sw):
+                return kind, "дорого (по смыслу)"  # «мы в восемьдесят думали уложиться, а на «Авито» по шестьдесят»
             continue
         if (hit := find_any(kind.triggers, [sw])) is not None:
             return kind, hit
@@ -514,7 +519,7 @@ def detect_objections(
                 continue  # «я вам в вотсапе скину»: the client sends, he does not ask
             if hit and kind.id == "no_time" and objection_cues.not_now_but_later(sw):
                 kind = next((k for k in cat.kinds if k.id == "think_later"), kind)  # noqa: PLW2901 — «ближе к осени, сейчас не до того»
-            if hit and objection_cues.answers_the_manager(kind.id, manager, by_trigger=True):
+            if hit and objection_cues.answers_the_manager(kind.id, manager, by_trigger=True, client=sw):
                 break  # «Кто ещё участвует в выборе?» — «Мы с мужем решаем»: an answer
             if hit:
                 cue = objection_cues.best_cue(sw, manager) if kind.id == "price" else None
@@ -527,14 +532,15 @@ def detect_objections(
         else:  # no catalogue trigger: the cues by meaning (scoring.objection_cues)
             cue = objection_cues.best_cue(sw, manager)
             kind = next((k for k in cat.kinds if cue and k.id == cue[0]), None)
-            if kind is not None and objection_cues.answers_the_manager(kind.id, manager, by_trigger=False):
+            if kind is not None and objection_cues.answers_the_manager(kind.id, manager, by_trigger=False, client=sw):
                 continue  # «Какой бюджет закладываете?» — «Пока не знаю»: an answer, not «подумаю»
             if kind is not None:
                 found.append((pos, kind, f"{cue[1]} (по смыслу)"))  # noqa: B023
             elif (by_example := _example_kind(sw, cat, example_similarity)) is not None:
                 found.append((pos, *by_example))
-            elif (by_model := _model_kind(sw, cat, model.turns, turn_min)) is not None:
-                found.append((pos, *by_model))
+            elif (by_model := _model_kind(sw, cat, model.turns, turn_min)) is not None and not (
+                    by_model[0].id == "competitor_cheaper" and objection_cues.own_past_purchase(sw)):
+                found.append((pos, *by_model))  # not «за три тысячи брала, на рынке»: her own purchase
         if found and found[-1][0] == pos and not str(found[-1][2]).startswith((EXAMPLE_PREFIX, MODEL_PREFIX)):
             if (second := _second_kind(sw, found[-1][1].id, cat, manager)) is not None:
                 found.append((pos, *second))

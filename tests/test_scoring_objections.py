@@ -289,3 +289,37 @@ def test_a_pitch_that_does_not_hear_the_client_is_busy_ignores_no_time(answer, h
 def test_a_current_provider_said_in_passing_is_have_supplier(client_text):
     _, o = _objection(client_text, "Понимаю. А что для вас важно при выборе?")
     assert o.kind == "have_supplier"
+
+
+@pytest.mark.parametrize("client_text", [
+    "Да мне брат поставит, он у меня электрик в гараже работает, он мне всё поставит за бутылку, короче не надо.",
+    "Я так понимаю, вы будете предлагать сопровождение, но у нас Света есть, и в принципе она справляется.",
+])
+def test_someone_of_their_own_doing_it_is_have_supplier(client_text):
+    _, o = _objection(client_text, "Понимаю. А что для вас важно при выборе?")
+    assert o.kind == "have_supplier"
+
+
+@pytest.mark.parametrize("client_text", [
+    "Мы клининг, «Чистый город», у нас тридцать человек, офисы убираем, пару торговых центров.",  # their own trade
+    "Подошва целая. За три тысячи брала, на рынке на Южном, там армянин торговал, хороший такой.",  # their purchase
+    "Садовая семь, да, синие ворота, собака у нас, не бойтесь, она не кусается.",
+])
+def test_the_clients_own_trade_purchase_or_dog_is_no_objection(client_text):
+    s = score([*OPENING, ("client", client_text), ("manager", "Понял вас. А какой объём нужен?"),
+               ("client", "Хорошо."), ("manager", "Всего доброго, до свидания!")])
+    assert not s.objections, s.objections
+
+
+def test_yes_to_the_managers_own_offer_to_send_is_no_send_offer():
+    s = score([*OPENING, ("manager", "Тогда я вам на почту пришлю наше предложение, вы посмотрите."),
+               ("client", "Ага. Присылайте, почта на визитке есть."), ("manager", "Всего доброго, до свидания!")])
+    assert not [o for o in s.objections if o.kind == "send_offer"], s.objections
+
+
+def test_a_named_sellers_lower_price_and_the_clients_own_budget_are_both_said():
+    assert [o.kind for o in _after_price("Мёд в ведре — пятьсот сорок рублей за килограмм.",
+                                         "У Степаныча четыреста пятьдесят в ведре.")] == ["competitor_cheaper"]
+    found = _after_price("Комплект лодка плюс мотор — четыреста двадцать тысяч.",
+                         "Ну не знаю, на рынке мужик такую же казанку ставил за триста сорок, и мы с женой в триста хотели уложиться.")
+    assert sorted(o.kind for o in found) == ["competitor_cheaper", "price"]
