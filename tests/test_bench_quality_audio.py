@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-qa = _load("bench_quality_audio", ROOT / "bench" / "quality_audio.py")
+from bench import quality_audio as qa
 
 
 def _score(verdicts: dict[str, str], objections: list[tuple[str, float, str]]):
