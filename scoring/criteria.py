@@ -26,6 +26,11 @@ CONF_PHRASE = 0.9  # a rubric phrase found
 CONF_ONE_WORD = 0.7  # a single one-word phrase («качество», «удобно»): often incidental
 CONF_SURFACE_VIOLATION = 0.95  # a `none` word form found in the speaker's own turn
 CONF_NO_VIOLATION = 0.85  # nothing forbidden in enough words
+# × for a violation that is one word of speech recognised from audio: Whisper writes a word it
+# half heard as the nearest common one («блок» → «блин»), so such a fatal fail waits for the РОП
+# (below the scorer's FATAL_CONFIDENCE) instead of zeroing the call; a phrase of several words
+# is not made up that way.
+HEARD_ONE_WORD = 0.9
 CONF_METRIC = 0.8  # a metric condition holds / fails clearly
 CONF_ABSENCE = 0.7  # nothing found (no phrase, no detector)
 # A rubric `classifier:` (a turn classifier shipped with callqa, e.g. value statements): a turn
@@ -373,6 +378,8 @@ def _verdict(c: Criterion, out: _Outcome, low_share: float) -> CriterionResult:
                        confidence=round(base * certainty * slipped, 3))
     if out.violation:
         base = CONF_SURFACE_VIOLATION if out.violation.phrase.mode == SURFACE else CONF_PHRASE
+        if len(out.violation.phrase.words) == 1 and out.violation.segment.avg_logprob is not None:
+            base *= HEARD_ONE_WORD  # «блок» heard as «блин»: one recognised word zeroes no call alone
         return result_of(c, "fail", f"{c.fail_reason or 'Нарушение'}: «{out.violation.phrase.source}»",
                        _evidence_of(out.violation), confidence=round(base * certainty, 3))
     if low_share >= LOW_CONFIDENCE_SHARE:

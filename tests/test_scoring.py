@@ -70,6 +70,24 @@ def test_rudeness_is_fatal_and_zeroes_the_score():
     assert s.score_pct == 0.0
 
 
+def test_one_swear_word_heard_by_the_recogniser_waits_for_the_rop_instead_of_zeroing():
+    import dataclasses
+
+    import scoring
+    from core.types import CallMeta
+    from tests.scoring_calls import scorer, transcript
+
+    lines = list(GOOD_CALL)
+    lines[6] = ("manager", "У нас как раз есть блин шестьдесят четыре метра на шестом этаже.")  # «блок», misheard
+    heard = transcript(lines)
+    heard = dataclasses.replace(heard, segments=tuple(dataclasses.replace(s, avg_logprob=-0.3) for s in heard.segments))
+    s = scorer().score(scoring.prepare_transcript(heard), CallMeta(direction="in"), 200.0, 2)
+    assert verdicts(s)["no_rudeness"] == "fail" and s.fatal_failed == () and s.uncertain
+    assert s.score_pct > 0
+    written = score(lines)  # the same word in text a person wrote: sure
+    assert written.fatal_failed == ("no_rudeness",)
+
+
 @pytest.mark.parametrize("said", [
     "мужчина вы чё не понимаете я вам русским языком говорю",  # as phone ASR writes «что»
     "вы че русского не понимаете",
