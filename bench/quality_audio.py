@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import dataclasses
+import json
 import os
 import shutil
 import sys
@@ -56,6 +58,9 @@ def main() -> None:
     ap.add_argument("--split", default="dev", choices=("dev", "test"))
     ap.add_argument("--max-call-s", type=float, default=240.0, help="longest written call to render")
     ap.add_argument("-v", "--verbose", action="store_true", help="list the verdicts the audio got wrong and the text right")
+    ap.add_argument("--reuse-transcripts", action="store_true",
+                    help="keep each call's transcript next to its audio and reuse it (to iterate on scoring "
+                         "only; delete transcripts/ after changing the transcription)")
     args = ap.parse_args()
     from render_audio import DEFAULT_OUT, render
 
@@ -79,8 +84,14 @@ def main() -> None:
         audio = ingest.decode(folder / name)
         audio_s += audio.duration_s
         layout = "manager_left" if m["manager_channel"] == 0 else "manager_right"
-        transcript = WhisperTranscriber(TranscribeOptions(stereo_layout=layout), home=Path(home), model=model,
-                                        batched=batched).transcribe(audio)
+        kept = folder / "transcripts" / f"{m['call_id']}-{m['source'][:12]}.json"
+        if args.reuse_transcripts and kept.exists():
+            transcript = _load_transcript(kept)
+        else:
+            transcript = WhisperTranscriber(TranscribeOptions(stereo_layout=layout), home=Path(home), model=model,
+                                            batched=batched).transcribe(audio)
+            if args.reuse_transcripts:
+                _save_transcript(kept, transcript)
         written = scorer.score(scoring.prepare_transcript(call.transcript), call.meta, call.duration_s,
                                call.channels, team=call.team)
         heard = scorer.score(scoring.prepare_transcript(transcript), call.meta, audio.duration_s, 2, team=call.team)
@@ -111,6 +122,23 @@ def main() -> None:
     print(f"{'handling right (found)':<26}{_rate(text_t.handling_ok, text_t.hits):>22}"
           f"{_rate(audio_t.handling_ok, audio_t.hits):>22}")
     print(f"\nsales calls the audio version scored not applicable: {dropped} of {n}")
+
+
+def _save_transcript(path: Path, transcript) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = dataclasses.asdict(transcript)
+    for row in doc["segments"]:
+        row["lemmas"] = []  # scoring lemmatises again
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+def _load_transcript(path: Path):
+    from core.types import Segment, Transcript
+
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    segments = tuple(Segment(**{**row, "lemmas": ()}) for row in doc.pop("segments"))
+    return Transcript(segments, **{k: tuple(tuple(x) if isinstance(x, list) else x for x in v)
+                                   if isinstance(v, list) else v for k, v in doc.items()})
 
 
 class Tally:
