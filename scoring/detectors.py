@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 from scoring.matcher import SegmentWords
 from scoring.text import NUM_PREFIX, is_known, morph
@@ -150,8 +151,11 @@ def first_names(sw: SegmentWords) -> list[NameMention]:
         nxt_word = (surface_words(text[m.end():]) or [""])[0].lower()
         alone = _set_off(text, m.start(), m.end()) or (
             not cased and bool(before) and nxt_word in OPENING_GREETINGS)
+        near = ""
         if name_score(w, cue or alone) < NAME_SCORE or (cased and not w[0].isupper()):
-            continue  # cased text writes names with a capital: «вера в успех» is not Вера
+            # a name the recogniser garbled («святлана», «Игари»), in a name's place
+            if not (cue or alone or nxt_word in OPENING_GREETINGS) or not (near := near_name(w)):
+                continue  # cased text writes names with a capital: «вера в успех» is not Вера
         rest = text[m.end():]
         nxt = (surface_words(rest) or [""])[0]
         patronymic = bool(nxt) and is_patronymic(nxt)
@@ -160,9 +164,31 @@ def first_names(sw: SegmentWords) -> list[NameMention]:
         # «алло это руслан ахметович» (ASR, no «?»): a name with a patronymic after «это» is the
         # client asked for, not the manager introducing himself
         asked = patronymic and prev == "это"
-        out.append(NameMention(w.lower().replace("ё", "е"), addressed and (not cue or asked),
+        out.append(NameMention(near or w.lower().replace("ё", "е"), addressed and (not cue or asked),
                                cue and prev != "вы" and not asked))
     return out
+
+
+@lru_cache(maxsize=1)
+def _common_names() -> frozenset[str]:
+    text = resources.files("scoring").joinpath("resources/first_names.txt").read_text(encoding="utf-8")
+    return frozenset(w.replace("ё", "е") for line in text.splitlines() if not line.startswith("#")
+                     for w in line.split())
+
+
+@lru_cache(maxsize=50_000)
+def near_name(word: str) -> str:
+    """The common first name (scoring/resources/first_names.txt) a word the dictionary does not
+    know is one or two letters from — «святлана» → «светлана», «польга» → «ольга», «игари» →
+    «игорь» — or ''. Speech recognition garbles names more than other words; the caller asks
+    only for words said where a name goes."""
+    from scoring.fuzzy import distance
+
+    w = word.lower().replace("ё", "е")
+    if len(w) < 4 or is_known(w) or not w.isalpha():
+        return ""
+    best = min(((distance(w, n), n) for n in _common_names() if abs(len(n) - len(w)) <= 2), default=(9, ""))
+    return best[1] if best[0] <= (1 if len(best[1]) <= 4 else 2) else ""
 
 
 def organisation(sw: SegmentWords, known_names: Sequence[tuple[str, ...]] = ()) -> str:
@@ -205,8 +231,10 @@ def _opening_noun(sw: SegmentWords, client_names: set[str]) -> str:
         return ""
     for w in surface_words(_QUOTED.sub(" ", sw.segment.text))[:6]:
         low = w.lower().replace("ё", "е")
-        if len(low) < 4 or name_score(w, True) >= NAME_SCORE or low in client_names:
+        if len(low) < 4 or name_score(w, True) >= NAME_SCORE or low in client_names or near_name(low):
             continue
+        if is_unknown_word(low):
+            return w  # a brand, or one the recogniser garbled: «Акнатёплый дом», «Автесер вис»
         parse = morph().parse(low)[0]
         if (parse.normal_form in GREETING_WORDS or parse.normal_form in ROLE_NOUNS
                 or parse.tag.POS != "NOUN" or "Patr" in parse.tag):

@@ -31,6 +31,10 @@ def _manager(words):
     "Салон «Ирида», администратор Полина, здравствуйте!",
     "Студия танца «Лотос», Мирослава, добрый день!",  # also the genitive of Мирослав: set off by commas
     "агентство праздников конфетти ярослава здравствуйте",  # the same as ASR writes it
+    # Whisper on phone audio garbles names and brands: «Окна «Тёплый дом», Светлана, …»
+    "Акнатёплый дом, святлана, добрый день.",
+    "Автесер вис Игари. Слушаю вас,",
+    "Мы хагалтерская компания, Дебет, Польга, издравствуйте.",
 ])
 def test_self_introduction_in_any_form(opening):
     words = _words(("M", opening), ("C", "Здравствуйте."))
@@ -42,6 +46,7 @@ def test_self_introduction_in_any_form(opening):
     "Добрый день, меня зовут Арсений.",          # no company
     "Компания «Домстрой», здравствуйте.",          # no own name
     "Ветклиника «Доктор Айболит», слушаю вас.",    # a name inside a brand is not the manager's
+    "Компания «Домстрой», склад открыт, здравствуйте.",  # a word near a name but not one («склад»)
 ])
 def test_no_self_introduction_without_name_and_company(opening):
     words = _words(("M", opening), ("C", "Здравствуйте."))
@@ -227,3 +232,10 @@ def test_a_name_with_no_company_after_it_is_no_self_introduction(text):
     words = _words(("M", text), ("C", "да"))
     manager = _manager(words)
     assert detectors.self_introduction(words, manager[:2]) is None
+
+
+def test_a_garbled_name_is_read_as_the_name_only_when_the_dictionary_does_not_know_the_word():
+    assert detectors.near_name("святлана") == "светлана" and detectors.near_name("Польга") == "ольга"
+    assert detectors.near_name("Игари") == "игорь"
+    assert detectors.near_name("склад") == "" and detectors.near_name("дебет") == ""  # real words
+    assert detectors.near_name("акнатёплый") == ""  # nothing near
