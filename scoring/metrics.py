@@ -63,6 +63,11 @@ def question_kind(sentence: str) -> str | None:
         lead, prev_last = prev_last, (cw[-1] if cw else "")
         if not cw or len(cw) > 12 or cw[0] in CLOSED_QUESTION_START or lead in EMBEDDING_LEADS:
             continue  # «…видно, кто звонит»: a clause of a statement, not a question
+        particle = cw[0] in CLAUSE_PARTICLES and len(cw) > 2
+        if particle and cw[1] in OPEN_QUESTION_WORDS - {"чтобы"} and not (cw[1] == "как" and cw[2] in ("раз", "и", "будто")):
+            return "open"  # «а какой порядок бюджета закладывается», «а кто в правлении смотрит»
+        if 1 < len(cw) <= 6 and cw[-1] in POSTPOSED and cw[-2] not in NOT_QUESTION_AFTER | EMBEDDING_LEADS:
+            return "open"  # «И длина у вас какая», «а этаж какой»
         if cw[0] in OPEN_QUESTION_WORDS and cw[0] not in ("что", "как", "когда", "чтобы"):
             return "open"  # "Очень приятно, Ирина, сколько окон вы планируете менять."
         addressed = bool(YOU_WORDS & set(cw)) or any(w.endswith(("ете", "ите")) for w in cw[1:])
@@ -98,6 +103,9 @@ def _rhetorical(words: list[str]) -> bool:
 
 
 RHETORICAL_LEADS = frozenset("вы ты я вам тебе мне ну да и".split())
+# «А какой…», «И что для вас…»: a particle before the question word of a question Whisper wrote
+# without «?».
+CLAUSE_PARTICLES = frozenset("а и ну так вот ещё еще".split())
 # After these a question word opens a clause of a statement: «видно, кто звонит», «смотря какой
 # объём», «расскажу, как это работает».
 EMBEDDING_LEADS = frozenset("""
@@ -158,17 +166,19 @@ def count_questions(segments: list[Segment] | tuple[Segment, ...]) -> tuple[int,
     """(questions, open questions) asked in ``segments``; open = about the client's need."""
     total = open_ = 0
     for seg in segments:
-        t, o = _text_questions(seg.text)
+        t, o = _text_questions(seg.text, seg.avg_logprob is not None)
         total += t
         open_ += o
     return total, open_
 
 
 @lru_cache(maxsize=4096)  # one call's turns are counted by several criteria
-def _text_questions(text: str) -> tuple[int, int]:
+def _text_questions(text: str, heard: bool = False) -> tuple[int, int]:
+    """``heard``: text recognised from audio, where Whisper puts «?» on some questions and not on
+    others, so a sentence without one may still be a question."""
     total = open_ = 0
     punctuated = any(ch in text for ch in "?.!,")
-    marks = "?" in text  # a turn written with question marks: a sentence without one is no question
+    marks = "?" in text and not heard  # written with question marks: a sentence without one is no question
     for sentence in sentences(text):
         kind = question_kind(sentence)
         if marks and kind and not sentence.rstrip().endswith("?") and not _asks(sentence):

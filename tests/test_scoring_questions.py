@@ -28,6 +28,11 @@ def _open(text: str) -> int:
     ("понял а груз какой возить придется лодку снаряжение", 1),
     ("А маршруты у вас какие — по накатанной трассе или в лес, по целине?", 1),  # postposed, punctuated
     ("Ключи бесконтактные, с телефона видно, кто звонит, даже если вы не дома.", 0),  # a statement's clause
+    # Whisper on phone audio: «?» dropped, a particle before the question word
+    ("а какой порядок бюджета сейчас закладывается на содержание в год.", 1),
+    ("Собаку не считаем, а где участок, а какой там грунт.", 1),
+    ("Ясно. И длина у вас какая, примерно.", 1),
+    ("Колодки от двух до шести тысяч, смотря какие.", 0),
 ])
 def test_open_questions_in_every_form(text, n):
     assert _open(text) == n
@@ -56,3 +61,10 @@ def test_open_questions_in_every_form(text, n):
 ])
 def test_questions_that_are_not_about_the_need_do_not_count(text):
     assert _open(text) == 0
+
+
+def test_a_recognised_turn_with_one_question_mark_keeps_its_other_questions():
+    text = "Поняла. Чем делали, в салоне или дома, какой краской. Не помните?"
+    written = count_questions([Segment(0, "manager", 0.0, 5.0, text)])[1]
+    heard = count_questions([Segment(0, "manager", 0.0, 5.0, text, avg_logprob=-0.4)])[1]
+    assert (written, heard) == (0, 1)  # written with «?», a sentence without one is no question
