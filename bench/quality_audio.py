@@ -101,6 +101,11 @@ def main() -> None:
         audio_t.add(call.labels, heard, times)
         print(f"  {m['call_id']:<40} criteria text {text_t.last:.2f} audio {audio_t.last:.2f}", flush=True)
         if args.verbose:
+            for kind, start, end in audio_t.missed:
+                said = " / ".join(s.text for s in transcript.segments
+                                  if s.speaker == "client" and s.end_s > start - SLACK_S and s.start_s < end + SLACK_S)
+                print(f"    missed {kind}: «{said[:200]}»")
+            audio_t.missed.clear()
             lost = {r.criterion_id: r for r in heard.criteria}
             for crit, gold in call.labels["criteria"].items():
                 if text_t.verdicts.get(crit) == gold != lost[crit].verdict:
@@ -151,6 +156,7 @@ class Tally:
         self.hit_kind: Counter = Counter()
         self.last = 0.0
         self.verdicts: dict[str, str] = {}
+        self.missed: list[tuple[str, float, float]] = []
 
     def add(self, labels: dict, score, turn_times: dict[int, tuple[float, float]]) -> None:
         self.calls.append(labels.get("industry", ""))
@@ -171,7 +177,9 @@ class Tally:
             start, end = turn_times.get(o["segment"], (-1.0, -1.0))
             match = next((k for k, f in enumerate(found) if k not in used and f.kind == o["kind"]
                           and start - SLACK_S <= f.start_s <= end + SLACK_S), None)
-            if match is not None:
+            if match is None:
+                self.missed.append((o["kind"], start, end))
+            else:
                 used.add(match)
                 self.hits += 1
                 self.hit_kind[o["kind"]] += 1

@@ -92,8 +92,8 @@ SEND_CHANNELS = frozenset("почта вотсап ватсап whatsapp тел�
                           "каталог информация вариант презентация мейл email имейл сообщение".split())
 DECIDERS = frozenset("директор муж жена руководство руководитель начальник мама папа партнер "
                      "бухгалтерия собственник хозяин шеф генеральный учредитель коллега супруг "
-                     "супруга сын дочь семья бригадир прораб главбух председатель заведующий "
-                     "компаньон".split())
+                     "супруга сын дочь дочка семья бригадир прораб главбух председатель заведующий "
+                     "компаньон мать отец теща свекровь зять".split())
 CONSULT_LEMMAS = frozenset("посоветоваться согласовать согласовывать обсудить".split())
 TALK_LEMMAS = frozenset("поговорить переговорить показать".split())  # … with a decider
 MONEY_KEEPER = {("деньга", "считать"), ("считать", "деньга")}  # lemmas: «деньги» → «деньга»
@@ -137,8 +137,8 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
         return "price", "рассчитывали на меньшее"  # «бюджет 150, выше не согласуют», «в марте меньше было»
     if comparative and (other_seller or has_number or elsewhere) and _compares_prices(sw, comparative.group(1)):
         return "competitor_cheaper", comparative.group(1)
-    if (other_seller and has_number and vocab & (OFFER_VERBS | SAME_LEMMAS) and ("за" in vocab or "по" in vocab)
-            and _price_number(ws) and not own_past_purchase(sw)):
+    if (other_seller and has_number and vocab & (OFFER_VERBS | SAME_LEMMAS)
+            and ("за" in vocab or "по" in vocab or vocab & PAID) and _price_number(ws) and not own_past_purchase(sw)):
         return "competitor_cheaper", "другое предложение с ценой"
 
     if vocab & SEND_VERBS and vocab & SEND_CHANNELS and asks_to_send(sw):
@@ -171,7 +171,7 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
             "кусаться" in vocab and (vocab & PRICE_CONTEXT or len(ws) <= 4))):  # not «собака не кусается»
         return "price", next(iter(vocab & PRICE_LEMMAS), "дорого")
 
-    if (vocab & NO_TIME_LEMMAS or pairs & set(NO_TIME_PAIRS) or (
+    if (vocab & NO_TIME_LEMMAS or pairs & set(NO_TIME_PAIRS) or _never_for_no_time(ws) or (
             "сейчас" in vocab and pairs & set(BUSY_PLACES)) or ("удобно" in vocab and "не" in vocab)) and busy_of_self(sw):
         if not_now_but_later(sw):
             return "think_later", "не до того сейчас, позже"
@@ -226,11 +226,18 @@ def price_said(sw: SegmentWords) -> bool:
     return bool((sw.vocab & PLANNED and sw.has_number) or "неподъемный" in sw.vocab)
 
 
+def _never_for_no_time(ws: tuple[str, ...]) -> bool:
+    """«Всё, мне никогда, пришлите на почту»: Whisper's «никогда» for «некогда» — «мне никогда»
+    not followed by «не» (not «мне никогда не звонили»)."""
+    return any(w == "никогда" and i and ws[i - 1] == "я" and (i + 1 == len(ws) or ws[i + 1] != "не")
+               for i, w in enumerate(ws))
+
+
 def _busy_positions(ws: tuple[str, ...]) -> list[int]:
     pairs = set(NO_TIME_PAIRS) | set(BUSY_PLACES)
     return [i for i, w in enumerate(ws)
             if w in NO_TIME_LEMMAS or w == "занятый" or w == "удобно" or tuple(ws[i:i + 2]) in pairs
-            or (w == "время" and "нет" in ws[max(0, i - 2):i + 3])]
+            or (w == "время" and "нет" in ws[max(0, i - 2):i + 3]) or (w == "никогда" and i and ws[i - 1] == "я")]
 
 
 def busy_of_self(sw: SegmentWords) -> bool:
@@ -331,6 +338,7 @@ WEAK_COMPARATIVES = frozenset("ниже меньше выше дороже".spli
 PRICE_NEAR = frozenset("цена стоить стоимость процент тысяча тыща рубль раз ценник прайс".split())
 
 
+PAID = frozenset("отдать отдавать заплатить платить".split())  # «сосед восемьдесят тысяч отдал»
 BUY_VERBS = frozenset("брать взять купить покупать поставить ставить заказать заказывать делать сделать".split())
 
 

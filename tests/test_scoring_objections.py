@@ -323,3 +323,20 @@ def test_a_named_sellers_lower_price_and_the_clients_own_budget_are_both_said():
     found = _after_price("Комплект лодка плюс мотор — четыреста двадцать тысяч.",
                          "Ну не знаю, на рынке мужик такую же казанку ставил за триста сорок, и мы с женой в триста хотели уложиться.")
     assert sorted(o.kind for o in found) == ["competitor_cheaper", "price"]
+
+
+@pytest.mark.parametrize("client_text, kind", [
+    ("Ой, мне никогда, я на складе, фуру разгружаем.", "no_time"),  # Whisper's «никогда» for «некогда»
+    ("Мне вот сосед Михалыч через знакомых делал, восемьдесят тысяч отдал, и всё работает.", "competitor_cheaper"),
+    ("Платье-то дочка выбирает, мне с ней поговорить нужно, вечером с работы придёт.", "need_consult"),
+])
+def test_objections_as_the_recogniser_writes_them(client_text, kind):
+    _, o = _objection(client_text, "Понимаю. А что для вас важно при выборе?")
+    assert o.kind == kind
+
+
+def test_never_called_is_no_busy_client():
+    s = score([*OPENING, ("client", "Мне никогда не звонили из вашей фирмы, а номер откуда?"),
+               ("manager", "Вы оставляли заявку на сайте."), ("client", "Хорошо."),
+               ("manager", "Всего доброго, до свидания!")])
+    assert not [o for o in s.objections if o.kind == "no_time"], s.objections
