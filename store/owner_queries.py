@@ -330,6 +330,7 @@ def training_clips(db_path: PathLike, since: datetime, as_of: datetime) -> pd.Da
 
 SAMPLE_LOOKBACK = timedelta(days=120)
 _MIN_SPAN = timedelta(hours=1)
+_SPAN_FACTOR = 4  # the first span per side holds this many windows at the manager's average pace
 _WIDER = 8
 _COACHING = ("$lo", "$hi")
 _STILL_OPEN = "coalesce(list_contains($open, f.feedback_id), TRUE)"  # later rounds: the incomplete ones
@@ -346,7 +347,7 @@ def _window_rounds(db_path: PathLike, round_sql: str, paces: pd.DataFrame, since
     ``$hi`` (the round's samples lie between) and ``$open`` (the feedback still to do; NULL: all)."""
     lookback = since - SAMPLE_LOOKBACK
     us = timedelta(microseconds=1)
-    paces = paces.assign(half=[int(max(_MIN_SPAN / us, 3 * window * ((as_of - since) / us) / max(n, 1)))
+    paces = paces.assign(half=[int(max(_MIN_SPAN / us, _SPAN_FACTOR * window * ((as_of - since) / us) / max(n, 1)))
                                for n in paces["samples"]])
     keys = ["manager_id", "subj"] if "subj" in paces else ["manager_id"]
     done: list[pd.DataFrame] = []
