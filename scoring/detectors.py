@@ -150,9 +150,13 @@ def first_names(sw: SegmentWords) -> list[NameMention]:
         # in unpunctuated ASR text the greeting right after it sets it off
         nxt_word = (surface_words(text[m.end():]) or [""])[0].lower()
         alone = _set_off(text, m.start(), m.end()) or (
-            not cased and bool(before) and nxt_word in OPENING_GREETINGS)
+            not cased and bool(before) and nxt_word in OPENING_GREETINGS) or (
+            not before and text[m.end():].lstrip().startswith(","))  # «Максим, какой размер нужен»
+        # «Тамары Ивановна» (as Whisper heard «Тамара»): a word before a patronymic is a name
+        with_patronymic = bool(nxt_word) and is_patronymic(nxt_word)
         near = ""
-        if name_score(w, cue or alone) < NAME_SCORE or (cased and not w[0].isupper()):
+        if (name_score(w, cue or alone or with_patronymic) < NAME_SCORE and not (with_patronymic and _any_name(w))) or (
+                cased and not w[0].isupper()):
             # a name the recogniser garbled («святлана», «Игари»), in a name's place
             if not (cue or alone or nxt_word in OPENING_GREETINGS) or not (near := near_name(w)):
                 continue  # cased text writes names with a capital: «вера в успех» is not Вера
@@ -167,6 +171,12 @@ def first_names(sw: SegmentWords) -> list[NameMention]:
         out.append(NameMention(near or w.lower().replace("ё", "е"), addressed and (not cue or asked),
                                cue and prev != "вы" and not asked))
     return out
+
+
+@lru_cache(maxsize=50_000)
+def _any_name(word: str) -> bool:
+    """Some reading of the word is a first name, in any case («Тамары»)."""
+    return len(word) >= 3 and any("Name" in p.tag for p in morph().parse(word.lower()))
 
 
 @lru_cache(maxsize=1)

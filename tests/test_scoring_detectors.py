@@ -239,3 +239,13 @@ def test_a_garbled_name_is_read_as_the_name_only_when_the_dictionary_does_not_kn
     assert detectors.near_name("Игари") == "игорь"
     assert detectors.near_name("склад") == "" and detectors.near_name("дебет") == ""  # real words
     assert detectors.near_name("акнатёплый") == ""  # nothing near
+
+
+@pytest.mark.parametrize("turns", [
+    (("M", "Здравствуйте, Тамары Ивановна. Служба доставки воды аквадом беспокоит."), ("C", "Да.")),  # «Тамара» misheard
+    (("C", "Я рмактим, мы на маркетплейсах торгуем."), ("M", "Макцем, какой размер коробки нужен.")),  # «Максим»
+])
+def test_the_clients_name_as_the_recogniser_wrote_it(turns):
+    words = _words(*turns)
+    manager = _manager(words)
+    assert detectors.client_name(words, manager, manager[:2]) is not None
