@@ -510,7 +510,7 @@ def _times(ws: tuple[str, ...]):
             before = ws[i - 2] if i > 1 else ""
             after = ws[i + 2] if i + 2 < len(ws) else ""
             if (prev in HOUR_PREPOSITIONS and _is_hour(w) and nxt not in NOT_TIME_AFTER
-                    and not (w == "<num:1>" and _is_noun(nxt))  # «всё в одном месте»
+                    and not (w == "<num:1>" and nxt not in TIME_WORDS)  # «всё в одном месте», «в одну краску»: one o'clock is «в час»
                     and not (nxt.startswith(NUM_PREFIX) and after not in TIME_WORDS and _is_noun(after))  # «после 20 30 стирок»
                     and not before.startswith(NUM_PREFIX)  # «24 на 7», «3 на 4»: no time
                     and before not in TIME_UNITS):  # «недели на три вперёд»: a span
