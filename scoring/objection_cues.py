@@ -167,8 +167,7 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     if _we_have_someone(sw):
         return "have_supplier", "у нас есть свой человек"  # «но у нас Света есть, справляется»
 
-    if (vocab & PRICE_LEMMAS - {"кусаться"} or pairs & set(PRICE_PAIRS) or (
-            "кусаться" in vocab and (vocab & PRICE_CONTEXT or len(ws) <= 4))):  # not «собака не кусается»
+    if price_words(sw):
         return "price", next(iter(vocab & PRICE_LEMMAS), "дорого")
 
     if (vocab & NO_TIME_LEMMAS or pairs & set(NO_TIME_PAIRS) or _never_for_no_time(ws) or (
@@ -224,6 +223,20 @@ def price_said(sw: SegmentWords) -> bool:
     уложиться, а на «Авито» сдают по шестьдесят», «для нас неподъёмно». A plain «дорого, у
     конкурентов дешевле» is one objection, the cheaper offer (docs/labelling.md)."""
     return bool((sw.vocab & PLANNED and sw.has_number) or "неподъемный" in sw.vocab)
+
+
+def price_words(sw: SegmentWords) -> bool:
+    """The price itself resisted: a price word («дорого», «неподъёмно», «кусается» of a price, not
+    «собака не кусается»), a phrase («не рассчитывали», «денег нет») or the pension."""
+    ws, vocab = sw.words, sw.vocab
+    return bool(vocab & PRICE_LEMMAS - {"кусаться"} or _pairs(ws) & set(PRICE_PAIRS) or _against_pension(ws) or (
+        "кусаться" in vocab and (vocab & PRICE_CONTEXT or len(ws) <= 4)))
+
+
+def _against_pension(ws: tuple[str, ...]) -> bool:
+    """«Это ж полпенсии», «у меня пенсия двадцать две»: the price set against the client's
+    pension (not «мама на пенсии»: retired)."""
+    return any(w in ("пенсия", "полпенсия") and not (i and ws[i - 1] == "на") for i, w in enumerate(ws))
 
 
 def _never_for_no_time(ws: tuple[str, ...]) -> bool:

@@ -475,6 +475,8 @@ def _second_kind(sw: SegmentWords, first: str, cat: Catalogue, manager: SegmentW
             continue
         if (hit := find_any(kind.triggers, [sw])) is not None:
             return kind, hit
+        if kind.id == "price" and objection_cues.price_words(sw):
+            return kind, "дорого (по смыслу)"  # «девять четыреста, это ж полпенсии, подумаю»
         if kind.id == "need_consult" and (cue := objection_cues.consult_cue(sw)) is not None:
             return kind, f"{cue} (по смыслу)"
     return None

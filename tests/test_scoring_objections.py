@@ -340,3 +340,14 @@ def test_never_called_is_no_busy_client():
                ("manager", "Вы оставляли заявку на сайте."), ("client", "Хорошо."),
                ("manager", "Всего доброго, до свидания!")])
     assert not [o for o in s.objections if o.kind == "no_time"], s.objections
+
+
+def test_the_price_set_against_the_pension_is_price_beside_thinking_it_over():
+    s = score([*OPENING, ("client", "Ой, четыре девятьсот… У меня пенсия двадцать две. Надо подумать."),
+               ("manager", "Понимаю. Давайте посмотрим, что можно сделать."), ("client", "Хорошо."),
+               ("manager", "Всего доброго, до свидания!")])
+    assert sorted(o.kind for o in s.objections) == ["price", "think_later"]
+    retired = score([*OPENING, ("client", "Мама у меня на пенсии уже пять лет, ей и нужно."),
+                     ("manager", "Понял. А какой объём нужен?"), ("client", "Хорошо."),
+                     ("manager", "Всего доброго, до свидания!")])
+    assert not retired.objections, retired.objections
