@@ -42,8 +42,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import ingest  # noqa: E402
 import scoring  # noqa: E402
 from bench.demo_calls import load_demo_call  # noqa: E402
+from bench.quality import _rate  # noqa: E402
 from core.config import load_config  # noqa: E402
-from core.stats import wilson  # noqa: E402
 from transcribe import TranscribeOptions  # noqa: E402
 from transcribe.engine import WhisperTranscriber, usable_cores  # noqa: E402
 from transcribe.model import resolve_model  # noqa: E402
@@ -184,13 +184,6 @@ class Tally:
                 self.hits += 1
                 self.hit_kind[o["kind"]] += 1
                 self.handling_ok += found[match].handling == o.get("handling")
-
-
-def _rate(k: int, n: int) -> str:
-    if not n:
-        return "—"
-    lo, hi = wilson(k, n)
-    return f"{k / n:.3f} [{lo:.2f}–{hi:.2f}]"
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from functools import lru_cache
 from importlib import resources
 
 from scoring.matcher import SegmentWords
-from scoring.text import NUM_PREFIX, is_known, morph
+from scoring.text import NUM_PREFIX, is_known, may_be_first_name, morph
 
 DETECTORS = ("self_introduction", "client_name", "next_step", "value_statement", "recap")
 NAME_SCORE = 0.3  # share of pymorphy3's parses that read the word as a first name
@@ -155,7 +155,7 @@ def first_names(sw: SegmentWords) -> list[NameMention]:
         # «Тамары Ивановна» (as Whisper heard «Тамара»): a word before a patronymic is a name
         with_patronymic = bool(nxt_word) and is_patronymic(nxt_word)
         near = ""
-        if (name_score(w, cue or alone or with_patronymic) < NAME_SCORE and not (with_patronymic and _any_name(w))) or (
+        if (name_score(w, cue or alone or with_patronymic) < NAME_SCORE and not (with_patronymic and may_be_first_name(w))) or (
                 cased and not w[0].isupper()):
             # a name the recogniser garbled («святлана», «Игари»), in a name's place
             if not (cue or alone or nxt_word in OPENING_GREETINGS) or not (near := near_name(w)):
@@ -171,12 +171,6 @@ def first_names(sw: SegmentWords) -> list[NameMention]:
         out.append(NameMention(near or w.lower().replace("ё", "е"), addressed and (not cue or asked),
                                cue and prev != "вы" and not asked))
     return out
-
-
-@lru_cache(maxsize=50_000)
-def _any_name(word: str) -> bool:
-    """Some reading of the word is a first name, in any case («Тамары»)."""
-    return len(word) >= 3 and any("Name" in p.tag for p in morph().parse(word.lower()))
 
 
 @lru_cache(maxsize=1)
@@ -478,12 +472,7 @@ def _calls_into_the_void(sw: SegmentWords) -> bool:
 
 def concrete_time(sw: SegmentWords) -> str:
     """A concrete day or time said in the segment («в четверг», «завтра», «15 числа», «в 11»), or ''."""
-    return time_at(sw)[0]
-
-
-def time_at(sw: SegmentWords) -> tuple[str, int]:
-    """:func:`concrete_time` and the position of its word in ``sw.words`` (-1 when none)."""
-    return next(_times(sw.words), ("", -1))
+    return next(_times(sw.words), ("", -1))[0]
 
 
 def _times(ws: tuple[str, ...]):

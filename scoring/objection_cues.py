@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 
 from scoring.matcher import SegmentWords
-from scoring.text import NUM_PREFIX, is_known, morph
+from scoring.text import NUM_PREFIX, is_known, may_be_first_name, morph
 
 COMPARATIVE = re.compile(r"\b(дешевле|подешевле|ниже|меньше|дороже|выгоднее|дешевого|дешевая|дешевую|выше)\b")
 # Another seller: a place, a person who sells, a marketplace, a competitor, a named brand.
@@ -180,6 +180,17 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     return None
 
 
+def trigger_stands(kind: str, sw: SegmentWords) -> bool:
+    """Whether a catalogue trigger of ``kind`` found in a client turn means that kind, as the
+    first objection of the turn or a second one: «некогда» said of someone else
+    (:func:`busy_of_self`) or the client sending something himself (:func:`asks_to_send`) does not."""
+    if kind == "no_time":
+        return busy_of_self(sw)
+    if kind == "send_offer":
+        return asks_to_send(sw)
+    return True
+
+
 def asks_to_send(sw: SegmentWords) -> bool:
     """Whether the client asks to be sent something: «скиньте», «пришлите», «можете отправить»
     — not «я вам в вотсапе скину», «посылки отправляю» (his own sending, first person)."""
@@ -209,13 +220,7 @@ def _we_have_someone(sw: SegmentWords) -> bool:
     near = surface[max(0, k - 4):k + 4]
     if "вы" in near or "вас" in near or "нас" not in near:
         return False
-    return any(_reading(w)[0] in OWN_STAFF | ACQUAINTANCES or _maybe_name(w) for w in near)
-
-
-@lru_cache(maxsize=50_000)
-def _maybe_name(word: str) -> bool:
-    """A word that can be a first name in some reading: «Света» (first read as «свет»), «Гена»."""
-    return len(word) >= 3 and any("Name" in p.tag for p in morph().parse(word))
+    return any(_reading(w)[0] in OWN_STAFF | ACQUAINTANCES or may_be_first_name(w) for w in near)
 
 
 def price_said(sw: SegmentWords) -> bool:

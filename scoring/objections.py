@@ -473,7 +473,7 @@ def _second_kind(sw: SegmentWords, first: str, cat: Catalogue, manager: SegmentW
             if objection_cues.price_said(sw):
                 return kind, "дорого (по смыслу)"  # «мы в восемьдесят думали уложиться, а на «Авито» по шестьдесят»
             continue
-        if (hit := find_any(kind.triggers, [sw])) is not None:
+        if (hit := find_any(kind.triggers, [sw])) is not None and objection_cues.trigger_stands(kind.id, sw):
             return kind, hit
         if kind.id == "price" and objection_cues.price_words(sw):
             return kind, "дорого (по смыслу)"  # «девять четыреста, это ж полпенсии, подумаю»
@@ -515,10 +515,8 @@ def detect_objections(
             continue
         for kind in cat.kinds:
             hit = find_any(kind.triggers, [sw])
-            if hit and kind.id == "no_time" and not objection_cues.busy_of_self(sw):
-                continue  # «ему некогда», «у вас занято было», «я в дороге, но говорите»
-            if hit and kind.id == "send_offer" and not objection_cues.asks_to_send(sw):
-                continue  # «я вам в вотсапе скину»: the client sends, he does not ask
+            if hit and not objection_cues.trigger_stands(kind.id, sw):
+                continue  # «ему некогда», «я в дороге, но говорите», «я вам в вотсапе скину»
             if hit and kind.id == "no_time" and objection_cues.not_now_but_later(sw):
                 kind = next((k for k in cat.kinds if k.id == "think_later"), kind)  # noqa: PLW2901 — «ближе к осени, сейчас не до того»
             if hit and objection_cues.answers_the_manager(kind.id, manager, by_trigger=True, client=sw):

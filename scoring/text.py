@@ -73,6 +73,13 @@ def is_known(word: str) -> bool:
     return _morph().word_is_known(word)
 
 
+@lru_cache(maxsize=50_000)
+def may_be_first_name(word: str) -> bool:
+    """Some reading of the word is a first name, in any case and however unlikely: «Света»
+    (first read as «свет»), «Тамары», «Гена»."""
+    return len(word) >= 3 and any("Name" in p.tag for p in _morph().parse(word.lower()))
+
+
 @lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
     """Normal form of one word: lower case, ё folded to е, diminutives made canonical."""
