@@ -369,7 +369,8 @@ def _window_rounds(db_path: PathLike, round_sql: str, paces: pd.DataFrame, since
         lo = min(t - h * us for t, h in zip(spans["created_at"], spans["half"], strict=True))
         hi = max(t + h * us for t, h in zip(spans["created_at"], spans["half"], strict=True))
     rows = pd.concat(done, ignore_index=True).drop(columns="complete")
-    return rows.sort_values(["created_at", "feedback_id"], kind="stable", ignore_index=True)
+    return rows.sort_values(["created_at", "feedback_id", "before"], ascending=[True, True, False],
+                            kind="stable", ignore_index=True)  # each feedback: before, then after
 
 
 def _nearest(keys: str, outcome: str, order: str, fb_columns: str = "", join: str = "") -> str:

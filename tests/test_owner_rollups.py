@@ -137,3 +137,17 @@ def test_coaching_windows_reach_past_a_burst_of_calls(tmp_path):
         feedback(path, "m1", given, None, "next_step")
     (effect,) = coaching_effects(path, PARAMS, AS_OF)
     assert (effect.before_k, effect.before_n, effect.after_k, effect.after_n) == (0, 10, 10, 10)
+
+
+@pytest.mark.slow
+def test_coaching_rows_come_in_one_order(busy):
+    """Feedback by time (then id), each with its window before and then after: the same rows
+    in the same order on every run, whichever round of the span search found them."""
+    as_of = WEEK.end
+    lookback = as_of - timedelta(days=LOOKBACK_DAYS)
+    for rows in (q.coaching_samples(busy, lookback, as_of, PARAMS.coaching_window_calls),
+                 q.objection_coaching_samples(busy, lookback, as_of, PARAMS.coaching_window_calls)):
+        assert len(rows) > 5
+        keys = list(zip(rows["created_at"], rows["feedback_id"], ~rows["before"].fillna(False).astype(bool),
+                        strict=True))
+        assert keys == sorted(keys)
