@@ -44,6 +44,8 @@ SUPPLY_VERBS = frozenset("""
 SERVICE_VERBS = frozenset("""
 обслуживать возить привозить поставлять вести охранять страховать мыть чистить убирать вывозить
 забирать доставлять печатать ремонтировать чинить заказывать брать закупать покупать
+опрыскивать обрабатывать полировать шить красить монтировать устанавливать обучать учить
+лечить хранить сопровождать настраивать
 """.split())
 # how long or how regularly someone else has served them («лет шесть уже», «третий год», «по договору»)
 TENURE_LEMMAS = frozenset("год давно договор постоянно всегда".split())
@@ -57,12 +59,14 @@ OWN_STAFF = frozenset("""
 # relatives and acquaintances who do it for them («племянник мне возит», «мне это всё Серёга делает»)
 ACQUAINTANCES = frozenset("""
 племянник племянница зять брат сестра кум кума сват сосед соседка друг подруга знакомый знакомая
-тесть свекор дядя тетя сын дочь родственник
+тесть свекор дядя тетя сын дочь родственник свояк шурин деверь золовка свояченица крестный
+дедушка бабушка дед
 """.split())
 # what someone does for them: the services, not buying («берёт», «заказывает»), plus doing it
 PURCHASE_VERBS = frozenset({"заказывать", "брать", "закупать", "покупать"})
 HELPER_VERBS = (SERVICE_VERBS - PURCHASE_VERBS) | frozenset(
-    "делать сделать ставить поставить кормить настраивать настроить менять поменять починить привезти".split())
+    "делать сделать ставить поставить кормить настраивать настроить менять поменять починить привезти "
+    "положить класть".split())
 THINK_LEMMAS = frozenset("подумать обдумать повременить отложить переварить покумекать поразмыслить".split())
 THINK_PAIRS = (("близкий", "к"), ("не", "сейчас"), ("пока", "не"), ("не", "готовый"), ("не", "решить"),
                ("в", "следующий"), ("после", "праздник"), ("потом", "посмотреть"), ("вернуться", "к"))
@@ -188,7 +192,16 @@ def trigger_stands(kind: str, sw: SegmentWords) -> bool:
         return busy_of_self(sw)
     if kind == "send_offer":
         return asks_to_send(sw)
+    if kind == "think_later":
+        return not thought_before(sw)
     return True
+
+
+def thought_before(sw: SegmentWords) -> bool:
+    """«Я вот подумал — а может, шурин положит?»: «подумать» only in the past tense, with nothing
+    else that puts the decision off («пока не готов»): a thought told, not «подумаю»."""
+    forms = [tag for normal, tag in map(_reading, sw.surface) if normal in THINK_LEMMAS]
+    return bool(forms) and all("past" in tag for tag in forms) and not _pairs(sw.words) & set(THINK_PAIRS)
 
 
 def asks_to_send(sw: SegmentWords) -> bool:
@@ -480,24 +493,32 @@ def _counts_things(ws: tuple[str, ...], i: int) -> bool:
     return bool(NOT_PRICE_UNITS.intersection(ws[max(0, i - 2):i + 3]))
 
 
-def best_cue(sw: SegmentWords, manager: SegmentWords | None) -> tuple[str, str] | None:
+def best_cue(sw: SegmentWords, manager: SegmentWords | None,
+             earlier: frozenset[float] = frozenset()) -> tuple[str, str] | None:
     """The turn's cue: a cheaper offer read against the quoted price first (it says more than
-    «нас "Горлифт" обслуживает» alone), then the turn's own cues, then the other context cues."""
-    in_context = context_cue(sw, manager)
+    «нас "Горлифт" обслуживает» alone), then the turn's own cues, then the other context cues.
+    ``earlier``: the amounts the manager quoted in the call before his last turn."""
+    in_context = context_cue(sw, manager, earlier)
     if in_context is not None and in_context[0] == "competitor_cheaper":
         return in_context
     return cue_kind(sw) or in_context
 
 
-def context_cue(sw: SegmentWords, manager: SegmentWords | None) -> tuple[str, str] | None:
+def context_cue(sw: SegmentWords, manager: SegmentWords | None,
+                earlier: frozenset[float] = frozenset()) -> tuple[str, str] | None:
     """(kind, cue) of a client turn that answers a price the manager just named:
 
     * a lower amount from someone else — «Петрович по двадцать семь даёт», «на Авито за миллион
       триста», «у нас СЭС за две тыщи ходит» — is ``competitor_cheaper``;
     * a lower amount the client had in mind — «мы рассчитывали тысяч на сто» — is ``price``;
     * the price said back with a reaction — «Девять четыреста… это ж полпенсии» — is ``price``.
-    """
+
+    A price the manager named earlier in the call (``earlier``) still counts for a lower amount
+    from a named seller («на Авито корги за сорок продают» two turns after «шестьдесят тысяч»),
+    not for the reactions, which answer the turn just said."""
     quoted = quoted_amounts(manager)
+    if not quoted and earlier and sw.words and sw.has_number:
+        return _cheaper_elsewhere(sw, earlier, strict=True)
     if not quoted or not sw.words:
         return None
     top = max(quoted)
@@ -512,14 +533,66 @@ def context_cue(sw: SegmentWords, manager: SegmentWords | None) -> tuple[str, st
     said = [v * 1000 if top >= 1000 and v < 0.1 * top <= v * 1000 else v for v in amounts(sw, prices_only=True)]
     lower = [v for v in said if v not in quoted and 0.1 * top <= v < LOWER_SHARE * top]
     if lower:
-        if sw.vocab & OWN_BUDGET:  # «у меня максимум два миллиона»: the client's budget
-            return "price", "рассчитывали на меньшее"
+        if sw.vocab & OWN_BUDGET and not (sw.vocab & BUDGET_ONLY_THOUGHT == sw.vocab & OWN_BUDGET
+                                          and _names_seller(sw)):
+            return "price", "рассчитывали на меньшее"  # «у меня максимум два миллиона»: the client's budget
         if _names_someone(sw) and (sw.vocab & PRICE_VERBS or {"за", "по", "они"} & sw.vocab or _names_a_brand(sw)
                                    or _QUOTED_NAME.search(sw.segment.text)):
             return "competitor_cheaper", "у других дешевле"  # «у «ЧистоЛайна» стандартная две девятьсот»
     if set(said) & quoted and sw.vocab & REACTION_LEMMAS:
         return "price", "реакция на цену"
+    if earlier - quoted:
+        return _cheaper_elsewhere(sw, earlier - quoted, strict=True)
     return None
+
+
+# «я так и думал» beside a seller's lower amount is no budget: «я так и думал, а на Озоне за двенадцать»
+BUDGET_ONLY_THOUGHT = frozenset({"думать"})
+
+
+def _names_seller(sw: SegmentWords) -> bool:
+    """A seller named outright: a word for one («на Озоне», «знакомые», «в салоне») or a brand."""
+    return bool(sw.vocab & OTHER_SELLER_LEMMAS) or _names_a_brand(sw) or bool(_QUOTED_NAME.search(sw.segment.text))
+
+
+def _cheaper_elsewhere(sw: SegmentWords, quoted: frozenset[float], strict: bool) -> tuple[str, str] | None:
+    """``competitor_cheaper`` for a named seller's amount below a price the manager quoted earlier
+    in the call: the seller named outright and the amount said as a price («за сорок», «назвали
+    восемьдесят пять тысяч», «35 тыщ»), not a count, an address or the client's own budget or
+    purchase, nor one of the manager's own amounts said back."""
+    prices = [v for v in quoted if v >= 100]
+    if not prices or (strict and not _names_seller(sw)) or own_past_purchase(sw):
+        return None
+    if sw.vocab & (OWN_BUDGET - BUDGET_ONLY_THOUGHT):
+        return None  # «мы рассчитывали на сорок»: the budget (the turn after the price decides that)
+    said = [v for v in _priced_amounts(sw) if v not in quoted]
+    echoed = set(prices).intersection(v * k for v in amounts(sw) for k in (1, 1000))
+    for top in sorted(echoed) if echoed else prices:
+        scaled = [v * 1000 if top >= 1000 and 10 <= v < 0.1 * top <= v * 1000 else v for v in said]
+        if any(v not in quoted and 0.1 * top <= v < LOWER_SHARE * top for v in scaled):
+            return "competitor_cheaper", "у других дешевле"
+    return None
+
+
+def _priced_amounts(sw: SegmentWords) -> list[float]:
+    """The turn's amounts said as prices: after «за» / «по» or a price verb, or before a money
+    word («тыщ», «рублей»); never beside a unit of count or time («часа по два», «60 на 120»)."""
+    ws = sw.words
+    out = []
+    for i, w in enumerate(ws):
+        if not is_number(w) or (i + 2 < len(ws) and ws[i + 1] == "на" and is_number(ws[i + 2])):
+            continue
+        if NOT_PRICE_UNITS.intersection(ws[max(0, i - 2):i + 3]):
+            continue
+        before, after = ws[max(0, i - 3):i], ws[i + 1:i + 2]
+        if (i and ws[i - 1] in ("за", "по")) or set(after) & MONEY_NOUNS or set(before) & PRICE_SAYING:
+            out.append(float(w[len(NUM_PREFIX):-1]))
+    return out
+
+
+# verbs that give a price right before the amount: «назвали восемьдесят пять», «сказали 35 тыщ»
+PRICE_SAYING = (OFFER_VERBS - frozenset("видеть смотреть посмотреть найти".split())) | frozenset(
+    "сказать говорить выйти обойтись стоить просить хотеть".split())
 
 
 def _names_someone(sw: SegmentWords) -> bool:

@@ -509,9 +509,12 @@ def detect_objections(
     segments = [sw.segment for sw in words]
     found: list[tuple[int, ObjectionKind, Hit]] = []
     manager: SegmentWords | None = None  # the manager's last turn (what the client answers)
+    earlier: frozenset[float] = frozenset()  # amounts he quoted before it
     for pos, sw in enumerate(words):
         if sw.segment.speaker != "client":
-            manager = sw if sw.segment.speaker == "manager" else manager
+            if sw.segment.speaker == "manager":
+                earlier |= objection_cues.quoted_amounts(manager)
+                manager = sw
             continue
         for kind in cat.kinds:
             hit = find_any(kind.triggers, [sw])
@@ -522,15 +525,17 @@ def detect_objections(
             if hit and objection_cues.answers_the_manager(kind.id, manager, by_trigger=True, client=sw):
                 break  # «Кто ещё участвует в выборе?» — «Мы с мужем решаем»: an answer
             if hit:
-                cue = objection_cues.best_cue(sw, manager) if kind.id == "price" else None
+                cue = (objection_cues.best_cue(sw, manager, earlier) if kind.id == "price" else
+                       objection_cues.context_cue(sw, manager, earlier) if kind.id == "think_later" else None)
                 better = next((k for k in cat.kinds if cue and cue[0] == "competitor_cheaper" == k.id), None)
-                if better is not None:  # «дорого … в соседнем на 800 дешевле»: the comparison says more
+                if better is not None:  # «дорого … в соседнем на 800 дешевле», «я ещё не решила, на Авито
+                    # за сорок продают»: the comparison says more
                     found.append((pos, better, f"{cue[1]} (по смыслу)"))  # noqa: B023
                 else:
                     found.append((pos, kind, hit))
                 break
         else:  # no catalogue trigger: the cues by meaning (scoring.objection_cues)
-            cue = objection_cues.best_cue(sw, manager)
+            cue = objection_cues.best_cue(sw, manager, earlier)
             kind = next((k for k in cat.kinds if cue and k.id == cue[0]), None)
             if kind is not None and objection_cues.answers_the_manager(kind.id, manager, by_trigger=False, client=sw):
                 continue  # «Какой бюджет закладываете?» — «Пока не знаю»: an answer, not «подумаю»

@@ -351,3 +351,61 @@ def test_the_price_set_against_the_pension_is_price_beside_thinking_it_over():
                      ("manager", "Понял. А какой объём нужен?"), ("client", "Хорошо."),
                      ("manager", "Всего доброго, до свидания!")])
     assert not retired.objections, retired.objections
+
+
+def test_a_named_sellers_lower_price_counts_against_a_price_quoted_turns_before():
+    """The price was named two turns back; the client compares with it after other talk."""
+    lines = [*OPENING, ("manager", "Мангал с крышей и доставкой — восемьдесят две тысячи."),
+             ("client", "А он из какой стали?"), ("manager", "Сталь четыре миллиметра, сварка сплошная."),
+             ("client", "Ну понятно. А мне в «Печном дворе» за шестьдесят такой же называли."),
+             ("manager", "Понимаю. Зато у нас гарантия пять лет и своя доставка."), ("client", "Хорошо."),
+             ("manager", "Всего доброго, до свидания!")]
+    assert [o.kind for o in score(lines).objections] == ["competitor_cheaper"]
+
+
+@pytest.mark.parametrize("reply", [
+    "Восемнадцать... А что там на «Ассоли»? Можно там цветы поставить?",  # his own price said back
+    "Не, у меня мастер знакомый, он сказал 60 на 120 сложно класть.",  # a size, not a price
+    "Деревня Ивановка, Садовая пять, сразу за магазином.",  # an address
+])
+def test_numbers_after_an_earlier_price_that_are_no_price_are_no_cheaper_offer(reply):
+    lines = [*OPENING, ("manager", "Плитка шестьдесят на сто двадцать — две тысячи двести за метр."),
+             ("client", "Ага."), ("manager", "Могу на восемнадцать процентов дешевле сделать, если возьмёте сразу."),
+             ("client", reply), ("manager", "Хорошо. Всего доброго, до свидания!")]
+    assert not [o for o in score(lines).objections if o.kind == "competitor_cheaper"]
+
+
+def test_not_decided_yet_with_a_cheaper_offer_elsewhere_is_the_cheaper_offer():
+    lines = [*OPENING, ("manager", "Щенок с документами — девяносто тысяч."), ("client", "А прививки есть?"),
+             ("manager", "Есть, по возрасту."),
+             ("client", "Я ещё не решила. На «Авито» таких же за пятьдесят продают."),
+             ("manager", "Понимаю. Зато у нас родители с тестами и договор."), ("client", "Хорошо."),
+             ("manager", "Всего доброго, до свидания!")]
+    assert [o.kind for o in score(lines).objections] == ["competitor_cheaper"]
+
+
+@pytest.mark.parametrize("text", [
+    "Да мне свояк полирует раз в полгода, и нормально.",
+    "А может, шурин положит? Он у себя делал.",
+    "«Агросервис» нам поля опрыскивает, третий сезон по договору.",
+])
+def test_relatives_and_more_services_are_someone_of_their_own(text):
+    from core.types import Segment
+    from scoring.matcher import SegmentWords
+    from scoring.objection_cues import cue_kind
+
+    sw = SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text)))
+    assert cue_kind(sw)[0] == "have_supplier"
+
+
+def test_i_was_thinking_is_no_think_later_but_i_will_think_is():
+    from core.types import Segment
+    from scoring.matcher import SegmentWords
+    from scoring.objection_cues import trigger_stands
+
+    def stands(text):
+        return trigger_stands("think_later", SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text))))
+
+    assert not stands("Я вот подумал — а может, брат сделает?")
+    assert stands("Я подумаю и перезвоню.")
+    assert stands("Я подумал, пока не готов.")

@@ -78,6 +78,7 @@ def festival_text(text: str) -> str:
     text = re.sub(r"\d+", lambda m: f" {num2words(int(m.group()), lang='ru')} ", text)
     text = re.sub(r"[^а-яА-ЯеЕ.,?! ]", " ", text).lower()
     text = re.sub(r"\s+([.,?!])", r"\1", text)
+    text = re.sub(r"^[\s.,?!]+", "", text)  # a turn that starts «...и у нас»: festival says nothing
     return re.sub(r"\s+", " ", text).strip()
 
 
