@@ -216,8 +216,29 @@ def organisation(sw: SegmentWords, known_names: Sequence[tuple[str, ...]] = ()) 
         brand_like = is_unknown_word(w) and name_score(w) < NAME_SCORE and not is_patronymic(w)
         if prev == "из" and (brand_like or (cased and w[0].isupper() and name_score(w) < NAME_SCORE)):
             return w  # «я из Альфастроя»
+        if prev == "из" and (kind := _kind_of_business(words[i:i + 3])):
+            return kind  # «сергей из свадебного проката», «из строительной фирмы»
         if cased and i > 0 and w[0].isupper() and not w.isupper() and brand_like:
             return w
+    return ""
+
+
+NOT_A_BUSINESS = frozenset("дом город отдел офис деревня село район область край страна дача работа".split())
+
+
+def _kind_of_business(words: Sequence[str]) -> str:
+    """«свадебного проката», «строительной фирмы»: adjectives and then a noun in the genitive
+    (what «из …» comes from), not a place or a department («из дома», «из отдела продаж»)."""
+    taken = []
+    for w in words:
+        parse = morph().parse(w.lower().replace("ё", "е"))[0]
+        if parse.tag.POS in ("ADJF", "PRTF") and "gent" in parse.tag:
+            taken.append(w)
+            continue
+        if (parse.tag.POS == "NOUN" and "gent" in parse.tag and taken and parse.normal_form not in NOT_A_BUSINESS
+                and parse.normal_form not in ROLE_NOUNS and "Name" not in parse.tag):
+            return " ".join([*taken, w])
+        break
     return ""
 
 
@@ -256,6 +277,8 @@ def self_introduction(words: Sequence[SegmentWords], opening: Sequence[SegmentWo
                       known_names: Sequence[tuple[str, ...]] = ()) -> Detection | None:
     """The manager's own first name and an organisation in the opening turns."""
     own, where = _own_mention(words, opening)
+    if not own and opening:
+        own, where = _answered_with_full_name(words, opening[0], known_names)
     org = ""
     for n, sw in enumerate(opening):
         client_names = _names_said_by_client_before(words, sw.segment.start_s)
@@ -267,6 +290,26 @@ def self_introduction(words: Sequence[SegmentWords], opening: Sequence[SegmentWo
     if own and org and where is not None:
         return Detection(where, f"имя «{own.capitalize()}», организация «{org}»", 0.8)
     return None
+
+
+def _answered_with_full_name(words: Sequence[SegmentWords], first: SegmentWords,
+                             known_names: Sequence[tuple[str, ...]]) -> tuple[str, SegmentWords | None]:
+    """«Оценочная компания «Кадастр-Эксперт», Ольга Викторовна, добрый день»: the manager's
+    first words of the call, the organisation and then a name with a patronymic, are how he
+    answers the phone (a name with a patronymic is otherwise the client addressed)."""
+    if first.segment.speaker != "manager" or any(
+            sw.segment.speaker == "client" and sw.segment.start_s < first.segment.start_s for sw in words):
+        return "", None
+    org = organisation(first, known_names)
+    text = first.segment.text.lower().replace("ё", "е")
+    if not org or text.find(org.lower().replace("ё", "е")) < 0 or "?" in text:
+        return "", None
+    org_at = text.find(org.lower().replace("ё", "е"))
+    for mention in first_names(first):
+        at = text.find(mention.name)
+        if mention.addressed and at > org_at:
+            return mention.name, first
+    return "", None
 
 
 ROLE_NOUNS = frozenset("менеджер консультант специалист администратор оператор сотрудник представитель "

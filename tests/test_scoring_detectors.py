@@ -250,3 +250,22 @@ def test_the_clients_name_as_the_recogniser_wrote_it(turns):
     words = _words(*turns)
     manager = _manager(words)
     assert detectors.client_name(words, manager, manager[:2]) is not None
+
+
+@pytest.mark.parametrize("opening", [
+    "Оценочная компания «Кадастр-Эксперт», Ольга Викторовна, добрый день.",  # B2B: with a patronymic
+    "«Северный агроном», отдел продаж, Вероника Сергеевна, здравствуйте.",
+    "алло добрый день это серёга ну сергей из свадебного проката вы у нас заявку оставляли",
+])
+def test_answering_with_a_full_name_or_a_kind_of_business_is_a_self_introduction(opening):
+    words = _words(("M", opening), ("C", "Здравствуйте."))
+    assert detectors.self_introduction(words, _manager(words)[:2]) is not None
+
+
+@pytest.mark.parametrize("opening", [
+    "Андрей Петрович, добрый день, это компания «Окна».",  # the client addressed first, no own name
+    "Компания «Окна», Андрей Петрович, вы нам звонили?",  # a question to the client
+])
+def test_a_client_addressed_with_a_patronymic_is_not_the_managers_name(opening):
+    words = _words(("M", opening), ("C", "Да, здравствуйте."))
+    assert detectors.self_introduction(words, _manager(words)[:2]) is None
