@@ -143,7 +143,7 @@ def evaluate_traced(c: Criterion, ctx: CallContext) -> tuple[CriterionResult, Tr
         outcome.passed, outcome.missing, outcome.hits, outcome.detection = False, "agreement", (), None
         outcome.metric_note = "клиент ничего не согласовал: взял паузу или отказался"
     elif c.detect == "recap" and outcome.passed and not _explicit_recap(segs) and detectors.next_step(
-            ctx.words, segs, frozenset(o.segment_idx for o in ctx.objections)) is None:
+            ctx.words, segs, *_objection_turns(ctx)) is None:
         # «итак», «записываю» with no step agreed: there is nothing to recap
         outcome.passed, outcome.missing, outcome.hits, outcome.detection = False, "agreement", (), None
         outcome.metric_note = "не согласован следующий шаг — подводить итог нечему"
@@ -197,6 +197,16 @@ def _check_classifier(model: FastLinear, segs: list[SegmentWords], out: _Outcome
         out.passed, out.missing, out.near_miss, out.detection = False, "classifier", True, None
 
 
+# objections that put the matter off: after one of them a step the manager named is not agreed
+PUT_OFF_KINDS = frozenset({"think_later", "need_consult", "send_offer"})
+
+
+def _objection_turns(ctx: CallContext) -> tuple[frozenset[int], frozenset[int]]:
+    """The client turns found to be objections, and those of them that put the matter off."""
+    return (frozenset(o.segment_idx for o in ctx.objections),
+            frozenset(o.segment_idx for o in ctx.objections if o.kind in PUT_OFF_KINDS))
+
+
 def _check_detector(c: Criterion, segs: list[SegmentWords], ctx: CallContext, out: _Outcome) -> None:
     """The criterion's built-in detector: another way to pass when the phrases found nothing."""
     manager = ctx.of_speaker("manager")
@@ -211,7 +221,7 @@ def _check_detector(c: Criterion, segs: list[SegmentWords], ctx: CallContext, ou
     elif c.detect == "recap":
         found = detectors.recap(ctx.words, segs[-3:])
     else:
-        found = detectors.next_step(ctx.words, segs, frozenset(o.segment_idx for o in ctx.objections))
+        found = detectors.next_step(ctx.words, segs, *_objection_turns(ctx))
     if found is not None:
         out.passed, out.missing, out.detection = True, "", found
 

@@ -596,10 +596,12 @@ CALLBACK_FORMS = {"перезвоните": "перезвонить", "позв�
 
 
 def next_step(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords],
-              objection_segments: frozenset[int] = frozenset()) -> Detection | None:
+              objection_segments: frozenset[int] = frozenset(),
+              put_off_segments: frozenset[int] = frozenset()) -> Detection | None:
     """A manager's turn near the end with a verb and a concrete time that the client accepts
     (the client's next turn neither refuses, nor puts it off, nor objects:
-    ``objection_segments`` are the client turns found to be objections)."""
+    ``objection_segments`` are the client turns found to be objections; nor does a later client
+    turn put the matter off: ``put_off_segments``, «я ещё посмотрю, мы вечером обсудим»)."""
     if manager_tail:  # the client's own turns in the same stretch: «завтра заеду» — «ждём»
         start = manager_tail[0].segment.start_s
         client = [w for w in words if w.segment.speaker == "client" and w.segment.start_s >= start]
@@ -614,7 +616,9 @@ def next_step(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords
         if reply is not None and (_refuses(reply) or (reply.segment.idx in objection_segments
                                                       and not _agrees(reply))):
             continue
-        if put_off_after(words, sw):
+        if put_off_after(words, sw) or any(
+                w.segment.idx in put_off_segments and w.segment.start_s > sw.segment.start_s and not _agrees(w)
+                for w in words if w.segment.speaker == "client"):
             continue  # «…до пятницы» — later «я подумаю ещё до весны»: nothing was agreed
         return Detection(sw, f"следующий шаг: {when}", 0.75)
     return None

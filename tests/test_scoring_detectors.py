@@ -269,3 +269,15 @@ def test_answering_with_a_full_name_or_a_kind_of_business_is_a_self_introduction
 def test_a_client_addressed_with_a_patronymic_is_not_the_managers_name(opening):
     words = _words(("M", opening), ("C", "Да, здравствуйте."))
     assert detectors.self_introduction(words, _manager(words)[:2]) is None
+
+
+def test_a_step_offered_and_then_put_off_by_the_client_is_not_agreed():
+    words = _words(("M", "Машину можем в субботу в двенадцать показать, если подъедете."),
+                   ("C", "Ага. А белый у вас есть?"),
+                   ("M", "Есть, белый и айвори."),
+                   ("C", "Я, наверное, ещё посмотрю, мы вечером с мужем сядем, всё обсудим."),
+                   ("M", "Хорошо, думайте."))
+    manager = _manager(words)
+    assert detectors.next_step(words, manager) is not None  # the put-off is not known as one
+    assert detectors.next_step(words, manager, frozenset({3}), frozenset({3})) is None
+    assert detectors.next_step(words, manager, frozenset({3}), frozenset()) is not None  # a price objection
