@@ -79,6 +79,12 @@ NO_TIME_PAIRS = (("не", "удобно"), ("не", "до"), ("нет", "вре�
 THIRD_PERSON = frozenset("он она они".split())  # lemmas of «ему», «её», «им» too
 FIRST_PERSON = frozenset("я мы".split())
 GO_ON = frozenset("говорить слушать давать давай давайте можно спрашивать".split())  # «но говорите»
+GIVES_TIME = frozenset("говорите слушаю рассказывайте".split())  # go on
+
+
+def _time_given(ws: tuple[str, ...]) -> bool:
+    """«есть минут десять», «пять минут есть»: «есть» right beside the minutes."""
+    return any(w in ("минута", "минутка") and "есть" in ws[max(0, i - 3):i + 3] for i, w in enumerate(ws))
 TALK_NOW = frozenset("сейчас щас говорить разговаривать слушать минута минутка момент".split())
 RUN_NOW = frozenset("надо нужно пора уже убегать".split())
 # When a postponement is meant («ближе к осени, сейчас не до того»): the turn puts the talk off.
@@ -139,10 +145,13 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     elsewhere = bool(vocab & PRONOUN_SELLERS) and not (("вы", "там") in pairs and "они" not in vocab)
     if comparative and not other_seller and not elsewhere and vocab & (OWN_BUDGET | EARLIER):
         return "price", "рассчитывали на меньшее"  # «бюджет 150, выше не согласуют», «в марте меньше было»
-    if comparative and (other_seller or has_number or elsewhere) and _compares_prices(sw, comparative.group(1)):
+    weak = comparative is not None and comparative.group(1) in WEAK_COMPARATIVES - {"дороже"}  # «у вас на 1500 дороже»
+    if comparative and (other_seller or elsewhere or (has_number and not weak)) and _compares_prices(
+            sw, comparative.group(1)):  # «маржа ниже сорока процентов», «у них меньше шестидесяти гостей»: no seller
         return "competitor_cheaper", comparative.group(1)
     if (other_seller and has_number and vocab & (OFFER_VERBS | SAME_LEMMAS)
-            and ("за" in vocab or "по" in vocab or vocab & PAID) and _price_number(ws) and not own_past_purchase(sw)):
+            and ("за" in vocab or "по" in vocab or vocab & PAID) and _price_number(ws) and _priced_amounts(sw)
+            and not own_past_purchase(sw)):
         return "competitor_cheaper", "другое предложение с ценой"
 
     if vocab & SEND_VERBS and vocab & SEND_CHANNELS and asks_to_send(sw):
@@ -179,8 +188,8 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
         if not_now_but_later(sw):
             return "think_later", "не до того сейчас, позже"
         return "no_time", "нет времени"
-    if vocab & THINK_LEMMAS or pairs & set(THINK_PAIRS):
-        return "think_later", "подумаю"
+    if (vocab & THINK_LEMMAS or pairs & set(THINK_PAIRS)) and not thought_before(sw):
+        return "think_later", "подумаю"  # not «про перчатки я не подумал»
     return None
 
 
@@ -198,10 +207,26 @@ def trigger_stands(kind: str, sw: SegmentWords) -> bool:
 
 
 def thought_before(sw: SegmentWords) -> bool:
-    """«Я вот подумал — а может, шурин положит?»: «подумать» only in the past tense, with nothing
-    else that puts the decision off («пока не готов»): a thought told, not «подумаю»."""
-    forms = [tag for normal, tag in map(_reading, sw.surface) if normal in THINK_LEMMAS]
-    return bool(forms) and all("past" in tag for tag in forms) and not _pairs(sw.words) & set(THINK_PAIRS)
+    """«Я вот подумал — а может, шурин положит?», «посмотри ещё варианты» (the director to her),
+    «полторы тыщи за то, чтоб посмотреть?»: «подумать» / «посмотреть» never said as the client's
+    own putting off («подумаю», «посмотрим», «надо подумать»), and nothing else that puts the
+    decision off («пока не готов»): a thought told, not «подумаю»."""
+    readings = [_reading(w) for w in sw.surface]
+    forms = [(k, tag) for k, (normal, tag) in enumerate(readings) if normal in THINK_LEMMAS | LOOK_LEMMAS]
+    if not forms or _pairs(sw.words) & set(THINK_PAIRS):
+        return False
+    for k, tag in forms:
+        if "1per" in tag and ("pres" in tag or "futr" in tag):
+            return False  # «подумаю», «посмотрим»
+        if "INFN" in tag and {r[0] for r in readings[max(0, k - 3):k + 3]} & WANTS:
+            return False  # «надо подумать», «хочу ещё посмотреть»
+        if "impr" in tag and "incl" in tag:
+            return False  # «давайте подумаем»
+    return True
+
+
+LOOK_LEMMAS = frozenset({"посмотреть", "глянуть", "поглядеть"})
+WANTS = frozenset("надо нужно хотеть должен дать давать можно стоить мочь буду быть".split())
 
 
 def asks_to_send(sw: SegmentWords) -> bool:
@@ -254,7 +279,10 @@ def price_words(sw: SegmentWords) -> bool:
 def _against_pension(ws: tuple[str, ...]) -> bool:
     """«Это ж полпенсии», «у меня пенсия двадцать две»: the price set against the client's
     pension (not «мама на пенсии»: retired)."""
-    return any(w in ("пенсия", "полпенсия") and not (i and ws[i - 1] == "на") for i, w in enumerate(ws))
+    if "полпенсия" in ws:
+        return True
+    return any(is_number(x) or x in PRICE_CONTEXT for x in ws) and any(
+        w == "пенсия" and not (i and ws[i - 1] == "на") for i, w in enumerate(ws))  # not «пенсию носят в четверг»
 
 
 def _never_for_no_time(ws: tuple[str, ...]) -> bool:
@@ -277,6 +305,8 @@ def busy_of_self(sw: SegmentWords) -> bool:
     with none («давайте побыстрее») is not excused."""
     ws, surface = sw.words, sw.surface
     aligned = len(surface) == len(ws)
+    if _time_given(ws) and GIVES_TIME.intersection(w.replace("ё", "е") for w in surface):
+        return False  # «говорите, у меня есть минут десять до совещания»: the time asked for is given
     positions = _busy_positions(ws)
     if not positions:
         return True  # «давайте побыстрее», «у меня пять минут»: nothing here to excuse
@@ -284,6 +314,11 @@ def busy_of_self(sw: SegmentWords) -> bool:
         before = [w for w in ws[max(0, i - 4):i] if w in THIRD_PERSON or w in FIRST_PERSON]
         if before and before[-1] in THIRD_PERSON:
             continue  # «он весь день за компом, говорит некогда»
+        if aligned and any(may_be_first_name(w) for w in surface[max(0, i - 3):i]) and not (
+                before and before[-1] in FIRST_PERSON):
+            continue  # «Серёжка-то всё равно вечно занят»: someone named
+        if "там" in ws[max(0, i - 2):i]:
+            continue  # «реанимация, там не до колец»: a place, not the talk now
         if aligned and surface[i].replace("ё", "е") == "занято":
             continue  # the line or the date, not the person
         if ws[i] in ("за", "руль") and not (before or TALK_NOW.intersection(ws)):
@@ -295,7 +330,8 @@ def busy_of_self(sw: SegmentWords) -> bool:
             continue  # «я щас в дороге, но говорите»
         if ws[i] in ("удобно", "неудобно") and len(ws) > 6 and not TALK_NOW.intersection(ws):
             continue  # «неудобно» = awkward
-        if ws[i] == "бежать" and not (RUN_NOW.intersection(ws) or (aligned and surface[i] in ("бегу", "побегу"))):
+        if ws[i] == "бежать" and not (RUN_NOW.intersection(ws) or (aligned and (
+                surface[i] in ("бегу", "побегу") or "мне" in surface[max(0, i - 7):i]))):  # «мне … бежать»
             continue  # «пришлось самой бежать» — a story
         return True
     return False
@@ -580,16 +616,22 @@ def _priced_amounts(sw: SegmentWords) -> list[float]:
     ws = sw.words
     out = []
     for i, w in enumerate(ws):
-        if not is_number(w) or (i + 2 < len(ws) and ws[i + 1] == "на" and is_number(ws[i + 2])):
-            continue
-        if NOT_PRICE_UNITS.intersection(ws[max(0, i - 2):i + 3]):
+        if not (is_number(w) or w in HALVES) or (i + 2 < len(ws) and ws[i + 1] == "на" and is_number(ws[i + 2])):
             continue
         before, after = ws[max(0, i - 3):i], ws[i + 1:i + 2]
-        if (i and ws[i - 1] in ("за", "по")) or set(after) & MONEY_NOUNS or set(before) & PRICE_SAYING:
-            out.append(float(w[len(NUM_PREFIX):-1]))
+        value = HALVES.get(w) or float(w[len(NUM_PREFIX):-1])
+        after_for = bool(i) and ws[i - 1] in ("за", "по")
+        if after_for:  # «в прошлом году за 18», «все окна за 5 тыщ» — not «по два часа», «часа по два»
+            if set(after) & NOT_PRICE_UNITS or (i > 1 and ws[i - 2] in NOT_PRICE_UNITS and value < 10):
+                continue
+        elif NOT_PRICE_UNITS.intersection(ws[max(0, i - 2):i + 3]) and not set(after) & MONEY_NOUNS:
+            continue
+        if after_for or set(after) & MONEY_NOUNS or set(before) & PRICE_SAYING:
+            out.append(value)
     return out
 
 
+HALVES = {"полтора": 1.5, "полторы": 1.5}  # «за полторы тыщи»
 # verbs that give a price right before the amount: «назвали восемьдесят пять», «сказали 35 тыщ»
 PRICE_SAYING = (OFFER_VERBS - frozenset("видеть смотреть посмотреть найти".split())) | frozenset(
     "сказать говорить выйти обойтись стоить просить хотеть".split())

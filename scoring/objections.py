@@ -492,8 +492,8 @@ def _model_kind(sw: SegmentWords, cat: Catalogue, turns: TurnModel | None, minim
         return None
     kind_id, p = turns.kind(sw.segment)
     kind = next((k for k in cat.kinds if k.id == kind_id), None)
-    if kind is None or p < minimum:
-        return None
+    if kind is None or p < minimum or not objection_cues.trigger_stands(kind.id, sw):
+        return None  # «говорите, у меня есть минут десять»: the words that rule a kind out rule it out here too
     return kind, f"{MODEL_PREFIX}{p:.2f}"
 
 

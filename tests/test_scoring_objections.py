@@ -409,3 +409,53 @@ def test_i_was_thinking_is_no_think_later_but_i_will_think_is():
     assert not stands("Я вот подумал — а может, брат сделает?")
     assert stands("Я подумаю и перезвоню.")
     assert stands("Я подумал, пока не готов.")
+
+
+def _cue(text):
+    from core.types import Segment
+    from scoring.matcher import SegmentWords
+    from scoring.objection_cues import cue_kind
+
+    found = cue_kind(SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text))))
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize("text", [
+    "Вот про перчатки я вообще не подумал. А сколько такое будет стоить?",  # a thought told
+    "При нашей наценке маржа остаётся ниже сорока процентов.",  # a comparison, no other seller
+    "В четверг у меня почтальон пенсию носит, я дома буду.",  # the pension without a price
+    "Реанимация, там не до колец.",  # a place, not the talk now
+    "Серёжка-то всё равно вечно занят.",  # someone named
+])
+def test_words_of_an_objection_said_of_something_else_are_no_cue(text):
+    assert _cue(text) is None
+
+
+def test_the_pension_set_against_a_price_and_a_dearer_price_stay_objections():
+    assert _cue("Тысяча двести за мешок? У меня пенсия четырнадцать тыщ.") == "price"
+    assert _cue("Это ж полпенсии.") == "price"
+    assert _cue("Так-то оно так, но у вас на полторы тысячи за тонну дороже выходит.") == "competitor_cheaper"
+    assert _cue("а мне в подъезде объявление висит ребята альпинисты пишут все окна за 5 тыщ") == "competitor_cheaper"
+
+
+def test_giving_the_time_asked_for_is_no_no_time():
+    lines = [*OPENING, ("client", "Помню, да. Говорите, у меня есть минут десять до совещания."),
+             ("manager", "Спасибо, постараюсь уложиться."), ("client", "Хорошо."),
+             ("manager", "Всего доброго, до свидания!")]
+    assert not [o for o in score(lines).objections if o.kind == "no_time"]
+
+
+@pytest.mark.parametrize("text, stands", [
+    ("Полторы тыщи за то, чтоб посмотреть? Я ж ещё даже не знаю, что там.", False),
+    ("Директор сказал: посмотри ещё варианты.", False),
+    ("Ну, я ещё посмотрю, подумаю.", True),
+    ("Мне подумать надо, короче.", True),
+    ("Давайте я ещё посмотрю и перезвоню.", True),
+])
+def test_think_later_needs_the_client_putting_it_off_himself(text, stands):
+    from core.types import Segment
+    from scoring.matcher import SegmentWords
+    from scoring.objection_cues import trigger_stands
+
+    sw = SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text)))
+    assert trigger_stands("think_later", sw) is stands
