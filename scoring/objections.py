@@ -78,7 +78,12 @@ class Catalogue:
     path: str = ""
 
     def title(self, kind: str) -> str:
-        return next((k.title for k in self.kinds if k.id == kind), kind)
+        found = self.kind(kind)
+        return found.title if found else kind
+
+    def kind(self, kind_id: str | None) -> ObjectionKind | None:
+        """The catalogue's kind of that id (None: the catalogue has no such kind)."""
+        return next((k for k in self.kinds if k.id == kind_id), None) if kind_id else None
 
 
 @dataclass(frozen=True)
@@ -491,7 +496,7 @@ def _model_kind(sw: SegmentWords, cat: Catalogue, turns: TurnModel | None, minim
     if turns is None or len(sw.words) < objection_model.MIN_WORDS:
         return None
     kind_id, p = turns.kind(sw.segment)
-    kind = next((k for k in cat.kinds if k.id == kind_id), None)
+    kind = cat.kind(kind_id)
     if kind is None or p < minimum or not objection_cues.trigger_stands(kind.id, sw):
         return None  # «говорите, у меня есть минут десять»: the words that rule a kind out rule it out here too
     return kind, f"{MODEL_PREFIX}{p:.2f}"
@@ -521,13 +526,13 @@ def detect_objections(
             if hit and not objection_cues.trigger_stands(kind.id, sw):
                 continue  # «ему некогда», «я в дороге, но говорите», «я вам в вотсапе скину»
             if hit and kind.id == "no_time" and objection_cues.not_now_but_later(sw):
-                kind = next((k for k in cat.kinds if k.id == "think_later"), kind)  # noqa: PLW2901 — «ближе к осени, сейчас не до того»
+                kind = cat.kind("think_later") or kind  # noqa: PLW2901 — «ближе к осени, сейчас не до того»
             if hit and objection_cues.answers_the_manager(kind.id, manager, by_trigger=True, client=sw):
                 break  # «Кто ещё участвует в выборе?» — «Мы с мужем решаем»: an answer
             if hit:
                 cue = (objection_cues.best_cue(sw, manager, earlier) if kind.id == "price" else
                        objection_cues.context_cue(sw, manager, earlier) if kind.id == "think_later" else None)
-                better = next((k for k in cat.kinds if cue and cue[0] == "competitor_cheaper" == k.id), None)
+                better = cat.kind("competitor_cheaper") if cue and cue[0] == "competitor_cheaper" else None
                 if better is not None:  # «дорого … в соседнем на 800 дешевле», «я ещё не решила, на Авито
                     # за сорок продают»: the comparison says more
                     found.append((pos, better, f"{cue[1]} (по смыслу)"))  # noqa: B023
@@ -536,7 +541,7 @@ def detect_objections(
                 break
         else:  # no catalogue trigger: the cues by meaning (scoring.objection_cues)
             cue = objection_cues.best_cue(sw, manager, earlier)
-            kind = next((k for k in cat.kinds if cue and k.id == cue[0]), None)
+            kind = cat.kind(cue[0]) if cue else None
             if kind is not None and objection_cues.answers_the_manager(kind.id, manager, by_trigger=False, client=sw):
                 continue  # «Какой бюджет закладываете?» — «Пока не знаю»: an answer, not «подумаю»
             if kind is not None:
