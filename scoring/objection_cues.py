@@ -146,7 +146,7 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     if comparative and not other_seller and not elsewhere and vocab & (OWN_BUDGET | EARLIER):
         return "price", "рассчитывали на меньшее"  # «бюджет 150, выше не согласуют», «в марте меньше было»
     weak = comparative is not None and comparative.group(1) in WEAK_COMPARATIVES - {"дороже"}  # «у вас на 1500 дороже»
-    if comparative and (other_seller or elsewhere or (has_number and not weak)) and _compares_prices(
+    if comparative and (other_seller or elsewhere or (has_number and (not weak or _by_amount(sw)))) and _compares_prices(
             sw, comparative.group(1)):  # «маржа ниже сорока процентов», «у них меньше шестидесяти гостей»: no seller
         return "competitor_cheaper", comparative.group(1)
     if (other_seller and has_number and vocab & (OFFER_VERBS | SAME_LEMMAS)
@@ -156,6 +156,8 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
 
     if vocab & SEND_VERBS and vocab & SEND_CHANNELS and asks_to_send(sw):
         return "send_offer", "прислать " + next(iter(vocab & SEND_CHANNELS))
+    if heard_send(sw):
+        return "send_offer", "прислать (расслышано приблизительно)"  # «скейните всё вот сап»
 
     if (consult := consult_cue(sw)) is not None:
         return "need_consult", consult
@@ -227,6 +229,27 @@ def thought_before(sw: SegmentWords) -> bool:
 
 LOOK_LEMMAS = frozenset({"посмотреть", "глянуть", "поглядеть"})
 WANTS = frozenset("надо нужно хотеть должен дать давать можно стоить мочь буду быть".split())
+
+
+# «вотсап» as phone ASR hears it: «вот сап», «в модсап», «на вод сапки», «вацап»
+HEARD_MESSENGER = re.compile(r"(?:^|\s)(?:в|на|во)?\s?(?:[вм][оа][тдц]|вац|воц)\s?с?[ао]п(?:е|у|а|ки|ке|ом)?(?=\s|$)")
+SEND_ASKED = ("скиньте", "скините", "скинь", "киньте", "пришлите", "пришли", "отправьте", "вышлите", "перешлите")
+
+
+def heard_send(sw: SegmentWords) -> bool:
+    """A request to send, with the words garbled the way phone ASR garbles them: a messenger
+    heard as «вот сап» / «модсап» or a send verb one letter off («скейните», «скините») beside
+    a channel; a real request is caught by the words themselves before this."""
+    from scoring.fuzzy import distance
+
+    text = " " + re.sub(r"[^а-яё ]", " ", sw.segment.text.lower().replace("ё", "е")) + " "
+    messenger = bool(HEARD_MESSENGER.search(text))
+    if not (messenger or sw.vocab & SEND_CHANNELS):
+        return False
+    verb = bool(sw.vocab & SEND_VERBS) and asks_to_send(sw)
+    heard = any(len(w) >= 5 and not is_known(w) and any(distance(w, f) <= (1 if len(w) < 7 else 2) for f in SEND_ASKED)
+                for w in sw.surface)
+    return verb or heard
 
 
 def asks_to_send(sw: SegmentWords) -> bool:
@@ -610,6 +633,23 @@ def _cheaper_elsewhere(sw: SegmentWords, quoted: frozenset[float], strict: bool)
     return None
 
 
+def _by_amount(sw: SegmentWords) -> bool:
+    """«тысячам на 15 меньше», «на 20 процентов ниже»: a comparison by a difference (a number
+    after «на», a money word or the comparative right after it), not «на два этажа выше»."""
+    ws, surface = sw.words, [w.replace("ё", "е") for w in sw.surface]
+    if len(surface) != len(ws):
+        return False
+    for i, w in enumerate(ws[:-2]):
+        if w == "на" and (is_number(ws[i + 1]) or ws[i + 1] in HALVES):
+            nxt = surface[i + 2:i + 4]
+            if nxt and (nxt[0] in COMPARATIVE_WORDS or (ws[i + 2] in MONEY_NOUNS and COMPARATIVE_WORDS.intersection(nxt[1:]))):
+                return True
+    return False
+
+
+COMPARATIVE_WORDS = frozenset("меньше ниже выше дешевле дороже".split())
+
+
 def _priced_amounts(sw: SegmentWords) -> list[float]:
     """The turn's amounts said as prices: after «за» / «по» or a price verb, or before a money
     word («тыщ», «рублей»); never beside a unit of count or time («часа по два», «60 на 120»)."""
@@ -621,12 +661,16 @@ def _priced_amounts(sw: SegmentWords) -> list[float]:
         before, after = ws[max(0, i - 3):i], ws[i + 1:i + 2]
         value = HALVES.get(w) or float(w[len(NUM_PREFIX):-1])
         after_for = bool(i) and ws[i - 1] in ("за", "по")
-        if after_for:  # «в прошлом году за 18», «все окна за 5 тыщ» — not «по два часа», «часа по два»
+        if after[:1] == ("за",):
+            pass
+        elif after_for:  # «в прошлом году за 18», «все окна за 5 тыщ» — not «по два часа», «часа по два»
             if set(after) & NOT_PRICE_UNITS or (i > 1 and ws[i - 2] in NOT_PRICE_UNITS and value < 10):
                 continue
         elif NOT_PRICE_UNITS.intersection(ws[max(0, i - 2):i + 3]) and not set(after) & MONEY_NOUNS:
             continue
-        if after_for or set(after) & MONEY_NOUNS or set(before) & PRICE_SAYING:
+        rate = after == ("за",)  # «3 90 за человека», «450 за метр»: a price per unit
+        if after_for or rate or set(after) & MONEY_NOUNS or set(before) & PRICE_SAYING or (
+                i and ws[i - 1] in MONEY_NOUNS):  # «за миллион 300»
             out.append(value)
     return out
 

@@ -459,3 +459,25 @@ def test_think_later_needs_the_client_putting_it_off_himself(text, stands):
 
     sw = SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text)))
     assert trigger_stands("think_later", sw) is stands
+
+
+@pytest.mark.parametrize("text, kind", [
+    # phone ASR garbles the words of a request to send: «скиньте всё в вотсап»
+    ("слушайте мне сейчас поворачивать вы мне скейните все вот сап я вечером гляну", "send_offer"),
+    ("Скините смету в модсап, я вечером посмотрю.", "send_offer"),
+    # a difference in money beside «меньше», a price per unit, a price after «миллион»
+    ("Подруга весной ставила такие же, всё вышло тысячам на 15 меньше.", "competitor_cheaper"),
+    ("в автошколе у них 3 90 за человека а у вас на 20 процентов дороже", "competitor_cheaper"),
+    ("я на авито смотрел там 12 соток за миллион 300", "competitor_cheaper"),
+])
+def test_objections_heard_roughly_or_said_by_a_difference_are_found(text, kind):
+    assert _cue(text) == kind
+
+
+@pytest.mark.parametrize("text", [
+    "Вот сапоги у меня старые, ещё отцовские.",
+    "Я вам вот сап скину фото счётчика.",  # he sends
+    "У нас офис на два этажа выше.",  # a difference, but not in money
+])
+def test_look_alikes_of_rough_requests_and_differences_are_no_cue(text):
+    assert _cue(text) is None
