@@ -10,6 +10,7 @@ a sending verb plus a channel. Comparatives are read from the surface text, beca
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from functools import lru_cache
 
@@ -630,6 +631,32 @@ def _cheaper_elsewhere(sw: SegmentWords, quoted: frozenset[float], strict: bool)
         scaled = [v * 1000 if top >= 1000 and 10 <= v < 0.1 * top <= v * 1000 else v for v in said]
         if any(v not in quoted and 0.1 * top <= v < LOWER_SHARE * top for v in scaled):
             return "competitor_cheaper", "у других дешевле"
+    return None
+
+
+def against_yours(sw: SegmentWords) -> tuple[str, str] | None:
+    """«Я на тридцать рассчитывал, а у вас сорок два», «двадцать в месяц на еду, а вы мне сто
+    двадцать»: a lower amount set against «а у вас / а вы мне» and a higher one — the price
+    objected to; ``competitor_cheaper`` when a seller is named for the lower one. The last resort
+    of :func:`scoring.objections.detect_objections` (after the turn classifier): on garbled phone
+    text the amounts are often all that is left of the objection."""
+    ws = sw.words
+    for i in range(len(ws) - 2):
+        if ws[i] != "а" or ws[i + 1] not in ("у", "вы"):
+            continue
+        tail = ws[i + 1:i + 6]
+        if "вы" not in tail:
+            continue
+        head_sw = SegmentWords.of(dataclasses.replace(sw.segment, lemmas=ws[:i]))
+        tail_sw = SegmentWords.of(dataclasses.replace(sw.segment, lemmas=ws[i:i + 7]))
+        yours = amounts(tail_sw, prices_only=True)
+        theirs = amounts(head_sw, prices_only=True)
+        if not yours or not theirs:
+            continue
+        top = max(yours)
+        if any(0.1 * top <= v < LOWER_SHARE * top for v in theirs):
+            return ("competitor_cheaper", "у других дешевле") if _names_seller(head_sw) else (
+                "price", "рассчитывали на меньшее")
     return None
 
 

@@ -551,6 +551,8 @@ def detect_objections(
             elif (by_model := _model_kind(sw, cat, model.turns, turn_min)) is not None and not (
                     by_model[0].id == "competitor_cheaper" and objection_cues.own_past_purchase(sw)):
                 found.append((pos, *by_model))  # not «за три тысячи брала, на рынке»: her own purchase
+            elif (yours := objection_cues.against_yours(sw)) is not None and (kind := cat.kind(yours[0])):
+                found.append((pos, kind, f"{yours[1]} (по смыслу)"))  # «на 30 рассчитывал, а у вас 42»
         if found and found[-1][0] == pos and not str(found[-1][2]).startswith((EXAMPLE_PREFIX, MODEL_PREFIX)):
             if (second := _second_kind(sw, found[-1][1].id, cat, manager)) is not None:
                 found.append((pos, *second))

@@ -481,3 +481,25 @@ def test_objections_heard_roughly_or_said_by_a_difference_are_found(text, kind):
 ])
 def test_look_alikes_of_rough_requests_and_differences_are_no_cue(text):
     assert _cue(text) is None
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Да, не то чтобы смутило. Я, если честно, на 30 рассчитывал, а у вас 42.", "price"),
+    ("То двадцать у меня в месяц на еду, а вы мне сто двадцать.", "price"),
+])
+def test_a_lower_amount_set_against_yours_is_the_price_objected_to(text, kind):
+    from core.types import Segment
+    from scoring.matcher import SegmentWords
+    from scoring.objection_cues import against_yours
+
+    found = against_yours(SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text))))
+    assert found is not None and found[0] == kind
+
+
+@pytest.mark.parametrize("text", ["У нас 3 комнаты, а у вас 5.", "Мы брали 2 упаковки, а вы мне 5 привезли."])
+def test_counts_set_against_yours_are_no_price(text):
+    from core.types import Segment
+    from scoring.matcher import SegmentWords
+    from scoring.objection_cues import against_yours
+
+    assert against_yours(SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text)))) is None
