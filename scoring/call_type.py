@@ -287,7 +287,7 @@ def _call_back_later(live, transcript, r: _Rules, extra) -> CallType | None:
                 and sum(len(a.words) for a in after) <= CALLBACK_MAX_WORDS_AFTER
                 and not _offer_discussed(live[:i + 1], r)):
             return CallType("call_back_later", REASONS_RU["call_back_later"], 0.75, w.segment.text)
-        return None
+        # «я за рулём» with small talk after it, then «наберите завтра после 10»: the later request decides
     return None
 
 

@@ -173,6 +173,33 @@ def test_a_call_back_request_after_talking_business_is_sales():
     assert s.call_type == "sales" and s.applicable
 
 
+DRIVING_SMALL_TALK_THEN_CALL_BACK = [
+    ("manager", "алло добрый вечер это светлана склад хранения вы у нас на сайте заявку оставляли на бокс"),
+    ("client", "ой да да здрасте оставляла а я щас за рулем еду с дачи"),
+    ("manager", "ой понимаю пробки наверно"),
+    ("client", "да не то слово на московском встали все ремонт этот опять и дождь льет как из ведра"),
+    ("manager", "да у нас тоже с обеда зарядил"),
+    ("client", "вот и у нас короче я щас говорить не могу вообще наберите мне завтра после 10 утра хорошо"),
+    ("manager", "хорошо завтра после 10 наберу аккуратнее на дороге"),
+    ("client", "спасибо до свидания"),
+    ("manager", "до свидания"),
+]
+
+
+def test_busy_said_early_then_small_talk_then_a_call_back_request_is_call_back_later():
+    """The first «за рулём» is followed by small talk; the later «наберите завтра» decides."""
+    s = score(DRIVING_SMALL_TALK_THEN_CALL_BACK)
+    assert s.call_type == "call_back_later" and not s.applicable
+
+
+def test_a_call_back_asked_informally_is_call_back_later():
+    lines = list(SMALL_TALK_THEN_CALL_BACK)
+    lines[4] = ("client", "Ой, не говорите, насквозь промокли. Слушай, я в поликлинике сижу, давай ты мне "
+                          "вечером позвони после шести.")
+    s = score(lines)
+    assert s.call_type == "call_back_later" and not s.applicable
+
+
 def test_a_sales_call_with_a_few_english_words_is_sales():
     lines = [
         GOOD_CALL[0],
