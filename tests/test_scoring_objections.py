@@ -390,33 +390,32 @@ def test_not_decided_yet_with_a_cheaper_offer_elsewhere_is_the_cheaper_offer():
     "«Агросервис» нам поля опрыскивает, третий сезон по договору.",
 ])
 def test_relatives_and_more_services_are_someone_of_their_own(text):
-    from core.types import Segment
-    from scoring.matcher import SegmentWords
-    from scoring.objection_cues import cue_kind
-
-    sw = SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text)))
-    assert cue_kind(sw)[0] == "have_supplier"
+    assert _cue(text) == "have_supplier"
 
 
 def test_i_was_thinking_is_no_think_later_but_i_will_think_is():
-    from core.types import Segment
-    from scoring.matcher import SegmentWords
     from scoring.objection_cues import trigger_stands
 
     def stands(text):
-        return trigger_stands("think_later", SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text))))
+        return trigger_stands("think_later", _sw(text))
 
     assert not stands("Я вот подумал — а может, брат сделает?")
     assert stands("Я подумаю и перезвоню.")
     assert stands("Я подумал, пока не готов.")
 
 
-def _cue(text):
+def _sw(text):
+    """A client turn as the cues read it."""
     from core.types import Segment
     from scoring.matcher import SegmentWords
+
+    return SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text)))
+
+
+def _cue(text):
     from scoring.objection_cues import cue_kind
 
-    found = cue_kind(SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text))))
+    found = cue_kind(_sw(text))
     return found[0] if found else None
 
 
@@ -453,12 +452,9 @@ def test_giving_the_time_asked_for_is_no_no_time():
     ("Давайте я ещё посмотрю и перезвоню.", True),
 ])
 def test_think_later_needs_the_client_putting_it_off_himself(text, stands):
-    from core.types import Segment
-    from scoring.matcher import SegmentWords
     from scoring.objection_cues import trigger_stands
 
-    sw = SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text)))
-    assert trigger_stands("think_later", sw) is stands
+    assert trigger_stands("think_later", _sw(text)) is stands
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -488,18 +484,14 @@ def test_look_alikes_of_rough_requests_and_differences_are_no_cue(text):
     ("То двадцать у меня в месяц на еду, а вы мне сто двадцать.", "price"),
 ])
 def test_a_lower_amount_set_against_yours_is_the_price_objected_to(text, kind):
-    from core.types import Segment
-    from scoring.matcher import SegmentWords
     from scoring.objection_cues import against_yours
 
-    found = against_yours(SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text))))
+    found = against_yours(_sw(text))
     assert found is not None and found[0] == kind
 
 
 @pytest.mark.parametrize("text", ["У нас 3 комнаты, а у вас 5.", "Мы брали 2 упаковки, а вы мне 5 привезли."])
 def test_counts_set_against_yours_are_no_price(text):
-    from core.types import Segment
-    from scoring.matcher import SegmentWords
     from scoring.objection_cues import against_yours
 
-    assert against_yours(SegmentWords.of(Segment(0, "client", 0.0, 1.0, text, lemmas=lemmatize(text)))) is None
+    assert against_yours(_sw(text)) is None
