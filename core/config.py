@@ -55,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "asr.vad_threshold": 0.3,  # telephone-safe; Silero's 0.5 drops 300-3400 Hz speech
     "asr.manager_channel": "auto",  # auto: decided per call (layout, direction, text, IVR) | left | right
     "asr.stereo_layout": "auto",  # the PBX's stereo layout: auto | caller_left | manager_left | manager_right
+    "asr.vocabulary_channel": "manager",  # manager | both: hotwords on the manager's channel only when the layout tells it
     "asr.vocabulary": [],  # company/brand names, products, competitors, streets: Whisper hotwords + known organisations
     "asr.word_timestamps": False,
     "asr.mask_numbers": True,

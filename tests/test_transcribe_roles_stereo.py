@@ -187,6 +187,21 @@ def test_vocabulary_goes_to_whisper_as_hotwords(tmp_path):
     assert all(k["hotwords"] is None for k in fake.kwargs)
 
 
+@pytest.mark.parametrize("layout, direction, prompted", [
+    ("manager_right", None, [None, "Окна Комфорт"]),  # the client's channel decoded first, no prompt
+    ("caller_left", "in", [None, "Окна Комфорт"]),  # inbound: the caller left, the manager right
+    ("caller_left", "out", ["Окна Комфорт", None]),
+    ("auto", "in", ["Окна Комфорт", "Окна Комфорт"]),  # not known before the text: both channels
+])
+def test_vocabulary_on_the_managers_channel_only_when_the_layout_tells_it(tmp_path, layout, direction, prompted):
+    t, fake = _engine(tmp_path, "Да.", "Алло?", vocabulary=("Окна Комфорт",), stereo_layout=layout,
+                      vocabulary_channel="manager")
+    t.transcribe(_stereo(), CallMeta(direction=direction))
+    assert [k["hotwords"] for k in fake.kwargs] == prompted
+    with pytest.raises(ConfigError, match="vocabulary_channel"):
+        TranscribeOptions(vocabulary_channel="client").check()
+
+
 def test_hotwords_are_cut_at_whole_terms():
     words = tuple(f"Бренд{i}" for i in range(200))
     text = hotwords(words)

@@ -11,7 +11,8 @@ from core.errors import ConfigError
 from core.types import Audio, CallMeta, Segment, Transcript
 
 _CHOICES = {"segmentation": ("turns", "clips", "vad"), "manager_channel": ("left", "right", "auto"),
-            "stereo_layout": ("auto", "caller_left", "manager_left", "manager_right")}
+            "stereo_layout": ("auto", "caller_left", "manager_left", "manager_right"),
+            "vocabulary_channel": ("both", "manager")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,9 @@ class TranscribeOptions:
     mask_numbers: bool = True
     low_confidence_logprob: float = -1.0
     vocabulary: tuple[str, ...] = ()  # company words passed to Whisper as hotwords
+    # both | manager: on stereo calls whose manager channel is known before decoding (fixed
+    # manager_channel, or stereo_layout with the call's direction), hotwords on that channel only
+    vocabulary_channel: str = "manager"
 
     @classmethod
     def from_config(cls, cfg) -> TranscribeOptions:

@@ -87,6 +87,7 @@ class WhisperTranscriber:
     _loops_dropped = 0  # repetition loops dropped in the call being transcribed
     _tap_channel = 0  # the channel whose windows are being decoded (language votes)
     _meta = CallMeta()  # the call being transcribed (direction, file-name template)
+    _hotwords_off = False  # the channel being decoded gets no vocabulary prompt (asr.vocabulary_channel)
 
     def __init__(self, options: TranscribeOptions, home: Path, model=None, batched=None):
         self.options = options
@@ -204,7 +205,10 @@ class WhisperTranscriber:
     def _stereo(self, audio: Audio) -> tuple[list[Segment], list[str]]:
         per_channel: list[list[Segment]] = []
         flags: list[str] = []
+        known = self._manager_channel_before_decoding()
         for ch, samples in enumerate(audio.channels[:2]):
+            # the vocabulary prompt costs the client's short turns words (docs/transcribe.md)
+            self._hotwords_off = known is not None and ch != known and self.options.vocabulary_channel == "manager"
             spans = _split_long(ingest.nonsilent_spans(
                 samples, SR, min_silence_ms=TURN_MIN_SILENCE_MS, pad_s=TURN_PAD_S))
             if self.options.segmentation == "clips":
@@ -217,6 +221,7 @@ class WhisperTranscriber:
                 segs = [replace(s, channel=ch) for s in segs]
                 flags += ["vad_retry", *f]
             per_channel.append(segs)
+        self._hotwords_off = False
         manager_ch = self._manager_channel(per_channel, flags)
         segments = []
         for ch, segs in enumerate(per_channel):
@@ -254,6 +259,20 @@ class WhisperTranscriber:
         )
         return self._drop_loops(raw)
 
+    def _manager_channel_before_decoding(self) -> int | None:
+        """The manager's channel when the configuration tells it before any text: a fixed
+        ``manager_channel``, or a ``stereo_layout`` that, with the call's direction, is as
+        strong as a configured layout (text can still override it afterwards)."""
+        o = self.options
+        if o.manager_channel in ("left", "right"):
+            return 0 if o.manager_channel == "left" else 1
+        from transcribe.roles import CALLER_LEFT_LLR, layout_prior
+
+        prior, _ = layout_prior(o.stereo_layout, self._meta.direction, self._meta.template)
+        if abs(prior) >= CALLER_LEFT_LLR:
+            return 0 if prior > 0 else 1
+        return None
+
     def _decoding(self) -> dict:
         """Decoding options shared by every path: greedy or beam search at temperature 0 only,
         no temperature fallback (it samples: a different transcript on every run), no
@@ -263,7 +282,7 @@ class WhisperTranscriber:
         o = self.options
         return {"language": o.language, "beam_size": max(1, o.beam_size or 1),
                 "temperature": 0.0, "condition_on_previous_text": False,
-                "hotwords": hotwords(o.vocabulary)}
+                "hotwords": None if self._hotwords_off else hotwords(o.vocabulary)}
 
     def _drop_loops(self, raw) -> list:
         """Segments that compress like a repetition loop ("да да да да ...", the same phrase
