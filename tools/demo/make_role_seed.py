@@ -1,7 +1,9 @@
 """Write ``transcribe/resources/role_seed.json``: the role-labelled turns of the demo
-transcripts' train split, the seed the mono-call role classifier is trained on.
+transcripts' train split and of the evaluation corpus's **dev** split sales calls (never a test
+split), the seed the role classifier is trained on (mono calls, and the text evidence of the
+stereo channel decision).
 
-Run from the repository root after regenerating the demo transcripts:
+Run from the repository root after regenerating the demo transcripts or changing the corpus:
 ``.venv/bin/python tools/demo/make_role_seed.py``.
 """
 
@@ -12,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSCRIPTS = ROOT / "data" / "demo" / "transcripts"
+EVAL = ROOT / "data" / "eval" / "transcripts"
 OUT = ROOT / "transcribe" / "resources" / "role_seed.json"
 
 
@@ -23,8 +26,16 @@ def main() -> None:
             continue
         turns += [[s["speaker"], s["text"]] for s in data["segments"]
                   if s["speaker"] in ("manager", "client") and s["text"].strip()]
-    about = ("Role-labelled turns (manager/client) from the demo transcripts' train split; seed of "
-             "the mono-call role classifier. Regenerate: tools/demo/make_role_seed.py")
+    for path in sorted(EVAL.glob("*.json")):  # 250+ industries, written by others, half in ASR style
+        data = json.loads(path.read_text(encoding="utf-8"))
+        labels = data.get("labels") or {}
+        if labels.get("split") != "dev" or labels.get("call_type", "sales") != "sales":
+            continue
+        turns += [[s["speaker"], s["text"]] for s in data["segments"]
+                  if s["speaker"] in ("manager", "client") and s["text"].strip()]
+    about = ("Role-labelled turns (manager/client) from the demo transcripts' train split and the "
+             "evaluation corpus's dev split sales calls; seed of the role classifier. Regenerate: "
+             "tools/demo/make_role_seed.py")
     OUT.write_text(json.dumps({"about": about, "turns": turns}, ensure_ascii=False, indent=0),
                    encoding="utf-8")
     print(f"{len(turns)} turns → {OUT}")
