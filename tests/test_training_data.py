@@ -107,3 +107,32 @@ def test_the_shipped_objection_models_were_fitted_on_the_current_training_files(
 
     shipped = json.loads(SHIPPED_MODELS.read_text(encoding="utf-8"))
     assert shipped["source"] == training_source(load_catalogue())
+
+
+def test_the_role_seed_holds_no_test_split_turn_and_is_current():
+    """The role classifier's seed (tools/demo/make_role_seed.py) learns from the eval dev split
+    and the demo train split only, and matches what the generator writes from them now."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    seed = json.loads((root / "transcribe" / "resources" / "role_seed.json").read_text(encoding="utf-8"))["turns"]
+    texts = {text for _, text in seed}
+    for path in sorted(EVAL.glob("*.json")):
+        call = json.loads(path.read_text(encoding="utf-8"))
+        if (call.get("labels") or {}).get("split") == "test":
+            leaked = [s["text"] for s in call["segments"] if s["text"].strip() and s["text"] in texts
+                      and len(s["text"].split()) > 10]  # not stock phrases («как я могу к вам обращаться?»)
+            assert not leaked, f"{path.name}: {leaked[:2]}"
+    spec = importlib.util.spec_from_file_location("make_role_seed", root / "tools" / "demo" / "make_role_seed.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    expected = []
+    for folder, split in ((gen.TRANSCRIPTS, "train"), (gen.EVAL, "dev")):
+        for path in sorted(folder.glob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            labels = data.get("labels") or {}
+            if labels.get("split", "train") != split or labels.get("call_type", "sales") != "sales":
+                continue
+            expected += [[s["speaker"], s["text"]] for s in data["segments"]
+                         if s["speaker"] in ("manager", "client") and s["text"].strip()]
+    assert seed == expected, "run tools/demo/make_role_seed.py"
