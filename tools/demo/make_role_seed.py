@@ -18,21 +18,23 @@ EVAL = ROOT / "data" / "eval" / "transcripts"
 OUT = ROOT / "transcribe" / "resources" / "role_seed.json"
 
 
-def main() -> None:
+def seed_turns() -> list[list[str]]:
+    """[speaker, text] of every manager/client turn of the demo train split and of the eval
+    corpus's dev-split sales calls (250+ industries, half in ASR style), in file order."""
     turns = []
-    for path in sorted(TRANSCRIPTS.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if (data.get("labels") or {}).get("split", "train") != "train":
-            continue
-        turns += [[s["speaker"], s["text"]] for s in data["segments"]
-                  if s["speaker"] in ("manager", "client") and s["text"].strip()]
-    for path in sorted(EVAL.glob("*.json")):  # 250+ industries, written by others, half in ASR style
-        data = json.loads(path.read_text(encoding="utf-8"))
-        labels = data.get("labels") or {}
-        if labels.get("split") != "dev" or labels.get("call_type", "sales") != "sales":
-            continue
-        turns += [[s["speaker"], s["text"]] for s in data["segments"]
-                  if s["speaker"] in ("manager", "client") and s["text"].strip()]
+    for folder, split in ((TRANSCRIPTS, "train"), (EVAL, "dev")):
+        for path in sorted(folder.glob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            labels = data.get("labels") or {}
+            if labels.get("split", "train") != split or labels.get("call_type", "sales") != "sales":
+                continue
+            turns += [[s["speaker"], s["text"]] for s in data["segments"]
+                      if s["speaker"] in ("manager", "client") and s["text"].strip()]
+    return turns
+
+
+def main() -> None:
+    turns = seed_turns()
     about = ("Role-labelled turns (manager/client) from the demo transcripts' train split and the "
              "evaluation corpus's dev split sales calls; seed of the role classifier. Regenerate: "
              "tools/demo/make_role_seed.py")
