@@ -237,3 +237,22 @@ def test_vocabulary_names_are_organisations_for_scoring():
     names = known_names(["Окна Комфорт", "скидка"])
     assert len(names) == 1  # lower-case terms only help the recogniser
     assert organisation(sw, names) == " ".join(names[0])
+
+
+def test_the_fitted_seed_model_is_kept_in_the_home_and_loaded_next_time(tmp_path):
+    """The seed model is fitted once and kept as <home>/models/roles-seed-<hash>.joblib; the
+    next process loads it (here: the cache file is what a fresh lookup returns), and a broken
+    file is fitted again instead of failing."""
+    from transcribe import roles
+
+    first = roles.role_classifier(tmp_path)
+    cached = roles.seed_cache_path(tmp_path)
+    assert cached.exists() and cached.name.startswith("roles-seed-")
+    roles._load_saved.cache_clear()
+    again = roles.role_classifier(tmp_path)
+    assert again is not first  # loaded from the file, not the in-process fit
+    assert list(again.predict(["Добрый день, компания Окна Комфорт, меня зовут Анна."])) == \
+        list(first.predict(["Добрый день, компания Окна Комфорт, меня зовут Анна."]))
+    cached.write_bytes(b"not a model")
+    roles._load_saved.cache_clear()
+    assert roles.role_classifier(tmp_path) is roles.seed_classifier()

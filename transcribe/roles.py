@@ -14,9 +14,11 @@ saved in ``<home>/models`` (or the seed model when there is none), and is passed
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -59,13 +61,43 @@ def model_path(home: str | Path) -> Path:
 
 def role_classifier(home: str | Path | None = None):
     """The role model of ``home``: the refreshed one if `callqa train` saved it in
-    ``<home>/models``, else the one trained from the shipped turns (about 2 s, once).
+    ``<home>/models``, else the one trained from the shipped turns — fitted once (about 6 s)
+    and kept as ``<home>/models/roles-seed-<hash of the seed>.joblib``, so the next process
+    (each worker of a batch, the next run) loads it instead of fitting it again.
 
     Loaded models are cached by file and modification time, so a retrain is picked up."""
     path = model_path(home) if home is not None else None
     if path is not None and path.exists():
         return _load_saved(str(path.resolve()), path.stat().st_mtime_ns)
-    return seed_classifier()
+    if home is None:
+        return seed_classifier()
+    cached = seed_cache_path(home)
+    if cached.exists():
+        try:
+            return _load_saved(str(cached.resolve()), cached.stat().st_mtime_ns)
+        except Exception as exc:  # a broken cache file is fitted again, never fatal
+            log.warning("role classifier cache %s unusable (%s); fitting the seed model", cached, exc)
+    model = seed_classifier()
+    try:
+        import joblib
+
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")  # two workers may write at once
+        joblib.dump(model, tmp)
+        tmp.replace(cached)
+    except OSError as exc:  # a read-only home still works, it only fits each time
+        log.info("role classifier cache not written (%s)", exc)
+    return model
+
+
+def seed_cache_path(home: str | Path) -> Path:
+    """Where the fitted seed model of this package's seed is kept in ``home``."""
+    return Path(home) / "models" / f"roles-seed-{_seed_digest()}.joblib"
+
+
+@lru_cache(maxsize=1)
+def _seed_digest() -> str:
+    return hashlib.sha256(SEED.read_bytes()).hexdigest()[:12]
 
 
 @lru_cache(maxsize=1)
