@@ -183,7 +183,6 @@ def retry_cmd(cfg, files, all_failed):
 @click.pass_obj
 def ui_cmd(cfg, port, address):
     """Start the review UI (Streamlit) on ADDRESS:PORT with this configuration."""
-    import subprocess
     from importlib import resources
 
     script = resources.files("ui").joinpath("entry.py")
@@ -194,7 +193,10 @@ def ui_cmd(cfg, port, address):
                "--server.headless", "true", "--server.port", str(port), "--server.address", address,
                *STREAMLIT_SETTINGS]
     click.echo(f"callqa UI: http://{address}:{port}  (Ctrl-C to stop)")
-    raise SystemExit(subprocess.call(command, env=env))
+    sys.stdout.flush()
+    # this process becomes Streamlit: a stop signal (systemd, a supervisor) reaches the server
+    # itself instead of leaving it running without its parent
+    os.execve(sys.executable, command, env)
 
 
 # The checkout's .streamlit/config.toml, as flags: an installed callqa runs from any folder.

@@ -96,3 +96,12 @@ def test_the_installed_product_serves_the_ui(installed, tmp_path):
     finally:
         ui.terminate()
         ui.wait(timeout=20)
+    # stopping `callqa ui` stops the server: no Streamlit is left behind on the port
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=1).close()
+        except OSError:
+            break
+        assert time.monotonic() < deadline, "the UI server outlived `callqa ui`"
+        time.sleep(0.5)
