@@ -302,9 +302,9 @@ def _answered_with_full_name(words: Sequence[SegmentWords], first: SegmentWords,
         return "", None
     org = organisation(first, known_names)
     text = first.segment.text.lower().replace("ё", "е")
-    if not org or text.find(org.lower().replace("ё", "е")) < 0 or "?" in text:
+    org_at = text.find(org.lower().replace("ё", "е")) if org else -1
+    if org_at < 0 or "?" in text:
         return "", None
-    org_at = text.find(org.lower().replace("ё", "е"))
     for mention in first_names(first):
         at = text.find(mention.name)
         if mention.addressed and at > org_at:

@@ -81,11 +81,6 @@ THIRD_PERSON = frozenset("он она они".split())  # lemmas of «ему», 
 FIRST_PERSON = frozenset("я мы".split())
 GO_ON = frozenset("говорить слушать давать давай давайте можно спрашивать".split())  # «но говорите»
 GIVES_TIME = frozenset("говорите слушаю рассказывайте".split())  # go on
-
-
-def _time_given(ws: tuple[str, ...]) -> bool:
-    """«есть минут десять», «пять минут есть»: «есть» right beside the minutes."""
-    return any(w in ("минута", "минутка") and "есть" in ws[max(0, i - 3):i + 3] for i, w in enumerate(ws))
 TALK_NOW = frozenset("сейчас щас говорить разговаривать слушать минута минутка момент".split())
 RUN_NOW = frozenset("надо нужно пора уже убегать".split())
 # When a postponement is meant («ближе к осени, сейчас не до того»): the turn puts the talk off.
@@ -321,6 +316,11 @@ def _busy_positions(ws: tuple[str, ...]) -> list[int]:
     return [i for i, w in enumerate(ws)
             if w in NO_TIME_LEMMAS or w == "занятый" or w == "удобно" or tuple(ws[i:i + 2]) in pairs
             or (w == "время" and "нет" in ws[max(0, i - 2):i + 3]) or (w == "никогда" and i and ws[i - 1] == "я")]
+
+
+def _time_given(ws: tuple[str, ...]) -> bool:
+    """«есть минут десять», «пять минут есть»: «есть» right beside the minutes."""
+    return any(w in ("минута", "минутка") and "есть" in ws[max(0, i - 3):i + 3] for i, w in enumerate(ws))
 
 
 def busy_of_self(sw: SegmentWords) -> bool:
@@ -578,7 +578,7 @@ def context_cue(sw: SegmentWords, manager: SegmentWords | None,
     not for the reactions, which answer the turn just said."""
     quoted = quoted_amounts(manager)
     if not quoted and earlier and sw.words and sw.has_number:
-        return _cheaper_elsewhere(sw, earlier, strict=True)
+        return _cheaper_elsewhere(sw, earlier)
     if not quoted or not sw.words:
         return None
     top = max(quoted)
@@ -590,7 +590,7 @@ def context_cue(sw: SegmentWords, manager: SegmentWords | None,
     if echoed:  # «Двести восемьдесят? У меня в бюджете сто пятьдесят»: the price reacted to, not
         top = max(echoed)  # the twenty million of insurance named in the same turn
     # «сто восемьдесят — я ему семьдесят плачу»: thousands are often left unsaid
-    said = [v * 1000 if top >= 1000 and v < 0.1 * top <= v * 1000 else v for v in amounts(sw, prices_only=True)]
+    said = _in_thousands(amounts(sw, prices_only=True), top)
     lower = [v for v in said if v not in quoted and 0.1 * top <= v < LOWER_SHARE * top]
     if lower:
         if sw.vocab & OWN_BUDGET and not (sw.vocab & BUDGET_ONLY_THOUGHT == sw.vocab & OWN_BUDGET
@@ -602,7 +602,7 @@ def context_cue(sw: SegmentWords, manager: SegmentWords | None,
     if set(said) & quoted and sw.vocab & REACTION_LEMMAS:
         return "price", "реакция на цену"
     if earlier - quoted:
-        return _cheaper_elsewhere(sw, earlier - quoted, strict=True)
+        return _cheaper_elsewhere(sw, earlier - quoted)
     return None
 
 
@@ -615,20 +615,26 @@ def _names_seller(sw: SegmentWords) -> bool:
     return bool(sw.vocab & OTHER_SELLER_LEMMAS) or _names_a_brand(sw) or bool(_QUOTED_NAME.search(sw.segment.text))
 
 
-def _cheaper_elsewhere(sw: SegmentWords, quoted: frozenset[float], strict: bool) -> tuple[str, str] | None:
+def _in_thousands(values, top: float, least: float = 0.0) -> list[float]:
+    """«сто восемьдесят — я ему семьдесят плачу»: thousands are often left unsaid; an amount
+    (from ``least`` up) under a tenth of ``top`` that is in range once read as thousands."""
+    return [v * 1000 if top >= 1000 and least <= v < 0.1 * top <= v * 1000 else v for v in values]
+
+
+def _cheaper_elsewhere(sw: SegmentWords, quoted: frozenset[float]) -> tuple[str, str] | None:
     """``competitor_cheaper`` for a named seller's amount below a price the manager quoted earlier
     in the call: the seller named outright and the amount said as a price («за сорок», «назвали
     восемьдесят пять тысяч», «35 тыщ»), not a count, an address or the client's own budget or
     purchase, nor one of the manager's own amounts said back."""
     prices = [v for v in quoted if v >= 100]
-    if not prices or (strict and not _names_seller(sw)) or own_past_purchase(sw):
+    if not prices or not _names_seller(sw) or own_past_purchase(sw):
         return None
     if sw.vocab & (OWN_BUDGET - BUDGET_ONLY_THOUGHT):
         return None  # «мы рассчитывали на сорок»: the budget (the turn after the price decides that)
     said = [v for v in _priced_amounts(sw) if v not in quoted]
     echoed = set(prices).intersection(v * k for v in amounts(sw) for k in (1, 1000))
     for top in sorted(echoed) if echoed else prices:
-        scaled = [v * 1000 if top >= 1000 and 10 <= v < 0.1 * top <= v * 1000 else v for v in said]
+        scaled = _in_thousands(said, top, least=10)
         if any(v not in quoted and 0.1 * top <= v < LOWER_SHARE * top for v in scaled):
             return "competitor_cheaper", "у других дешевле"
     return None
@@ -688,14 +694,14 @@ def _priced_amounts(sw: SegmentWords) -> list[float]:
         before, after = ws[max(0, i - 3):i], ws[i + 1:i + 2]
         value = HALVES.get(w) or float(w[len(NUM_PREFIX):-1])
         after_for = bool(i) and ws[i - 1] in ("за", "по")
-        if after[:1] == ("за",):
-            pass
+        rate = after == ("за",)  # «3 90 за человека», «450 за метр»: a price per unit
+        if rate:
+            pass  # the unit after «за» is what the price is for
         elif after_for:  # «в прошлом году за 18», «все окна за 5 тыщ» — not «по два часа», «часа по два»
             if set(after) & NOT_PRICE_UNITS or (i > 1 and ws[i - 2] in NOT_PRICE_UNITS and value < 10):
                 continue
         elif NOT_PRICE_UNITS.intersection(ws[max(0, i - 2):i + 3]) and not set(after) & MONEY_NOUNS:
             continue
-        rate = after == ("за",)  # «3 90 за человека», «450 за метр»: a price per unit
         if after_for or rate or set(after) & MONEY_NOUNS or set(before) & PRICE_SAYING or (
                 i and ws[i - 1] in MONEY_NOUNS):  # «за миллион 300»
             out.append(value)
