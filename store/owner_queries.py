@@ -373,24 +373,26 @@ def _window_rounds(db_path: PathLike, round_sql: str, paces: pd.DataFrame, since
                             kind="stable", ignore_index=True)  # each feedback: before, then after
 
 
-def _nearest(keys: str, outcome: str, order: str, fb_columns: str = "", join: str = "") -> str:
+def _nearest(keys: str, payload: str, order: str, fb_columns: str = "") -> str:
     """CTEs ``cand``, ``win``, ``ok`` from ``fb(feedback_id, t, half, <keys>)`` (one row per
     bucket ``b`` the feedback's span touches) and ``samples(<keys>, started_at, ...)``: per
-    feedback the ``outcome`` (an expression over a sample ``s``, ``fb_columns`` of its feedback
-    and the tables of ``join``, joined to the candidates) of the nearest ``$window`` samples
-    before and after it (ranked by ``order``, ties broken by its later columns) and whether
-    both sides are complete."""
+    feedback the ``payload`` (an expression over a sample ``s`` and ``fb_columns`` of its
+    feedback) of the nearest ``$window`` samples before and after it (ranked by ``order``, ties
+    broken by its later columns) and whether both sides are complete."""
     return f"""
-    cand AS (SELECT fb.feedback_id, fb.t{fb_columns}, s.* FROM fb JOIN samples s USING ({keys}){join}
+    cand AS (SELECT fb.feedback_id, fb.t{fb_columns}, s.* FROM fb JOIN samples s USING ({keys})
              WHERE s.started_at >= fb.t - to_microseconds(fb.half) AND s.started_at < fb.t + to_microseconds(fb.half)),
     win AS (SELECT feedback_id,
-                   max_by({outcome}, ({order}), $window) FILTER (WHERE started_at < t) AS before,
-                   min_by({outcome}, ({order}), $window) FILTER (WHERE started_at >= t) AS after
+                   max_by({payload}, ({order}), $window) FILTER (WHERE started_at < t) AS before,
+                   min_by({payload}, ({order}), $window) FILTER (WHERE started_at >= t) AS after
             FROM cand GROUP BY feedback_id),
     ok AS (SELECT f.feedback_id,
                   (len(coalesce(w.before, [])) >= $window OR f.t - to_microseconds(f.half) <= $lookback)
                   AND (len(coalesce(w.after, [])) >= $window OR f.t + to_microseconds(f.half) >= $as_of) AS complete
-           FROM (SELECT DISTINCT feedback_id, t, half FROM fb) f LEFT JOIN win w USING (feedback_id))"""
+           FROM (SELECT DISTINCT feedback_id, t, half FROM fb) f LEFT JOIN win w USING (feedback_id)),
+    picked AS (SELECT w.feedback_id, x.before, x.sample FROM win w,
+               LATERAL (SELECT TRUE AS before, unnest(w.before) AS sample
+                        UNION ALL SELECT FALSE, unnest(w.after)) x)"""
 
 
 def _buckets(alias: str, at: str) -> str:
@@ -429,13 +431,12 @@ _STARTED_IN_ROUND = " AND (call_started_at IS NULL OR (call_started_at >= $lo AN
 
 # A window call's outcome on the feedback's criterion: 'p' (passed) or 'f' (failed) by its
 # effective verdict (the РОП's latest correction, else the letter at the criterion's position in
-# the call's verdicts), '' when the call has no row for the criterion, is not scored, or the
-# verdict is neither (it keeps its place in the window and adds no verdict).
-_LETTER = "substr(verdicts, pos, 1)"
-_WINDOW_OUTCOME = f"""CASE WHEN coalesce({_LETTER}, '{rollups.NO_ROW}') IN ('', '{rollups.NO_ROW}') THEN ''
-         WHEN map_extract(m, subj)[1] IS NOT NULL
-              THEN CASE map_extract(m, subj)[1] WHEN 'pass' THEN 'p' WHEN 'fail' THEN 'f' ELSE '' END
-         WHEN {_LETTER} IN ('p', 'f') THEN {_LETTER} ELSE '' END"""
+# the call's verdicts); a call with no row for the criterion ('-', or past the string's end), not
+# scored, or whose verdict is neither keeps its place in the window and adds no verdict. Computed
+# once per window call (``fixed`` first: DuckDB would repeat a nested CASE in the filter).
+_LETTER = "substr(v.verdicts, p.pos, 1)"
+_WINDOW_OUTCOME = f"""CASE WHEN {_LETTER} IN ('', '{rollups.NO_ROW}') THEN NULL ELSE fixed END"""
+_FIXED = f"""CASE WHEN f.verdict IS NULL THEN {_LETTER} WHEN f.verdict = 'pass' THEN 'p' WHEN f.verdict = 'fail' THEN 'f' END"""
 
 
 def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window: int) -> pd.DataFrame:
@@ -443,9 +444,10 @@ def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window
     pass/fail verdicts on that criterion in his ``window`` calls before and after it.
 
     One row per (feedback, side): ``before`` true/false, ``n`` verdicts, ``passed``. The
-    samples are rows of ``call_verdicts`` (a call with all its verdicts in one string), so a
-    window call's verdict on the feedback's criterion is a letter of the row already read, not
-    a second join to ten verdict rows per call.
+    samples are rows of ``call_verdicts`` (a call with all its verdicts in one string): the
+    windows are chosen by the calls' starts (ties by storage order), then each chosen call's
+    verdict on the feedback's criterion is a letter of its row, fetched by row id, with the
+    РОП's correction of that call and criterion if any.
     """
     paces = _df(db_path, f"""
     WITH {_coached_feedback("criterion_id")},
@@ -458,22 +460,21 @@ def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window
     sql = f"""
     WITH {_coached_feedback("criterion_id")},
     span AS (SELECT unnest($managers) AS manager_id, unnest($half) AS half),
-    fb AS (SELECT f.feedback_id, f.manager_id, f.subj, p.pos, f.created_at AS t, s.half,
-                  {_buckets("s", "f.created_at")}
-           FROM fbk f JOIN span s USING (manager_id) LEFT JOIN criterion_positions p ON p.criterion_id = f.subj
-           WHERE {_STILL_OPEN}),
-    {_corrections("ev_fix", latest_overrides(_fixed_in(None, "$lo") + _STARTED_IN_ROUND, "call_id, criterion_id, verdict"),
-                  "criterion_id", "verdict")},
-    -- every call of the managers in the span, with its verdicts in one string (call_verdicts);
-    -- the РОП's corrections are joined to the candidates of each window
-    samples AS (SELECT c.manager_id, c.call_id, c.started_at, c.verdicts, epoch_us(c.started_at) // s.half AS b
+    fb AS (SELECT f.feedback_id, f.manager_id, f.created_at AS t, s.half, {_buckets("s", "f.created_at")}
+           FROM fbk f JOIN span s USING (manager_id) WHERE {_STILL_OPEN}),
+    fixes AS ({latest_overrides(_fixed_in(None, "$lo") + _STARTED_IN_ROUND, "call_id, criterion_id, verdict")}),
+    -- every call of the managers in the span by its place in call_verdicts (rowid): the
+    -- windows are chosen from the calls' starts alone, and only the chosen calls' verdict
+    -- strings, ids and corrections are read after
+    samples AS (SELECT c.manager_id, c.rowid AS r, c.started_at, epoch_us(c.started_at) // s.half AS b
                 FROM call_verdicts c JOIN span s USING (manager_id)
                 WHERE c.started_at >= $lo AND c.started_at < $hi),
-    {_nearest("manager_id, b", _WINDOW_OUTCOME, "started_at, call_id", ", fb.subj, fb.pos, f.m",
-              " LEFT JOIN ev_fix f ON f.call_id = s.call_id")},
-    j AS (SELECT * FROM (SELECT w.feedback_id, x.before, x.outcome FROM win w,
-                         LATERAL (SELECT TRUE AS before, unnest(w.before) AS outcome
-                                  UNION ALL SELECT FALSE, unnest(w.after)) x)
+    {_nearest("manager_id, b", "r", "started_at, r")},
+    j AS (SELECT feedback_id, before, outcome FROM (
+            SELECT w.feedback_id, w.before, {_FIXED} AS fixed, {_WINDOW_OUTCOME} AS outcome
+            FROM picked w JOIN call_verdicts v ON v.rowid = w.sample JOIN fbk fb USING (feedback_id)
+            LEFT JOIN criterion_positions p ON p.criterion_id = fb.subj
+            LEFT JOIN fixes f ON f.call_id = v.call_id AND f.criterion_id = fb.subj)
           WHERE outcome IN ('p', 'f'))
     {_coaching_result("criterion_id", "passed", "p")}"""
     return _window_rounds(db_path, sql, paces, since, as_of, window)
@@ -501,9 +502,7 @@ def objection_coaching_samples(db_path: PathLike, since: datetime, as_of: dateti
                        eo.handling AS outcome, epoch_us(eo.started_at) // s.half AS b
                 FROM eo JOIN span s ON s.manager_id = eo.manager_id AND s.subj = eo.kind),
     {_nearest("manager_id, subj, b", "outcome", "started_at, call_id, segment_idx")},
-    j AS (SELECT w.feedback_id, x.before, x.outcome FROM win w,
-          LATERAL (SELECT TRUE AS before, unnest(w.before) AS outcome
-                   UNION ALL SELECT FALSE, unnest(w.after)) x)
+    j AS (SELECT feedback_id, before, sample AS outcome FROM picked)
     {_coaching_result("objection_kind", "discount", "discount")}"""
     return _window_rounds(db_path, sql, paces, since, as_of, window)
 
