@@ -148,7 +148,7 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     if (other_seller and has_number and vocab & (OFFER_VERBS | SAME_LEMMAS)
             and ("за" in vocab or "по" in vocab or vocab & PAID) and _price_number(ws) and _priced_amounts(sw)
             and not own_past_purchase(sw)):
-        return "competitor_cheaper", "другое предложение с ценой"
+        return "competitor_cheaper", OTHER_OFFER
 
     if vocab & SEND_VERBS and vocab & SEND_CHANNELS and asks_to_send(sw):
         return "send_offer", "прислать " + next(iter(vocab & SEND_CHANNELS))
@@ -561,7 +561,30 @@ def best_cue(sw: SegmentWords, manager: SegmentWords | None,
     in_context = context_cue(sw, manager, earlier)
     if in_context is not None and in_context[0] == "competitor_cheaper":
         return in_context
-    return cue_kind(sw) or in_context
+    found = cue_kind(sw)
+    if found == ("competitor_cheaper", OTHER_OFFER) and not _below_quoted(sw, quoted_amounts(manager) | earlier):
+        return "price", "сравнивает с ценой не ниже"  # «Тридцать штук?! Я новый в «Драйве» за тридцать пять видел»
+    return found or in_context
+
+
+OTHER_OFFER = "другое предложение с ценой"
+
+
+def _below_quoted(sw: SegmentWords, quoted: frozenset[float]) -> bool:
+    """Whether an amount of the turn, other than the manager's own said back, is below a price
+    he quoted (the one the client echoes, else any; however far below); True when he quoted
+    none (nothing to compare with). «Тридцать тысяч за сайт? Я за эти деньги два комплекта резины продаю» or a
+    dearer new part against a repair is a reaction to the price, not a cheaper offer."""
+    prices = frozenset(v for v in quoted if v >= 100)
+    if not prices:
+        return True
+    echoed = prices.intersection(v * k for v in amounts(sw) for k in (1, 1000))
+    said = _priced_amounts(sw)  # said as a price: «за сорок», «по тысяче двести»
+    for top in sorted(echoed or prices):  # «за сорок» against 58 000: thousands left unsaid, not «4 900»
+        if any(v not in prices and v < top for v in [*_in_thousands([v for v in said if v < 1000], top),
+                                                      *(v for v in said if v >= 1000)]):
+            return True
+    return False
 
 
 def context_cue(sw: SegmentWords, manager: SegmentWords | None,
