@@ -37,7 +37,7 @@ from store import db, rollups
 from store.effective import (  # the one definition of a reviewed call lives there
     _NOT_HEAD,
     _REVIEW_SOURCES,
-    MIN_PLAYED_S,  # noqa: F401  (re-exported)
+    MIN_PLAYED_S,  # also re-exported
     effective_scores,
     latest_labels,
     latest_overrides,
@@ -111,11 +111,13 @@ def _effective_verdicts(fixes: str, where: str) -> str:
 _CORRECTED = "CASE WHEN f.m IS NULL THEN r.verdict ELSE coalesce(map_extract(f.m, r.criterion_id)[1], r.verdict) END"
 
 
-def _handling_cte(call_scope: str | None, lo: str, hi: str) -> str:
+def _handling_cte(call_scope: str | None, lo: str, hi: str, scope_labels: bool = True) -> str:
     """``eo(call_id, manager_id, started_at, rubric_version, segment_idx, kind, auto, handling,
     labelled)``: objections of calls (in scope) started in ``[lo, hi)`` with the РОП's latest
-    label applied; turns he marked as no objection left out."""
-    fixes = latest_labels(_fixed_in(call_scope, lo), "call_id, segment_idx, handling")
+    label applied; turns he marked as no objection left out. ``scope_labels=False`` reads the
+    labels of every call made since ``lo`` (cheaper than matching them to a large scope that
+    nearly all of them are in; the objections are matched to it all the same)."""
+    fixes = latest_labels(_fixed_in(call_scope if scope_labels else None, lo), "call_id, segment_idx, handling")
     return f"""{_corrections("eo_fix", fixes, "segment_idx", "handling")},
     eo0 AS (SELECT o.call_id, o.manager_id, o.started_at, o.rubric_version, o.segment_idx, o.kind,
                    o.handling AS auto,
@@ -586,8 +588,14 @@ def agreement_tables(db_path: PathLike, since: datetime, as_of: datetime) -> tup
     corrected calls criterion by criterion."""
     sql = f"""
     WITH {_reviews_cte(None, '$since', rollup=True, verdicts=True)},
-    reviewed AS MATERIALIZED (SELECT call_id, verdicts, verdicts_at FROM rev),
-    {_corrections("ev_fix", latest_overrides(_fixed_in(_REVIEWED, "$calls_from"), "call_id, criterion_id, verdict"),
+    -- the reviewed calls straight from their review rows (rev_raw): only whether each is
+    -- reviewed is needed here, not when (all rows of a call carry the same copies)
+    reviewed AS MATERIALIZED (SELECT call_id, any_value(verdicts) AS verdicts, any_value(verdicts_at) AS verdicts_at
+                              FROM rev_raw GROUP BY call_id
+                              HAVING count(first_action_at) > 0 OR sum(played_s) >= {MIN_PLAYED_S}),
+    -- the corrections made since the earliest reviewed call started, of any call: nearly all
+    -- are of reviewed calls (a correction is a review), and the joins below keep only those
+    {_corrections("ev_fix", latest_overrides(_fixed_in(None, "$calls_from"), "call_id, criterion_id, verdict"),
                   "criterion_id", "verdict")},
     -- the verdicts came with the reviewed days (review_days) for calls started in the scanned
     -- period; the calls reviewed only in the part-days at the window's ends, or whose review
@@ -609,7 +617,7 @@ def agreement_tables(db_path: PathLike, since: datetime, as_of: datetime) -> tup
                   CASE WHEN s.m IS NULL THEN l.verdict ELSE coalesce(map_extract(s.m, s.criterion_id)[1], l.verdict) END
                       AS verdict, s.n
            FROM spread s JOIN verdict_letters l USING (letter)),
-    {_handling_cte(_REVIEWED, '$calls_from', '$as_of')}
+    {_handling_cte(_REVIEWED, '$calls_from', '$as_of', scope_labels=False)}
     SELECT 'criterion' AS part, criterion_id, auto, verdict AS head, sum(n)::BIGINT AS n FROM ev GROUP BY ALL
     UNION ALL
     SELECT 'handling', NULL, auto, handling, count(*) FROM eo GROUP BY ALL
