@@ -38,7 +38,7 @@ CONF_ABSENCE = 0.7  # nothing found (no phrase, no detector)
 # needs at least CLASSIFIER_CONFIRM from some turn («качество», «удобно» said in passing is no
 # value presentation). Chosen on eval-dev and the demo split (docs/scoring.md).
 CLASSIFIER_PASS = 0.8
-CLASSIFIER_CONFIRM = 0.5
+CLASSIFIER_CONFIRM = 0.7
 CLASSIFIER_MIN_WORDS = 6
 BORDERLINE = 0.75  # × when a metric is one step from its threshold
 NEAR_MISS = 0.85  # × when part of what is needed was found (some `all` groups, fewer `any` hits)
