@@ -99,26 +99,68 @@ SEND_CHANNELS = frozenset("почта вотсап ватсап whatsapp тел�
 DECIDERS = frozenset("директор муж жена руководство руководитель начальник мама папа партнер "
                      "бухгалтерия собственник хозяин шеф генеральный учредитель коллега супруг "
                      "супруга сын дочь дочка семья бригадир прораб главбух председатель заведующий "
-                     "компаньон мать отец теща свекровь зять".split())
+                     "компаньон мать отец теща свекровь зять комитет правление совет".split())
 CONSULT_LEMMAS = frozenset("посоветоваться согласовать согласовывать обсудить".split())
-TALK_LEMMAS = frozenset("поговорить переговорить показать".split())  # … with a decider
+TALK_LEMMAS = frozenset("поговорить переговорить показать спросить".split())  # … with a decider
+DECIDE_LEMMAS = frozenset({"решать", "решить"})
+# The client coming over («в субботу заедем с Леной, ей покажу»): showing someone is then part of
+# the visit, a step, not putting the matter off.
+VISIT_LEMMAS = frozenset("заехать заезжать приехать подъехать зайти заходить прийти приходить заглянуть".split())
 MONEY_KEEPER = {("деньга", "считать"), ("считать", "деньга")}  # lemmas: «деньги» → «деньга»
 
 
 def consult_cue(sw: SegmentWords) -> str | None:
-    """The cue of «решает не он»: a decider to consult, show or talk to («с женой поговорю»,
-    «мужу покажу, он у нас деньги считает»), or None."""
+    """The cue of «решает не он»: a decider to consult, show, ask or talk to («с женой
+    поговорю», «дочку надо спросить», «мужу покажу, он у нас деньги считает», «с Наташей надо
+    решить», «решение принимается не мной, а тендерным комитетом»), or None. Not the manager
+    sent to someone («это вы с нашим логистом обсудите»), «дай поговорить», or a visit with
+    someone to show it to."""
     ws, vocab = sw.words, sw.vocab
     pairs = _pairs(ws)
-    if vocab & CONSULT_LEMMAS and (vocab & DECIDERS or "с" in vocab):
+    if vocab & CONSULT_LEMMAS and (vocab & DECIDERS or "с" in vocab) and _client_consults(sw):
         return next(iter(vocab & CONSULT_LEMMAS))
     if "решать" in vocab and vocab & DECIDERS:
         return "решает " + next(iter(vocab & DECIDERS))
-    if ("не", "решать") in pairs or (_near(ws, TALK_LEMMAS, DECIDERS, 3) and "вы" not in vocab):
+    if ("не", "решать") in pairs or ("не", "я") in pairs and "решение" in vocab:
+        return "решает не он"  # «решение принимается не мной»
+    if _decides_with_someone(sw):
+        return "решит с другим"  # «с Наташей надо решить», «он в субботу приедет, с ним и решим»
+    talks = _near(ws, TALK_LEMMAS, DECIDERS, 3) or (vocab & TALK_LEMMAS and _person_named(sw))
+    if talks and (vocab & VISIT_LEMMAS or ("дать", "поговорить") in pairs):
+        return None
+    if _near(ws, TALK_LEMMAS, DECIDERS, 3) and "вы" not in vocab:
         return "решает не он"
-    if pairs & MONEY_KEEPER or (vocab & TALK_LEMMAS and _person_named(sw) and "вы" not in vocab):
+    if pairs & MONEY_KEEPER or (vocab & (TALK_LEMMAS - {"спросить"}) and _person_named(sw) and "вы" not in vocab):
         return "решает другой человек"  # «мужу покажу, он у нас деньги считает»
     return None
+
+
+def _decides_with_someone(sw: SegmentWords) -> bool:
+    """«с Наташей надо решить», «с ним и решим», «с мужем решим»: a decision still to take (a
+    future or an infinitive of «решить», not «мы не решили ещё», «вопрос решён») together with
+    someone named just before it."""
+    surface = [w.replace("ё", "е") for w in sw.surface]
+    if len(surface) != len(sw.words):
+        return False
+    for i, w in enumerate(surface):
+        normal, tag = _reading(w)
+        if normal not in DECIDE_LEMMAS or not ("futr" in tag or "INFN" in tag) or "2per" in tag:
+            continue
+        before = surface[max(0, i - 4):i]
+        if "с" not in before:
+            continue
+        after_c = before[before.index("с") + 1:]
+        if any(x in ("ним", "ней", "ними") or "Name" in _reading(x)[1] or _reading(x)[0] in DECIDERS
+               for x in after_c):
+            return True
+    return False
+
+
+def _client_consults(sw: SegmentWords, verbs: frozenset[str] = CONSULT_LEMMAS) -> bool:
+    """Whether the client (not «вы») is the one to consult: a consult verb not in the second
+    person («это вы уже с нашим логистом обсудите», «согласуйте с ним сами»)."""
+    forms = [tag for w in sw.surface for normal, tag in [_reading(w)] if normal in verbs]
+    return not forms or any("2per" not in tag and "impr" not in tag for tag in forms)
 
 
 def _pairs(ws: tuple[str, ...]) -> set[tuple[str, str]]:
