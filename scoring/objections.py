@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
@@ -571,6 +572,13 @@ def detect_objections(
 
 
 REPEAT_WITHIN = 2  # segments (the client's next turn): «я за рулём» — (the manager pitches on) — «я говорю, я за рулём»
+# The client saying outright that he repeats himself («я же говорю», «я вам говорю», «повторяю»):
+# the same objection however many turns later, when the manager ignored it.
+# Being busy, once ignored, is the same objection wherever it comes again («я ж за рулём, давайте
+# быстрее» ten turns later): the client's situation has not changed.
+REPEATED_ANYWHERE = frozenset({"no_time"})
+REPEAT_MARKER = re.compile(r"(?<!\w)(?:я\s+(?:же\s+|ж\s+|вам\s+|тебе\s+|ведь\s+)*говорю|говорю\s+(?:же|ж|вам|тебе)"
+                           r"|повторяю|ещё\s+раз\s+говорю|еще\s+раз\s+говорю)(?!\w)")
 
 
 def _without_unanswered_repeats(results: list[ObjectionResult]) -> tuple[ObjectionResult, ...]:
@@ -580,8 +588,9 @@ def _without_unanswered_repeats(results: list[ObjectionResult]) -> tuple[Objecti
     last: dict[str, ObjectionResult] = {}
     for r in results:
         first = last.get(r.kind)
-        if (first is not None and first.handling == "ignored"
-                and 0 < r.segment_idx - first.segment_idx <= REPEAT_WITHIN):
+        if (first is not None and first.handling == "ignored" and r.segment_idx > first.segment_idx
+                and (r.segment_idx - first.segment_idx <= REPEAT_WITHIN or r.kind in REPEATED_ANYWHERE
+                     or REPEAT_MARKER.search(r.quote.lower()))):
             continue
         last[r.kind] = r
         kept.append(r)

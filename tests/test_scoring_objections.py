@@ -251,6 +251,24 @@ def test_an_objection_said_again_after_the_manager_ignored_it_is_the_same_object
     assert [(o.kind, o.segment_idx) for o in s.objections] == [("no_time", 5)]
 
 
+def test_a_repeat_the_client_marks_as_one_is_the_same_objection_however_late():
+    """«я вам говорю, у нас …» turns later, after the manager pitched on past the first: one
+    objection (docs/labelling.md); being busy again is the same objection even unmarked."""
+    s = score([*OPENING,
+               ("client", "Слушайте, нам канцелярию «Офисмаг» возит по договору, уже четвёртый год."),
+               ("manager", "А у нас ещё бумага премиум-класса и картриджи для любых принтеров."),
+               ("client", "Угу."), ("manager", "И ежедневники с логотипом, и ручки."),
+               ("client", "Я вам говорю, у нас «Офисмаг» по договору."),
+               ("manager", "Понял. Тогда до свидания!")])
+    assert [(o.kind, o.segment_idx) for o in s.objections] == [("have_supplier", 5)]
+    s = score([*OPENING, ("client", "Я на совещании, у меня минута."),
+               ("manager", "Смотрите, у нас окна с тройным стеклопакетом и тёплым профилем."),
+               ("client", "Угу."), ("manager", "И монтаж бесплатный, и откосы в подарок."),
+               ("client", "Ну всё, мне некогда, давайте в другой раз."),
+               ("manager", "Хорошо, до свидания!")])
+    assert [(o.kind, o.segment_idx) for o in s.objections] == [("no_time", 5)]
+
+
 @pytest.mark.parametrize("client_text", [
     "Почту в вотсапе скину, давай завтра в девять, только чтоб водитель мне набрал за полчаса.",
     "Завтра в двенадцать я на почте буду, посылки отправляю, давайте в два лучше.",
