@@ -55,7 +55,7 @@ WE = frozenset({"мы", "нас", "нам", "у"})
 OWN_STAFF = frozenset("""
 механик бухгалтер админ администратор юрист поставщик подрядчик мастер электрик программист
 водитель охрана курьер дизайнер фотограф флорист повар уборщица клинер сервис специалист
-агент брокер газовщик сантехник айтишник маркетолог кадровик
+агент брокер газовщик сантехник айтишник маркетолог кадровик сиделка няня логопед репетитор тренер
 """.split())
 # relatives and acquaintances who do it for them («племянник мне возит», «мне это всё Серёга делает»)
 ACQUAINTANCES = frozenset("""
@@ -219,6 +219,8 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
         return "have_supplier", "это делает свой человек"  # «племянник мне кувшины возит», «брат поставит»
     if _we_have_someone(sw):
         return "have_supplier", "у нас есть свой человек"  # «но у нас Света есть, справляется»
+    if _someone_comes_or_we_go(sw):
+        return "have_supplier", "ходят к своему человеку"  # «к ней соседка ходит», «обычно к Сереге ездим»
 
     if price_words(sw):
         return "price", next(iter(vocab & PRICE_LEMMAS), "дорого")
@@ -320,6 +322,35 @@ def _we_have_someone(sw: SegmentWords) -> bool:
     if "вы" in near or "вас" in near or "нас" not in near:
         return False
     return any(_reading(w)[0] in OWN_STAFF | ACQUAINTANCES or may_be_first_name(w) for w in near)
+
+
+VISIT_VERBS = frozenset("ходить приходить ездить приезжать обращаться".split())
+TO_US = frozenset("мне нам ней нему ним".split())
+HABIT = frozenset("обычно всегда постоянно".split())
+
+
+def _someone_comes_or_we_go(sw: SegmentWords) -> bool:
+    """Someone of theirs comes to do it now («сейчас к ней соседка ходит», «внучка через день
+    приходит, уколы ставит»), or they go to someone of theirs as a habit («мы обычно к Сереге
+    на ранчо ездим»): a visit verb in the present beside «к» and that person."""
+    surface = [w.replace("ё", "е") for w in sw.surface]
+    if sw.question:
+        return False
+    readings = [_reading(w) for w in surface]
+    for i, (normal, tag) in enumerate(readings):
+        if normal not in VISIT_VERBS or "pres" not in tag:
+            continue
+        near = range(max(0, i - 4), min(len(surface), i + 4))
+        someone = [j for j in near if readings[j][0] in ACQUAINTANCES | OWN_STAFF
+                   or (len(surface[j]) >= 3 and "Name" in readings[j][1])]
+        if not someone:
+            continue
+        if "3per" in tag and any(surface[j] == "к" and j + 1 < len(surface) and surface[j + 1] in TO_US for j in near):
+            return True  # «к ней соседка ходит»
+        if ("1per" in tag and "plur" in tag or "sing" in tag and "1per" in tag) and HABIT & set(sw.words) \
+                and any(surface[j] == "к" for j in near):
+            return True  # «мы обычно к Сереге ездим»
+    return False
 
 
 def price_said(sw: SegmentWords) -> bool:
