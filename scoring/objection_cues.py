@@ -327,6 +327,7 @@ def _we_have_someone(sw: SegmentWords) -> bool:
 VISIT_VERBS = frozenset("ходить приходить ездить приезжать обращаться".split())
 TO_US = frozenset("мне нам ней нему ним".split())
 HABIT = frozenset("обычно всегда постоянно".split())
+KIN = frozenset("мама мать отец папа бабушка дедушка ребенок сын дочь дочка".split())  # «к отцу соседка ходит»
 
 
 def _someone_comes_or_we_go(sw: SegmentWords) -> bool:
@@ -342,10 +343,11 @@ def _someone_comes_or_we_go(sw: SegmentWords) -> bool:
             continue
         near = range(max(0, i - 4), min(len(surface), i + 4))
         someone = [j for j in near if readings[j][0] in ACQUAINTANCES | OWN_STAFF
-                   or (len(surface[j]) >= 3 and "Name" in readings[j][1])]
+                   or (len(surface[j]) >= 3 and ("Name" in readings[j][1] or may_be_first_name(surface[j])))]
         if not someone:
             continue
-        if "3per" in tag and any(surface[j] == "к" and j + 1 < len(surface) and surface[j + 1] in TO_US for j in near):
+        if "3per" in tag and any(surface[j] == "к" and j + 1 < len(surface)
+                                 and (surface[j + 1] in TO_US or readings[j + 1][0] in KIN) for j in near):
             return True  # «к ней соседка ходит»
         if ("1per" in tag and "plur" in tag or "sing" in tag and "1per" in tag) and HABIT & set(sw.words) \
                 and any(surface[j] == "к" for j in near):
