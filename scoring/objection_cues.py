@@ -101,7 +101,8 @@ DECIDERS = frozenset("директор муж жена руководство р
                      "супруга сын дочь дочка семья бригадир прораб главбух председатель заведующий "
                      "компаньон мать отец теща свекровь зять комитет правление совет".split())
 CONSULT_LEMMAS = frozenset("посоветоваться согласовать согласовывать обсудить".split())
-TALK_LEMMAS = frozenset("поговорить переговорить показать спросить".split())  # … with a decider
+TALK_LEMMAS = frozenset("поговорить переговорить перетереть показать спросить".split())  # … with a decider
+TELL_LEMMAS = frozenset({"сказать", "передать"})  # «надо Серёже сказать», «мужу скажу»: the client tells
 DECIDE_LEMMAS = frozenset({"решать", "решить"})
 # The client coming over («в субботу заедем с Леной, ей покажу»): showing someone is then part of
 # the visit, a step, not putting the matter off.
@@ -121,18 +122,47 @@ def consult_cue(sw: SegmentWords) -> str | None:
         return next(iter(vocab & CONSULT_LEMMAS))
     if "решать" in vocab and vocab & DECIDERS:
         return "решает " + next(iter(vocab & DECIDERS))
-    if ("не", "решать") in pairs or ("не", "я") in pairs and "решение" in vocab:
-        return "решает не он"  # «решение принимается не мной»
+    if ("не", "решать") in pairs or ("не", "я") in pairs and "решение" in vocab or _cannot_decide_alone(sw):
+        return "решает не он"  # «решение принимается не мной», «я ж один не решу»
     if _decides_with_someone(sw):
         return "решит с другим"  # «с Наташей надо решить», «он в субботу приедет, с ним и решим»
-    talks = _near(ws, TALK_LEMMAS, DECIDERS, 3) or (vocab & TALK_LEMMAS and _person_named(sw))
+    talk = TALK_LEMMAS if _client_consults(sw, frozenset({"спросить"}), third=True) else TALK_LEMMAS - {"спросить"}
+    talks = _near(ws, talk, DECIDERS, 3) or (vocab & talk and _person_named(sw))
     if talks and (vocab & VISIT_LEMMAS or ("дать", "поговорить") in pairs):
         return None
-    if _near(ws, TALK_LEMMAS, DECIDERS, 3) and "вы" not in vocab:
+    if _near(ws, talk, DECIDERS, 3) and "вы" not in vocab:
         return "решает не он"
+    if _tells_decider(sw):
+        return "решает другой человек"  # «надо Серёже сказать, сыну», «мужу скажу»
     if pairs & MONEY_KEEPER or (vocab & (TALK_LEMMAS - {"спросить"}) and _person_named(sw) and "вы" not in vocab):
         return "решает другой человек"  # «мужу покажу, он у нас деньги считает»
     return None
+
+
+def _cannot_decide_alone(sw: SegmentWords) -> bool:
+    """«я ж один не решу», «сама я не решаю»: the client says he does not decide it himself (a
+    first-person «не решу / не решаю», not «мы пока не решили»)."""
+    surface = [w.replace("ё", "е") for w in sw.surface]
+    for i, w in enumerate(surface[1:], 1):
+        normal, tag = _reading(w)
+        if normal in DECIDE_LEMMAS and surface[i - 1] == "не" and "1per" in tag and "sing" in tag:
+            return True
+    return False
+
+
+def _tells_decider(sw: SegmentWords) -> bool:
+    """The client has to tell a decider first («надо Серёже сказать, сыну», «нужно директору
+    передать»): «надо / нужно» and «сказать» / «передать» as an infinitive within three words of
+    the decider (not «честно скажу», «мужу скажу, чтоб к вам ни ногой»)."""
+    if not {"надо", "нужно"} & sw.vocab:
+        return False
+    surface = [w.replace("ё", "е") for w in sw.surface]
+    readings = [_reading(w) for w in surface]
+    for i, (normal, tag) in enumerate(readings):
+        if normal in TELL_LEMMAS and "INFN" in tag and any(
+                readings[j][0] in DECIDERS for j in range(max(0, i - 3), min(len(surface), i + 4)) if j != i):
+            return True
+    return False
 
 
 def _decides_with_someone(sw: SegmentWords) -> bool:
@@ -156,11 +186,13 @@ def _decides_with_someone(sw: SegmentWords) -> bool:
     return False
 
 
-def _client_consults(sw: SegmentWords, verbs: frozenset[str] = CONSULT_LEMMAS) -> bool:
+def _client_consults(sw: SegmentWords, verbs: frozenset[str] = CONSULT_LEMMAS, third: bool = False) -> bool:
     """Whether the client (not «вы») is the one to consult: a consult verb not in the second
-    person («это вы уже с нашим логистом обсудите», «согласуйте с ним сами»)."""
+    person («это вы уже с нашим логистом обсудите», «согласуйте с ним сами»); ``third``: nor
+    in the third («финансовый директор всё равно спросит»: the decider asks, not the client)."""
     forms = [tag for w in sw.surface for normal, tag in [_reading(w)] if normal in verbs]
-    return not forms or any("2per" not in tag and "impr" not in tag for tag in forms)
+    return not forms or any("2per" not in tag and "impr" not in tag and not (third and "3per" in tag)
+                            for tag in forms)
 
 
 def _pairs(ws: tuple[str, ...]) -> set[tuple[str, str]]:
@@ -546,8 +578,19 @@ def _supply_near(ws: tuple[str, ...], cue: str) -> str:
 _QUOTED_NAME = re.compile(r"[«\"“„][^»\"”]{2,40}[»\"”]")
 
 
+def _split_seller(sw: SegmentWords) -> bool:
+    """A marketplace name phone ASR split in two after a preposition: «на о зоне», «на а вито»,
+    «на вайлд берриз»."""
+    words = [w.replace("ё", "е") for w in sw.surface]
+    return any(words[i] in ("на", "в", "с", "у") and _reading(words[i + 1] + words[i + 2])[0] in OTHER_SELLER_LEMMAS
+               for i in range(len(words) - 2) if len(words[i + 1]) <= 5)
+
+
 def _names_a_brand(sw: SegmentWords) -> bool:
-    """«в «Леруа»», «у Ростелекома»: a quoted or capitalised name after в / у / на."""
+    """«в «Леруа»», «у Ростелекома»: a quoted or capitalised name after в / у / на, or a
+    marketplace phone ASR split in two («на о зоне»)."""
+    if _split_seller(sw):
+        return True
     text = sw.segment.text
     if re.search(r"\b(в|у|на|из)\s+[«\"]", text, re.IGNORECASE):
         return True
