@@ -72,7 +72,7 @@ THINK_LEMMAS = frozenset("подумать обдумать повременит
 THINK_PAIRS = (("близкий", "к"), ("не", "сейчас"), ("пока", "не"), ("не", "готовый"), ("не", "решить"),
                ("в", "следующий"), ("после", "праздник"), ("потом", "посмотреть"), ("вернуться", "к"))
 NO_TIME_LEMMAS = frozenset("неудобно некогда занятой занят бежать совещание руль".split())
-NO_TIME_PAIRS = (("не", "удобно"), ("не", "до"), ("нет", "время"), ("за", "руль"))
+NO_TIME_PAIRS = (("не", "удобно"), ("не", "до"), ("нет", "время"), ("за", "руль"), ("второй", "линия"))
 # «Некогда» said of someone else («ему некогда, говорю же»), a busy line or date («у вас занято
 # было», «если занято, то двадцатое»), busy but letting the manager go on («я в дороге, но
 # говорите»), «неудобно» meaning awkward («я ему не говорила, неудобно»), running in a story
@@ -96,6 +96,9 @@ SEND_VERBS = frozenset("прислать присылать скинуть ск�
                        "переслать написать".split())
 SEND_CHANNELS = frozenset("почта вотсап ватсап whatsapp телеграм телеграмм смс кп предложение прайс "
                           "каталог информация вариант презентация мейл email имейл сообщение".split())
+# Paper only with a verb that sends it («бумагу какую-нибудь пришлите»), not «на бумажке написала»
+PAPER = frozenset("бумага бумажка буклет листовка".split())
+SEND_PAPER_VERBS = frozenset("прислать присылать выслать отправить отправлять".split())
 DECIDERS = frozenset("директор муж жена руководство руководитель начальник мама папа партнер "
                      "бухгалтерия собственник хозяин шеф генеральный учредитель коллега супруг "
                      "супруга сын дочь дочка семья бригадир прораб главбух председатель заведующий "
@@ -224,8 +227,8 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
             and not own_past_purchase(sw)):
         return "competitor_cheaper", OTHER_OFFER
 
-    if vocab & SEND_VERBS and vocab & SEND_CHANNELS and asks_to_send(sw):
-        return "send_offer", "прислать " + next(iter(vocab & SEND_CHANNELS))
+    if send_cue(sw):
+        return "send_offer", "прислать " + next(iter(vocab & (SEND_CHANNELS | PAPER)))
     if heard_send(sw):
         return "send_offer", "прислать (расслышано приблизительно)"  # «скейните всё вот сап»
 
@@ -257,14 +260,34 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     if price_words(sw):
         return "price", next(iter(vocab & PRICE_LEMMAS), "дорого")
 
-    if (vocab & NO_TIME_LEMMAS or pairs & set(NO_TIME_PAIRS) or _never_for_no_time(ws) or (
-            "сейчас" in vocab and pairs & set(BUSY_PLACES)) or ("удобно" in vocab and "не" in vocab)) and busy_of_self(sw):
+    if busy_cue(sw):
         if not_now_but_later(sw):
             return "think_later", "не до того сейчас, позже"
         return "no_time", "нет времени"
     if (vocab & THINK_LEMMAS or pairs & set(THINK_PAIRS)) and not thought_before(sw):
         return "think_later", "подумаю"  # not «про перчатки я не подумал»
     return None
+
+
+RUNNING = frozenset({"бегу", "убегаю"})  # not «я побежала», a goodbye
+
+
+def busy_cue(sw: SegmentWords) -> bool:
+    """The client busy now, by his words («бегу», «за рулём», «вторая линия», «неудобно»), said
+    of himself (:func:`busy_of_self`); not a later time («после совещания посмотрю»)."""
+    vocab, ws = sw.vocab, sw.words
+    pairs = _pairs(ws)
+    if _near(ws, frozenset({"после"}), NO_TIME_LEMMAS, 1) and not vocab & (NO_TIME_LEMMAS - {"совещание"}):
+        return False
+    running = bool(RUNNING & set(sw.surface))  # «всё, бегу» (the lemmatiser reads «бегу» as «бег»)
+    return bool(vocab & NO_TIME_LEMMAS or running or pairs & set(NO_TIME_PAIRS) or _never_for_no_time(ws) or (
+        "сейчас" in vocab and pairs & set(BUSY_PLACES)) or ("удобно" in vocab and "не" in vocab)) and busy_of_self(sw)
+
+
+def send_cue(sw: SegmentWords) -> bool:
+    """A request to send something («скиньте в вотсап каталог», «бумагу какую-нибудь пришлите»)."""
+    v = sw.vocab
+    return bool(v & SEND_VERBS and v & SEND_CHANNELS or v & SEND_PAPER_VERBS and v & PAPER) and asks_to_send(sw)
 
 
 def trigger_stands(kind: str, sw: SegmentWords) -> bool:

@@ -469,7 +469,8 @@ SECOND_KINDS = frozenset(frozenset(p) for p in (
 
 def _second_kind(sw: SegmentWords, first: str, cat: Catalogue, manager: SegmentWords | None):
     """(kind, trigger) of a second objection voiced in the same turn, by its own trigger phrase
-    or (need_consult) its cue: only for kinds often said together (:data:`SECOND_KINDS`)."""
+    or (need_consult, send_offer, no_time) its cue: only for kinds often said together
+    (:data:`SECOND_KINDS`)."""
     for kind in cat.kinds:
         if kind.id == first or frozenset((first, kind.id)) not in SECOND_KINDS:
             continue
@@ -485,6 +486,10 @@ def _second_kind(sw: SegmentWords, first: str, cat: Catalogue, manager: SegmentW
             return kind, "дорого (по смыслу)"  # «девять четыреста, это ж полпенсии, подумаю»
         if kind.id == "need_consult" and (cue := objection_cues.consult_cue(sw)) is not None:
             return kind, f"{cue} (по смыслу)"
+        if kind.id == "send_offer" and objection_cues.send_cue(sw):
+            return kind, "прислать (по смыслу)"  # «я посмотрю подумаю, скинь мне в вотсап каталог»
+        if kind.id == "no_time" and objection_cues.busy_cue(sw) and not objection_cues.not_now_but_later(sw):
+            return kind, "нет времени (по смыслу)"  # «я подумаю ещё, ой, у меня там на плите, бегу»
     return None
 
 

@@ -278,6 +278,30 @@ def test_a_repeat_the_client_marks_as_one_is_the_same_objection_however_late():
     assert [(o.kind, o.segment_idx) for o in s.objections] == [("no_time", 5)]
 
 
+@pytest.mark.parametrize("client_text, kinds", [
+    ("ну я с женой посоветуюсь, скиньте мне в вотсап каталог какой", {"need_consult", "send_offer"}),
+    ("ой ну я подумаю ещё ой у меня ж там молоко убегает всё бегу бегу", {"think_later", "no_time"}),
+])
+def test_a_second_kind_in_the_turn_is_found_by_its_cue(client_text, kinds):
+    s = score([*OPENING, ("client", client_text), ("manager", "Хорошо, до свидания!")])
+    assert {o.kind for o in s.objections if o.segment_idx == 5} == kinds, s.objections
+
+
+@pytest.mark.parametrize("client_text, kind", [
+    ("так подожди у меня вторая линия давай в двух словах", "no_time"),
+    ("Нет, какая суббота. Вы мне бумагу какую-нибудь пришлите, я почитаю.", "send_offer"),
+])
+def test_busy_and_send_said_in_other_words(client_text, kind):
+    s = score([*OPENING, ("client", client_text), ("manager", "Хорошо, до свидания!")])
+    assert kind in {o.kind for o in s.objections}, s.objections
+
+
+def test_paper_written_on_is_no_request_to_send():
+    s = score([*OPENING, ("client", "Алло, это окна? Мне внучка телефон на бумажке написала."),
+               ("manager", "Да, это мы. Слушаю вас."), ("client", "Хорошо."), ("manager", "До свидания!")])
+    assert not [o for o in s.objections if o.kind == "send_offer"], s.objections
+
+
 @pytest.mark.parametrize("client_text", [
     "Почту в вотсапе скину, давай завтра в девять, только чтоб водитель мне набрал за полчаса.",
     "Завтра в двенадцать я на почте буду, посылки отправляю, давайте в два лучше.",
