@@ -300,7 +300,23 @@ def trigger_stands(kind: str, sw: SegmentWords) -> bool:
         return asks_to_send(sw)
     if kind == "think_later":
         return not thought_before(sw)
+    if kind == "need_consult":
+        return not decides_self(sw)
     return True
+
+
+def decides_self(sw: SegmentWords) -> bool:
+    """«Я сама решаю», «решаю я», «сам решу»: the client is the decider (the answer to «кто
+    принимает решение?»), not a need to consult; a «не» before the verb says the opposite."""
+    surface = [w.replace("ё", "е") for w in sw.surface]
+    for i, w in enumerate(surface):
+        normal, tag = _reading(w)
+        if normal not in DECIDE_LEMMAS or "1per" not in tag or (i and surface[i - 1] == "не"):
+            continue  # «она сама решит»: the daughter decides — a decider to consult
+        near = surface[max(0, i - 2):i + 3]
+        if ("я" in near or "сам" in near or "сама" in near) and "не" not in near:
+            return True
+    return False
 
 
 def thought_before(sw: SegmentWords) -> bool:

@@ -296,6 +296,13 @@ def test_busy_and_send_said_in_other_words(client_text, kind):
     assert kind in {o.kind for o in s.objections}, s.objections
 
 
+@pytest.mark.parametrize("client_text", ["Я сама решаю.", "Решаю я, так что говорите."])
+def test_the_client_who_decides_himself_needs_no_one_to_consult(client_text):
+    s = score([*OPENING, ("client", "Интересно."), ("manager", "А кто у вас принимает решение?"),
+               ("client", client_text), ("manager", "Отлично, тогда до свидания!")])
+    assert not [o for o in s.objections if o.kind == "need_consult"], s.objections
+
+
 def test_paper_written_on_is_no_request_to_send():
     s = score([*OPENING, ("client", "Алло, это окна? Мне внучка телефон на бумажке написала."),
                ("manager", "Да, это мы. Слушаю вас."), ("client", "Хорошо."), ("manager", "До свидания!")])
