@@ -493,6 +493,10 @@ def busy_of_self(sw: SegmentWords) -> bool:
             continue  # the line or the date, not the person
         if ws[i] in ("за", "руль") and not (before or TALK_NOW.intersection(ws)):
             continue  # «многие первый раз за руль садятся»: nobody is driving now
+        if ws[i] in ("за", "руль") and any(is_number(w) for w in ws[i + 1:i + 3]) and "год" in ws[i + 1:i + 4]:
+            continue  # «я за рулём сорок лет»: years of driving, not driving now
+        if ws[i] in ("занятой", "занят", "занятый") and "все" in ws[max(0, i - 2):i] and not before:
+            continue  # «в сезон все заняты»: the rooms or the people there, not him
         if ws[i] in ("нет", "время") and "там" in ws[max(0, i - 1):i + 2]:
             continue  # «времени там нет, в разумные сроки» — of a contract, not of him
         after = ws[i + 1:]

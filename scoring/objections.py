@@ -445,6 +445,8 @@ def _example_kind(sw: SegmentWords, cat: Catalogue, threshold: float):
 
 SIGN_OFF_MANAGER_WORDS = 12  # after «всё, мне бежать надо» the manager only says goodbye
 SIGN_OFF_OPENERS = AGREES | {"ага", "угу"}  # a client's yes, as the next-step detector reads it
+SIGN_OFF_SHORT = 6  # words: a yes and «всё, бегу» …
+SIGN_OFF_LATE = 0.6  # … in the last 40 % of the call's turns
 
 
 def _signing_off(words: list[SegmentWords], pos: int) -> bool:
@@ -454,6 +456,8 @@ def _signing_off(words: list[SegmentWords], pos: int) -> bool:
     if not (set(words[pos].words[:3]) & SIGN_OFF_OPENERS or {"всё", "все"} & set(words[pos].surface[:2])):
         return False  # «слушайте, я на совещании» ends the talk without agreeing: a brush-off
     after = [w for w in words[pos + 1:] if w.words]
+    if len(words[pos].words) <= SIGN_OFF_SHORT and pos >= SIGN_OFF_LATE * len(words):
+        return True  # «Скину. Всё, бегу.» late in the call: the manager may still recap before goodbye
     return len(after) <= 2 and all(w.segment.speaker != "client" or len(w.words) <= 3 for w in after) and sum(
         len(w.words) for w in after if w.segment.speaker == "manager") <= SIGN_OFF_MANAGER_WORDS
 

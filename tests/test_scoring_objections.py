@@ -303,6 +303,23 @@ def test_the_client_who_decides_himself_needs_no_one_to_consult(client_text):
     assert not [o for o in s.objections if o.kind == "need_consult"], s.objections
 
 
+@pytest.mark.parametrize("client_text", [
+    "Мне шестьдесят восемь, я за рулём сорок лет, ни одной аварии.",  # years of driving
+    "Шесть домиков. В сезон все заняты, по два-три человека.",  # the rooms, not him
+])
+def test_busy_words_about_something_else_are_no_objection(client_text):
+    s = score([*OPENING, ("client", client_text), ("manager", "Понял. А что для вас главное?"),
+               ("client", "Хорошо."), ("manager", "До свидания!")])
+    assert not [o for o in s.objections if o.kind == "no_time"], s.objections
+
+
+def test_a_short_goodbye_late_in_the_call_is_no_objection_even_before_the_recap():
+    s = score([*GOOD_CALL[:-1], ("manager", "Отлично, пришлите мне адрес в вотсап."), ("client", "Скину. Всё, бегу."),
+               ("manager", "Секунду, подытожу: замер в субботу в девять, три окна, тёплый профиль."),
+               ("client", "Верно, спасибо."), ("manager", "Спасибо вам, до свидания!"), ("client", "До свидания.")])
+    assert not [o for o in s.objections if o.kind == "no_time"], s.objections
+
+
 def test_paper_written_on_is_no_request_to_send():
     s = score([*OPENING, ("client", "Алло, это окна? Мне внучка телефон на бумажке написала."),
                ("manager", "Да, это мы. Слушаю вас."), ("client", "Хорошо."), ("manager", "До свидания!")])
