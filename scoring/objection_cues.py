@@ -780,6 +780,8 @@ def context_cue(sw: SegmentWords, manager: SegmentWords | None,
         if sw.vocab & OWN_BUDGET and not (sw.vocab & BUDGET_ONLY_THOUGHT == sw.vocab & OWN_BUDGET
                                           and _names_seller(sw)):
             return "price", "рассчитывали на меньшее"  # «у меня максимум два миллиона»: the client's budget
+        if not _names_seller(sw) and (_paid_myself(sw) or ("было" in sw.surface and sw.vocab & EARLIER_PRICE)):
+            return "price", "раньше платил меньше"  # «я в прошлом году за двушку девять платил», «было же девять»
         if _names_someone(sw) and (sw.vocab & PRICE_VERBS or {"за", "по", "они"} & sw.vocab or _names_a_brand(sw)
                                    or _QUOTED_NAME.search(sw.segment.text)):
             return "competitor_cheaper", "у других дешевле"  # «у «ЧистоЛайна» стандартная две девятьсот»
@@ -792,6 +794,17 @@ def context_cue(sw: SegmentWords, manager: SegmentWords | None,
 
 # «я так и думал» beside a seller's lower amount is no budget: «я так и думал, а на Озоне за двенадцать»
 BUDGET_ONLY_THOUGHT = frozenset({"думать"})
+
+
+EARLIER_PRICE = frozenset({"же", "раньше", "прошлый", "год"})  # «было же девять», «в прошлом году было»
+
+
+def _paid_myself(sw: SegmentWords) -> bool:
+    """«я в прошлом году за двушку девять платил»: the client's own past payment (a past form of
+    a paying verb with «я»), set against the quote: a price reaction when no seller is named."""
+    if "я" not in sw.surface:
+        return False
+    return any(normal in PAID and "past" in tag for normal, tag in (_reading(w) for w in sw.surface))
 
 
 def _names_seller(sw: SegmentWords) -> bool:
