@@ -130,6 +130,7 @@ def consult_cue(sw: SegmentWords) -> str | None:
     if _decides_with_someone(sw):
         return "решит с другим"  # «с Наташей надо решить», «он в субботу приедет, с ним и решим»
     talk = TALK_LEMMAS if _client_consults(sw, frozenset({"спросить"}), third=True) else TALK_LEMMAS - {"спросить"}
+    talk = talk - {w for i, w in enumerate(ws) if w in talk and i and ws[i - 1] == "не"}  # «там не поговоришь»
     talks = _near(ws, talk, DECIDERS, 3) or (vocab & talk and _person_named(sw))
     if talks and (vocab & VISIT_LEMMAS or ("дать", "поговорить") in pairs):
         return None
@@ -137,7 +138,7 @@ def consult_cue(sw: SegmentWords) -> str | None:
         return "решает не он"
     if _tells_decider(sw):
         return "решает другой человек"  # «надо Серёже сказать, сыну», «мужу скажу»
-    if pairs & MONEY_KEEPER or (vocab & (TALK_LEMMAS - {"спросить"}) and _person_named(sw) and "вы" not in vocab):
+    if pairs & MONEY_KEEPER or (vocab & (talk - {"спросить"}) and _person_named(sw) and "вы" not in vocab):
         return "решает другой человек"  # «мужу покажу, он у нас деньги считает»
     return None
 
