@@ -107,6 +107,7 @@ CONSULT_LEMMAS = frozenset("посоветоваться согласовать 
 TALK_LEMMAS = frozenset("поговорить переговорить перетереть показать спросить".split())  # … with a decider
 TELL_LEMMAS = frozenset({"сказать", "передать"})  # «надо Серёже сказать», «мужу скажу»: the client tells
 DECIDE_LEMMAS = frozenset({"решать", "решить"})
+APPROVE_VERBS = frozenset({"утверждать", "утвердить"})  # «утверждает генеральный»; not «бюджет утверждён»
 # The client coming over («в субботу заедем с Леной, ей покажу»): showing someone is then part of
 # the visit, a step, not putting the matter off.
 VISIT_LEMMAS = frozenset("заехать заезжать приехать подъехать зайти заходить прийти приходить заглянуть".split())
@@ -123,8 +124,8 @@ def consult_cue(sw: SegmentWords) -> str | None:
     pairs = _pairs(ws)
     if vocab & CONSULT_LEMMAS and (vocab & DECIDERS or "с" in vocab) and _client_consults(sw):
         return next(iter(vocab & CONSULT_LEMMAS))
-    if "решать" in vocab and vocab & DECIDERS:
-        return "решает " + next(iter(vocab & DECIDERS))
+    if ("решать" in vocab or _present_verb(sw, APPROVE_VERBS, future=True)) and vocab & DECIDERS:
+        return "решает " + next(iter(vocab & DECIDERS))  # «договоры у нас утверждает генеральный»
     if ("не", "решать") in pairs or ("не", "я") in pairs and "решение" in vocab or _cannot_decide_alone(sw):
         return "решает не он"  # «решение принимается не мной», «я ж один не решу»
     if _decides_with_someone(sw):
@@ -368,7 +369,8 @@ def asks_to_send(sw: SegmentWords) -> bool:
     """Whether the client asks to be sent something: «скиньте», «пришлите», «можете отправить»
     — not «я вам в вотсапе скину», «посылки отправляю» (his own sending, first person)."""
     verbs = [_reading(w)[1] for w in sw.surface if _reading(w)[0] in SEND_VERBS]
-    return not verbs or any("1per" not in tag for tag in verbs)
+    wish = "бы" in sw.surface  # «прислали бы»: a past form that asks; «фирма прислала КП» does not
+    return not verbs or any("1per" not in tag and ("past" not in tag or wish) for tag in verbs)
 
 
 def _serves(sw: SegmentWords) -> bool:

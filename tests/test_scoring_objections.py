@@ -144,6 +144,7 @@ def test_a_lower_number_that_answers_a_question_is_no_objection():
     ("слушайте я ж один не решу у нас бюджет супруга ведёт", "need_consult"),
     ("Не знаю. Надо директору сказать, он подписывает.", "need_consult"),
     ("ну мне с партнёром надо перетереть мы вдвоём это тянем", "need_consult"),
+    ("Договоры свыше ста тысяч у нас утверждает генеральный директор.", "need_consult"),
     ("а вот невестка говорит на о зоне такие же за 900 рублей", "competitor_cheaper"),
     ("Да к отцу сейчас соседка ходит, Вера Ивановна, и в магазин, и давление меряет.", "have_supplier"),
     ("мы вообще обычно к Володе на пасеку ездим он нам и мёд и воск", "have_supplier"),
@@ -322,6 +323,12 @@ def test_a_short_goodbye_late_in_the_call_is_no_objection_even_before_the_recap(
                ("manager", "Секунду, подытожу: замер в субботу в девять, три окна, тёплый профиль."),
                ("client", "Верно, спасибо."), ("manager", "Спасибо вам, до свидания!"), ("client", "До свидания.")])
     assert not [o for o in s.objections if o.kind == "no_time"], s.objections
+
+
+def test_what_a_competitor_sent_is_no_request_to_send():
+    s = score([*OPENING, ("client", "Мы запрашивали не только вас: «Учёт-Про» прислала предложение, сорок часов по тысяче восемьсот."),
+               ("manager", "Понимаю. А что в их предложение входит?"), ("client", "Хорошо."), ("manager", "До свидания!")])
+    assert not [o for o in s.objections if o.kind == "send_offer"], s.objections
 
 
 def test_paper_written_on_is_no_request_to_send():
