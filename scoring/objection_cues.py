@@ -246,7 +246,7 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     if ("мы", "хватать") in pairs and "не" not in vocab:
         return "have_supplier", "нам хватает того, что есть"  # «мы в «2ГИС» висим, нам хватает»
     if (_serves(sw)
-            and (("мы" in vocab and _QUOTED_NAME.search(sw.segment.text))
+            and (("мы" in vocab and _other_quoted_name(sw))
                  or (vocab & TENURE_LEMMAS and _serves_now(sw) and _names_someone(sw)
                      and not ("за" in vocab and _price_number(ws))))):
         # «нас «Горлифт» обслуживает», «я беру у Гарика на Складской, лет шесть уже»
@@ -808,6 +808,19 @@ def _paid_myself(sw: SegmentWords) -> bool:
     if "я" not in sw.surface:
         return False
     return any(normal in PAID and "past" in tag for normal, tag in (_reading(w) for w in sw.surface))
+
+
+# The client's own firm introduced: «я с мясокомбината «Заречный»», «Тарасенко Ольга Михайловна,
+# агрохолдинг «Слободской»»: a name after «я с / я из …» or right after a patronymic.
+_OWN_FIRM = re.compile(r"\b(?:я|мы)\s+(?:с|из|со)\s+(?:[а-яё-]+\s+){0,2}[«\"“„]"
+                       r"|\b[а-яё]+(?:вна|вич|ична),?\s+(?:[а-яё-]+\s+){0,2}[«\"“„]", re.IGNORECASE)
+
+
+def _other_quoted_name(sw: SegmentWords) -> bool:
+    """A quoted name in the turn that is not the client's own firm introduced (:data:`_OWN_FIRM`)."""
+    text = sw.segment.text
+    own = {m.end() - 1 for m in _OWN_FIRM.finditer(text)}
+    return any(m.start() not in own for m in _QUOTED_NAME.finditer(text))
 
 
 def _names_seller(sw: SegmentWords) -> bool:
