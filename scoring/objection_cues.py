@@ -105,7 +105,7 @@ DECIDERS = frozenset("директор муж жена руководство р
                      "компаньон мать отец теща свекровь зять комитет правление совет".split())
 CONSULT_LEMMAS = frozenset("посоветоваться согласовать согласовывать обсудить".split())
 TALK_LEMMAS = frozenset("поговорить переговорить перетереть показать спросить".split())  # … with a decider
-TELL_LEMMAS = frozenset({"сказать", "передать"})  # «надо Серёже сказать», «мужу скажу»: the client tells
+TELL_LEMMAS = frozenset({"сказать", "передать"})  # «надо Серёже сказать»: the client has to tell a decider
 DECIDE_LEMMAS = frozenset({"решать", "решить"})
 APPROVE_VERBS = frozenset({"утверждать", "утвердить"})  # «утверждает генеральный»; not «бюджет утверждён»
 # The client coming over («в субботу заедем с Леной, ей покажу»): showing someone is then part of
@@ -138,7 +138,7 @@ def consult_cue(sw: SegmentWords) -> str | None:
     if _near(ws, talk, DECIDERS, 3) and "вы" not in vocab:
         return "решает не он"
     if _tells_decider(sw):
-        return "решает другой человек"  # «надо Серёже сказать, сыну», «мужу скажу»
+        return "решает другой человек"  # «надо Серёже сказать, сыну», «нужно директору передать»
     if pairs & MONEY_KEEPER or (vocab & (talk - {"спросить"}) and _person_named(sw) and "вы" not in vocab):
         return "решает другой человек"  # «мужу покажу, он у нас деньги считает»
     return None
@@ -405,9 +405,10 @@ KIN = frozenset("мама мать отец папа бабушка дедушк
 
 
 def _someone_comes_or_we_go(sw: SegmentWords) -> bool:
-    """Someone of theirs comes to do it now («сейчас к ней соседка ходит», «внучка через день
-    приходит, уколы ставит»), or they go to someone of theirs as a habit («мы обычно к Сереге
-    на ранчо ездим»): a visit verb in the present beside «к» and that person."""
+    """Someone of theirs comes to do it now («сейчас к ней соседка ходит», «к отцу сиделка
+    приходит»), or they go to someone of theirs as a habit («мы обычно к Сереге на ранчо
+    ездим»): a visit verb in the present beside «к» and that person (an acquaintance, their own
+    staff or a first name)."""
     surface = [w.replace("ё", "е") for w in sw.surface]
     if sw.question:
         return False
@@ -423,7 +424,7 @@ def _someone_comes_or_we_go(sw: SegmentWords) -> bool:
         if "3per" in tag and any(surface[j] == "к" and j + 1 < len(surface)
                                  and (surface[j + 1] in TO_US or readings[j + 1][0] in KIN) for j in near):
             return True  # «к ней соседка ходит»
-        if ("1per" in tag and "plur" in tag or "sing" in tag and "1per" in tag) and HABIT & set(sw.words) \
+        if "1per" in tag and ("plur" in tag or "sing" in tag) and HABIT & set(sw.words) \
                 and any(surface[j] == "к" for j in near):
             return True  # «мы обычно к Сереге ездим»
     return False
