@@ -375,14 +375,15 @@ def _window_rounds(db_path: PathLike, round_sql: str, paces: pd.DataFrame, since
                             kind="stable", ignore_index=True)  # each feedback: before, then after
 
 
-def _nearest(keys: str, payload: str, order: str, fb_columns: str = "") -> str:
-    """CTEs ``cand``, ``win``, ``ok`` from ``fb(feedback_id, t, half, <keys>)`` (one row per
-    bucket ``b`` the feedback's span touches) and ``samples(<keys>, started_at, ...)``: per
-    feedback the ``payload`` (an expression over a sample ``s`` and ``fb_columns`` of its
-    feedback) of the nearest ``$window`` samples before and after it (ranked by ``order``, ties
-    broken by its later columns) and whether both sides are complete."""
+def _nearest(keys: str, payload: str, order: str) -> str:
+    """CTEs ``cand``, ``win``, ``ok``, ``picked`` from ``fb(feedback_id, t, half, <keys>)`` (one
+    row per bucket ``b`` the feedback's span touches) and ``samples(<keys>, started_at, ...)``:
+    per feedback the ``payload`` (an expression over a sample's columns) of the nearest
+    ``$window`` samples before and after it (ranked by ``order``, ties broken by its later
+    columns), whether both sides are complete, and the payloads one row each (``picked``:
+    ``feedback_id``, ``before``, ``sample``)."""
     return f"""
-    cand AS (SELECT fb.feedback_id, fb.t{fb_columns}, s.* FROM fb JOIN samples s USING ({keys})
+    cand AS (SELECT fb.feedback_id, fb.t, s.* FROM fb JOIN samples s USING ({keys})
              WHERE s.started_at >= fb.t - to_microseconds(fb.half) AND s.started_at < fb.t + to_microseconds(fb.half)),
     win AS (SELECT feedback_id,
                    max_by({payload}, ({order}), $window) FILTER (WHERE started_at < t) AS before,
