@@ -169,6 +169,7 @@ def bench_queries(path: Path, week: Week, runs: int) -> list[tuple[str, list[flo
             out.append((name, times))
     times = []
     for _ in range(max(2, runs // 2)):
+        db.wait_closed()  # the report closes its connection after returning: open afresh
         t0 = time.perf_counter()
         owner_report(path, p, week)
         times.append(time.perf_counter() - t0)

@@ -12,12 +12,14 @@ and the current week is judged on the days that have really passed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
 from core.errors import CallQAError
@@ -261,10 +263,12 @@ def owner_report(db_path: PathLike, params: OwnerParams, week: Week,
     """Everything about the РОП's work in ``week``, judged at the week's end (or now).
 
     All queries share one short read-only connection; independent parts run two at a time
-    (each on its own cursor), which keeps both cores busy through the parts of a query that
-    run on one thread and through the Python between queries.
+    (each on its own cursor, DuckDB on one thread per part: the parts keep both cores busy,
+    and single-threaded queries skip merging per-thread hash tables, ~10 % less CPU at 10M
+    calls). The connection is closed after the report is returned.
     """
-    with db.reader(db_path) as con, ThreadPoolExecutor(PARALLEL_PARTS) as pool:
+    with db.reader(db_path, threads=1, close_in_background=True) as con, \
+            ThreadPoolExecutor(PARALLEL_PARTS) as pool:
         def part(fn, *args):
             return pool.submit(_on_cursor, con, fn, *args)
 
@@ -436,29 +440,34 @@ def coaching_effects(db_path: PathLike, params: OwnerParams, as_of: datetime,
 def _effects(samples: pd.DataFrame, subject_col: str, about: str, window: int) -> list[CoachingEffect]:
     if samples.empty:
         return []
-    # one row per feedback with the before/after counts side by side, in plain Python over
-    # column lists (pandas indexing per group cost ~1 s for 650 feedbacks at 1M calls, and
-    # row dicts ~0.1 s for 6 000 at 10M)
-    sided = samples[samples["before"].notna()]  # NA: no calls on either side
-    sides = {(int(fid), bool(before)): (int(n), int(k)) for fid, before, n, k in zip(
-        sided["feedback_id"].tolist(), sided["before"].tolist(), sided["n"].tolist(), sided["passed"].tolist(),
-        strict=True)}
+    # one row per feedback with the before/after counts side by side: numpy over the columns
+    # (pandas indexing per group cost ~1 s for 650 feedbacks at 1M calls, a dict of row tuples
+    # ~60 ms for 6 500 at 10M), then the statistics once per distinct count (few: n <= window)
     firsts = samples.drop_duplicates("feedback_id")
+    fids = firsts["feedback_id"].to_numpy(dtype="int64")
+    sided = samples[samples["before"].notna()]  # NA: no calls on either side
+    at = pd.Index(fids).get_indexer(sided["feedback_id"].to_numpy(dtype="int64"))
+    before = sided["before"].to_numpy(dtype=bool)
+    n, k = sided["n"].to_numpy(dtype="int64"), sided["passed"].to_numpy(dtype="int64")
+    counts = np.zeros((4, len(fids)), dtype="int64")  # before n, before k, after n, after k
+    counts[0, at[before]], counts[1, at[before]] = n[before], k[before]
+    counts[2, at[~before]], counts[3, at[~before]] = n[~before], k[~before]
     given = firsts["created_at"].dt.to_pydatetime()
-    out = []
-    for fid, manager_id, manager_name, subject, given_at, call_id, text in zip(
-            firsts["feedback_id"].tolist(), firsts["manager_id"].tolist(), firsts["manager_name"].tolist(),
-            firsts[subject_col].tolist(), given, firsts["call_id"].tolist(), firsts["text"].tolist(), strict=True):
-        fid = int(fid)
-        (bn, bk), (an, ak) = sides.get((fid, True), (0, 0)), sides.get((fid, False), (0, 0))
-        before_ci, after_ci, p = wilson(bk, bn), wilson(ak, an), two_proportion_p(bk, bn, ak, an)
-        out.append(CoachingEffect(
-            feedback_id=fid, manager_id=manager_id, manager_name=manager_name, subject=subject, about=about,
-            given_at=given_at, call_id=call_id, text=text,
-            before_n=bn, before_k=bk, after_n=an, after_k=ak, before_ci=before_ci, after_ci=after_ci,
-            p_value=p, verdict=_verdict(bk, bn, ak, an, window, before_ci, after_ci, p),
-        ))
-    return out
+    return [CoachingEffect(feedback_id=fid, manager_id=manager_id, manager_name=manager_name, subject=subject,
+                           about=about, given_at=given_at, call_id=call_id, text=text,
+                           before_n=bn, before_k=bk, after_n=an, after_k=ak, **_effect_stats(bk, bn, ak, an, window))
+            for fid, manager_id, manager_name, subject, given_at, call_id, text, bn, bk, an, ak in zip(
+                fids.tolist(), firsts["manager_id"].tolist(), firsts["manager_name"].tolist(),
+                firsts[subject_col].tolist(), given, firsts["call_id"].tolist(), firsts["text"].tolist(),
+                *counts.tolist(), strict=True)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _effect_stats(bk: int, bn: int, ak: int, an: int, window: int) -> dict:
+    """The intervals, p-value and verdict of one pair of counts (shared: treat as read-only)."""
+    before_ci, after_ci, p = wilson(bk, bn), wilson(ak, an), two_proportion_p(bk, bn, ak, an)
+    return {"before_ci": before_ci, "after_ci": after_ci, "p_value": p,
+            "verdict": _verdict(bk, bn, ak, an, window, before_ci, after_ci, p)}
 
 
 # --- AI vs РОП agreement ------------------------------------------------------------------

@@ -134,3 +134,16 @@ def test_backup_keeps_the_newest_n(filled, tmp_path):
     assert result.exit_code == 0, result.output
     assert len(list(folder.glob("callqa-*.duckdb"))) == 2
     assert not (folder / "callqa-20260101-000000.duckdb").exists()
+
+
+def test_a_reader_closing_in_background_lets_a_writer_in_and_resets_its_thread_cap(store):
+    with db.reader(store) as con:
+        default = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    with db.reader(store, threads=1, close_in_background=True) as con:
+        assert con.execute("SELECT current_setting('threads')").fetchone()[0] == 1
+    # the writer retries while the close runs; then the file is free
+    with db.writer(store, timeout_s=30) as con:
+        con.execute("SELECT 1").fetchall()
+    db.wait_closed()
+    with db.reader(store) as con:
+        assert con.execute("SELECT current_setting('threads')").fetchone()[0] == default
