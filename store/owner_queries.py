@@ -442,13 +442,19 @@ _WINDOW_OUTCOME = f"""CASE WHEN {_LETTER} IN ('', '{rollups.NO_ROW}') THEN NULL 
 _FIXED = f"""CASE WHEN f.verdict IS NULL THEN {_LETTER} WHEN f.verdict = 'pass' THEN 'p' WHEN f.verdict = 'fail' THEN 'f' END"""
 
 
+# The order of a manager's calls as one BIGINT (a struct of start and row id costs ~15 % more
+# in the top-N): the start's second, then the storage position. Calls of one manager started
+# in the same second are told apart by the order they were stored in.
+_SECOND_THEN_ROW = "(epoch_us(started_at) // 1000000) * 2147483648 + r"
+
+
 def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window: int) -> pd.DataFrame:
     """For each criterion feedback given in ``[since, as_of)``: the manager's effective
     pass/fail verdicts on that criterion in his ``window`` calls before and after it.
 
     One row per (feedback, side): ``before`` true/false, ``n`` verdicts, ``passed``. The
     samples are rows of ``call_verdicts`` (a call with all its verdicts in one string): the
-    windows are chosen by the calls' starts (ties by storage order), then each chosen call's
+    windows are chosen by the calls' starts (to the second; ties by storage order), then each chosen call's
     verdict on the feedback's criterion is a letter of its row, fetched by row id, with the
     РОП's correction of that call and criterion if any.
     """
@@ -472,7 +478,7 @@ def coaching_samples(db_path: PathLike, since: datetime, as_of: datetime, window
     samples AS (SELECT c.manager_id, c.rowid AS r, c.started_at, epoch_us(c.started_at) // s.half AS b
                 FROM call_verdicts c JOIN span s USING (manager_id)
                 WHERE c.started_at >= $lo AND c.started_at < $hi),
-    {_nearest("manager_id, b", "r", "started_at, r")},
+    {_nearest("manager_id, b", "r", _SECOND_THEN_ROW)},
     j AS (SELECT feedback_id, before, outcome FROM (
             SELECT w.feedback_id, w.before, {_FIXED} AS fixed, {_WINDOW_OUTCOME} AS outcome
             FROM picked w JOIN call_verdicts v ON v.rowid = w.sample JOIN fbk fb USING (feedback_id)
