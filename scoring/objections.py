@@ -516,15 +516,19 @@ def detect_objections(
     words: list[SegmentWords], cat: Catalogue, model: HandlingModel,
     example_similarity: float = example_index.DEFAULT_SIMILARITY,
     turn_min: float = objection_model.DEFAULT_MIN_PROBABILITY,
+    veto_none: float = objection_model.DEFAULT_VETO_NONE,
 ) -> tuple[ObjectionResult, ...]:
     """Every client objection in the call with the class of the manager's answer.
 
     Per client turn: the catalogue's triggers, else the cues by meaning, else the kinds'
-    examples, else the objection-turn classifier at ``turn_min`` probability or more."""
+    examples, else the objection-turn classifier at ``turn_min`` probability or more. A trigger
+    or cue in a turn that the classifier reads as no objection (``veto_none`` or more) is
+    dropped (:func:`_denied_by_classifier`)."""
     segments = [sw.segment for sw in words]
     found: list[tuple[int, ObjectionKind, Hit]] = []
     manager: SegmentWords | None = None  # the manager's last turn (what the client answers)
     earlier: frozenset[float] = frozenset()  # amounts he quoted before it
+    after_quote: set[int] = set()  # client turns right after the manager said a price
     for pos, sw in enumerate(words):
         if sw.segment.speaker != "client":
             if sw.segment.speaker == "manager":
@@ -563,10 +567,13 @@ def detect_objections(
                 found.append((pos, *by_model))  # not «за три тысячи брала, на рынке»: her own purchase
             elif (yours := objection_cues.against_yours(sw)) is not None and (kind := cat.kind(yours[0])):
                 found.append((pos, kind, f"{yours[1]} (по смыслу)"))  # «на 30 рассчитывал, а у вас 42»
+        if objection_cues.quoted_amounts(manager):
+            after_quote.add(pos)
         if found and found[-1][0] == pos and not str(found[-1][2]).startswith((EXAMPLE_PREFIX, MODEL_PREFIX)):
             if (second := _second_kind(sw, found[-1][1].id, cat, manager)) is not None:
                 found.append((pos, *second))
-    found = [f for f in found if not (f[1].id == "no_time" and _signing_off(words, f[0]))]
+    found = [f for f in found if not (f[1].id == "no_time" and _signing_off(words, f[0]))
+             and not _denied_by_classifier(words[f[0]], f[1].id, f[2], model.turns, veto_none, f[0] in after_quote)]
     if not found:
         return ()
     answers = [response_segments(segments, pos) for pos, _, _ in found]
@@ -578,6 +585,27 @@ def detect_objections(
         p = next(prob_iter) if _answer_lemmas(answer) else None
         results.append(_result(segments[pos], kind, trigger, answer, p, cat))
     return _without_unanswered_repeats(results)
+
+
+PRICE_KINDS = frozenset({"price", "competitor_cheaper"})
+
+
+def _denied_by_classifier(sw: SegmentWords, kind_id: str, trigger: Hit | str, turns: TurnModel | None,
+                          veto: float, after_quote: bool = False) -> bool:
+    """A phrase or cue matched words of a turn that, read whole, voices no objection: a story
+    («у мамы пианино стоит, может, его забрать?»), a relative helping out, someone else's
+    arrangement. The classifier reads the whole turn; phrases and cues read a few words. Only
+    for the kinds its hand-written turns teach and turns long enough to read
+    (:data:`objection_model.MIN_WORDS`); what the classifier or an example found stays, and so
+    does a price reaction right after the manager said a price (``after_quote``: «вы там золотом
+    печатаете?» is read against the quote, which the classifier does not see)."""
+    if after_quote and kind_id in PRICE_KINDS:
+        return False
+    if turns is None or (isinstance(trigger, str) and trigger.startswith((EXAMPLE_PREFIX, MODEL_PREFIX))):
+        return False
+    if kind_id not in objection_model.taught_kinds() or len(sw.words) < objection_model.MIN_WORDS:
+        return False
+    return turns.none_probability(sw.segment) >= veto
 
 
 REPEAT_WITHIN = 2  # segments (the client's next turn): «я за рулём» — (the manager pitches on) — «я говорю, я за рулём»

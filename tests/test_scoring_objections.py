@@ -594,3 +594,42 @@ def test_counts_set_against_yours_are_no_price(text):
     from scoring.objection_cues import against_yours
 
     assert against_yours(_sw(text)) is None
+
+
+STORY_TURN = ("Стена есть, где шкаф сейчас. Шкаф можно переставить. А у мамы моей, кстати, пианино стоит, "
+              "«Красный Октябрь», она на нём в детстве играла. Может, его забрать? Только оно в Рязани.")
+
+
+def _story_call_words():
+    from core.types import Segment
+    from scoring.matcher import SegmentWords
+    from scoring.text import segment_with_lemmas
+
+    lines = [*OPENING, ("client", STORY_TURN), ("manager", "Понял вас. Давайте тогда запишу вас на четверг?"),
+             ("client", "Хорошо."), ("manager", "Всего доброго, до свидания!")]
+    return [SegmentWords.of(segment_with_lemmas(Segment(i, who, 5.0 * i, 5.0 * i + 4.0, text)))
+            for i, (who, text) in enumerate(lines)]
+
+
+def test_a_cue_in_a_story_turn_the_classifier_reads_as_no_objection_is_dropped():
+    from scoring.objections import bootstrap_model, detect_objections, load_catalogue
+
+    words, cat = _story_call_words(), load_catalogue()
+    model = bootstrap_model(cat)
+    # «у мамы … пианино стоит»: the cue for an arrangement of their own fires on a few words …
+    assert [o.kind for o in detect_objections(words, cat, model, veto_none=1.01)] == ["have_supplier"]
+    # … the classifier, reading the whole turn, says it voices no objection
+    assert detect_objections(words, cat, model) == ()
+
+
+def test_an_owners_own_kind_is_not_judged_by_the_classifiers_no_objection():
+    from scoring import objection_model
+    from scoring.objections import _denied_by_classifier, bootstrap_model, load_catalogue
+
+    words, cat = _story_call_words(), load_catalogue()
+    turns = bootstrap_model(cat).turns
+    story = next(w for w in words if w.segment.text == STORY_TURN)
+    assert _denied_by_classifier(story, "have_supplier", "cue", turns, objection_model.DEFAULT_VETO_NONE)
+    assert "warranty_doubts" not in objection_model.taught_kinds()
+    assert not _denied_by_classifier(story, "warranty_doubts", "cue", turns, objection_model.DEFAULT_VETO_NONE)
+    assert not _denied_by_classifier(story, "have_supplier", "model: 0.80", turns, objection_model.DEFAULT_VETO_NONE)
