@@ -29,6 +29,8 @@ NAME_SCORE = 0.3  # share of pymorphy3's parses that read the word as a first na
 NOT_NAMES = frozenset({"роман", "слава", "любовь", "надежда", "вера", "мир", "лев", "май",
                        "август", "ян", "марс", "роза", "лилия", "мила", "ника", "тома", "герман",
                        "добрыня", "элита", "клим"})
+# Names in the dictionary that in speech are nearly always something else, however said.
+NEVER_NAMES = frozenset({"питер"})  # Saint Petersburg
 # Generic kinds of business a manager names instead of (or next to) a brand.
 ORG_NOUNS = frozenset("""
 компания фирма организация предприятие агентство салон магазин студия клиника центр сервис
@@ -103,6 +105,16 @@ def is_patronymic(word: str) -> bool:
 
 
 @lru_cache(maxsize=50_000)
+def is_place(word: str, least: float = 0.3) -> bool:
+    return bool(word) and any("Geox" in p.tag and p.score > least for p in morph().parse(word.lower()))
+
+
+@lru_cache(maxsize=50_000)
+def is_surname(word: str) -> bool:
+    return any("Surn" in p.tag and p.score > 0.3 for p in morph().parse(word.lower()))
+
+
+@lru_cache(maxsize=50_000)
 def is_unknown_word(word: str) -> bool:
     """Not in the dictionary (a brand, a made-up name): pymorphy3 only guesses it."""
     w = word.lower().replace("ё", "е")
@@ -130,6 +142,7 @@ class NameMention:
     name: str        # lower case, ё folded
     addressed: bool  # said to the listener: «Андрей Петрович», «вы Ольга?», «Марина?»
     own: bool        # said as one's own: «меня зовут Ирина», «это Роман», «инженер Олег»
+    surnamed: bool = False  # a surname follows, mid-turn: someone talked about («как Стив Джобс»)
 
 
 def _set_off(text: str, start: int, end: int) -> bool:
@@ -149,6 +162,8 @@ def first_names(sw: SegmentWords) -> list[NameMention]:
         # «"Конфетти", Ярослава, здравствуйте»: a name set off by commas is said in the nominative;
         # in unpunctuated ASR text the greeting right after it sets it off
         nxt_word = (surface_words(text[m.end():]) or [""])[0].lower()
+        # «меня Ирина зовут», «меня, кстати, Эдуард зовут»: the name before «зовут»
+        cue = cue or (nxt_word == "зовут" and "меня" in (b.lower() for b in before[-3:]))
         alone = _set_off(text, m.start(), m.end()) or (
             not cased and bool(before) and nxt_word in OPENING_GREETINGS) or (
             not before and text[m.end():].lstrip().startswith(","))  # «Максим, какой размер нужен»
@@ -168,8 +183,11 @@ def first_names(sw: SegmentWords) -> list[NameMention]:
         # «алло это руслан ахметович» (ASR, no «?»): a name with a patronymic after «это» is the
         # client asked for, not the manager introducing himself
         asked = patronymic and prev == "это"
+        surnamed = bool(before) and bool(nxt) and not patronymic and is_surname(nxt)
+        if w.lower() in NEVER_NAMES or (is_place(w, 0.1) and (is_place(prev) or is_place(nxt_word))):
+            continue  # «Москва, Питер, Казань»: a city among cities; «Питер — четыре дня»
         out.append(NameMention(near or w.lower().replace("ё", "е"), addressed and (not cue or asked),
-                               cue and prev != "вы" and not asked))
+                               cue and prev != "вы" and not asked, surnamed))
     return out
 
 
@@ -356,13 +374,40 @@ def _own_mention(words: Sequence[SegmentWords], opening: Sequence[SegmentWords])
     return own, where
 
 
+_CALL_VERBS = frozenset({"зовут", "звать", "кличут"})
+_ASKS_MANAGERS_NAME = re.compile(r"(?:как\s+(?:вас|тебя)|(?:вас|тебя)\s+как)\s+(?:зовут|звать)"
+                                 r"|как\s+к\s+вам\s+обращаться|с\s+кем\s+(?:я\s+)?(?:говорю|разговариваю)")
+_SELF = frozenset({"меня", "мне", "я"})
+
+
+def _named_by_client_as_others(words: Sequence[SegmentWords], t: float) -> set[str]:
+    """Names the client gave someone else before ``t``: «собака, девочка, зовут Дуся», «а сына
+    зовут Петя» are not his own name («меня зовут …» is)."""
+    out = set()
+    for sw in words:
+        if sw.segment.start_s >= t:
+            break
+        if sw.segment.speaker == "client":
+            ws = [w.lower().replace("ё", "е") for w in surface_words(sw.segment.text)]
+            out |= {ws[i + 1] for i, w in enumerate(ws[:-1])
+                    if w in _CALL_VERBS and i and not _SELF.intersection(ws[max(0, i - 3):i])}
+    return out
+
+
 def client_name(words: Sequence[SegmentWords], manager: Sequence[SegmentWords],
                 opening: Sequence[SegmentWords]) -> Detection | None:
     """The manager calls the client by name: a first name that is not the manager's own
     (not said as «меня зовут …», not the name of the opening's self-introduction)."""
     own = own_name(words, opening)
+    before = {w.segment.idx: prev for prev, w in zip(words, words[1:], strict=False)}
     for sw in manager:
-        for mention in first_names(sw):
+        others = _named_by_client_as_others(words, sw.segment.start_s)
+        asked = (prev := before.get(sw.segment.idx)) is not None and prev.segment.speaker == "client" \
+            and bool(_ASKS_MANAGERS_NAME.search(prev.segment.text.lower()))
+        for i, mention in enumerate(first_names(sw)):
+            if not mention.addressed and (mention.surnamed or mention.name in others or (asked and i == 0)):
+                continue  # «как Стив Джобс», «а как Дуся дорогу переносит» (the client's dog),
+                # «Как вас зовут?» — «Кристина.» (his own)
             if mention.addressed or (not mention.own and mention.name != own):
                 return Detection(sw, f"обращение по имени «{mention.name.capitalize()}»", 0.75)
     return None

@@ -71,6 +71,27 @@ def test_client_name_used(turns):
     assert detectors.client_name(words, manager, manager[:2]) is not None
 
 
+@pytest.mark.parametrize("turns", [
+    # a pet or a relative the client named
+    (("M", "Компания «Зоотакси», слушаю."), ("C", "Собака у нас, девочка, зовут Дуся, ей одиннадцать лет."),
+     ("M", "А как Дуся дорогу переносит, не укачивает?")),
+    # a city, a famous person with his surname
+    (("M", "Компания «Зоотакси», слушаю."), ("C", "Котят возите?"),
+     ("M", "Возим по всей стране: Москва, Питер, Казань.")),
+    (("M", "Школа «Трибуна», слушаю."), ("C", "Сыну нужно перестать бояться сцены."),
+     ("M", "Разбираем приёмы великих спикеров, как Стив Джобс.")),
+    # the manager's own name, asked by the client or said before «зовут»
+    (("M", "Компания «Зоотакси», слушаю."), ("C", "А вы вообще кто? Как вас зовут-то?"),
+     ("M", "Кристина. Так вот, на выставки у нас боксы.")),
+    (("M", "Школа «Трибуна», слушаю."), ("C", "Сколько стоит курс?"),
+     ("M", "Меня, кстати, Эдуард зовут. Курс стоит восемнадцать тысяч.")),
+])
+def test_a_name_that_is_not_the_listeners_is_no_address(turns):
+    words = _words(*turns)
+    manager = _manager(words)
+    assert detectors.client_name(words, manager, manager[:1]) is None
+
+
 def test_own_name_is_not_the_clients_name():
     words = _words(("M", "Компания «Вектор», меня зовут Ольга."), ("C", "Сколько стоит доставка?"),
                    ("M", "Я Ольга, старший менеджер, сейчас посчитаю."))
