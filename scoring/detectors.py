@@ -544,10 +544,45 @@ def cut_by_client(words: Sequence[SegmentWords]) -> bool:
     spoken = [w for w in words if w.words]
     if spoken and spoken[-1].segment.speaker == "manager" and _calls_into_the_void(spoken[-1]):
         return True  # «алло, алло… ну ладно»: the client is gone, the line is dead
+    if len(spoken) > 1 and spoken[-1].segment.speaker == "manager" and _stops_mid_sentence(spoken[-1]) \
+            and spoken[-2].segment.speaker == "client" and _leaving(spoken[-2]):
+        return True  # «Всё, давай, у меня тут…» — «Записал. И ещё, у нас акция, если вы…»: hung up on him
     if not spoken or spoken[-1].segment.speaker != "client":
         return False
     last = spoken[-1]
+    if _ends_it_himself(last):
+        return True
     return not (set(last.words) & CLOSING_WORDS)
+
+
+_ENOUGH = re.compile(r"(?<!\w)(?:всё|все)(?:\s+(?:все|всё))?(?!\s+(?:равно|есть|нормально|хорошо|отлично|верно|правильно|так|тогда|в\s+силе))(?!\w)")
+_CALM_YES = frozenset({"угу", "ага", "да", "ок", "окей", "хорошо"})
+
+
+def _ends_it_himself(sw: SegmentWords) -> bool:
+    """The client's last word is «всё»: «всё, до свидания», «я ж сказал не надо, всё, давай»,
+    «короче ясно всё» — he ends the call; the manager got no turn to say goodbye in. Not a calm
+    «угу, всё» or «ну всё, тогда ждём» after the manager's close."""
+    if sw.surface and len(sw.surface) <= 2 and sw.surface[0] in _CALM_YES:
+        return False  # «угу, всё», «ага, всё»: a calm yes to the manager's close
+    return bool(_ENOUGH.search(sw.segment.text.lower()))
+
+
+DANGLING = frozenset("если а и то по на в с к у за или но чтобы как это же ещё еще бы из от".split())
+_LEAVING = re.compile(r"(?<!\w)(?:перезвоню|позвоню|наберу|некогда|бежать|убегаю|до\s+свидания)(?!\w)")
+
+
+def _stops_mid_sentence(sw: SegmentWords) -> bool:
+    """A turn cut off: «…», a dash, or a last word no sentence ends with («если», «и», «по»)."""
+    text = sw.segment.text.rstrip()
+    if text.endswith(("…", "...", "—", "-")):
+        return True
+    return not text.endswith((".", "!", "?")) and bool(sw.surface) and sw.surface[-1] in DANGLING
+
+
+def _leaving(sw: SegmentWords) -> bool:
+    """A client turn that leaves the talk: «всё», «я перезвоню», «некогда», «до свидания»."""
+    return _ends_it_himself(sw) or bool(_LEAVING.search(sw.segment.text.lower()))
 
 
 def _calls_into_the_void(sw: SegmentWords) -> bool:

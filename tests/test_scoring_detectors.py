@@ -190,6 +190,29 @@ def test_a_client_who_ends_the_call_angrily_cut_it():
     assert not detectors.cut_by_client(_words(("C", "Спасибо."), ("M", "Угу.")))
     assert detectors.cut_by_client(_words(("C", "ну всё давай"), ("M", "алло алло ну ладно")))  # a dead line
     assert not detectors.cut_by_client(_words(("C", "ну всё давай"), ("M", "алло")))
+
+
+@pytest.mark.parametrize("turns", [
+    (("M", "ну может всё таки перфоратор на месяц возьмёте"), ("C", "я ж сказал не надо всё давай")),
+    (("M", "Вы что, не понимаете элементарных вещей?"), ("C", "Всё, до свидания.")),
+    (("M", "ну на сайте всё есть там смотрите"), ("C", "ну понятно всё")),
+    # the client leaves, the manager is cut off mid-sentence
+    (("C", "Позвоню, если что. Всё."), ("M", "Подождите, а давайте я вам хотя бы прайс скину в ватс…")),
+    (("C", "ладно я подумаю потом сама позвоню"), ("M", "ну хорошо так вот инн если")),
+])
+def test_the_client_ending_the_call_himself_leaves_no_turn_for_a_goodbye(turns):
+    assert detectors.cut_by_client(_words(*turns))
+
+
+@pytest.mark.parametrize("turns", [
+    (("M", "ага ну скину ну звоните если что"), ("C", "угу всё")),
+    (("M", "можно и так и так"), ("C", "ну всё тогда ждём")),
+    (("M", "Хорошо, пришлю."), ("C", "До свидания."), ("M", "Ну, звоните, если что.")),
+    (("C", "ну наберите если что всё до свидания"), ("M", "ага ну вы тоже звоните если что")),
+    (("M", "Значит, в четверг в десять, ждём вас."), ("C", "Да, всё верно, спасибо.")),
+])
+def test_a_calm_close_or_a_finished_manager_turn_is_no_hang_up(turns):
+    assert not detectors.cut_by_client(_words(*turns))
     assert detectors.cut_by_client(_words(("C", "офис собака ссм строй точка ру"), (
         "M", "записал и ещё у нас до пятнадцатого скидка на календари алло алло девушка")))  # hung up mid-pitch
     # the call wound down («ну ладно», «ага»): the manager could have said goodbye
