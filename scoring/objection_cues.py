@@ -24,6 +24,14 @@ OTHER_SELLER_LEMMAS = frozenset("""
 магазин салон мастер мужик парень фирма компания контора гараж группа объявление агрегатор
 базар возле рядом напротив
 """.split())
+SELLER_PREPOSITIONS = frozenset({"в", "у", "на", "из", "от"})
+# Kinds of business (lemmas) that sell: «в типографии», «у застройщика», «в автосервисе».
+BUSINESS_KINDS = frozenset("""
+компания фирма организация предприятие агентство салон магазин студия клиника сервис бюро
+школа академия клуб завод фабрика цех мастерская ателье типография автосалон автосервис
+автошкола стоматология отель гостиница ресторан кафе пекарня аптека питомник база дилер
+интернет-магазин маркетплейс провайдер застройщик турагентство туроператор ветклиника медцентр
+""".split())
 PRONOUN_SELLERS = frozenset({"там", "они"})  # «там дешевле», «у них дешевле»: only with a comparison
 OFFER_VERBS = frozenset("""
 предлагать предложить называть назвать насчитать посчитать считать делать сделать брать взять
@@ -825,8 +833,12 @@ def _other_quoted_name(sw: SegmentWords) -> bool:
 
 
 def _names_seller(sw: SegmentWords) -> bool:
-    """A seller named outright: a word for one («на Озоне», «знакомые», «в салоне») or a brand."""
-    return bool(sw.vocab & OTHER_SELLER_LEMMAS) or _names_a_brand(sw) or bool(_QUOTED_NAME.search(sw.segment.text))
+    """A seller named outright: a word for one («на Озоне», «знакомые», «в салоне»), a brand, or
+    a kind of business after a preposition — what lower-case ASR text leaves of a name («в
+    типографии на декабристов посчитали» for «в типографии на Декабристов»)."""
+    ws = sw.words
+    return bool(sw.vocab & OTHER_SELLER_LEMMAS) or _names_a_brand(sw) or bool(_QUOTED_NAME.search(sw.segment.text)) \
+        or any(w in SELLER_PREPOSITIONS and ws[i + 1] in BUSINESS_KINDS for i, w in enumerate(ws[:-1]))
 
 
 def _in_thousands(values, top: float, least: float = 0.0) -> list[float]:
