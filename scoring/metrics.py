@@ -89,7 +89,8 @@ ACK_LEADS = frozenset("понял поняла понятно ясно хоро�
 POSTPOSED = frozenset("какой какая какое какие сколько".split())
 CONTACT_NOUNS = frozenset("адрес телефон номер почта имя фамилия отчество мейл".split())
 NOT_QUESTION_AFTER = frozenset({"то", "не", "всё", "все", "именно", "том", "тем", "если", "что"})
-NOT_AFTER_SO = frozenset({"как", "что", "чтобы"})  # «так как», «так что»: no question
+NOT_AFTER_SO = frozenset({"как", "что", "чтобы"})
+INDEFINITE = frozenset({"то", "нибудь", "либо"})  # «где-то», «какой-нибудь» as ASR writes them  # «так как», «так что»: no question
 
 
 def _rhetorical(words: list[str]) -> bool:
@@ -120,8 +121,18 @@ def unpunctuated_open_questions(sentence: str) -> int:
     preposition) or at the start."""
     words = [w.lower().replace("ё", "е") for w in _WORD_RE.findall(sentence)]
     n = 0
+    since_a = 99  # words since the last «а» that may open a question («а ездите больше где»)
     for i, w in enumerate(words):
+        since_a = 0 if w == "а" else since_a + 1
+        if w in OPEN_REQUEST_WORDS and i and not NOT_NEEDS.search(" ".join(words[i:i + 6])):
+            n += 1  # «артём расскажите немного о вашей девушке»: a request for the client's story
+            continue
         if w not in OPEN_QUESTION_WORDS or w == "чтобы":
+            continue
+        if 2 <= since_a <= 4 and w not in ("что", "как", "когда") and words[i - 1] not in NOT_QUESTION_AFTER | CONTACT_NOUNS \
+                and (i + 1 >= len(words) or words[i + 1] not in INDEFINITE) and not NOT_NEEDS.search(" ".join(words[i - 1:i + 5])):
+            n += 1  # «а ездите больше где», «а по меню какие пожелания»; not «а у нас где-то три дня»
+            since_a = 99
             continue
         prev = words[i - 1] if i else ""
         if prev in NOT_QUESTION_AFTER or (prev == "так" and w in NOT_AFTER_SO) or NOT_NEEDS.search(
