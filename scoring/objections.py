@@ -399,14 +399,21 @@ def load_handling_model(home: Path, cat: Catalogue) -> HandlingModel:
 
 # --- detection -----------------------------------------------------------------------------
 
+GOODBYE_LEMMAS = frozenset("весь добрый хороший до свидание спасибо пока удача день вечер встреча связь "
+                           "счастливо благо всего доброе".split())
+
+
 def response_segments(segments: list[Segment], trigger_pos: int) -> list[Segment]:
-    """The manager's answer: the next 1–2 manager turns after the trigger (within 30 s)."""
+    """The manager's answer: the next 1–2 manager turns after the trigger (within 30 s); a
+    second turn that is only a goodbye is not part of it."""
     trigger = segments[trigger_pos]
     out: list[Segment] = []
     for seg in segments[trigger_pos + 1:]:
         if seg.speaker == "manager":
             if seg.start_s - trigger.end_s > RESPONSE_MAX_DELAY_S and not out:
                 break
+            if out and seg.lemmas and set(seg.lemmas) <= GOODBYE_LEMMAS:
+                break  # «Всего доброго, до свидания!» after the answer: a goodbye, not more of it
             out.append(seg)
             if len(out) >= RESPONSE_TURNS:
                 break
