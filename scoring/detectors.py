@@ -380,17 +380,17 @@ _ASKS_MANAGERS_NAME = re.compile(r"(?:как\s+(?:вас|тебя)|(?:вас|т�
 _SELF = frozenset({"меня", "мне", "я"})
 
 
-def _named_by_client_as_others(words: Sequence[SegmentWords], t: float) -> set[str]:
-    """Names the client gave someone else before ``t``: «собака, девочка, зовут Дуся», «а сына
-    зовут Петя» are not his own name («меня зовут …» is)."""
-    out = set()
+def _named_by_client_as_others(words: Sequence[SegmentWords]) -> list[tuple[float, str]]:
+    """(when, name) of each name the client gave someone else: «собака, девочка, зовут Дуся», «а
+    сына зовут Петя» are not his own name («меня зовут …» is)."""
+    out = []
     for sw in words:
-        if sw.segment.start_s >= t:
-            break
-        if sw.segment.speaker == "client":
-            ws = [w.lower().replace("ё", "е") for w in surface_words(sw.segment.text)]
-            out |= {ws[i + 1] for i, w in enumerate(ws[:-1])
-                    if w in _CALL_VERBS and i and not _SELF.intersection(ws[max(0, i - 3):i])}
+        low = sw.segment.text.lower()
+        if sw.segment.speaker != "client" or not any(v[:3] in low for v in _CALL_VERBS):
+            continue
+        ws = [w.replace("ё", "е") for w in surface_words(low)]
+        out += [(sw.segment.start_s, ws[i + 1]) for i, w in enumerate(ws[:-1])
+                if w in _CALL_VERBS and i and not _SELF.intersection(ws[max(0, i - 3):i])]
     return out
 
 
@@ -400,8 +400,9 @@ def client_name(words: Sequence[SegmentWords], manager: Sequence[SegmentWords],
     (not said as «меня зовут …», not the name of the opening's self-introduction)."""
     own = own_name(words, opening)
     before = {w.segment.idx: prev for prev, w in zip(words, words[1:], strict=False)}
+    called = _named_by_client_as_others(words)
     for sw in manager:
-        others = _named_by_client_as_others(words, sw.segment.start_s)
+        others = {name for t, name in called if t < sw.segment.start_s}
         asked = (prev := before.get(sw.segment.idx)) is not None and prev.segment.speaker == "client" \
             and bool(_ASKS_MANAGERS_NAME.search(prev.segment.text.lower()))
         for i, mention in enumerate(first_names(sw)):
