@@ -30,7 +30,7 @@ NOT_NAMES = frozenset({"роман", "слава", "любовь", "надежд
                        "август", "ян", "марс", "роза", "лилия", "мила", "ника", "тома", "герман",
                        "добрыня", "элита", "клим"})
 # Names in the dictionary that in speech are nearly always something else, however said.
-NEVER_NAMES = frozenset({"питер"})  # Saint Petersburg
+NEVER_NAMES = frozenset({"питер", "пол", "арт"})  # Saint Petersburg; «с пол оборота», «латте-арт»
 # Generic kinds of business a manager names instead of (or next to) a brand.
 ORG_NOUNS = frozenset("""
 компания фирма организация предприятие агентство салон магазин студия клиника центр сервис
@@ -392,6 +392,7 @@ def _named_by_client_as_others(words: Sequence[SegmentWords]) -> list[tuple[floa
         out += [(sw.segment.start_s, ws[i + 1]) for i, w in enumerate(ws[:-1])
                 if w in _CALL_VERBS and i and not _SELF.intersection(ws[max(0, i - 3):i])]
     return out
+
 
 
 def client_name(words: Sequence[SegmentWords], manager: Sequence[SegmentWords],
