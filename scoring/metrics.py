@@ -89,8 +89,8 @@ ACK_LEADS = frozenset("понял поняла понятно ясно хоро�
 POSTPOSED = frozenset("какой какая какое какие сколько".split())
 CONTACT_NOUNS = frozenset("адрес телефон номер почта имя фамилия отчество мейл".split())
 NOT_QUESTION_AFTER = frozenset({"то", "не", "всё", "все", "именно", "том", "тем", "если", "что"})
-NOT_AFTER_SO = frozenset({"как", "что", "чтобы"})
-INDEFINITE = frozenset({"то", "нибудь", "либо"})  # «где-то», «какой-нибудь» as ASR writes them  # «так как», «так что»: no question
+NOT_AFTER_SO = frozenset({"как", "что", "чтобы"})  # «так как», «так что»: no question
+INDEFINITE = frozenset({"то", "нибудь", "либо"})  # «где-то», «какой-нибудь» as ASR writes them
 
 
 def _rhetorical(words: list[str]) -> bool:

@@ -14,6 +14,7 @@ import dataclasses
 import re
 from functools import lru_cache
 
+from scoring.detectors import ORG_NOUNS
 from scoring.matcher import SegmentWords
 from scoring.text import NUM_PREFIX, is_known, may_be_first_name, morph
 
@@ -25,12 +26,12 @@ OTHER_SELLER_LEMMAS = frozenset("""
 базар возле рядом напротив
 """.split())
 SELLER_PREPOSITIONS = frozenset({"в", "у", "на", "из", "от"})
-# Kinds of business (lemmas) that sell: «в типографии», «у застройщика», «в автосервисе».
-BUSINESS_KINDS = frozenset("""
-компания фирма организация предприятие агентство салон магазин студия клиника сервис бюро
-школа академия клуб завод фабрика цех мастерская ателье типография автосалон автосервис
-автошкола стоматология отель гостиница ресторан кафе пекарня аптека питомник база дилер
-интернет-магазин маркетплейс провайдер застройщик турагентство туроператор ветклиника медцентр
+# Kinds of business that sell («в типографии», «у застройщика», «в автосервисе»): the greeting's
+# kinds of business without the ones a client also works in or talks of («в отделе у нас»,
+# «в центре», «на складе», «в садике»).
+BUSINESS_KINDS = ORG_NOUNS - frozenset("""
+центр служба отдел курсы производство лаборатория банк кофейня склад холдинг группа сеть
+представительство филиал садик страховая диспетчерская
 """.split())
 PRONOUN_SELLERS = frozenset({"там", "они"})  # «там дешевле», «у них дешевле»: only with a comparison
 OFFER_VERBS = frozenset("""
