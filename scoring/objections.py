@@ -534,13 +534,14 @@ def detect_objections(
     segments = [sw.segment for sw in words]
     found: list[tuple[int, ObjectionKind, Hit]] = []
     manager: SegmentWords | None = None  # the manager's last turn (what the client answers)
+    quoted: frozenset[float] = frozenset()  # amounts he named in that turn
     earlier: frozenset[float] = frozenset()  # amounts he quoted before it
     after_quote: set[int] = set()  # client turns right after the manager said a price
     for pos, sw in enumerate(words):
         if sw.segment.speaker != "client":
             if sw.segment.speaker == "manager":
-                earlier |= objection_cues.quoted_amounts(manager)
-                manager = sw
+                earlier |= quoted
+                manager, quoted = sw, objection_cues.quoted_amounts(sw)
             continue
         for kind in cat.kinds:
             hit = find_any(kind.triggers, [sw])
@@ -574,7 +575,7 @@ def detect_objections(
                 found.append((pos, *by_model))  # not «за три тысячи брала, на рынке»: her own purchase
             elif (yours := objection_cues.against_yours(sw)) is not None and (kind := cat.kind(yours[0])):
                 found.append((pos, kind, f"{yours[1]} (по смыслу)"))  # «на 30 рассчитывал, а у вас 42»
-        if objection_cues.quoted_amounts(manager):
+        if quoted:
             after_quote.add(pos)
         if found and found[-1][0] == pos and not str(found[-1][2]).startswith((EXAMPLE_PREFIX, MODEL_PREFIX)):
             if (second := _second_kind(sw, found[-1][1].id, cat, manager)) is not None:
