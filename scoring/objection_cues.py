@@ -720,8 +720,8 @@ def _counts_things(ws: tuple[str, ...], i: int) -> bool:
     nxt = ws[i + 1] if i + 1 < len(ws) else ""
     if nxt and nxt not in MONEY_NOUNS and not is_number(nxt) and "NOUN" in _reading(nxt)[1]:
         return True
-    if i and ws[i - 1] in ("за", "по"):
-        return False  # «в прошлом году за 18»: «за» names the price
+    if (i and ws[i - 1] in ("за", "по")) or nxt == "за":
+        return False  # «в прошлом году за 18»: «за» names the price; «3 900 за человека»: a rate
     if i > 1 and ws[i - 1] == "год" and ws[i - 2] in ("на", "в"):
         return False  # «в бюджете на год сто пятьдесят»: a sum per year
     return bool(NOT_PRICE_UNITS.intersection(ws[max(0, i - 2):i + 3]))
@@ -736,12 +736,29 @@ def best_cue(sw: SegmentWords, manager: SegmentWords | None,
     if in_context is not None and in_context[0] == "competitor_cheaper":
         return in_context
     found = cue_kind(sw)
-    if found == ("competitor_cheaper", OTHER_OFFER) and not _below_quoted(sw, quoted_amounts(manager) | earlier):
+    if (found == ("competitor_cheaper", OTHER_OFFER) and not _below_quoted(sw, quoted_amounts(manager) | earlier)
+            and against_yours(sw) is None):  # «… три девятьсот, а у вас на сайте пять двести»: set against his own
         return "price", "сравнивает с ценой не ниже"  # «Тридцать штук?! Я новый в «Драйве» за тридцать пять видел»
+    if found is not None and found[0] == "have_supplier" and _supplier_cheaper(sw, quoted_amounts(manager) | earlier):
+        return "competitor_cheaper", "у своих дешевле"  # «"Флора-Сервис" берёт с нас сто восемьдесят»
     return found or in_context
 
 
 OTHER_OFFER = "другое предложение с ценой"
+FREE_LEMMAS = frozenset("бесплатно бесплатный даром задаром".split())
+
+
+def _supplier_cheaper(sw: SegmentWords, quoted: frozenset[float]) -> bool:
+    """A supplier the client names with a lower price than the one the manager quoted, or for
+    free («в соцзащите учат бесплатно»): the cheaper price is what resists (docs/labelling.md)."""
+    prices = [v for v in quoted if v >= 100]
+    if not prices:
+        return False
+    if sw.vocab & FREE_LEMMAS:
+        return True
+    said = _priced_amounts(sw)
+    return any(v not in quoted and 0.1 * top <= v < LOWER_SHARE * top
+               for top in prices for v in _in_thousands(said, top, least=10))
 
 
 def _below_quoted(sw: SegmentWords, quoted: frozenset[float]) -> bool:
@@ -881,14 +898,15 @@ def against_yours(sw: SegmentWords) -> tuple[str, str] | None:
         if "вы" not in tail:
             continue
         head_sw = SegmentWords.of(dataclasses.replace(sw.segment, lemmas=ws[:i]))
-        tail_sw = SegmentWords.of(dataclasses.replace(sw.segment, lemmas=ws[i:i + 7]))
+        tail_sw = SegmentWords.of(dataclasses.replace(sw.segment, lemmas=ws[i:i + 9]))
         yours = amounts(tail_sw, prices_only=True)
         theirs = amounts(head_sw, prices_only=True)
         if not yours or not theirs:
             continue
         top = max(yours)
         if any(0.1 * top <= v < LOWER_SHARE * top for v in theirs):
-            return ("competitor_cheaper", "у других дешевле") if _names_seller(head_sw) else (
+            return ("competitor_cheaper", "у других дешевле") if _names_seller(head_sw) or (
+                head_sw.vocab & PRONOUN_SELLERS) else (
                 "price", "рассчитывали на меньшее")
     return None
 
@@ -921,7 +939,8 @@ def _priced_amounts(sw: SegmentWords) -> list[float]:
         before, after = ws[max(0, i - 3):i], ws[i + 1:i + 2]
         value = HALVES.get(w) or float(w[len(NUM_PREFIX):-1])
         after_for = bool(i) and ws[i - 1] in ("за", "по")
-        rate = after == ("за",)  # «3 90 за человека», «450 за метр»: a price per unit
+        rate = after == ("за",) or (  # «3 90 за человека», «450 за метр»: a price per unit
+            value >= 100 and ws[i + 1:i + 2] == ("в",) and ws[i + 2:i + 3] and ws[i + 2] in RATE_UNITS)  # «2500 в час»
         if rate:
             pass  # the unit after «за» is what the price is for
         elif after_for:  # «в прошлом году за 18», «все окна за 5 тыщ» — not «по два часа», «часа по два»
@@ -935,6 +954,7 @@ def _priced_amounts(sw: SegmentWords) -> list[float]:
     return out
 
 
+RATE_UNITS = frozenset("час день сутки неделя месяц год смена".split())  # «2500 в час», «18 000 в месяц»
 HALVES = {"полтора": 1.5, "полторы": 1.5}  # «за полторы тыщи»
 # verbs that give a price right before the amount: «назвали восемьдесят пять», «сказали 35 тыщ»
 PRICE_SAYING = (OFFER_VERBS - frozenset("видеть смотреть посмотреть найти".split())) | frozenset(

@@ -83,6 +83,10 @@ def test_number_tokens_are_canonical():
     assert lemmatize("сто двадцать пять тысяч") == ("<num:125000>",)
     assert lemmatize("по тысяче двести") == ("по", "<num:1200>",)
     assert lemmatize("тысяча рублей") == ("тысяча", "рубль")
+    # a price in speech leaves «тысячи» unsaid; a time is no such number
+    assert lemmatize("за две восемьсот") == ("за", "<num:2800>")
+    assert lemmatize("сорок пять пятьсот") == ("<num:45500>",)
+    assert lemmatize("в два тридцать") == ("в", "<num:2>", "<num:30>")
 
 
 def _after_price(quote: str, reply: str):
@@ -120,6 +124,14 @@ def _after_price(quote: str, reply: str):
     # the client's own past payment or the seller's old price, no other seller: price
     ("Генеральная уборка — девять тысяч.", "Ну вы даёте, я в прошлом году за такую же шесть платила.", "price"),
     ("Пакет семян — от пятнадцати рублей.", "От пятнадцати! Было же десять. Это ж в полтора раза.", "price"),
+    # the current supplier's lower price or a free place is the cheaper price (docs/labelling.md)
+    ("Выходит три тысячи девятьсот на ребёнка, всё включено.",
+     "Нам в родительском чате уже скинули какую-то «Радугу», они в тот же Суздаль возят за две восемьсот.",
+     "competitor_cheaper"),
+    ("Курс — восемь занятий, шесть тысяч четыреста.",
+     "А соседка моя говорит, в соцзащите учат бесплатно, она туда ходила.", "competitor_cheaper"),
+    ("Фотосессия — восемь тысяч за час с фотографом.",
+     "Хм. А в «Мансарде» на Лесной, я смотрела, зал две пятьсот в час.", "competitor_cheaper"),
 ])
 def test_an_answer_to_a_quoted_price_is_read_against_it(quote, reply, kind):
     found = _after_price(quote, reply)
