@@ -457,6 +457,8 @@ def value_statement(manager: Sequence[SegmentWords]) -> Detection | None:
 # --- recap -------------------------------------------------------------------------------
 
 RECAP_MIN_REPEATED = 3  # earlier facts (a time, a number, things named) said again at the end
+RECAP_EXCHANGE = 1  # the turns just before: a time said back from them is a confirmation, not a recap
+RECAP_MIN_OLDER = 1  # facts from before that exchange said again
 
 
 def _facts(sw: SegmentWords) -> set[str]:
@@ -476,14 +478,27 @@ def _is_noun(lemma: str) -> bool:
     return parse.tag.POS == "NOUN" and "Patr" not in parse.tag
 
 
+PROPOSING = frozenset("давайте давать давай предлагать удобно можно".split())
+AGREED = frozenset("итак договориться записать записывать фиксировать значит повторить сверить проговорить".split())
+
+
+def _proposes(sw: SegmentWords) -> bool:
+    """A turn that proposes the step rather than says back what was agreed («давайте в пятницу
+    в двенадцать созвонимся?», «…завезу вам на Чкалова, удобно?»)."""
+    return (sw.question or bool(set(sw.words) & PROPOSING)) and not set(sw.words) & AGREED
+
+
 def recap(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords]) -> Detection | None:
     """A manager's turn at the end that says again what was agreed: a day or time named earlier
     in the call plus other facts from earlier turns («записала: среда, 19:00, пробная зумба»)."""
     for sw in reversed(manager_tail):
-        earlier = set().union(*(_facts(w) for w in words if w.segment.start_s < sw.segment.start_s))
+        before = [w for w in words if w.segment.start_s < sw.segment.start_s]
+        earlier = set().union(*(_facts(w) for w in before))
         repeated = _facts(sw) & earlier
         timely = any(f.startswith(NUM_PREFIX) or f in WEEKDAYS or f in RELATIVE_DAYS for f in repeated)
-        if timely and len(repeated) >= RECAP_MIN_REPEATED:
+        older = repeated & set().union(*(_facts(w) for w in before[:-RECAP_EXCHANGE])) - set().union(
+            *(_facts(w) for w in before[-RECAP_EXCHANGE:]))
+        if timely and len(repeated) >= RECAP_MIN_REPEATED and len(older) >= RECAP_MIN_OLDER and not _proposes(sw):
             return Detection(sw, "повторены договорённости", 0.7)
     return None
 

@@ -189,6 +189,21 @@ def test_recap_repeats_the_agreed_time_and_things():
     assert detectors.recap(words, _manager(words)[-1:]) is None
 
 
+def test_proposing_the_step_or_saying_back_the_clients_time_is_no_recap():
+    facts = ("C", "Нам нужен навес на две машины, Садовая, пять, участок у дороги.")
+    # the step proposed with the call's facts in it, waiting for a yes
+    words = _words(facts, ("M", "Давайте я в пятницу в десять привезу замерщика на Садовую, пять, посмотрим навес, удобно?"))
+    assert detectors.recap(words, _manager(words)[-1:]) is None
+    # only the time the client just gave, said back
+    words = _words(facts, ("M", "Когда удобно?"), ("C", "В пятницу в десять, навес на две машины."),
+                   ("M", "Хорошо, в пятницу в десять, навес на две машины."))
+    assert detectors.recap(words, _manager(words)[-1:]) is None
+    # «давайте я повторю»: a recap, though it starts like a proposal
+    words = _words(facts, ("M", "В пятницу в десять удобно?"), ("C", "Да."),
+                   ("M", "Давайте я повторю: в пятницу в десять замерщик на Садовую, пять, навес на две машины."))
+    assert detectors.recap(words, _manager(words)[-1:]) is not None
+
+
 def test_a_client_who_ends_the_call_angrily_cut_it():
     assert detectors.cut_by_client(_words(("M", "Не могу помочь."), ("C", "Да что ж такое, я жалобу напишу!")))
     assert not detectors.cut_by_client(_words(("M", "До свидания."), ("C", "Всего доброго.")))
