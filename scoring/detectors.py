@@ -709,6 +709,8 @@ def next_step(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords
     for sw in reversed(manager_tail):
         callbacks = {CALLBACK_FORMS[w] for w in sw.surface if w in CALLBACK_FORMS}
         when = next((t for t, at in _times(sw.words) if (_step_verbs(sw, at) - callbacks) - SEND_VERBS), "")
+        if not when:
+            when = _time_settled(words, sw)
         if not when or _only_sending_is_timed(sw):
             continue  # «пришлю сегодня» alone is no agreed step: a call or meeting needs a time
         reply = _next_client_turn(words, sw)
@@ -721,6 +723,32 @@ def next_step(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords
             continue  # «…до пятницы» — later «я подумаю ещё до весны»: nothing was agreed
         return Detection(sw, f"следующий шаг: {when}", 0.75)
     return None
+
+
+SETTLE_TURNS = 3  # the turns before, where the step being timed was named («когда вам перезвонить?»)
+SETTLE_MAX_WORDS = 12  # a short turn: the time said back or accepted, not a pitch with hours in it
+SETTLE_WORDS = frozenset("договориться записать записывать хорошо отлично ок окей добро".split())
+
+
+def _time_settled(words: Sequence[SegmentWords], sw: SegmentWords) -> str:
+    """The time of a step named in the turns just before, settled in this manager turn with no
+    verb of its own: the time said back («когда вам перезвонить?» — «в субботу с утра» — «в
+    субботу в 11, нормально?»), or the client's time accepted («позвоните в пятницу» — «во
+    сколько?» — «в три» — «договорились»)."""
+    if len(sw.words) > SETTLE_MAX_WORDS or set(sw.words) & SEND_VERBS:
+        return ""  # «хорошо, скину всё в вотсап сегодня»: sending is no step
+    before = [w for w in words if w.segment.start_s < sw.segment.start_s][-SETTLE_TURNS:]
+    named = any((w.segment.speaker == "manager" and set(w.words) & WHEN_WORDS and _step_verbs(w) - SEND_VERBS)
+                or (w.segment.speaker == "client" and any(x in CALLBACK_FORMS for x in w.surface)) for w in before)
+    if not named:
+        return ""
+    if (when := concrete_time(sw)):
+        return when
+    last = before[-1] if before else None
+    if (last is not None and last.segment.speaker == "client" and set(sw.words[:4]) & SETTLE_WORDS
+            and "не" not in last.words):  # «только не в понедельник»
+        return concrete_time(last)
+    return ""
 
 
 def client_put_off(words: Sequence[SegmentWords]) -> bool:

@@ -349,3 +349,27 @@ def test_a_step_offered_and_then_put_off_by_the_client_is_not_agreed():
     assert detectors.next_step(words, manager) is not None  # the put-off is not known as one
     assert detectors.next_step(words, manager, frozenset({3}), frozenset({3})) is None
     assert detectors.next_step(words, manager, frozenset({3}), frozenset()) is not None  # a price objection
+
+
+@pytest.mark.parametrize("turns", [
+    # the manager asked when to call; the time is said back with no verb of its own
+    [("M", "Хорошо, скину. А когда вам перезвонить?"), ("C", "Ну в субботу давайте, с утра я дома."),
+     ("M", "В субботу в одиннадцать нормально?"), ("C", "Да, нормально."), ("M", "Всего доброго!")],
+    # the client asked to be called; his time accepted with «договорились»
+    [("C", "Позвоните в пятницу, сын будет в магазине."), ("M", "В пятницу в какое время удобно?"),
+     ("C", "После трёх. В три, в полчетвёртого."), ("M", "Договорились. До свидания.")],
+])
+def test_a_step_named_just_before_is_timed_by_a_short_turn(turns):
+    words = _words(*turns)
+    assert detectors.next_step(words, _manager(words)) is not None
+
+
+@pytest.mark.parametrize("turns", [
+    [("M", "Когда вам удобно, чтобы мы перезвонили?"), ("C", "Скинь мне расценки в вотсап, я вечером посмотрю."),
+     ("M", "Хорошо, скину всё в вотсап сегодня.")],  # sending is no step
+    [("C", "Наберите, наберите. Только не в понедельник, в понедельник у меня выходной."),
+     ("M", "Хорошо. Я вам каталог пришлю.")],  # the client's day refused, not accepted
+])
+def test_sending_or_a_refused_day_settles_no_step(turns):
+    words = _words(*turns)
+    assert detectors.next_step(words, _manager(words)) is None
