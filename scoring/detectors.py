@@ -48,6 +48,7 @@ RELATIVE_DAYS = frozenset({"завтра", "послезавтра", "сегод
 # not «до»: «мы до восьми», «до шести пришлю» are hours and deadlines, not when a step happens
 HOUR_PREPOSITIONS = frozenset({"в", "к", "на", "с", "после", "около", "часов"})
 TIME_UNITS = frozenset({"минута", "час", "день", "неделя"})
+HOUR_NOUNS = TIME_WORDS | {"ноль", "полдень", "полночь"}  # nouns after an hour that keep it an hour: «в 12 ноль-ноль»
 REFUSALS = ("нет", "не надо", "не нужно", "не получится", "не смогу", "не звоните", "не стоит",
             "не подходит", "не готов", "сами перезвоним", "сами позвоним", "сами наберем",
             "звонить не надо", "сам наберу", "сам перезвоню", "сама наберу", "сама перезвоню")
@@ -641,6 +642,7 @@ def _times(ws: tuple[str, ...]):
             before = ws[i - 2] if i > 1 else ""
             after = ws[i + 2] if i + 2 < len(ws) else ""
             if (prev in HOUR_PREPOSITIONS and _is_hour(w) and nxt not in NOT_TIME_AFTER
+                    and not (_counted(nxt) and nxt not in HOUR_NOUNS)  # «на 10 перфораторов», «на 3 месяца»
                     and not (w == "<num:1>" and nxt not in TIME_WORDS)  # «всё в одном месте», «в одну краску»: one o'clock is «в час»
                     and not (nxt.startswith(NUM_PREFIX) and after not in TIME_WORDS and _is_noun(after))  # «после 20 30 стирок»
                     and not before.startswith(NUM_PREFIX)  # «24 на 7», «3 на 4»: no time
@@ -657,6 +659,13 @@ def _is_noun(lemma: str) -> bool:
         return False
     tag = morph().parse(lemma)[0].tag
     return tag.POS == "NOUN" and not {"Name", "Surn", "Patr"} & set(str(tag).replace(" ", ",").split(","))
+
+
+@lru_cache(maxsize=50_000)
+def _counted(lemma: str) -> bool:
+    """A noun that can only be a noun: what a number counts («перфоратор», «месяц»), not a verb's
+    lemma read as a noun too («мочь» of «в 9 могу»)."""
+    return _is_noun(lemma) and not any(p.tag.POS in ("INFN", "VERB") for p in morph().parse(lemma))
 
 
 def _num(token: str) -> str:

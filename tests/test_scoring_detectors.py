@@ -373,3 +373,13 @@ def test_a_step_named_just_before_is_timed_by_a_short_turn(turns):
 def test_sending_or_a_refused_day_settles_no_step(turns):
     words = _words(*turns)
     assert detectors.next_step(words, _manager(words)) is None
+
+
+@pytest.mark.parametrize("said, times", [
+    ("так счёт на 10 перфораторов выставлять", []),  # a count, not ten o'clock
+    ("и рассрочка на 3 месяца", []),
+    ("давай тогда в четверг с утра в 9 могу", ["четверг", "в 9"]),  # «могу» is no noun counted
+    ("в 12 ноль-ноль подъеду", ["в 12"]),
+])
+def test_a_number_before_what_it_counts_is_no_hour(said, times):
+    assert [t for t, _ in detectors._times(text.lemmatize(said))] == times
