@@ -987,6 +987,16 @@ QUESTION_STARTS = frozenset("как какой сколько когда кто 
 ACCEPT_SEND_WORDS = 8  # «Ага. Присылайте, почта на визитке есть.»; longer replies say more
 
 
+BUDGET_ASKED = frozenset("бюджет ориентироваться рассчитывать закладывать планировать".split())
+
+
+def asks_budget(manager: SegmentWords) -> bool:
+    """The manager asks what the client means to spend («И по бюджету на что ориентируетесь?»,
+    «на какой бюджет рассчитываете»): the amount in the answer is a budget stated when asked, no
+    objection (docs/labelling.md)."""
+    return bool(manager.vocab & BUDGET_ASKED) and (manager.question or bool(manager.vocab & QUESTION_STARTS))
+
+
 def answers_the_manager(kind: str, manager: SegmentWords | None, by_trigger: bool,
                         client: SegmentWords | None = None) -> bool:
     """Whether a client turn read as ``kind`` only answers the manager's turn before it: who
@@ -996,6 +1006,9 @@ def answers_the_manager(kind: str, manager: SegmentWords | None, by_trigger: boo
     («Какой бюджет закладываете?» — «Пока не знаю»)."""
     if manager is None or not manager.words:
         return False
+    if kind == "price":  # «На какой бюджет ориентируетесь?» — «думали в сто пятьдесят уложиться»
+        return (client is not None and asks_budget(manager) and not price_words(client)
+                and not _names_seller(client) and not COMPARATIVE.search(client.segment.text.lower()))
     if kind == "need_consult":
         return "кто" in manager.vocab and bool(manager.vocab & DECISION_LEMMAS)
     if kind == "send_offer":  # «Я вам на почту пришлю предложение» — «Ага, присылайте»: a yes

@@ -142,6 +142,18 @@ def test_a_lower_number_that_answers_a_question_is_no_objection():
     assert _after_price("Сколько у вас посадочных мест? Зал от 100 тысяч.", "Мест на тридцать, официантов двое.") == ()
 
 
+@pytest.mark.parametrize("reply, kinds", [
+    ("Ну, думали в сто пятьдесят тысяч уложиться.", []),  # a budget stated when asked
+    ("ну я думал тыщ 50 60 максимум", []),
+    ("Ой, сто пятьдесят — это для нас дорого, мы столько не потянем.", ["price"]),  # resisted, not stated
+])
+def test_a_budget_stated_when_asked_is_no_price_objection(reply, kinds):
+    lines = [*OPENING, ("manager", "Кухня под ключ от двухсот тысяч. И по бюджету на что вы ориентируетесь?"),
+             ("client", reply), ("manager", "Понял, подберём варианты."), ("client", "Хорошо."),
+             ("manager", "Всего доброго, до свидания!")]
+    assert [o.kind for o in score(lines).objections] == kinds
+
+
 @pytest.mark.parametrize("text, kind", [
     ("По квартирам, да. Но я беру у Гарика на Складской, лет шесть уже.", "have_supplier"),
     ("Нас «Аквабокс» на Заводской моет, уже два года по договору.", "have_supplier"),
