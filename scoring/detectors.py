@@ -163,6 +163,8 @@ def first_names(sw: SegmentWords) -> list[NameMention]:
         # «"Конфетти", Ярослава, здравствуйте»: a name set off by commas is said in the nominative;
         # in unpunctuated ASR text the greeting right after it sets it off
         nxt_word = (surface_words(text[m.end():]) or [""])[0].lower()
+        if nxt_word.endswith("здравствуйте"):
+            nxt_word = "здравствуйте"  # «кириллту издравствуйте»: the recogniser glued the greeting on
         # «меня Ирина зовут», «меня, кстати, Эдуард зовут»: the name before «зовут»
         cue = cue or (nxt_word == "зовут" and "меня" in (b.lower() for b in before[-3:]))
         alone = _set_off(text, m.start(), m.end()) or (
@@ -172,7 +174,7 @@ def first_names(sw: SegmentWords) -> list[NameMention]:
         with_patronymic = bool(nxt_word) and is_patronymic(nxt_word)
         near = ""
         if (name_score(w, cue or alone or with_patronymic) < NAME_SCORE and not (with_patronymic and may_be_first_name(w))) or (
-                cased and not w[0].isupper()):
+                cased and not w[0].isupper() and not cue):  # «это ксения компании …»: a name after «это»
             # a name the recogniser garbled («святлана», «Игари»), in a name's place
             if not (cue or alone or nxt_word in OPENING_GREETINGS) or not (near := near_name(w)):
                 continue  # cased text writes names with a capital: «вера в успех» is not Вера
