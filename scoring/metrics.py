@@ -63,6 +63,8 @@ def question_kind(sentence: str) -> str | None:
         lead, prev_last = prev_last, (cw[-1] if cw else "")
         if not cw or len(cw) > 12 or cw[0] in CLOSED_QUESTION_START or lead in EMBEDDING_LEADS:
             continue  # «…видно, кто звонит»: a clause of a statement, not a question
+        if cw[0] in OPEN_REQUEST_WORDS and (len(cw) > 1 or _WORD_RE.search(sentence.split(clause, 1)[1])):
+            return "open"  # «Понял, Пётр Ильич, расскажите, для чего вода нужна»; not a last «…, расскажите,»
         particle = cw[0] in CLAUSE_PARTICLES and len(cw) > 2
         if particle and cw[1] in OPEN_QUESTION_WORDS - {"чтобы"} and not (cw[1] == "как" and cw[2] in ("раз", "и", "будто")):
             return "open"  # «а какой порядок бюджета закладывается», «а кто в правлении смотрит»
