@@ -247,6 +247,8 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
     if (consult := consult_cue(sw)) is not None:
         return "need_consult", consult
 
+    if busy_cue(sw) and not not_now_but_later(sw) and not (vocab & OWN_STAFF and "свой" in vocab):
+        return "no_time", "нет времени"  # «я щас урок веду, давайте быстро»: busy, not a supplier
     if not _from_us(ws) and (supplier := _supply_near(ws, "уже") or (_supply_near(ws, "сейчас") if vocab & WE else "")):
         return "have_supplier", supplier
     if ("свой" in vocab or "штатный" in vocab) and vocab & OWN_STAFF:
@@ -292,8 +294,26 @@ def busy_cue(sw: SegmentWords) -> bool:
     if _near(ws, frozenset({"после"}), NO_TIME_LEMMAS, 1) and not vocab & (NO_TIME_LEMMAS - {"совещание"}):
         return False
     running = bool(RUNNING & set(sw.surface))  # «всё, бегу» (the lemmatiser reads «бегу» as «бег»)
-    return bool(vocab & NO_TIME_LEMMAS or running or pairs & set(NO_TIME_PAIRS) or _never_for_no_time(ws) or (
+    return bool(vocab & NO_TIME_LEMMAS or running or pairs & set(NO_TIME_PAIRS) or _never_for_no_time(ws)
+                or _minutes_only(ws) or (
         "сейчас" in vocab and pairs & set(BUSY_PLACES)) or ("удобно" in vocab and "не" in vocab)) and busy_of_self(sw)
+
+
+QUICK_MIN_WORDS = 4
+
+
+def _minutes_only(ws: tuple[str, ...]) -> bool:
+    """«давайте быстро», «у меня две минуты максимум», «буквально минуту»: the client gives the
+    talk a few minutes at most."""
+    if len(ws) > QUICK_MIN_WORDS and any(w in ("давать", "давай", "давайте") and nxt == "быстро"
+                                         for w, nxt in zip(ws, ws[1:], strict=False)):
+        return True  # not «Ну ладно, давайте быстро.» alone: that lets the manager go on
+    for i, w in enumerate(ws):
+        if w in ("минута", "минутка") and i and (is_number(ws[i - 1]) or ws[i - 1] in ("пара", "буквально")):
+            window = set(ws[max(0, i - 4):i + 3])
+            if window & {"максимум", "только", "всего", "буквально"} or {"у", "я"} <= window:
+                return True
+    return False
 
 
 def send_cue(sw: SegmentWords) -> bool:

@@ -260,10 +260,19 @@ def test_busy_said_of_someone_else_or_with_leave_to_go_on_is_no_objection(client
     "Ой, подождите, у меня младший тут плачет, давайте побыстрее, в двух словах.",
     "Слушайте, у меня планёрка через пять минут, давайте короче.",
     "Мне некогда сейчас, я за рулём.",
+    # a few minutes given, with something that reads as a supplier beside it
+    "да я щас урок веду у меня ученик сидит давайте быстро что вы хотели",
+    "а да помню слушай я щас на площадке у меня тут сцену монтируют давай быстро буквально 2 минуты",
 ])
 def test_busy_now_is_no_time(client_text):
     _, o = _objection(client_text, "Понял, буквально минуту: что для вас важно?")
     assert o.kind == "no_time"
+
+
+def test_a_short_go_ahead_lets_the_manager_go_on():
+    s = score([*OPENING, ("manager", "Займу буквально минуту: в субботу у нас пробное занятие."),
+               ("client", "Ну ладно, давайте быстро."), ("manager", "Приходите в субботу в десять, до свидания!")])
+    assert [o.kind for o in s.objections] == []
 
 
 def test_not_now_but_towards_autumn_puts_the_talk_off():
