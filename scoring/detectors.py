@@ -182,7 +182,9 @@ def first_names(sw: SegmentWords) -> list[NameMention]:
         nxt = (surface_words(rest) or [""])[0]
         patronymic = bool(nxt) and is_patronymic(nxt)
         addressed = (patronymic or prev in ("вы", "алло")
-                     or rest.lstrip().startswith("?"))  # «Андрей Петрович», «вы Ольга», «алло, Марина?»
+                     or rest.lstrip().startswith("?")  # «Андрей Петрович», «вы Ольга», «алло, Марина?»
+                     # «здравствуйте ольга это газ сервис», «добрый день, Сергей, да? это школа …»
+                     or (prev in GREETED and nxt_word in ("это", "да")))
         # «алло это руслан ахметович» (ASR, no «?»): a name with a patronymic after «это» is the
         # client asked for, not the manager introducing himself
         asked = patronymic and prev == "это"
@@ -263,6 +265,7 @@ def _kind_of_business(words: Sequence[str]) -> str:
     return ""
 
 
+GREETED = frozenset({"здравствуйте", "день", "вечер", "утро", "приветствую"})  # the word before a name greeted
 OPENING_GREETINGS = frozenset({"здравствуйте", "добрый", "доброе", "слушаю", "приветствую"})
 GREETING_WORDS = frozenset({"здравствуйте", "добрый", "день", "утро", "вечер", "алло", "да", "слушать",
                             "вы", "я", "меня", "звать", "это", "приветствовать", "беспокоить",

@@ -56,6 +56,15 @@ def test_no_self_introduction_without_name_and_company(opening):
     assert detectors.self_introduction(words, _manager(words)[:2]) is None
 
 
+@pytest.mark.parametrize("opening", [
+    "алло здравствуйте ольга это газ сервис плюс вы у нас на сайте заявку оставляли",
+    "алло здравствуйте сергей да это школа 3д моделирования",
+])
+def test_a_name_greeted_before_this_is_the_client(opening):
+    words = _words(("M", opening), ("C", "Да."))
+    assert detectors.self_introduction(words, _manager(words)[:2]) is None
+
+
 def test_a_name_the_client_gave_is_not_the_managers_own():
     words = _words(("C", "Здравствуйте, меня зовут Пётр, я по поводу доставки."),
                    ("M", "Пётр, добрый день, служба доставки слушает."))
