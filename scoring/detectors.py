@@ -416,9 +416,43 @@ def client_name(words: Sequence[SegmentWords], manager: Sequence[SegmentWords],
             if not mention.addressed and (mention.surnamed or mention.name in others or (asked and i == 0)):
                 continue  # «как Стив Джобс», «а как Дуся дорогу переносит» (the client's dog),
                 # «Как вас зовут?» — «Кристина.» (his own)
-            if mention.addressed or (not mention.own and mention.name != own):
+            if mention.addressed or (not mention.own and mention.name != own and _vocative(sw, mention.name)):
                 return Detection(sw, f"обращение по имени «{mention.name.capitalize()}»", 0.75)
     return None
+
+
+# words that may stand before a name the listener is called by («ну что, Андрей», «спасибо, Ольга»)
+VOCATIVE_BEFORE = frozenset("""
+ну а да так вот хорошо отлично спасибо понял поняла понятно ага ок окей ой слушайте смотрите
+здравствуйте свидания доброго хорошего всего добрый день вечер утро приятно очень тогда значит
+что и извините простите благодарю давайте давай все
+""".split())
+# words that follow a name the listener is called by in unpunctuated speech («андрей смотрите»)
+VOCATIVE_AFTER = frozenset("""
+вы вам вас ваш ваша ваше ваши смотрите скажите подскажите давайте понимаю понимаете слушайте
+а так это да спасибо хорошо извините простите
+""".split())
+
+
+def _vocative(sw: SegmentWords, name: str) -> bool:
+    """Whether ``name`` stands where one calls the listener by it: at the start or end of a
+    sentence (after a particle such as «ну», «спасибо», «здравствуйте»), set off by commas, or
+    before «вы» / «смотрите» — not inside a list of products or a story («есть человек-паук,
+    эльза, …», «касса айка стоит»). A name the recogniser garbled (not found as written) passes."""
+    text = _QUOTED.sub(" ", sw.segment.text)
+    found = False
+    for sentence in re.split(r"[.!?…]+", text):
+        ws = [w.lower().replace("ё", "е") for w in _WORD.findall(sentence)]
+        for i, w in enumerate(ws):
+            if w != name and near_name(w) != name:
+                continue
+            found = True
+            head, tail = ws[:i], ws[i + 1:]
+            if all(h in VOCATIVE_BEFORE for h in head) or not tail or tail[0] in VOCATIVE_AFTER:
+                return True
+            if re.search(rf",\s*{re.escape(w)}\s*[,—-]", sentence.lower().replace("ё", "е")):
+                return True  # «Понимаю, Ольга, это важно»
+    return not found
 
 
 # --- value ---------------------------------------------------------------------------------

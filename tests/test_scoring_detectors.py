@@ -395,3 +395,18 @@ def test_sending_or_a_refused_day_settles_no_step(turns):
 ])
 def test_a_number_before_what_it_counts_is_no_hour(said, times):
     assert [t for t, _ in detectors._times(text.lemmatize(said))] == times
+
+
+@pytest.mark.parametrize("said, called", [
+    ("Хорошей дороги, Артём, до свидания.", True),
+    ("ну всё генадий записал", True),
+    ("Андрей, смотрите, у нас два варианта.", True),
+    # a name inside a list of products or a story is nobody called
+    ("есть человек паук халк бэтмен эльза у нас 300 позиций в наличии", False),
+    ("интеграция с кассами атол штрих м эвотор", False),
+    ("Тиффани — это классика, так делал Луис Комфорт Тиффани в Америке.", False),
+])
+def test_the_client_is_called_by_name_only_where_one_calls_someone(said, called):
+    words = _words(("M", "Добрый день, это Марина, мастерская «Кедровый двор»."), ("C", "Да, слушаю."),
+                   ("M", said), ("C", "Хорошо."))
+    assert (detectors.client_name(words, _manager(words), _manager(words)[:1]) is not None) is called
