@@ -27,7 +27,7 @@ import yaml
 from core.types import Transcript
 from scoring.matcher import SegmentWords, find_all_distinct, find_any
 from scoring.rubric import Phrase
-from scoring.text import is_known, lemma
+from scoring.text import is_known, lemma, surface_words
 
 RULES_FILE = resources.files(__package__).joinpath("resources", "call_types.yaml")
 
@@ -86,6 +86,8 @@ CALLBACK_SMALLTALK_ASK_TURNS = 3     # only an explicit «перезвоните
 CALLBACK_VERBS = frozenset("перезвонить набрать позвонить звонить".split())  # … and a call back is arranged,
 CALLBACK_SMALLTALK_MANAGER_WORDS = 35  # the manager saying little before the request (no pitch:
 CALLBACK_SMALLTALK_TURN_WORDS = 20     # small-talk questions are short, a pitch is not)
+# «перезвоните мне в понедельник», «давайте вы мне перезвоните», «можно вы попозже позвоните»
+CALL_ME_BACK = frozenset("перезвоните перезвони позвоните позвони наберите набери".split())
 CALLBACK_MAX_TURNS_AFTER = 5    # … that ends within a few turns of the request (when, goodbye) …
 CALLBACK_MAX_WORDS_AFTER = 40   # … with few words after it
 ROBOT_SIDE_SHARE = 0.6          # most of the company's turns are a recorded message …
@@ -269,7 +271,7 @@ def _call_back_later(live, transcript, r: _Rules, extra) -> CallType | None:
     early = total <= CALLBACK_MAX_WORDS and len(live) <= CALLBACK_MAX_TURNS
     asks = [(i, w) for i, w in enumerate(live) if w.segment.speaker == asker]
     for n, (i, w) in enumerate(asks):
-        if not find_any(r.call_back_later, [w]):
+        if not find_any(r.call_back_later, [w]) and not CALL_ME_BACK.intersection(surface_words(w.segment.text)):
             continue
         after = live[i + 1:]
         late = n >= CALLBACK_SMALLTALK_ASK_TURNS  # after long small talk: only «перезвоните …» itself

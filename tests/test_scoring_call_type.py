@@ -215,6 +215,18 @@ def test_a_mono_call_with_unknown_speakers_is_not_rejected():
     assert s.call_type == "sales" and s.applicable
 
 
+@pytest.mark.parametrize("ask", [
+    "Ой, не говорите. Ой, кажется, клюёт, руки мокрые. Перезвоните мне в понедельник, ладно?",
+    "Ой, не говорите. Слушайте, давайте вы мне перезвоните, я в автобусе всё равно ничего не услышу.",
+    "да ничего спасибо слушайте я щас в поликлинике сижу тут номерок вызовут можно вы попозже позвоните",
+])
+def test_a_call_back_asked_in_other_words_after_small_talk_is_call_back_later(ask):
+    lines = list(SMALL_TALK_THEN_CALL_BACK)
+    lines[4] = ("client", ask)
+    s = score(lines)
+    assert s.call_type == "call_back_later" and not s.applicable
+
+
 def test_the_managers_own_call_back_later_is_scored_not_a_call_type():
     lines = [
         ("client", "Здравствуйте, хочу узнать про окна, сколько стоит трёхстворчатое окно?"),
