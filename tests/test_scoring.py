@@ -42,6 +42,18 @@ def test_a_poor_call_fails_with_russian_reasons():
     assert s.score_pct == pytest.approx(100 * 5 / 85, abs=0.1)
 
 
+@pytest.mark.parametrize("opening, verdict", [
+    ("алло добрый день компания принт лайн сувенирная продукция с логотипом вас беспокоит", "fail"),  # no own name
+    ("Добрый день, компания «Дымоход-Сервис» беспокоит. Могу я поговорить с ответственным?", "fail"),
+    ("Добрый день, компания «Дымоход-Сервис», меня зовут Игорь.", "pass"),
+])
+def test_the_greeting_needs_the_managers_own_name(opening, verdict):
+    lines = list(GOOD_CALL)
+    assert lines[0][0] == "manager"
+    lines[0] = ("manager", opening)
+    assert verdicts(score(lines))["greeting"] == verdict
+
+
 def test_callback_with_a_time_is_not_forbidden():
     lines = list(GOOD_CALL)
     lines[6] = ("manager", "Понимаю. Давайте я перезвоню позже, завтра в 15:00, и расскажу про гарантию.")
