@@ -299,7 +299,7 @@ def busy_cue(sw: SegmentWords) -> bool:
         "сейчас" in vocab and pairs & set(BUSY_PLACES)) or ("удобно" in vocab and "не" in vocab)) and busy_of_self(sw)
 
 
-QUICK_MIN_WORDS = 4
+QUICK_MIN_WORDS = 4  # «давайте быстро» in a longer turn limits the talk; alone it lets the manager go on
 
 
 def _minutes_only(ws: tuple[str, ...]) -> bool:

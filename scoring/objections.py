@@ -572,8 +572,8 @@ def detect_objections(
                 found.append((pos, *by_example))
             elif (by_model := _model_kind(sw, cat, model.turns, turn_min)) is not None and not (
                     by_model[0].id == "competitor_cheaper" and objection_cues.own_past_purchase(sw)) and not (
-                    objection_cues.answers_the_manager(by_model[0].id, manager, by_trigger=False, client=sw)
-                    and by_model[0].id == "price"):
+                    by_model[0].id == "price"  # a budget stated when asked, as for the cues
+                    and objection_cues.answers_the_manager("price", manager, by_trigger=False, client=sw)):
                 found.append((pos, *by_model))  # not «за три тысячи брала, на рынке»: her own purchase
             elif (yours := objection_cues.against_yours(sw)) is not None and (kind := cat.kind(yours[0])):
                 found.append((pos, kind, f"{yours[1]} (по смыслу)"))  # «на 30 рассчитывал, а у вас 42»
