@@ -552,6 +552,17 @@ def not_now_but_later(sw: SegmentWords) -> bool:
     return ("не", "до") in pairs and bool(sw.vocab & HORIZON or pairs & HORIZON_PAIRS)
 
 
+WAIT_LEMMAS = frozenset("погодить подождать отложить повременить обождать".split())
+
+
+def puts_off_to(sw: SegmentWords) -> bool:
+    """«ближе к весне», «до весны погожу»: the client puts the matter off to a season or month."""
+    ws = sw.words  # not «до июня» alone: «до июня край», «затянули до июня» are deadlines
+    return any((a, b) == ("близкий", "к") and (c in HORIZON or c == "лет")  # «к лету» lemmatises as «лет»
+               for a, b, c in zip(ws, ws[1:], ws[2:], strict=False)) or any(
+        a == "до" and b in HORIZON and WAIT_LEMMAS.intersection(ws) for a, b in zip(ws, ws[1:], strict=False))
+
+
 def _near(ws: tuple[str, ...], a: frozenset[str], b: frozenset[str], window: int) -> bool:
     """A word of ``a`` within ``window`` words of a word of ``b`` («с женой поговорю»)."""
     at_b = [i for i, w in enumerate(ws) if w in b]
@@ -1038,5 +1049,7 @@ def answers_the_manager(kind: str, manager: SegmentWords | None, by_trigger: boo
     if kind == "think_later":
         if manager.vocab & THINK_PROPOSALS and not manager.question:
             return True
+        if client is not None and puts_off_to(client):
+            return False  # «Давайте мы, наверное, ближе к лету»: put off, whatever was asked
         return not by_trigger and (manager.question or bool(set(manager.words[:4]) & QUESTION_STARTS))
     return False

@@ -475,6 +475,7 @@ def _signing_off(words: list[SegmentWords], pos: int) -> bool:
 SECOND_KINDS = frozenset(frozenset(p) for p in (
     ("need_consult", "think_later"), ("need_consult", "send_offer"), ("price", "think_later"),
     ("no_time", "send_offer"), ("no_time", "think_later"), ("competitor_cheaper", "price"),
+    ("send_offer", "think_later"),
 ))
 
 
@@ -499,6 +500,8 @@ def _second_kind(sw: SegmentWords, first: str, cat: Catalogue, manager: SegmentW
             return kind, f"{cue} (по смыслу)"
         if kind.id == "send_offer" and objection_cues.send_cue(sw):
             return kind, "прислать (по смыслу)"  # «я посмотрю подумаю, скинь мне в вотсап каталог»
+        if kind.id == "think_later" and objection_cues.puts_off_to(sw):
+            return kind, "позже (по смыслу)"  # «всё равно дорого, я ближе к весне решу»
         if kind.id == "no_time" and objection_cues.busy_cue(sw) and not objection_cues.not_now_but_later(sw):
             return kind, "нет времени (по смыслу)"  # «я подумаю ещё, ой, у меня там на плите, бегу»
     return None

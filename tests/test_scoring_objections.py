@@ -217,6 +217,9 @@ def test_look_alikes_are_no_cue(text):
     ("Ладно, я подумаю ещё, с женой посоветуюсь.", {"think_later", "need_consult"}),
     ("Пришлите на почту, я мужу покажу, он у нас деньги считает.", {"send_offer", "need_consult"}),
     ("Дорого. Надо подумать.", {"price", "think_later"}),
+    # put off to a season or month beside another kind
+    ("ну не знаю пришлите на почту посмотрим ближе к марту", {"send_offer", "think_later"}),
+    ("Всё равно дорого. Я, наверное, ближе к весне к этому вернусь.", {"price", "think_later"}),
 ])
 def test_two_kinds_said_in_one_turn_are_both_found_with_one_answer(client_text, kinds):
     lines = [*OPENING, ("client", client_text), ("manager", "Понимаю. А что для вас важнее всего при выборе?"),
@@ -267,6 +270,16 @@ def test_busy_said_of_someone_else_or_with_leave_to_go_on_is_no_objection(client
 def test_busy_now_is_no_time(client_text):
     _, o = _objection(client_text, "Понял, буквально минуту: что для вас важно?")
     assert o.kind == "no_time"
+
+
+def test_put_off_to_a_season_after_a_question_is_still_an_objection():
+    s = score([*OPENING, ("manager", "А как у него с нагрузкой — во сколько он обычно из школы возвращается?"),
+               ("client", "Ой, в два, в три, как когда. Давайте мы, наверное, ближе к лету к этому вернёмся."),
+               ("manager", "Понимаю. Всего доброго, до свидания!")])
+    assert [o.kind for o in s.objections] == ["think_later"]
+    s = score([*OPENING, ("manager", "Когда вам нужен кондиционер?"),
+               ("client", "ну до июня край в июне уже жара"), ("manager", "Понял. Всего доброго, до свидания!")])
+    assert [o.kind for o in s.objections] == []  # a deadline, not a put-off
 
 
 def test_a_short_go_ahead_lets_the_manager_go_on():
