@@ -400,7 +400,6 @@ def _named_by_client_as_others(words: Sequence[SegmentWords]) -> list[tuple[floa
     return out
 
 
-
 def client_name(words: Sequence[SegmentWords], manager: Sequence[SegmentWords],
                 opening: Sequence[SegmentWords]) -> Detection | None:
     """The manager calls the client by name: a first name that is not the manager's own
@@ -532,12 +531,10 @@ def recap(words: Sequence[SegmentWords], manager_tail: Sequence[SegmentWords]) -
     """A manager's turn at the end that says again what was agreed: a day or time named earlier
     in the call plus other facts from earlier turns («записала: среда, 19:00, пробная зумба»)."""
     for sw in reversed(manager_tail):
-        before = [w for w in words if w.segment.start_s < sw.segment.start_s]
-        earlier = set().union(*(_facts(w) for w in before))
-        repeated = _facts(sw) & earlier
+        before = [_facts(w) for w in words if w.segment.start_s < sw.segment.start_s]
+        repeated = _facts(sw) & set().union(*before)
         timely = any(f.startswith(NUM_PREFIX) or f in WEEKDAYS or f in RELATIVE_DAYS for f in repeated)
-        older = repeated & set().union(*(_facts(w) for w in before[:-RECAP_EXCHANGE])) - set().union(
-            *(_facts(w) for w in before[-RECAP_EXCHANGE:]))
+        older = repeated & set().union(*before[:-RECAP_EXCHANGE]) - set().union(*before[-RECAP_EXCHANGE:])
         if timely and len(repeated) >= RECAP_MIN_REPEATED and len(older) >= RECAP_MIN_OLDER and not _proposes(sw):
             return Detection(sw, "повторены договорённости", 0.7)
     return None

@@ -768,10 +768,11 @@ def best_cue(sw: SegmentWords, manager: SegmentWords | None,
     if in_context is not None and in_context[0] == "competitor_cheaper":
         return in_context
     found = cue_kind(sw)
-    if (found == ("competitor_cheaper", OTHER_OFFER) and not _below_quoted(sw, quoted_amounts(manager) | earlier)
+    asked = quoted_amounts(manager) | earlier  # every price the manager named so far
+    if (found == ("competitor_cheaper", OTHER_OFFER) and not _below_quoted(sw, asked)
             and against_yours(sw) is None):  # «… три девятьсот, а у вас на сайте пять двести»: set against his own
         return "price", "сравнивает с ценой не ниже"  # «Тридцать штук?! Я новый в «Драйве» за тридцать пять видел»
-    if found is not None and found[0] == "have_supplier" and _supplier_cheaper(sw, quoted_amounts(manager) | earlier):
+    if found is not None and found[0] == "have_supplier" and _supplier_cheaper(sw, asked):
         return "competitor_cheaper", "у своих дешевле"  # «"Флора-Сервис" берёт с нас сто восемьдесят»
     return found or in_context
 
@@ -788,9 +789,7 @@ def _supplier_cheaper(sw: SegmentWords, quoted: frozenset[float]) -> bool:
         return False
     if sw.vocab & FREE_LEMMAS:
         return True
-    said = _priced_amounts(sw)
-    return any(v not in quoted and 0.1 * top <= v < LOWER_SHARE * top
-               for top in prices for v in _in_thousands(said, top, least=10))
+    return _said_below(_priced_amounts(sw), prices, quoted)
 
 
 def _below_quoted(sw: SegmentWords, quoted: frozenset[float]) -> bool:
@@ -909,11 +908,16 @@ def _cheaper_elsewhere(sw: SegmentWords, quoted: frozenset[float]) -> tuple[str,
         return None  # «мы рассчитывали на сорок»: the budget (the turn after the price decides that)
     said = [v for v in _priced_amounts(sw) if v not in quoted]
     echoed = set(prices).intersection(v * k for v in amounts(sw) for k in (1, 1000))
-    for top in sorted(echoed) if echoed else prices:
-        scaled = _in_thousands(said, top, least=10)
-        if any(v not in quoted and 0.1 * top <= v < LOWER_SHARE * top for v in scaled):
-            return "competitor_cheaper", "у других дешевле"
+    if _said_below(said, sorted(echoed) if echoed else prices, quoted):
+        return "competitor_cheaper", "у других дешевле"
     return None
+
+
+def _said_below(said: list[float], tops, quoted: frozenset[float]) -> bool:
+    """An amount of ``said`` (thousands left unsaid read in, :func:`_in_thousands`), not one the
+    manager quoted, below one of ``tops`` but not a tenth of it."""
+    return any(v not in quoted and 0.1 * top <= v < LOWER_SHARE * top
+               for top in tops for v in _in_thousands(said, top, least=10))
 
 
 def against_yours(sw: SegmentWords) -> tuple[str, str] | None:

@@ -179,8 +179,7 @@ def _read_number(raw: list[str], i: int) -> tuple[float, int]:
         if tok in _NUMBER_WORDS and (not seen or _fits(current, _NUMBER_WORDS[tok])):
             current, seen, j = current + _NUMBER_WORDS[tok], True, j + 1
             continue
-        if (tok in _HUNDREDS.keys() and seen and not total and 1 <= current < 100 and digit is None
-                and raw[j - 1] in _NUMBER_WORDS):
+        if tok in _HUNDREDS and seen and not total and 1 <= current < 100 and raw[j - 1] in _NUMBER_WORDS:
             # «две восемьсот», «сорок пять пятьсот»: a price in speech leaves «тысячи» unsaid
             total, current, j = current * 1000, float(_HUNDREDS[tok]), j + 1
             continue
