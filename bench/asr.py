@@ -92,6 +92,7 @@ def score(results: dict[str, dict[str, str]]) -> float:
     return errors / max(words, 1)
 
 
+BEAM = TranscribeOptions().beam_size  # bare Whisper decodes with callqa's default beam
 LOOPS_DROPPED: list[str] = []  # "mode: call" for transcripts flagged asr_loop_dropped
 
 
@@ -115,7 +116,7 @@ def run_bare(audios, home: Path, threshold: float) -> tuple[float, dict]:
     for name, audio in audios:
         texts = {}
         for role, samples in zip(("manager", "client"), audio.channels, strict=False):
-            segs, _ = model.transcribe(samples, language="ru", vad_filter=True, beam_size=1,
+            segs, _ = model.transcribe(samples, language="ru", vad_filter=True, beam_size=BEAM,
                                        vad_parameters={"threshold": threshold, "min_silence_duration_ms": 500},
                                        condition_on_previous_text=False)
             texts[role] = " ".join(s.text.strip() for s in segs)
@@ -251,7 +252,7 @@ def _unseen_bare(audios, home: Path, threshold: float) -> tuple[float, dict]:
     for name, audio in audios:
         texts = []
         for samples in audio.channels[:2]:
-            segs, _ = model.transcribe(samples, language="ru", vad_filter=True, beam_size=1,
+            segs, _ = model.transcribe(samples, language="ru", vad_filter=True, beam_size=BEAM,
                                        vad_parameters={"threshold": threshold, "min_silence_duration_ms": 500},
                                        condition_on_previous_text=False)
             texts.append(" ".join(s.text.strip() for s in segs))

@@ -50,7 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "asr.compute_type": "int8",
     "asr.cpu_threads": 0,  # 0 = all cores
     "asr.batch_size": 8,  # 0/1 = sequential
-    "asr.beam_size": 1,  # greedy: same WER as beam 5 on the demo calls (0.204 vs 0.202), 15% faster
+    "asr.beam_size": 5,  # telephone-band WER 0.33 -> 0.26 against greedy (1), at 1.5x the decoding time
     "asr.segmentation": "turns",  # turns (packed energy turns per channel) | clips | vad
     "asr.vad_threshold": 0.3,  # telephone-safe; Silero's 0.5 drops 300-3400 Hz speech
     "asr.manager_channel": "auto",  # auto: decided per call (layout, direction, text, IVR) | left | right

@@ -77,6 +77,27 @@ def test_voicemail_marks_the_called_party_on_an_outbound_call():
     assert d.manager_channel == 0
 
 
+ROBOT = ["Здравствуйте! Это служба доставки Суши Мастер. Пожалуйста, оцените качество обслуживания "
+         "от одного до пяти. Назовите цифру или нажмите её на телефоне.",
+         "Спасибо за ваш ответ! До свидания."]
+
+
+@pytest.mark.parametrize("direction", ["out", None])
+def test_a_robot_call_puts_the_company_side_on_the_robot_channel(direction):
+    """Our robot survey calls a client (or the direction is unknown): the robot's channel is
+    the company's, though its words are left out of the text evidence."""
+    d = decide_manager_channel([ROBOT, ["Алло? Алло, кто это?"]], direction=direction)
+    assert d.manager_channel == 0 and "robocall@0" in d.reason, d.reason
+    d = decide_manager_channel([["Алло? Алло, кто это?"], ROBOT], direction=direction)
+    assert d.manager_channel == 1, d.reason
+
+
+def test_an_inbound_robot_call_is_the_client_side():
+    """A robot that called the company is the outside party: the manager is the other channel."""
+    d = decide_manager_channel([ROBOT, ["Алло, компания Окна Комфорт, слушаю."]], direction="in")
+    assert d.manager_channel == 1, d.reason
+
+
 def test_weak_evidence_is_flagged_uncertain():
     d = decide_manager_channel([["Да."], ["Алло?"]])
     assert d.uncertain and 0.5 <= d.confidence < 0.9

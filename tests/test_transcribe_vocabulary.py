@@ -4,7 +4,7 @@ import pytest
 
 from transcribe.vocabulary import correct
 
-VOCAB = ("Атлетика", "Аква-Дом", "Окна Комфорт", "Легион", "скидка", "Rehau")
+VOCAB = ("Атлетика", "Аква-Дом", "Окна Комфорт", "Легион", "скидка", "Rehau", "Доктор Вет", "акция")
 
 
 @pytest.mark.parametrize("heard, written", [
@@ -13,6 +13,8 @@ VOCAB = ("Атлетика", "Аква-Дом", "Окна Комфорт", "Ле
     ("аквадом доставка воды", "Аква-Дом доставка воды"),  # spelt together
     ("ваш легеон охраняет", "ваш Легион охраняет"),
     ("скитку дадите?", "скидку дадите?"),  # the form heard, not the vocabulary's
+    ("сотрудники лебиона приедут", "сотрудники Легиона приедут"),  # б for г, two letters as heard
+    ("клиника докторы вит слушаю", "клиника Доктор Вет слушаю"),  # reduced vowels, as it sounds
 ])
 def test_a_slip_of_a_vocabulary_term_is_written_as_the_term(heard, written):
     assert correct(heard, VOCAB) == written
@@ -24,6 +26,7 @@ def test_a_slip_of_a_vocabulary_term_is_written_as_the_term(heard, written):
     "мы были в атлетике",  # right apart from the capital letter: left as heard
     "окно комфортное",  # real words
     "рехау",  # under five letters are never corrected («Rehau» is Latin anyway)
+    "это макцем, фитнес-клуб",  # a misheard name is not a deal word («акциям»)
 ])
 def test_real_words_and_right_terms_stay(text):
     assert correct(text, VOCAB) == text

@@ -23,7 +23,7 @@ class TranscribeOptions:
     compute_type: str = "int8"
     cpu_threads: int = 0  # 0 = all cores
     batch_size: int = 8  # windows per Whisper pass (<= 1: one at a time); never changes the words
-    beam_size: int = 1  # 1 = greedy; always temperature 0 (no sampled fallback)
+    beam_size: int = 5  # beam search (1 = greedy); always temperature 0 (no sampled fallback)
     segmentation: str = "turns"  # turns (packed energy turns) | clips (one clip per turn) | vad
     vad_threshold: float = 0.3
     manager_channel: str = "auto"  # auto (decided per call) | left | right (fixed)

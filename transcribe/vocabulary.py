@@ -4,7 +4,8 @@ the dictionary does not know, one or two letters from a vocabulary term, is writ
 
 Only slips are corrected, never real words: a window is replaced only when one of its words is
 unknown to the Russian dictionary (pymorphy3) and the window, spaces and hyphens removed, is
-within :func:`max_edits` letters of the term or of one of its inflected forms (a term the
+within :func:`max_edits` letters of the term or of one of its inflected forms, as written or
+as it sounds (:func:`_sound`: reduced vowels and devoiced consonants count as the same letter) (a term the
 dictionary knows — «Атлетика», «скидка» — is matched in every case form and written in the form
 heard: «в атлетеке» → «в Атлетике»). Terms of under 5 letters are never corrected. The result
 depends only on the text and the vocabulary, so transcripts stay deterministic.
@@ -82,10 +83,26 @@ def _match(window: list[str], term: _Term) -> str | None:
     for form_key, form in term.forms:
         if key == form_key:
             return None if " ".join(window) == form else form  # the term, only spelt apart/together
-        edits = max_edits(len(form_key))
-        if edits and abs(len(key) - len(form_key)) <= edits and _distance(key, form_key) <= edits:
-            return form
+    for as_sound in (False, True):  # the nearest form by letters first: «скитку» → «скидку»
+        heard = _sound(key) if as_sound else key
+        for form_key, form in term.forms:
+            edits = max_edits(len(form_key))
+            if edits and abs(len(key) - len(form_key)) <= edits and \
+                    _distance(heard, _sound(form_key) if as_sound else form_key) <= edits:
+                return form
     return None
+
+
+_SOUND = str.maketrans({"о": "а", "е": "и", "э": "и", "я": "и", "ы": "и", "ю": "у",
+                        "б": "п", "в": "ф", "г": "к", "д": "т", "ж": "ш", "з": "с", "ь": None, "ъ": None})
+
+
+def _sound(key: str) -> str:
+    """How a key sounds, roughly: unstressed vowels reduced (о → а, е/э/я/ы → и, ю → у),
+    voiced consonants as voiceless, soft and hard signs dropped — the recogniser's slips in
+    spelling what it heard («лебиона» → «Легиона», «докторы вид» → «Доктор Вет»). Doubled
+    letters are kept: collapsing them let a misheard name («макцем») become «акциям»."""
+    return key.translate(_SOUND)
 
 
 @lru_cache(maxsize=64)

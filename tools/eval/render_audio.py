@@ -16,8 +16,9 @@ band-limited to the telephone band (``sox sinc 300-3400``), resampled to 8 kHz a
 16-bit stereo WAV, without dither (``-D``) and in repeatable mode (``-R``): the same corpus
 gives the same files, byte for byte.
 
-Which calls: the chosen split and style (default ``clean``), without Latin letters (festival
-says nothing for them), ``--min-call-s`` ≤ written duration ≤ ``--max-call-s`` (default
+Which calls: the chosen split and style (default ``clean``), Russian only (no call labelled
+``non_russian``: a Kazakh call read by the Russian voice measures nothing), without Latin
+letters (festival says nothing for them), ``--min-call-s`` ≤ written duration ≤ ``--max-call-s`` (default
 20–65 s; festival speaks ~1.4× slower than the written timings, so the default 7 calls make
 ~7.5 min of audio); first one call per industry (call id without its number) in id order, then
 the others, up to ``--calls``.
@@ -68,6 +69,8 @@ def select_calls(split: str = "dev", style: str | None = "clean", calls: int = 7
         doc = json.loads(path.read_text(encoding="utf-8"))
         labels = doc.get("labels") or {}
         if labels.get("split") != split or (style and labels.get("style") != style):
+            continue
+        if labels.get("call_type") == "non_russian":  # Russian WER and key terms only
             continue
         text = " ".join(s["text"] for s in doc["segments"])
         if re.search(r"[A-Za-z]", text) or not min_s <= float(doc.get("duration_s") or 0) <= max_s:
