@@ -37,6 +37,15 @@ CRITERIA = ("greeting", "client_name", "needs_discovery", "value_presentation", 
             "next_step", "summary", "farewell", "forbidden_phrases", "no_rudeness")
 KINDS = ("price", "competitor_cheaper", "think_later", "no_time", "have_supplier", "send_offer", "need_consult")
 HANDLINGS = ("value", "question", "discount", "ignored", "other")
+# The РОП labels the objection of every 50th call he marks reviewed, at that moment (so the
+# label changes no review day), with a handling or «не возражение» (a label of a turn).
+LABELS_SQL = f"""INSERT INTO objection_labels (call_id, segment_idx, kind, handling, username, created_at,
+                                          call_started_at, call_manager_id)
+    SELECT e.call_id, o.segment_idx, o.kind, {list(HANDLINGS) + ["none"]}[(1 + hash(e.call_id || 'l') % 6)::BIGINT],
+           e.username, e.created_at, e.call_started_at, e.call_manager_id
+    FROM review_events e JOIN objections o ON o.call_id = e.call_id
+    WHERE e.kind = 'reviewed' AND e.username = 'rop' AND hash(e.call_id || 'label') % 50 = 0
+    ORDER BY e.created_at"""
 
 
 def generate(path: Path, calls: int, segments_per_call: int, events_per_call: float,
@@ -100,6 +109,7 @@ def generate(path: Path, calls: int, segments_per_call: int, events_per_call: fl
                                           call_manager_id)
             SELECT e.call_id, 'summary', 'pass', 'rop', e.created_at, e.call_started_at, e.call_manager_id
             FROM review_events e WHERE e.kind = 'override'""",
+        "objection_labels": LABELS_SQL,
         "feedback": f"""INSERT INTO feedback (call_id, manager_id, criterion_id, objection_kind, text, username,
                                          created_at, acknowledged_at, call_started_at, call_manager_id)
             SELECT c.call_id, c.manager_id,

@@ -111,13 +111,11 @@ def _effective_verdicts(fixes: str, where: str) -> str:
 _CORRECTED = "CASE WHEN f.m IS NULL THEN r.verdict ELSE coalesce(map_extract(f.m, r.criterion_id)[1], r.verdict) END"
 
 
-def _handling_cte(call_scope: str | None, lo: str, hi: str, scope_labels: bool = True) -> str:
+def _handling_cte(call_scope: str | None, lo: str, hi: str) -> str:
     """``eo(call_id, manager_id, started_at, rubric_version, segment_idx, kind, auto, handling,
     labelled)``: objections of calls (in scope) started in ``[lo, hi)`` with the РОП's latest
-    label applied; turns he marked as no objection left out. ``scope_labels=False`` reads the
-    labels of every call made since ``lo`` (cheaper than matching them to a large scope that
-    nearly all of them are in; the objections are matched to it all the same)."""
-    fixes = latest_labels(_fixed_in(call_scope if scope_labels else None, lo), "call_id, segment_idx, handling")
+    label applied; turns he marked as no objection left out."""
+    fixes = latest_labels(_fixed_in(call_scope, lo), "call_id, segment_idx, handling")
     return f"""{_corrections("eo_fix", fixes, "segment_idx", "handling")},
     eo0 AS (SELECT o.call_id, o.manager_id, o.started_at, o.rubric_version, o.segment_idx, o.kind,
                    o.handling AS auto,
@@ -138,7 +136,6 @@ def _head_rows(table: str, lo: str, hi: str, columns: str) -> str:
 # Each query first materialises the set of call ids it is about (``scope``): DuckDB would
 # otherwise inline the subquery at every use and re-scan calls / review_events each time.
 _SCOPE = "(SELECT call_id FROM scope)"
-_REVIEWED = "(SELECT call_id FROM reviewed)"
 _WEEK_SCOPE = "scope AS MATERIALIZED (SELECT call_id FROM calls WHERE started_at >= $start AND started_at < $end)"
 _WEEK_CALLS = _SCOPE
 _WEEK = ("$start", "$end")
@@ -583,6 +580,12 @@ def objection_week(db_path: PathLike, start: datetime, end: datetime, as_of: dat
     return _df(db_path, sql, start=start, end=end, as_of=as_of)
 
 
+# The reviewed calls whose strings the agreement looks up (call_verdicts, call_handlings): those
+# reviewed only in the part-days at the window's ends, without verdicts, or whose review days
+# have no copy of the call's start.
+_NO_COPIES = "(SELECT call_id FROM reviewed WHERE verdicts IS NULL OR verdicts_at IS NULL)"
+
+
 def agreement_tables(db_path: PathLike, since: datetime, as_of: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Over the calls the РОП reviewed in ``[since, as_of)``: per criterion (automatic verdict,
     РОП verdict, count), and (automatic handling, РОП handling, count) of their objections; a
@@ -592,12 +595,20 @@ def agreement_tables(db_path: PathLike, since: datetime, as_of: datetime) -> tup
     The verdicts come with the reviews (``review_days`` carries each reviewed call's verdict
     string, ``call_verdicts``): the uncorrected calls are counted per verdict string (calls
     with the same verdicts make one row) and only then spread over the criteria; the few
-    corrected calls criterion by criterion."""
+    corrected calls criterion by criterion.
+
+    The objection handling comes with the reviews the same way (``review_days`` carries each
+    reviewed call's handling strings, ``call_handlings``, copied with its verdicts): the calls
+    without a label are counted per handling string and spread over its letters; the few
+    labelled calls letter by letter, the РОП's label found by the objection's turn. No objection
+    rows are read."""
     sql = f"""
     WITH {_reviews_cte(None, '$since', rollup=True, verdicts=True)},
     -- the reviewed calls straight from their review rows (rev_raw): only whether each is
     -- reviewed is needed here, not when (all rows of a call carry the same copies)
-    reviewed AS MATERIALIZED (SELECT call_id, any_value(verdicts) AS verdicts, any_value(verdicts_at) AS verdicts_at
+    reviewed AS MATERIALIZED (SELECT call_id, any_value(verdicts) AS verdicts, any_value(handlings) AS handlings,
+                                     any_value(objection_turns) AS objection_turns,
+                                     any_value(verdicts_at) AS verdicts_at
                               FROM rev_raw GROUP BY call_id
                               HAVING count(first_action_at) > 0 OR sum(played_s) >= {MIN_PLAYED_S}),
     -- the corrections made since the earliest reviewed call started, of any call: nearly all
@@ -611,8 +622,7 @@ def agreement_tables(db_path: PathLike, since: datetime, as_of: datetime) -> tup
                         WHERE verdicts IS NOT NULL AND verdicts_at >= $calls_from AND verdicts_at < $as_of
                         UNION ALL
                         SELECT v.call_id, v.verdicts FROM call_verdicts v
-                        WHERE {_rollup_rows("v", "(SELECT call_id FROM reviewed WHERE verdicts IS NULL OR verdicts_at IS NULL)",
-                                            "$calls_from", "$as_of")} AND v.verdicts IS NOT NULL),
+                        WHERE {_rollup_rows("v", _NO_COPIES, "$calls_from", "$as_of")} AND v.verdicts IS NOT NULL),
     same AS (SELECT verdicts, count(*) AS n FROM cv WHERE call_id NOT IN (SELECT call_id FROM ev_fix) GROUP BY verdicts),
     -- a criterion's verdict in a string: the letter at its position ('-' or past the end: no row)
     spread AS (SELECT x.n, NULL AS m, p.criterion_id, substr(x.verdicts, p.pos, 1) AS letter
@@ -624,10 +634,33 @@ def agreement_tables(db_path: PathLike, since: datetime, as_of: datetime) -> tup
                   CASE WHEN s.m IS NULL THEN l.verdict ELSE coalesce(map_extract(s.m, s.criterion_id)[1], l.verdict) END
                       AS verdict, s.n
            FROM spread s JOIN verdict_letters l USING (letter)),
-    {_handling_cte(_REVIEWED, '$calls_from', '$as_of', scope_labels=False)}
+    -- the РОП's latest labels since the earliest reviewed call started, of any call (as for
+    -- the overrides above)
+    {_corrections("eo_fix", latest_labels(_fixed_in(None, "$calls_from"), "call_id, segment_idx, handling"),
+                  "segment_idx", "handling")},
+    -- the handling strings came with the verdict strings: a call with the copy of its verdicts
+    -- has the copies of its handlings (NULL: no objections); the others are looked up
+    ch AS MATERIALIZED (SELECT call_id, handlings, objection_turns FROM reviewed
+                        WHERE verdicts IS NOT NULL AND verdicts_at >= $calls_from AND verdicts_at < $as_of
+                          AND handlings IS NOT NULL
+                        UNION ALL
+                        SELECT h.call_id, h.handlings, h.objection_turns FROM call_handlings h
+                        WHERE {_rollup_rows("h", _NO_COPIES, "$calls_from", "$as_of")}),
+    -- an objection's handling in a string: its letter ('-': none); the labels by the turn
+    hspread AS (SELECT n, unnest(string_split(handlings, '')) AS letter, NULL::VARCHAR AS label
+                FROM (SELECT handlings, count(*) AS n FROM ch WHERE call_id NOT IN (SELECT call_id FROM eo_fix)
+                      GROUP BY handlings)
+                UNION ALL
+                SELECT 1, letter, map_extract(m, nullif(turn, '')::INTEGER)[1]
+                FROM (SELECT f.m, unnest(string_split(ch.handlings, '')) AS letter,
+                             unnest(string_split(ch.objection_turns, ',')) AS turn
+                      FROM ch JOIN eo_fix f USING (call_id))),
+    eo AS (SELECT l.handling AS auto, coalesce(s.label, l.handling) AS handling, s.n
+           FROM hspread s LEFT JOIN handling_letters l USING (letter)
+           WHERE s.label IS DISTINCT FROM '{NOT_OBJECTION}')
     SELECT 'criterion' AS part, criterion_id, auto, verdict AS head, sum(n)::BIGINT AS n FROM ev GROUP BY ALL
     UNION ALL
-    SELECT 'handling', NULL, auto, handling, count(*) FROM eo GROUP BY ALL
+    SELECT 'handling', NULL, auto, handling, sum(n)::BIGINT FROM eo GROUP BY ALL
     ORDER BY ALL"""
     rows = _df(db_path, sql, since=since, as_of=as_of, calls_from=_first_start(db_path, since, as_of))
     verdicts = rows[rows["part"] == "criterion"].drop(columns="part").reset_index(drop=True)

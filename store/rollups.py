@@ -30,11 +30,24 @@ row per call from it instead of ten verdict rows joined by call id. :func:`refre
 :func:`rebuild_results` keep it with the current-score rollups; ``write_call`` adds the row of a
 new call (:func:`refresh_calls`).
 
+``call_handlings`` (migration 013) sits beside it: one row per call with objections in its
+current score (``current_objections``), with its start, the automatic handling of each
+objection as one letter (``handling_letters``: ``v`` value, ``q`` question, ``d`` discount,
+``i`` ignored, ``o`` other, another handling ``A``, ``B``, … when first stored; ``-`` an
+objection without one) in the objections' order, and their turns in the same order
+(``objection_turns``, comma-separated, ``''`` for an objection without a turn: the РОП labels an
+objection by its turn). Replaced wherever ``call_verdicts`` is, in the same step. The agreement
+on objection handling reads the reviewed calls' strings instead of 13 weeks of
+``current_objections``.
+
 ``review_days`` sums the РОП's review rows per call, day and user (first and last action,
 seconds played and the last play: :func:`store.effective.review_rows`), so "which calls did he
 review in 13 weeks" reads a row per reviewed call and day instead of an event per 10 s of
 listening. Kept by :func:`count_review` for every event :mod:`store.review` logs, rebuilt by
 :func:`rebuild_reviews` (a loaded review history, migration 010, test fixtures, the benchmark).
+Its rows carry copies of the call's verdict string and handling strings (``verdicts``,
+``handlings``, ``objection_turns``), always made together: a row with the verdict copy has the
+current handling copies too (NULL: the call has no objections).
 """
 
 from __future__ import annotations
@@ -68,8 +81,10 @@ def rebuild_results(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DELETE FROM {table}")
         con.execute(_insert_sql(table, scope=None, started=None))
     con.execute("DELETE FROM call_verdicts")
+    con.execute("DELETE FROM call_handlings")
     _add_codes(con, "", {})
     con.execute(_call_verdicts_sql(scope=None, started=None))
+    con.execute(_call_handlings_sql(scope=None, started=None))
     _copy_verdicts(con, None, None, {})
 
 
@@ -83,8 +98,8 @@ def refresh(con: duckdb.DuckDBPyConnection, calls: Iterable[tuple[str, datetime 
 
 
 def refresh_calls(con: duckdb.DuckDBPyConnection, calls: Iterable[tuple[str, datetime | None]]) -> None:
-    """Replace the ``call_verdicts`` rows of ``calls`` (``(call_id, started_at)`` pairs, as for
-    :func:`refresh`): a call stored or moved without new results."""
+    """Replace the ``call_verdicts`` (and ``call_handlings``) rows of ``calls`` (``(call_id,
+    started_at)`` pairs, as for :func:`refresh`): a call stored or moved without new results."""
     _replace_calls(con, calls, ("call_verdicts",))
 
 
@@ -113,9 +128,11 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, ids: list[str], span: d
     in_span = " AND started_at >= $lo AND started_at < $hi" if span else ""
     params = {"ids": ids, **(span or {})}
     con.execute(f"DELETE FROM {table} WHERE call_id IN {scope}{in_span}", params)
-    if table == "call_verdicts":  # built from current_verdicts, replaced just before
+    if table == "call_verdicts":  # built from current_verdicts / current_objections, replaced just before
+        con.execute(f"DELETE FROM call_handlings WHERE call_id IN {scope}{in_span}", params)
         _add_codes(con, _where("r", scope, started), params)
         con.execute(_call_verdicts_sql(scope, started), params)
+        con.execute(_call_handlings_sql(scope, started), params)
         _copy_verdicts(con, scope, started, params)
     else:
         con.execute(_insert_sql(table, scope, started), params)
@@ -150,6 +167,9 @@ def _insert_sql(table: str, scope: str | None, started: tuple[str, str] | None) 
 # The letters of the four verdicts (other verdicts get 'A', 'B', … when first stored) and the mark
 # of a criterion the call has no row for; a position past the end of a string has no row either.
 VERDICT_LETTERS = {"pass": "p", "fail": "f", "insufficient": "i", "not_applicable": "n"}
+# The letters of the automatic handlings in call_handlings (migration 013; others 'A', 'B', …;
+# NO_ROW marks an objection without a handling).
+HANDLING_LETTERS = {"value": "v", "question": "q", "discount": "d", "ignored": "i", "other": "o"}
 NO_ROW = "-"
 # the string of a call from the positions ``ps`` and letters ``ls`` of its rows, both in position
 # order: the letters side by side, with NO_ROW where a position has no row
@@ -169,7 +189,8 @@ def _where(alias: str, scope: str | None, started: tuple[str, str] | None) -> st
 
 def _add_codes(con: duckdb.DuckDBPyConnection, where_r: str, params: dict) -> None:
     """Positions for the criteria and letters for the verdicts of the ``current_verdicts`` rows
-    ``r`` matching ``where_r`` that have none yet (positions and letters never change)."""
+    ``r`` matching ``where_r``, and letters for the handlings of the ``current_objections`` rows
+    ``r`` matching it, that have none yet (positions and letters never change)."""
     con.execute(f"""INSERT INTO criterion_positions
         SELECT criterion_id, (SELECT coalesce(max(pos), 0) FROM criterion_positions)
                              + row_number() OVER (ORDER BY criterion_id)::INTEGER
@@ -181,6 +202,12 @@ def _add_codes(con: duckdb.DuckDBPyConnection, where_r: str, params: dict) -> No
                             + row_number() OVER (ORDER BY verdict)::INTEGER)
         FROM (SELECT DISTINCT r.verdict FROM current_verdicts r{where_r})
         WHERE verdict NOT IN (SELECT verdict FROM verdict_letters)""", params)
+    known = ", ".join(f"'{letter}'" for letter in HANDLING_LETTERS.values())
+    con.execute(f"""INSERT INTO handling_letters
+        SELECT handling, chr(64 + (SELECT count(*) FROM handling_letters WHERE letter NOT IN ({known}))::INTEGER
+                             + row_number() OVER (ORDER BY handling)::INTEGER)
+        FROM (SELECT DISTINCT r.handling FROM current_objections r{where_r})
+        WHERE handling NOT IN (SELECT handling FROM handling_letters)""", params)
 
 
 def _call_verdicts_sql(scope: str | None, started: tuple[str, str] | None) -> str:
@@ -197,31 +224,53 @@ def _call_verdicts_sql(scope: str | None, started: tuple[str, str] | None) -> st
     ORDER BY c.started_at, c.call_id"""
 
 
+def _call_handlings_sql(scope: str | None, started: tuple[str, str] | None) -> str:
+    """INSERT of the ``call_handlings`` rows of the calls in ``scope`` (None: every call) started
+    in ``started`` (None: any time), from their ``current_objections`` rows."""
+    return f"""INSERT INTO call_handlings (call_id, started_at, handlings, objection_turns)
+    SELECT r.call_id, r.started_at, string_agg(coalesce(l.letter, '{NO_ROW}'), '' ORDER BY r.n),
+           string_agg(coalesce(r.segment_idx::VARCHAR, ''), ',' ORDER BY r.n)
+    FROM current_objections r LEFT JOIN handling_letters l ON l.handling = r.handling{_where("r", scope, started)}
+    GROUP BY r.call_id, r.started_at
+    ORDER BY r.started_at, r.call_id"""
+
+
 def _copy_verdicts(con: duckdb.DuckDBPyConnection, scope: str | None, started: tuple[str, str] | None,
                    params: dict) -> None:
-    """Copy the verdict strings of the calls in ``scope`` (None: every call) started in
-    ``started`` onto their rows of ``review_days`` (all of them, rows written before the call
-    was stored included)."""
+    """Copy the verdict and handling strings of the calls in ``scope`` (None: every call) started
+    in ``started`` onto their rows of ``review_days`` (all of them, rows written before the call
+    was stored included): both copies in one UPDATE, so they are always in step."""
     in_scope = f" AND d.call_id IN {scope}" if scope else ""
     # the rows with the call's start (review_days fills in time order: a few row groups), then
     # those written before the call was stored (row groups without such rows are skipped)
     days = [f" AND d.call_started_at >= {started[0]} AND d.call_started_at < {started[1]}",
             " AND d.call_started_at IS NULL"] if started else [""]
     for in_days in days:
-        con.execute(f"""UPDATE review_days d SET verdicts = v.verdicts
-                        FROM (SELECT c.call_id, c.verdicts FROM call_verdicts c{_where("c", scope, started)}) v
-                        WHERE d.call_id = v.call_id{in_scope}{in_days} AND d.verdicts IS DISTINCT FROM v.verdicts""",
+        con.execute(f"""UPDATE review_days d SET verdicts = v.verdicts, handlings = v.handlings,
+                                                 objection_turns = v.objection_turns
+                        FROM (SELECT c.call_id, c.verdicts, h.handlings, h.objection_turns
+                              FROM (SELECT * FROM call_verdicts c{_where("c", scope, started)}) c
+                              LEFT JOIN (SELECT * FROM call_handlings h{_where("h", scope, started)}) h
+                                   ON h.call_id = c.call_id) v
+                        WHERE d.call_id = v.call_id{in_scope}{in_days}
+                          AND (d.verdicts IS DISTINCT FROM v.verdicts OR d.handlings IS DISTINCT FROM v.handlings
+                               OR d.objection_turns IS DISTINCT FROM v.objection_turns)""",
                     params)
 
 
-def _verdicts_of(con: duckdb.DuckDBPyConnection, call_id: str | None, started_at: datetime | None) -> str | None:
-    """The verdict string of a call (its row of ``call_verdicts``; None when it has none)."""
+def _strings_of(con: duckdb.DuckDBPyConnection, call_id: str | None,
+                started_at: datetime | None) -> tuple[str | None, str | None, str | None]:
+    """The verdict string and the handling strings of a call (its rows of ``call_verdicts`` and
+    ``call_handlings``; None where it has none)."""
     if call_id is None:
-        return None
-    in_time = " AND started_at = ?" if started_at is not None else ""
-    row = con.execute(f"SELECT verdicts FROM call_verdicts WHERE call_id = ?{in_time}",
-                      [call_id, *([started_at] if started_at is not None else [])]).fetchone()
-    return row[0] if row else None
+        return None, None, None
+    in_time = " AND started_at = $started" if started_at is not None else ""
+    row = con.execute(f"""SELECT (SELECT verdicts FROM call_verdicts WHERE call_id = $id{in_time}), h.handlings,
+                                 h.objection_turns
+                          FROM (SELECT 1) LEFT JOIN (SELECT handlings, objection_turns FROM call_handlings
+                                                     WHERE call_id = $id{in_time}) h ON TRUE""",
+                      {"id": call_id, **({"started": started_at} if started_at is not None else {})}).fetchone()
+    return row[0], row[1], row[2]
 
 
 # --- the reviewed call's start and manager on review rows -------------------------------------
@@ -251,7 +300,7 @@ def copy_call_info(con: duckdb.DuckDBPyConnection, call_id: str | None = None) -
 # --- the РОП's reviews per call and day --------------------------------------------------------
 
 _DAY_COLUMNS = ("day, call_id, username, call_started_at, call_manager_id, first_action_at, last_action_at, "
-                "played_s, last_played_at, verdicts")
+                "played_s, last_played_at, verdicts, handlings, objection_turns")
 
 
 def rebuild_reviews(con: duckdb.DuckDBPyConnection, usernames: list[str] | None = None) -> None:
@@ -260,12 +309,12 @@ def rebuild_reviews(con: duckdb.DuckDBPyConnection, usernames: list[str] | None 
         else ("TRUE", {})
     con.execute(f"DELETE FROM review_days WHERE {where}", params)
     con.execute(f"""INSERT INTO review_days ({_DAY_COLUMNS})
-        SELECT d.*, v.verdicts FROM (
+        SELECT d.*, v.verdicts, h.handlings, h.objection_turns FROM (
             SELECT created_at::DATE AS day, call_id, username, max(call_started_at), max(call_manager_id),
                    min(first_action_at), max(last_action_at), sum(played_s), max(last_played_at)
             FROM ({review_rows(where, call=True)}) x(call_id, username, created_at, first_action_at,
                  last_action_at, played_s, last_played_at, call_started_at, call_manager_id)
-            GROUP BY ALL) d LEFT JOIN call_verdicts v USING (call_id)
+            GROUP BY ALL) d LEFT JOIN call_verdicts v USING (call_id) LEFT JOIN call_handlings h USING (call_id)
         ORDER BY 1, 2""", params)
 
 
@@ -287,6 +336,8 @@ def count_review(con: duckdb.DuckDBPyConnection, username: str, call_id: str | N
                last_played_at = greatest(last_played_at, $played_at)
            WHERE day = $day AND call_id IS NOT DISTINCT FROM $call AND username = $user""", values).fetchone()[0]
     if not updated:
+        verdicts, handlings, turns = _strings_of(con, call_id, call[0])
         con.execute(f"INSERT INTO review_days ({_DAY_COLUMNS}) VALUES ($day, $call, $user, $started, $manager,"
-                    " $first, $first, $played, $played_at, $verdicts)",
-                    {**values, "started": call[0], "manager": call[1], "verdicts": _verdicts_of(con, call_id, call[0])})
+                    " $first, $first, $played, $played_at, $verdicts, $handlings, $turns)",
+                    {**values, "started": call[0], "manager": call[1], "verdicts": verdicts, "handlings": handlings,
+                     "turns": turns})

@@ -25,7 +25,7 @@ def test_migrations_are_recorded_once(tmp_path):
     db._migrated.clear()  # a new process would check again
     db.init(path)
     rows = db.query_rows(path, "SELECT version, name FROM schema_migrations ORDER BY version")
-    assert [r[0] for r in rows] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] and rows[0][1] == "001_initial.sql"
+    assert [r[0] for r in rows] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13] and rows[0][1] == "001_initial.sql"
 
 
 def test_migration_002_copies_call_start_onto_existing_results(tmp_path):
