@@ -28,6 +28,10 @@ split stays unseen; rendered once into ~/.cache/callqa-bench/eval-audio/, then r
 * roles: the manager channel callqa decided (``manager_channel = auto``, ``stereo_layout =
   auto``, no direction: text alone) against the rendered layout, per call; and what the same
   decision gives with the layout configured (``manager_left`` / ``manager_right``);
+* the manager's name as the managers list would give it (``roster_name``: the name the manager
+  introduces themself with in the reference), then also the layout configured
+  (``stereo_layout``): the configuration of a real install, where the name and the company's
+  words are prompted on the manager's channel only;
 * determinism: the default (batched, with vocabulary) run twice on the same files, identical
   segments (speaker, channel, start, end, text) per call; also sequential vs batched words;
 * RTF of each mode, callqa / bare faster-whisper with the same settings (interleaved, the
@@ -53,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import ingest  # noqa: E402
+from core.types import CallMeta  # noqa: E402
 from transcribe import TranscribeOptions  # noqa: E402
 from transcribe.engine import WhisperTranscriber, usable_cores  # noqa: E402
 from transcribe.model import resolve_model  # noqa: E402
@@ -260,16 +265,29 @@ def _unseen_bare(audios, home: Path, threshold: float) -> tuple[float, dict]:
     return time.perf_counter() - t0, out
 
 
-def _unseen_callqa(audios, options, home: Path, shared) -> tuple[float, dict]:
-    """callqa over every call, the options per call (``options(name)``); {name: Transcript}.
-    One loaded model is shared by every pass (the load is outside the timing)."""
+def _unseen_callqa(audios, options, home: Path, shared, meta=None) -> tuple[float, dict]:
+    """callqa over every call, the options per call (``options(name)``), the call's metadata
+    (``meta(name)``, default none); {name: Transcript}. One loaded model is shared by every
+    pass (the load is outside the timing)."""
     out, t0 = {}, time.perf_counter()
     for name, audio in audios:
         t = WhisperTranscriber(options(name), home=home, model=shared[0], batched=shared[1])
-        out[name] = t.transcribe(audio)
+        out[name] = t.transcribe(audio, meta(name) if meta else None)
         if "asr_loop_dropped" in out[name].flags:
             LOOPS_DROPPED.append(f"{options(name).segmentation}/batch {options(name).batch_size}: {name}")
     return time.perf_counter() - t0, out
+
+
+_NAME_CUE_RE = re.compile(r"(?i:меня зовут|зовут|это|с вами|менеджер|администратор|мастер)\s+([А-ЯЁ][а-яё]+)")
+
+
+def roster_name(manager_text: str) -> str | None:
+    """The manager's first name as a managers list would give it for the call's extension: the
+    first common first name the manager introduces themself with in the reference («это Максим»)."""
+    from scoring.detectors import _common_names
+
+    return next((m.group(1) for m in _NAME_CUE_RE.finditer(manager_text)
+                 if m.group(1).lower().replace("ё", "е") in _common_names()), None)
 
 
 def _channel_texts(tr) -> list[str]:
@@ -366,6 +384,15 @@ def main_unseen(args) -> None:
     def with_vocab(name):
         return TranscribeOptions(vocabulary=vocab[name])
 
+    def with_layout(name):  # the PBX layout configured (asr.stereo_layout), as a real install would
+        side = "manager_left" if meta[name]["manager_channel"] == 0 else "manager_right"
+        return TranscribeOptions(vocabulary=vocab[name], stereo_layout=side)
+
+    roster = {name: roster_name(" ".join(t[3] for t in turns[name] if t[0] == "manager")) for name in meta}
+
+    def with_name(name):  # what the managers list gives the call's extension
+        return CallMeta(manager_name=roster[name])
+
     bare_times, same_times = [], []
     for _ in range(max(1, args.repeat)):
         bare_s, bare_out = _unseen_bare(audios, home, 0.3)
@@ -377,13 +404,18 @@ def main_unseen(args) -> None:
     bat_s, bat_tr = _unseen_callqa(audios, plain(), home, shared)
     voc_s, voc_tr = _unseen_callqa(audios, with_vocab, home, shared)
     again_s, again_tr = _unseen_callqa(audios, with_vocab, home, shared)
+    name_s, name_tr = _unseen_callqa(audios, with_vocab, home, shared, with_name)
+    lay_s, lay_tr = _unseen_callqa(audios, with_layout, home, shared, with_name)
 
     rows = [("bare WhisperModel.transcribe, VAD 0.3 per channel", bare_s, bare_out),
             ("callqa, same settings (VAD 0.3, sequential)", same_s, {n: _channel_texts(t) for n, t in same_tr.items()}),
             ("callqa, energy turns, sequential", seq_s, {n: _channel_texts(t) for n, t in seq_tr.items()}),
             ("callqa default: energy turns, batched ×8", bat_s, {n: _channel_texts(t) for n, t in bat_tr.items()}),
             ("callqa default + vocabulary", voc_s, {n: _channel_texts(t) for n, t in voc_tr.items()}),
-            ("callqa default + vocabulary, again", again_s, {n: _channel_texts(t) for n, t in again_tr.items()})]
+            ("callqa default + vocabulary, again", again_s, {n: _channel_texts(t) for n, t in again_tr.items()}),
+            ("  + the manager's name (managers list)", name_s, {n: _channel_texts(t) for n, t in name_tr.items()}),
+            ("  + stereo_layout set (the name on the manager's side)", lay_s,
+             {n: _channel_texts(t) for n, t in lay_tr.items()})]
     print(f"\n{'mode':<52} {'RTF':>6} {'WER mgr':>8} {'WER cli':>8} {'WER':>6}  key-term recall")
     for label, secs, texts in rows:
         w = unseen_wer(turns, meta, texts)
@@ -392,7 +424,8 @@ def main_unseen(args) -> None:
         print(f"{label:<52} {secs / audio_s:>6.3f} {w['manager']:>8.3f} {w['client']:>8.3f} {w['both']:>6.3f}"
               f"  {f / max(n, 1):.3f}")
     print("\nkey-term recall (target ≥ 0.85 with the vocabulary):")
-    for label, out in (("without vocabulary", bat_tr), ("with vocabulary", voc_tr)):
+    for label, out in (("without vocabulary", bat_tr), ("with vocabulary", voc_tr),
+                       ("+ name + layout", lay_tr)):
         found, missed = unseen_terms(turns, meta, {n: _channel_texts(t) for n, t in out.items()})
         print(f"  {label:<19} {_fmt_recall(found)}")
         print(f"  {'':<19} missed: {', '.join(missed) or 'none'}")

@@ -275,7 +275,7 @@ def build_call(cfg: Config, rec: Recording, transcriber, scorer, *, meta=None,
         flags.append("silent")
         transcript = Transcript(segments=(), asr_model=getattr(transcriber, "name", ""))
     else:
-        transcript = _transcribe(transcriber, audio, meta)
+        transcript = _transcribe(transcriber, audio, _with_roster_name(cfg, meta))
     transcript = dataclasses.replace(transcript, flags=tuple(dict.fromkeys([*transcript.flags, *flags])))
     call = assemble_call(cfg, call_id=rec.call_id, meta=meta, transcript=transcript,
                          duration_s=audio.duration_s, channels=len(audio.channels), source="audio",
@@ -310,6 +310,17 @@ def _load_crm(todo) -> dict[Path, list]:
     for folder in dict.fromkeys(item.path.parent for item in todo):
         rows[folder] = [row for csv_path in ingest.find_sidecars(folder) for row in ingest.load_crm_csv(csv_path)]
     return rows
+
+
+def _with_roster_name(cfg: Config, meta):
+    """The call's metadata for the recogniser: when neither the file name nor the CRM names
+    the manager, the name the managers list gives the call's extension (the recogniser adds
+    it to the call's vocabulary: ``transcribe.engine.call_vocabulary``). Only the transcriber
+    sees it; what is stored is unchanged."""
+    if meta.manager_name:
+        return meta
+    m = cfg.manager_for_extension(meta.manager_ext)
+    return dataclasses.replace(meta, manager_name=m.name) if m and m.name else meta
 
 
 def _transcribe(transcriber, audio, meta) -> Transcript:

@@ -44,3 +44,15 @@ def test_key_terms_count_brands_prices_and_names_by_side():
 def test_a_name_inside_a_sentence_counts_and_the_first_word_does_not():
     assert asr.other_names("Ольга, это Максим из «Атлетики». На Ленина, дом три.") == ["Максим", "Ленина"]
     assert asr.brand_names("Окна «Тёплый дом» и «под ключ».") == ["Тёплый дом"]
+
+
+def test_non_russian_calls_are_never_rendered():
+    """A Kazakh call read by the Russian voice measures nothing of Russian WER."""
+    calls = render_audio.select_calls(calls=0)
+    assert calls and all(c["labels"].get("call_type") != "non_russian" for c in calls)
+
+
+def test_the_roster_name_is_the_name_the_manager_introduces_themself_with():
+    assert asr.roster_name("Ольга, это Максим, фитнес-клуб «Атлетика».") == "Максим"
+    assert asr.roster_name("Добрый день, меня зовут Алёна, салон «Эстетика».") == "Алёна"
+    assert asr.roster_name("Это компания «Окна», слушаю вас.") is None

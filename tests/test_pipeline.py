@@ -114,6 +114,29 @@ def test_a_call_whose_name_has_no_time_is_dated_by_the_file(env, tmp_path, run_c
     assert str(started[dated]) == "2026-09-15 10:00:00"
 
 
+def test_the_recogniser_hears_the_name_the_managers_list_gives_the_extension(env, tmp_path, scorer, monkeypatch):
+    """A call of extension 101 reaches the recogniser with its manager's name from the managers
+    list (to bias and correct the name); the file name's own name wins; nothing else changes."""
+    seen = []
+
+    class Recorder:
+        name = "recorder"
+
+        def transcribe(self, audio, meta=None):
+            from core.types import Transcript
+            seen.append(meta.manager_name if meta else None)
+            return Transcript(segments=(), asr_model=self.name)
+
+    (tmp_path / "callqa.toml").write_text('[managers."101"]\nname = "Максим Петров"\n', encoding="utf-8")
+    monkeypatch.setenv("CALLQA_CONFIG", str(tmp_path / "callqa.toml"))
+    calls = tmp_path / "calls"
+    write_stereo_call(calls / "out-79161234560-101-20260915-100000-1758000000.1.wav", seed=4)
+    write_stereo_call(calls / "out-79161234561-102-20260915-110000-1758000001.1.wav", seed=5)
+    summary = run(load_config(), RunOptions(folder=calls), transcriber=Recorder(), scorer=scorer)
+    assert summary.done == 2
+    assert len(seen) == 2 and set(seen) == {"Максим Петров", None}
+
+
 def test_dry_run_and_limit(env, tmp_path, run_calls):
     calls = tmp_path / "calls"
     for i in range(3):

@@ -11,7 +11,7 @@ from core.errors import ConfigError
 from core.types import Audio, CallMeta, Segment
 from transcribe import TranscribeOptions
 from transcribe.base import _DEFAULT_LINES, vocabulary_terms
-from transcribe.engine import WhisperTranscriber, hotwords
+from transcribe.engine import WhisperTranscriber, call_vocabulary, hotwords
 from transcribe.roles import ROLES_UNCERTAIN, decide_manager_channel, layout_prior
 
 MANAGER = [t for who, t in _DEFAULT_LINES if who == "manager"]
@@ -221,6 +221,27 @@ def test_vocabulary_on_the_managers_channel_only_when_the_layout_tells_it(tmp_pa
     assert [k["hotwords"] for k in fake.kwargs] == prompted
     with pytest.raises(ConfigError, match="vocabulary_channel"):
         TranscribeOptions(vocabulary_channel="client").check()
+
+
+def test_the_managers_name_joins_the_call_vocabulary(tmp_path):
+    """The call's manager (CRM, file name or the managers list) is prompted and corrected like
+    a vocabulary term: names are what Whisper base mishears most («Максим» → «макцем»)."""
+    t, fake = _engine(tmp_path, "Ольга, это макцем, фитнес-клуб.", "Алло?", vocabulary=("Окна Комфорт",))
+    tr = t.transcribe(_stereo(), CallMeta(manager_name="Максим Петров"))
+    # roles unknown before decoding: both channels get the company's words only
+    assert fake.kwargs and all(k["hotwords"] == "Окна Комфорт" for k in fake.kwargs)
+    assert "это Максим, фитнес-клуб" in " ".join(s.text for s in tr.segments)  # corrected after
+    for layout, prompted in (("manager_left", ["Окна Комфорт, Максим, Петров", None]),
+                             ("manager_right", [None, "Окна Комфорт, Максим, Петров"])):
+        t, fake = _engine(tmp_path, "Да.", "Алло?", vocabulary=("Окна Комфорт",), stereo_layout=layout)
+        t.transcribe(_stereo(), CallMeta(manager_name="Максим Петров"))
+        assert [k["hotwords"] for k in fake.kwargs] == prompted  # the name on the manager's channel
+    assert call_vocabulary((), CallMeta(manager_name="иванова ирина")) == ("Иванова", "Ирина")
+    assert call_vocabulary(("Rehau",), CallMeta()) == ("Rehau",)  # no name known: the company's words
+    t, fake = _engine(tmp_path, "Ольга, это макцем, фитнес-клуб.", "Алло?")
+    tr = t.transcribe(_stereo())
+    assert all(k["hotwords"] is None for k in fake.kwargs)
+    assert "макцем" in " ".join(s.text for s in tr.segments)
 
 
 def test_hotwords_are_cut_at_whole_terms():

@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import logging
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -87,7 +88,6 @@ class WhisperTranscriber:
     _loops_dropped = 0  # repetition loops dropped in the call being transcribed
     _tap_channel = 0  # the channel whose windows are being decoded (language votes)
     _meta = CallMeta()  # the call being transcribed (direction, file-name template)
-    _hotwords_off = False  # the channel being decoded gets no vocabulary prompt (asr.vocabulary_channel)
 
     def __init__(self, options: TranscribeOptions, home: Path, model=None, batched=None):
         self.options = options
@@ -131,15 +131,17 @@ class WhisperTranscriber:
         self._loops_dropped = 0
         self._meta = meta or CallMeta()
         self._votes, self._tap_channel = {}, 0
+        vocab = call_vocabulary(self.options.vocabulary, self._meta)
+        prompt = hotwords(self.options.vocabulary)
         with self._language_tap():
             if len(audio.channels) >= 2 and self.options.segmentation in ("turns", "clips"):
-                segments, flags = self._stereo(audio)
+                segments, flags = self._stereo(audio, prompt, hotwords(vocab))
             elif len(audio.channels) >= 2:
-                segments, flags = self._stereo_vad(audio)
+                segments, flags = self._stereo_vad(audio, prompt)
             else:
-                segments, flags = self._mono(audio.channels[0])
+                segments, flags = self._mono(audio.channels[0], prompt)
         segments, hallucinated = guard(segments, audio.channels)
-        segments = self._finish(segments)
+        segments = self._finish(segments, vocab)
         if _mostly_low_confidence(segments):
             flags.append("low_confidence")
         if self._loops_dropped:
@@ -202,26 +204,33 @@ class WhisperTranscriber:
 
     # --- stereo: energy turns per channel, batched clips --------------------------------
 
-    def _stereo(self, audio: Audio) -> tuple[list[Segment], list[str]]:
+    def _stereo(self, audio: Audio, prompt: str | None, manager_prompt: str | None) -> tuple[list[Segment], list[str]]:
+        """``prompt``: the company vocabulary's hotwords; ``manager_prompt``: the same plus the
+        manager's name, for the manager's channel when it is known before decoding (prompting
+        both channels with the name cost more client words than it found names)."""
         per_channel: list[list[Segment]] = []
         flags: list[str] = []
         known = self._manager_channel_before_decoding()
         for ch, samples in enumerate(audio.channels[:2]):
             # the vocabulary prompt costs the client's short turns words (docs/transcribe.md)
-            self._hotwords_off = known is not None and ch != known and self.options.vocabulary_channel == "manager"
+            if known is None:
+                ch_prompt = prompt
+            elif ch == known:
+                ch_prompt = manager_prompt
+            else:
+                ch_prompt = None if self.options.vocabulary_channel == "manager" else prompt
             spans = _split_long(ingest.nonsilent_spans(
                 samples, SR, min_silence_ms=TURN_MIN_SILENCE_MS, pad_s=TURN_PAD_S))
             if self.options.segmentation == "clips":
-                segs = self._transcribe_clips(samples, spans, ch)
+                segs = self._transcribe_clips(samples, spans, ch, ch_prompt)
             else:
-                segs = self._transcribe_packed(samples, spans, ch)
+                segs = self._transcribe_packed(samples, spans, ch, ch_prompt)
             if not segs and ingest.speech_energy_seconds(samples) > 1.0:
                 log.info("channel %d: no words from energy turns; retrying with guarded VAD", ch)
-                segs, f = self._vad_guarded(samples)
+                segs, f = self._vad_guarded(samples, ch_prompt)
                 segs = [replace(s, channel=ch) for s in segs]
                 flags += ["vad_retry", *f]
             per_channel.append(segs)
-        self._hotwords_off = False
         manager_ch = self._manager_channel(per_channel, flags)
         segments = []
         for ch, segs in enumerate(per_channel):
@@ -230,7 +239,8 @@ class WhisperTranscriber:
         segments = dedupe_crosstalk(segments, audio.channels)
         return segments, flags
 
-    def _transcribe_packed(self, samples: np.ndarray, spans: list[tuple[float, float]], channel: int) -> list[Segment]:
+    def _transcribe_packed(self, samples: np.ndarray, spans: list[tuple[float, float]], channel: int,
+                           prompt: str | None) -> list[Segment]:
         """Turns packed into ≤ 28 s windows (silence between turns cut to a short gap), one
         Whisper pass per window, words mapped back to their turn: real turn boundaries at the
         cost of a few windows per call instead of one padded 30 s window per turn."""
@@ -238,10 +248,10 @@ class WhisperTranscriber:
         if not spans:
             return []
         packed, pieces, windows = _pack(samples, spans)
-        raw = self._decode_windows(packed, windows, without_timestamps=False, word_timestamps=True)
+        raw = self._decode_windows(packed, windows, prompt, without_timestamps=False, word_timestamps=True)
         return _words_to_turns(raw, pieces, channel)
 
-    def _decode_windows(self, samples: np.ndarray, windows: list[tuple[float, float]],
+    def _decode_windows(self, samples: np.ndarray, windows: list[tuple[float, float]], prompt: str | None,
                         without_timestamps: bool, word_timestamps: bool) -> list:
         """Whisper over each ``(start, end)`` window of ``samples``, ``asr.batch_size`` windows
         per pass (≤ 1: one at a time); segment times on the array's timeline.
@@ -255,7 +265,7 @@ class WhisperTranscriber:
             samples, clip_timestamps=[{"start": a, "end": b} for a, b in windows],
             batch_size=max(1, o.batch_size or 1), vad_filter=False,
             without_timestamps=without_timestamps, word_timestamps=word_timestamps,
-            **self._decoding(),
+            **self._decoding(prompt),
         )
         return self._drop_loops(raw)
 
@@ -273,16 +283,15 @@ class WhisperTranscriber:
             return 0 if prior > 0 else 1
         return None
 
-    def _decoding(self) -> dict:
+    def _decoding(self, prompt: str | None) -> dict:
         """Decoding options shared by every path: greedy or beam search at temperature 0 only,
         no temperature fallback (it samples: a different transcript on every run), no
-        conditioning on the previous window's text; the company vocabulary (``asr.vocabulary``)
-        is the same fixed prompt for every window (``hotwords``), so decoding stays
-        deterministic."""
+        conditioning on the previous window's text; ``prompt``, the call's vocabulary
+        (:func:`call_vocabulary`) as ``hotwords``, is the same for every window of a channel and
+        depends on configuration and file name only, so decoding stays deterministic."""
         o = self.options
         return {"language": o.language, "beam_size": max(1, o.beam_size or 1),
-                "temperature": 0.0, "condition_on_previous_text": False,
-                "hotwords": None if self._hotwords_off else hotwords(o.vocabulary)}
+                "temperature": 0.0, "condition_on_previous_text": False, "hotwords": prompt}
 
     def _drop_loops(self, raw) -> list:
         """Segments that compress like a repetition loop ("да да да да ...", the same phrase
@@ -298,11 +307,12 @@ class WhisperTranscriber:
             kept.append(seg)
         return kept
 
-    def _transcribe_clips(self, samples: np.ndarray, spans: list[tuple[float, float]], channel: int) -> list[Segment]:
+    def _transcribe_clips(self, samples: np.ndarray, spans: list[tuple[float, float]], channel: int,
+                          prompt: str | None) -> list[Segment]:
         self._tap_channel = channel
         if not spans:
             return []
-        raw = self._decode_windows(samples, spans, without_timestamps=True,
+        raw = self._decode_windows(samples, spans, prompt, without_timestamps=True,
                                    word_timestamps=self.options.word_timestamps)
         out = []
         for seg in raw:
@@ -334,12 +344,12 @@ class WhisperTranscriber:
             return d.manager_channel
         return 0
 
-    def _stereo_vad(self, audio: Audio) -> tuple[list[Segment], list[str]]:
+    def _stereo_vad(self, audio: Audio, prompt: str | None) -> tuple[list[Segment], list[str]]:
         flags: list[str] = []
         per_channel = []
         for ch, samples in enumerate(audio.channels[:2]):
             self._tap_channel = ch
-            segs, f = self._vad_guarded(samples)
+            segs, f = self._vad_guarded(samples, prompt)
             flags += f
             per_channel.append([replace(s, channel=ch) for s in segs])
         manager_ch = self._manager_channel(per_channel, flags)
@@ -349,8 +359,8 @@ class WhisperTranscriber:
 
     # --- mono: guarded VAD + role classifier --------------------------------------------
 
-    def _mono(self, samples: np.ndarray) -> tuple[list[Segment], list[str]]:
-        segments, flags = self._vad_guarded(samples)
+    def _mono(self, samples: np.ndarray, prompt: str | None) -> tuple[list[Segment], list[str]]:
+        segments, flags = self._vad_guarded(samples, prompt)
         if segments:
             from transcribe.roles import assign_roles
 
@@ -358,13 +368,13 @@ class WhisperTranscriber:
             flags.append("roles_guessed")
         return segments, flags
 
-    def _vad_guarded(self, samples: np.ndarray) -> tuple[list[Segment], list[str]]:
+    def _vad_guarded(self, samples: np.ndarray, prompt: str | None) -> tuple[list[Segment], list[str]]:
         """VAD at the configured threshold; if it keeps much less speech than the energy says,
         retry lower, then without VAD, and flag the call."""
         energy_s = ingest.speech_energy_seconds(samples)
         flags: list[str] = []
         for attempt, threshold in enumerate((self.options.vad_threshold, self.options.vad_threshold / 2, None)):
-            segs, kept_s = self._vad_pass(samples, threshold)
+            segs, kept_s = self._vad_pass(samples, threshold, prompt)
             if energy_s < 1.0 or kept_s >= VAD_KEEP_MIN_SHARE * energy_s:
                 break
             if attempt < 2:
@@ -372,14 +382,15 @@ class WhisperTranscriber:
                 flags.append("vad_retry")
         return segs, flags
 
-    def _vad_pass(self, samples: np.ndarray, threshold: float | None) -> tuple[list[Segment], float]:
+    def _vad_pass(self, samples: np.ndarray, threshold: float | None,
+                  prompt: str | None) -> tuple[list[Segment], float]:
         model = self._whisper()
         o = self.options
         kwargs = {"vad_filter": threshold is not None}
         if threshold is not None:
             kwargs["vad_parameters"] = {"threshold": threshold, "min_silence_duration_ms": 500}
         raw, info = model.transcribe(
-            samples, word_timestamps=o.word_timestamps, **self._decoding(), **kwargs,
+            samples, word_timestamps=o.word_timestamps, **self._decoding(prompt), **kwargs,
         )
         raw = self._drop_loops(raw)
         segs = [
@@ -392,14 +403,14 @@ class WhisperTranscriber:
 
     # --- shared post-processing ---------------------------------------------------------
 
-    def _finish(self, segments: list[Segment]) -> tuple[Segment, ...]:
+    def _finish(self, segments: list[Segment], vocab: tuple[str, ...]) -> tuple[Segment, ...]:
         o = self.options
         ordered = sorted(segments, key=lambda s: (s.start_s, s.end_s))
         out = []
         for i, s in enumerate(ordered):
             low = (s.avg_logprob is not None and s.avg_logprob < o.low_confidence_logprob) or (
                 s.no_speech_prob is not None and s.no_speech_prob > 0.6)
-            text = vocabulary.correct(s.text, o.vocabulary) if o.vocabulary else s.text
+            text = vocabulary.correct(s.text, vocab) if vocab else s.text
             text = mask_numbers(text) if o.mask_numbers else text
             out.append(replace(s, idx=i, text=text, low_confidence=low))
         return tuple(out)
@@ -407,6 +418,17 @@ class WhisperTranscriber:
 
 PACK_GAP_S = 0.5
 HOTWORDS_MAX_CHARS = 400  # faster-whisper keeps at most half of the 448-token context for them
+
+
+def call_vocabulary(vocabulary: tuple[str, ...], meta: CallMeta) -> tuple[str, ...]:
+    """The company vocabulary (``asr.vocabulary``) plus the words of the call's manager's name
+    (``meta.manager_name``: from the CRM sidecar, the file name, or the managers list by the
+    call's extension): names are the words Whisper base gets wrong most often. The whole list
+    corrects slips after decoding («это макцем» → «это Максим»); the name is prompted only on
+    the manager's channel known before decoding (``WhisperTranscriber._stereo``). Depends on
+    configuration and file name only."""
+    names = re.findall(r"[A-Za-zА-Яа-яЁё]{3,}", meta.manager_name or "")
+    return tuple(dict.fromkeys([*vocabulary, *(n[:1].upper() + n[1:] for n in names)]))
 
 
 def hotwords(vocabulary) -> str | None:
