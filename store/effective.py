@@ -250,19 +250,19 @@ def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: 
     of listening) and only its first and last part-days from the review tables.
 
     ``verdicts`` (with ``rollup``) adds the reviewed call's verdict string (``call_verdicts``,
-    copied onto ``review_days``), its handling strings (``handlings`` and ``objection_turns`` of
-    ``call_handlings``, copied with it) and ``verdicts_at``, the call's start copied with them:
-    NULL for a call reviewed only in the part-days, without verdicts, or whose review days have
-    no copy of its start (the caller looks those up).
+    copied onto ``review_days``), its handling string (``call_handlings``, copied with it) and
+    ``verdicts_at``, the call's start copied with them: NULL for a call reviewed only in the
+    part-days, without verdicts, or whose review days have no copy of its start (the caller
+    looks those up).
     """
     copies = ", call_started_at, call_manager_id" if with_call else ""
-    carried = ", verdicts, handlings, objection_turns, verdicts_at" if verdicts else ""
+    carried = ", verdicts, handlings, verdicts_at" if verdicts else ""
     named = f"SELECT * FROM ({{rows}}) x({_ROW_COLUMNS}{copies}{carried})"
     if rollup:
         first_day, last_day, edge = review_day_edges(lo, hi)
         in_scope = f" AND call_id IN {call_scope}" if call_scope else ""
-        no_verdicts = "SELECT *, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::TIMESTAMP FROM ({})" if verdicts else "{}"
-        day_verdicts = ", verdicts, handlings, objection_turns, call_started_at" if verdicts else ""
+        no_verdicts = "SELECT *, NULL::VARCHAR, NULL::VARCHAR, NULL::TIMESTAMP FROM ({})" if verdicts else "{}"
+        day_verdicts = ", verdicts, handlings, call_started_at" if verdicts else ""
         rows = f"""SELECT call_id, username, NULL::TIMESTAMP, first_action_at, last_action_at, played_s, last_played_at{copies}{day_verdicts}
             FROM review_days WHERE day >= {first_day}::DATE AND day < {last_day}::DATE
               AND username NOT IN {_NOT_HEAD}{in_scope}
@@ -272,8 +272,7 @@ def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: 
         rows = review_rows(head_actions(lo, call_scope, hi), with_call)
     max_copies = ", max(call_started_at) AS call_started_at, max(call_manager_id) AS call_manager_id" if with_call else ""
     if verdicts:
-        max_copies += (", max(verdicts) AS verdicts, max(handlings) AS handlings,"
-                       " max(objection_turns) AS objection_turns, max(verdicts_at) AS verdicts_at")
+        max_copies += ", max(verdicts) AS verdicts, max(handlings) AS handlings, max(verdicts_at) AS verdicts_at"
     # a call is reviewed by an action, or by >= MIN_PLAYED_S played in the window (then at its
     # last 'played' event)
     rev = f"""rev_calls AS (SELECT call_id, min(first_action_at) AS first_action, max(last_action_at) AS last_action,
@@ -286,7 +285,7 @@ def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: 
         rev += f"""
     rev AS (SELECT * FROM rev_all WHERE call_started_at IS NOT NULL
             UNION ALL
-            SELECT r.call_id, r.reviewed_at, r.last_review_at, c.started_at, c.manager_id{", r.verdicts, r.handlings, r.objection_turns, r.verdicts_at" if verdicts else ""}
+            SELECT r.call_id, r.reviewed_at, r.last_review_at, c.started_at, c.manager_id{", r.verdicts, r.handlings, r.verdicts_at" if verdicts else ""}
             FROM rev_all r JOIN calls c ON c.call_id = r.call_id WHERE r.call_started_at IS NULL)"""
     else:
         rev += """

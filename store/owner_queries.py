@@ -21,7 +21,9 @@ corrections to them; review rows carry the reviewed call's start and manager, so
 did he work on this week" reads the week's review rows, not every call. Questions about one or
 a few criteria of many calls (coaching windows, the agreement of 13 weeks of reviewed calls,
 the week's low-score calls) read ``call_verdicts``: a row per call with its verdicts as one
-string, also copied onto ``review_days`` (migration 012).
+string, also copied onto ``review_days`` (migration 012). The agreement on objection handling
+reads ``call_handlings`` likewise: a row per call with its objections' automatic handlings as
+one string and their turns, copied onto ``review_days`` with the verdicts (migration 013).
 """
 
 from __future__ import annotations
@@ -598,16 +600,15 @@ def agreement_tables(db_path: PathLike, since: datetime, as_of: datetime) -> tup
     corrected calls criterion by criterion.
 
     The objection handling comes with the reviews the same way (``review_days`` carries each
-    reviewed call's handling strings, ``call_handlings``, copied with its verdicts): the calls
+    reviewed call's handling string, ``call_handlings``, copied with its verdicts): the calls
     without a label are counted per handling string and spread over its letters; the few
-    labelled calls letter by letter, the РОП's label found by the objection's turn. No objection
-    rows are read."""
+    labelled calls letter by letter, the РОП's label found by the objection's turn (the string
+    carries the turns). No objection rows are read."""
     sql = f"""
     WITH {_reviews_cte(None, '$since', rollup=True, verdicts=True)},
     -- the reviewed calls straight from their review rows (rev_raw): only whether each is
     -- reviewed is needed here, not when (all rows of a call carry the same copies)
     reviewed AS MATERIALIZED (SELECT call_id, any_value(verdicts) AS verdicts, any_value(handlings) AS handlings,
-                                     any_value(objection_turns) AS objection_turns,
                                      any_value(verdicts_at) AS verdicts_at
                               FROM rev_raw GROUP BY call_id
                               HAVING count(first_action_at) > 0 OR sum(played_s) >= {MIN_PLAYED_S}),
@@ -639,21 +640,23 @@ def agreement_tables(db_path: PathLike, since: datetime, as_of: datetime) -> tup
     {_corrections("eo_fix", latest_labels(_fixed_in(None, "$calls_from"), "call_id, segment_idx, handling"),
                   "segment_idx", "handling")},
     -- the handling strings came with the verdict strings: a call with the copy of its verdicts
-    -- has the copies of its handlings (NULL: no objections); the others are looked up
-    ch AS MATERIALIZED (SELECT call_id, handlings, objection_turns FROM reviewed
+    -- has the copy of its handlings (NULL: no objections); the others are looked up
+    ch AS MATERIALIZED (SELECT call_id, handlings FROM reviewed
                         WHERE verdicts IS NOT NULL AND verdicts_at >= $calls_from AND verdicts_at < $as_of
                           AND handlings IS NOT NULL
                         UNION ALL
-                        SELECT h.call_id, h.handlings, h.objection_turns FROM call_handlings h
+                        SELECT h.call_id, h.handlings FROM call_handlings h
                         WHERE {_rollup_rows("h", _NO_COPIES, "$calls_from", "$as_of")}),
-    -- an objection's handling in a string: its letter ('-': none); the labels by the turn
-    hspread AS (SELECT n, unnest(string_split(handlings, '')) AS letter, NULL::VARCHAR AS label
+    -- a handling string is the objections' letters ('-': no handling), ':' and their turns:
+    -- the calls without a label counted per string, the labelled ones with the label of
+    -- each objection's turn
+    hspread AS (SELECT n, unnest(string_split(split_part(handlings, ':', 1), '')) AS letter, NULL::VARCHAR AS label
                 FROM (SELECT handlings, count(*) AS n FROM ch WHERE call_id NOT IN (SELECT call_id FROM eo_fix)
                       GROUP BY handlings)
                 UNION ALL
                 SELECT 1, letter, map_extract(m, nullif(turn, '')::INTEGER)[1]
-                FROM (SELECT f.m, unnest(string_split(ch.handlings, '')) AS letter,
-                             unnest(string_split(ch.objection_turns, ',')) AS turn
+                FROM (SELECT f.m, unnest(string_split(split_part(ch.handlings, ':', 1), '')) AS letter,
+                             unnest(string_split(split_part(ch.handlings, ':', 2), ',')) AS turn
                       FROM ch JOIN eo_fix f USING (call_id))),
     eo AS (SELECT l.handling AS auto, coalesce(s.label, l.handling) AS handling, s.n
            FROM hspread s LEFT JOIN handling_letters l USING (letter)

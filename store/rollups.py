@@ -31,13 +31,13 @@ row per call from it instead of ten verdict rows joined by call id. :func:`refre
 new call (:func:`refresh_calls`).
 
 ``call_handlings`` (migration 013) sits beside it: one row per call with objections in its
-current score (``current_objections``), with its start, the automatic handling of each
-objection as one letter (``handling_letters``: ``v`` value, ``q`` question, ``d`` discount,
-``i`` ignored, ``o`` other, another handling ``A``, ``B``, … when first stored; ``-`` an
-objection without one) in the objections' order, and their turns in the same order
-(``objection_turns``, comma-separated, ``''`` for an objection without a turn: the РОП labels an
-objection by its turn). Replaced wherever ``call_verdicts`` is, in the same step. The agreement
-on objection handling reads the reviewed calls' strings instead of 13 weeks of
+current score (``current_objections``), with its start and its handling string: the automatic
+handling of each objection as one letter (``handling_letters``: ``v`` value, ``q`` question,
+``d`` discount, ``i`` ignored, ``o`` other, another handling ``A``, ``B``, … when first stored;
+``-`` an objection without one) in the objections' order, then ``:`` and their turns in the same
+order, comma-separated (``''`` for an objection without a turn: the РОП labels an objection by
+its turn), e.g. ``vd-:3,7,7``. Replaced wherever ``call_verdicts`` is, in the same step. The
+agreement on objection handling reads the reviewed calls' strings instead of 13 weeks of
 ``current_objections``.
 
 ``review_days`` sums the РОП's review rows per call, day and user (first and last action,
@@ -45,9 +45,9 @@ seconds played and the last play: :func:`store.effective.review_rows`), so "whic
 review in 13 weeks" reads a row per reviewed call and day instead of an event per 10 s of
 listening. Kept by :func:`count_review` for every event :mod:`store.review` logs, rebuilt by
 :func:`rebuild_reviews` (a loaded review history, migration 010, test fixtures, the benchmark).
-Its rows carry copies of the call's verdict string and handling strings (``verdicts``,
-``handlings``, ``objection_turns``), always made together: a row with the verdict copy has the
-current handling copies too (NULL: the call has no objections).
+Its rows carry copies of the call's verdict string and handling string (``verdicts``,
+``handlings``), always made together: a row with the verdict copy has the current handling copy
+too (NULL: the call has no objections).
 """
 
 from __future__ import annotations
@@ -227,9 +227,9 @@ def _call_verdicts_sql(scope: str | None, started: tuple[str, str] | None) -> st
 def _call_handlings_sql(scope: str | None, started: tuple[str, str] | None) -> str:
     """INSERT of the ``call_handlings`` rows of the calls in ``scope`` (None: every call) started
     in ``started`` (None: any time), from their ``current_objections`` rows."""
-    return f"""INSERT INTO call_handlings (call_id, started_at, handlings, objection_turns)
-    SELECT r.call_id, r.started_at, string_agg(coalesce(l.letter, '{NO_ROW}'), '' ORDER BY r.n),
-           string_agg(coalesce(r.segment_idx::VARCHAR, ''), ',' ORDER BY r.n)
+    return f"""INSERT INTO call_handlings (call_id, started_at, handlings)
+    SELECT r.call_id, r.started_at, string_agg(coalesce(l.letter, '{NO_ROW}'), '' ORDER BY r.n) || ':'
+                                    || string_agg(coalesce(r.segment_idx::VARCHAR, ''), ',' ORDER BY r.n)
     FROM current_objections r LEFT JOIN handling_letters l ON l.handling = r.handling{_where("r", scope, started)}
     GROUP BY r.call_id, r.started_at
     ORDER BY r.started_at, r.call_id"""
@@ -246,31 +246,27 @@ def _copy_verdicts(con: duckdb.DuckDBPyConnection, scope: str | None, started: t
     days = [f" AND d.call_started_at >= {started[0]} AND d.call_started_at < {started[1]}",
             " AND d.call_started_at IS NULL"] if started else [""]
     for in_days in days:
-        con.execute(f"""UPDATE review_days d SET verdicts = v.verdicts, handlings = v.handlings,
-                                                 objection_turns = v.objection_turns
-                        FROM (SELECT c.call_id, c.verdicts, h.handlings, h.objection_turns
+        con.execute(f"""UPDATE review_days d SET verdicts = v.verdicts, handlings = v.handlings
+                        FROM (SELECT c.call_id, c.verdicts, h.handlings
                               FROM (SELECT * FROM call_verdicts c{_where("c", scope, started)}) c
                               LEFT JOIN (SELECT * FROM call_handlings h{_where("h", scope, started)}) h
                                    ON h.call_id = c.call_id) v
                         WHERE d.call_id = v.call_id{in_scope}{in_days}
-                          AND (d.verdicts IS DISTINCT FROM v.verdicts OR d.handlings IS DISTINCT FROM v.handlings
-                               OR d.objection_turns IS DISTINCT FROM v.objection_turns)""",
+                          AND (d.verdicts IS DISTINCT FROM v.verdicts OR d.handlings IS DISTINCT FROM v.handlings)""",
                     params)
 
 
 def _strings_of(con: duckdb.DuckDBPyConnection, call_id: str | None,
-                started_at: datetime | None) -> tuple[str | None, str | None, str | None]:
-    """The verdict string and the handling strings of a call (its rows of ``call_verdicts`` and
+                started_at: datetime | None) -> tuple[str | None, str | None]:
+    """The verdict and handling strings of a call (its rows of ``call_verdicts`` and
     ``call_handlings``; None where it has none)."""
     if call_id is None:
-        return None, None, None
+        return None, None
     in_time = " AND started_at = $started" if started_at is not None else ""
-    row = con.execute(f"""SELECT (SELECT verdicts FROM call_verdicts WHERE call_id = $id{in_time}), h.handlings,
-                                 h.objection_turns
-                          FROM (SELECT 1) LEFT JOIN (SELECT handlings, objection_turns FROM call_handlings
-                                                     WHERE call_id = $id{in_time}) h ON TRUE""",
+    row = con.execute(f"""SELECT (SELECT verdicts FROM call_verdicts WHERE call_id = $id{in_time}),
+                                 (SELECT handlings FROM call_handlings WHERE call_id = $id{in_time})""",
                       {"id": call_id, **({"started": started_at} if started_at is not None else {})}).fetchone()
-    return row[0], row[1], row[2]
+    return row[0], row[1]
 
 
 # --- the reviewed call's start and manager on review rows -------------------------------------
@@ -300,7 +296,7 @@ def copy_call_info(con: duckdb.DuckDBPyConnection, call_id: str | None = None) -
 # --- the РОП's reviews per call and day --------------------------------------------------------
 
 _DAY_COLUMNS = ("day, call_id, username, call_started_at, call_manager_id, first_action_at, last_action_at, "
-                "played_s, last_played_at, verdicts, handlings, objection_turns")
+                "played_s, last_played_at, verdicts, handlings")
 
 
 def rebuild_reviews(con: duckdb.DuckDBPyConnection, usernames: list[str] | None = None) -> None:
@@ -309,7 +305,7 @@ def rebuild_reviews(con: duckdb.DuckDBPyConnection, usernames: list[str] | None 
         else ("TRUE", {})
     con.execute(f"DELETE FROM review_days WHERE {where}", params)
     con.execute(f"""INSERT INTO review_days ({_DAY_COLUMNS})
-        SELECT d.*, v.verdicts, h.handlings, h.objection_turns FROM (
+        SELECT d.*, v.verdicts, h.handlings FROM (
             SELECT created_at::DATE AS day, call_id, username, max(call_started_at), max(call_manager_id),
                    min(first_action_at), max(last_action_at), sum(played_s), max(last_played_at)
             FROM ({review_rows(where, call=True)}) x(call_id, username, created_at, first_action_at,
@@ -336,8 +332,7 @@ def count_review(con: duckdb.DuckDBPyConnection, username: str, call_id: str | N
                last_played_at = greatest(last_played_at, $played_at)
            WHERE day = $day AND call_id IS NOT DISTINCT FROM $call AND username = $user""", values).fetchone()[0]
     if not updated:
-        verdicts, handlings, turns = _strings_of(con, call_id, call[0])
+        verdicts, handlings = _strings_of(con, call_id, call[0])
         con.execute(f"INSERT INTO review_days ({_DAY_COLUMNS}) VALUES ($day, $call, $user, $started, $manager,"
-                    " $first, $first, $played, $played_at, $verdicts, $handlings, $turns)",
-                    {**values, "started": call[0], "manager": call[1], "verdicts": verdicts, "handlings": handlings,
-                     "turns": turns})
+                    " $first, $first, $played, $played_at, $verdicts, $handlings)",
+                    {**values, "started": call[0], "manager": call[1], "verdicts": verdicts, "handlings": handlings})

@@ -59,7 +59,8 @@ def test_the_writer_keeps_every_calls_handling_string(path):
     """New calls (objections with a handling the letters do not know yet, one without a
     handling, one without a turn, two on one turn), a version stored but not current, a new
     current version, a bulk re-score and a call that moves: after each write call_handlings
-    holds one row per call with objections, the letters and turns in the objections' order."""
+    holds one row per call with objections: the letters, ':' and the turns in the objections'
+    order."""
     t1, t2 = MON + timedelta(hours=9), MON + timedelta(hours=10)
     with db.writer(path) as con:
         writes.write_call(con, call("a", t1, "m1", scored("v1", [("price", 3, "value"), ("time", 7, "discount"),
@@ -68,36 +69,36 @@ def test_the_writer_keeps_every_calls_handling_string(path):
         writes.write_call(con, call("c", t2, "m2", scored("v1", [])))  # scored without objections: no row
         writes.write_call(con, call("d", t2, "m1"))  # not scored: no row
     kept = assert_as_rebuilt(path)
-    assert kept["call_handlings"] == [("a", t1, "vd-", "3,7,7"), ("b", t2, "Ai", ",2")]
+    assert kept["call_handlings"] == [("a", t1, "vd-:3,7,7"), ("b", t2, "Ai:,2")]
     assert ("later", "A") in kept["handling_letters"]
     assert {h: letter for h, letter in kept["handling_letters"]} == {
         **rollups.HANDLING_LETTERS, "later": "A"}
 
     with db.writer(path) as con:  # v2 is stored but v1 stays current
         writes.write_score(con, "a", scored("v2", [("price", 1, "question")]))
-    assert assert_as_rebuilt(path)["call_handlings"][0] == ("a", t1, "vd-", "3,7,7")
+    assert assert_as_rebuilt(path)["call_handlings"][0] == ("a", t1, "vd-:3,7,7")
 
     with db.writer(path) as con:  # v2 becomes current: a falls to v2, b keeps v1
         writes.register_rubric_versions(con, [("default", "v2", "rubric: 2")])
-    assert assert_as_rebuilt(path)["call_handlings"] == [("a", t1, "q", "1"), ("b", t2, "Ai", ",2")]
+    assert assert_as_rebuilt(path)["call_handlings"] == [("a", t1, "q:1"), ("b", t2, "Ai:,2")]
 
     writes.write_scores(path, [("b", scored("v2", [("price", 4, "sometimes"), ("price", 5, "other")])),
                                ("c", scored("v2", [("time", 0, "value")])),
                                ("a", scored("v2", []))])  # a's objections are gone
     kept = assert_as_rebuilt(path)
-    assert kept["call_handlings"] == [("b", t2, "Bo", "4,5"), ("c", t2, "v", "0")]
+    assert kept["call_handlings"] == [("b", t2, "Bo:4,5"), ("c", t2, "v:0")]
     assert ("sometimes", "B") in kept["handling_letters"]
 
     later = t1 + timedelta(days=3)  # CRM data arrived: another start and another manager
     with db.writer(path) as con:
         writes.write_call(con, call("b", later, "m3"))
     kept = assert_as_rebuilt(path)
-    assert [r for r in kept["call_handlings"] if r[0] == "b"] == [("b", later, "Bo", "4,5")]
+    assert [r for r in kept["call_handlings"] if r[0] == "b"] == [("b", later, "Bo:4,5")]
 
 
 def test_review_days_carry_the_handling_string_with_the_verdicts(path):
-    """A review day gets the call's handling strings with its verdict string when it is first
-    written, a re-score replaces them, and days written before the call was stored get them
+    """A review day gets the call's handling string with its verdict string when it is first
+    written, a re-score replaces both, and days written before the call was stored get them
     when it is."""
     started = MON + timedelta(hours=9)
     with db.writer(path) as con:
@@ -108,16 +109,16 @@ def test_review_days_carry_the_handling_string_with_the_verdicts(path):
     review.record_played(path, rop, "a", 12.0)
     review.mark_reviewed(path, rop, "b")
     days = {d[1]: d for d in assert_as_rebuilt(path)["review_days"]}
-    assert days["a"][9:] == ("p", "vi", "3,5")
-    assert days["b"][9:] == ("p", None, None)  # no objections
-    assert days["c"][9:] == (None, None, None)
+    assert days["a"][9:] == ("p", "vi:3,5")
+    assert days["b"][9:] == ("p", None)  # no objections
+    assert days["c"][9:] == (None, None)
 
     writes.write_scores(path, [("a", scored("v1", [("price", 3, "discount")])),
                                ("b", scored("v1", [("price", 1, "question")], {"greeting": "fail"}))])
     with db.writer(path) as con:
         writes.write_call(con, call("c", started, "m2", scored("v1", [("time", 2, "other")])))
     days = {d[1]: d for d in assert_as_rebuilt(path)["review_days"]}
-    assert [days[c][9:] for c in "abc"] == [("p", "d", "3"), ("f", "q", "1"), ("p", "o", "2")]
+    assert [days[c][9:] for c in "abc"] == [("p", "d:3"), ("f", "q:1"), ("p", "o:2")]
 
 
 @pytest.mark.parametrize("schema", [9, 12])
@@ -150,9 +151,9 @@ def test_migration_builds_the_handling_strings_of_an_existing_store(tmp_path, sc
     db.init(path)
     assert db.schema_version(path) >= 13
     kept = assert_as_rebuilt(path)
-    assert kept["call_handlings"] == [("a", t, "d-", "4,6"), ("b", t + timedelta(hours=1), "A", "2")]
+    assert kept["call_handlings"] == [("a", t, "d-:4,6"), ("b", t + timedelta(hours=1), "A:2")]
     assert ("later", "A") in kept["handling_letters"]
-    assert [(d[1], d[9], d[10], d[11]) for d in kept["review_days"]] == [("a", "f", "d-", "4,6"), ("b", "p", "A", "2")]
+    assert [(d[1], d[9], d[10]) for d in kept["review_days"]] == [("a", "f", "d-:4,6"), ("b", "p", "A:2")]
 
 
 # --- the agreement on objection handling -----------------------------------------------------
