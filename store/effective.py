@@ -251,8 +251,9 @@ def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: 
 
     ``verdicts`` (with ``rollup``) adds the reviewed call's verdict string (``call_verdicts``,
     copied onto ``review_days``), its handling string (``call_handlings``, copied with it) and
-    ``verdicts_at``, the call's start copied with them: NULL for a call reviewed only in the
-    part-days, without verdicts, or whose review days have no copy of its start (the caller
+    ``verdicts_at``, the call's start copied with them; the review rows of the part-days get
+    them from their day's ``review_days`` row (written with the same event). NULL for a call
+    without verdicts, or whose review days have no copy of its start or no row (the caller
     looks those up).
     """
     copies = ", call_started_at, call_manager_id" if with_call else ""
@@ -261,13 +262,22 @@ def reviews_cte(call_scope: str | None, lo: str, hi: str = "$as_of", with_call: 
     if rollup:
         first_day, last_day, edge = review_day_edges(lo, hi)
         in_scope = f" AND call_id IN {call_scope}" if call_scope else ""
-        no_verdicts = "SELECT *, NULL::VARCHAR, NULL::VARCHAR, NULL::TIMESTAMP FROM ({})" if verdicts else "{}"
         day_verdicts = ", verdicts, handlings, call_started_at" if verdicts else ""
+
+        def part_day(where: str, day: str) -> str:
+            """The review rows of a part-day (with the copies on their ``review_days`` row of
+            that day: it holds the same copies as the call's whole days)."""
+            rows = review_rows(where, with_call)
+            if not verdicts:
+                return rows
+            return f"""SELECT r.*, d.verdicts, d.handlings, d.call_started_at FROM ({rows}) r
+                LEFT JOIN review_days d ON d.day = {day}::DATE AND d.call_id = r.call_id AND d.username = r.username"""
+
         rows = f"""SELECT call_id, username, NULL::TIMESTAMP, first_action_at, last_action_at, played_s, last_played_at{copies}{day_verdicts}
             FROM review_days WHERE day >= {first_day}::DATE AND day < {last_day}::DATE
               AND username NOT IN {_NOT_HEAD}{in_scope}
-            UNION ALL {no_verdicts.format(review_rows(head_actions(lo, call_scope, edge), with_call))}
-            UNION ALL {no_verdicts.format(review_rows(head_actions(f"greatest({last_day}, {edge})", call_scope, hi), with_call))}"""
+            UNION ALL {part_day(head_actions(lo, call_scope, edge), lo)}
+            UNION ALL {part_day(head_actions(f"greatest({last_day}, {edge})", call_scope, hi), last_day)}"""
     else:
         rows = review_rows(head_actions(lo, call_scope, hi), with_call)
     max_copies = ", max(call_started_at) AS call_started_at, max(call_manager_id) AS call_manager_id" if with_call else ""

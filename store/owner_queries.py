@@ -583,8 +583,8 @@ def objection_week(db_path: PathLike, start: datetime, end: datetime, as_of: dat
 
 
 # The reviewed calls whose strings the agreement looks up (call_verdicts, call_handlings): those
-# reviewed only in the part-days at the window's ends, without verdicts, or whose review days
-# have no copy of the call's start.
+# without verdicts, or whose review days have no copy of the call's start (or, in a part-day at
+# the window's ends, no review_days row).
 _NO_COPIES = "(SELECT call_id FROM reviewed WHERE verdicts IS NULL OR verdicts_at IS NULL)"
 
 
@@ -616,9 +616,9 @@ def agreement_tables(db_path: PathLike, since: datetime, as_of: datetime) -> tup
     -- are of reviewed calls (a correction is a review), and the joins below keep only those
     {_corrections("ev_fix", latest_overrides(_fixed_in(None, "$calls_from"), "call_id, criterion_id, verdict"),
                   "criterion_id", "verdict")},
-    -- the verdicts came with the reviewed days (review_days) for calls started in the scanned
-    -- period; the calls reviewed only in the part-days at the window's ends, or whose review
-    -- days have no copy of the call's start, are looked up
+    -- the verdicts came with the reviewed days (review_days; for the part-days at the window's
+    -- ends, the day's row of the call) for calls started in the scanned period; the calls
+    -- without them, or whose review days have no copy of the call's start, are looked up
     cv AS MATERIALIZED (SELECT call_id, verdicts FROM reviewed
                         WHERE verdicts IS NOT NULL AND verdicts_at >= $calls_from AND verdicts_at < $as_of
                         UNION ALL
