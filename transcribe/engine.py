@@ -135,7 +135,7 @@ class WhisperTranscriber:
         prompt = hotwords(self.options.vocabulary)
         with self._language_tap():
             if len(audio.channels) >= 2 and self.options.segmentation in ("turns", "clips"):
-                segments, flags = self._stereo(audio, prompt, hotwords(vocab))
+                segments, flags = self._stereo(audio, prompt)
             elif len(audio.channels) >= 2:
                 segments, flags = self._stereo_vad(audio, prompt)
             else:
@@ -204,21 +204,14 @@ class WhisperTranscriber:
 
     # --- stereo: energy turns per channel, batched clips --------------------------------
 
-    def _stereo(self, audio: Audio, prompt: str | None, manager_prompt: str | None) -> tuple[list[Segment], list[str]]:
-        """``prompt``: the company vocabulary's hotwords; ``manager_prompt``: the same plus the
-        manager's name, for the manager's channel when it is known before decoding (prompting
-        both channels with the name cost more client words than it found names)."""
+    def _stereo(self, audio: Audio, prompt: str | None) -> tuple[list[Segment], list[str]]:
         per_channel: list[list[Segment]] = []
         flags: list[str] = []
         known = self._manager_channel_before_decoding()
         for ch, samples in enumerate(audio.channels[:2]):
             # the vocabulary prompt costs the client's short turns words (docs/transcribe.md)
-            if known is None:
-                ch_prompt = prompt
-            elif ch == known:
-                ch_prompt = manager_prompt
-            else:
-                ch_prompt = None if self.options.vocabulary_channel == "manager" else prompt
+            off = known is not None and ch != known and self.options.vocabulary_channel == "manager"
+            ch_prompt = None if off else prompt
             spans = _split_long(ingest.nonsilent_spans(
                 samples, SR, min_silence_ms=TURN_MIN_SILENCE_MS, pad_s=TURN_PAD_S))
             if self.options.segmentation == "clips":
@@ -424,9 +417,9 @@ def call_vocabulary(vocabulary: tuple[str, ...], meta: CallMeta) -> tuple[str, .
     """The company vocabulary (``asr.vocabulary``) plus the words of the call's manager's name
     (``meta.manager_name``: from the CRM sidecar, the file name, or the managers list by the
     call's extension): names are the words Whisper base gets wrong most often. The whole list
-    corrects slips after decoding («это макцем» → «это Максим»); the name is prompted only on
-    the manager's channel known before decoding (``WhisperTranscriber._stereo``). Depends on
-    configuration and file name only."""
+    corrects slips after decoding («это макцем» → «это Максим»); only the company's words are
+    the hotwords prompt (the name in the prompt found no more names and cost words,
+    docs/transcribe.md). Depends on configuration and file name only."""
     names = re.findall(r"[A-Za-zА-Яа-яЁё]{3,}", meta.manager_name or "")
     return tuple(dict.fromkeys([*vocabulary, *(n[:1].upper() + n[1:] for n in names)]))
 
