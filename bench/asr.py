@@ -414,7 +414,7 @@ def main_unseen(args) -> None:
             ("callqa default + vocabulary", voc_s, {n: _channel_texts(t) for n, t in voc_tr.items()}),
             ("callqa default + vocabulary, again", again_s, {n: _channel_texts(t) for n, t in again_tr.items()}),
             ("  + the manager's name (managers list)", name_s, {n: _channel_texts(t) for n, t in name_tr.items()}),
-            ("  + stereo_layout set (the name on the manager's side)", lay_s,
+            ("  + stereo_layout set (vocabulary on the manager side)", lay_s,
              {n: _channel_texts(t) for n, t in lay_tr.items()})]
     print(f"\n{'mode':<52} {'RTF':>6} {'WER mgr':>8} {'WER cli':>8} {'WER':>6}  key-term recall")
     for label, secs, texts in rows:
