@@ -279,9 +279,9 @@ class WhisperTranscriber:
     def _decoding(self, prompt: str | None) -> dict:
         """Decoding options shared by every path: greedy or beam search at temperature 0 only,
         no temperature fallback (it samples: a different transcript on every run), no
-        conditioning on the previous window's text; ``prompt``, the call's vocabulary
-        (:func:`call_vocabulary`) as ``hotwords``, is the same for every window of a channel and
-        depends on configuration and file name only, so decoding stays deterministic."""
+        conditioning on the previous window's text; ``prompt``, the company vocabulary
+        (``asr.vocabulary``) as ``hotwords`` or None, is the same for every window of a channel
+        and depends on configuration and file name only, so decoding stays deterministic."""
         o = self.options
         return {"language": o.language, "beam_size": max(1, o.beam_size or 1),
                 "temperature": 0.0, "condition_on_previous_text": False, "hotwords": prompt}
