@@ -227,6 +227,31 @@ def config_show(cfg):
             click.echo(f"#   {m.extension} → {m.manager_id}, {m.name}, {m.team or '-'}")
 
 
+@config_group.command("layout")
+@click.pass_obj
+def config_layout(cfg):
+    """Which stereo layout your PBX writes, read from the calls already processed."""
+    from store.role_turns import stereo_role_sides
+    from transcribe.roles import suggest_layout
+
+    if not Path(cfg.db_path).exists():
+        raise click.ClickException(f"no database at {cfg.db_path}: run `callqa run FOLDER` first")
+    s = suggest_layout(stereo_role_sides(cfg.db_path))
+    click.echo(f"asr.stereo_layout now: {cfg['asr.stereo_layout']!r}")
+    click.echo("sure stereo calls (not flagged roles_uncertain, or roles set by a person):")
+    names = {"in": "inbound", "out": "outbound", "?": "direction unknown"}
+    for key, (left, right) in s.sides.items():
+        click.echo(f"  {names[key]:<18} manager left {left:>5}, right {right:>5}")
+    if s.layout is None:
+        click.echo(f"no suggestion: {s.why}")
+    elif s.layout == cfg["asr.stereo_layout"]:
+        click.echo(f"the setting matches the calls: {s.why}")
+    else:
+        click.echo(f"suggested: stereo_layout = \"{s.layout}\" ({s.why})")
+        click.echo(f"set it under [asr] in {cfg.config_file or 'callqa.toml'}; calls already stored keep their "
+                   "roles (swap a wrong one on its page)")
+
+
 @main.command("import-transcripts")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.pass_obj

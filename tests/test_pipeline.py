@@ -275,3 +275,31 @@ def test_a_text_file_with_an_audio_name_fails_with_the_reason_not_as_a_call(env,
     assert _row_count(env, "calls") == 0
     error = db.query_rows(env / "callqa.duckdb", "SELECT error FROM recordings")[0][0]
     assert "не аудиофайл: текст" in error
+
+
+def test_config_layout_reads_the_stored_calls_and_suggests_the_pbx_layout(env, tmp_path, scorer):
+    """`callqa config layout`: an Asterisk-like PBX (the caller's leg left) seen in the stored
+    calls' roles is suggested as stereo_layout = caller_left."""
+    from core.types import Segment, Transcript
+
+    class CallerLeft:
+        name = "caller-left"
+
+        def transcribe(self, audio, meta=None):
+            manager = 1 if meta and meta.direction == "in" else 0
+            segs = tuple(Segment(i, "manager" if ch == manager else "client", i * 2.0, i * 2.0 + 1.5,
+                                 "Здравствуйте, компания Окна." if ch == manager else "Да, слушаю.", channel=ch)
+                         for i, ch in enumerate((0, 1, 0, 1)))
+            return Transcript(segments=segs, asr_model=self.name)
+
+    before = CliRunner().invoke(main, ["config", "layout"])  # before any run: a clear message
+    assert "no database" in before.output or "no suggestion: too few sure stereo calls" in before.output
+    calls = tmp_path / "calls"
+    for i in range(22):
+        direction = "in" if i % 2 else "out"
+        write_stereo_call(calls / f"{direction}-7916123{i:04d}-101-20260915-1{i:02d}000-17580{i:05d}.1.wav", seed=i)
+    summary = run(load_config(), RunOptions(folder=calls), transcriber=CallerLeft(), scorer=scorer)
+    assert summary.done == 22
+    out = invoke("config", "layout").output
+    assert "inbound" in out and "outbound" in out
+    assert 'suggested: stereo_layout = "caller_left"' in out, out

@@ -293,3 +293,36 @@ def test_the_fitted_seed_model_is_kept_in_the_home_and_loaded_next_time(tmp_path
     cached.write_bytes(b"not a model")
     roles._load_saved.cache_clear()
     assert roles.role_classifier(tmp_path) is roles.seed_classifier()
+
+
+# --- which layout the PBX writes, from the calls already processed --------------------------
+
+def _calls(n_in_right=0, n_in_left=0, n_out_left=0, n_out_right=0, unsure=0):
+    return ([("in", 1, False, False)] * n_in_right + [("in", 0, False, False)] * n_in_left
+            + [("out", 0, False, False)] * n_out_left + [("out", 1, False, False)] * n_out_right
+            + [("in", 0, True, False)] * unsure)
+
+
+@pytest.mark.parametrize("calls, layout", [
+    (_calls(n_in_right=12, n_out_left=15, unsure=30), "caller_left"),  # unsure calls do not count
+    (_calls(n_in_left=12, n_out_left=15), "manager_left"),
+    (_calls(n_in_right=12, n_out_right=11), "manager_right"),
+    (_calls(n_in_right=12, n_out_left=5), None),  # too few outbound calls to tell caller_left apart
+    (_calls(n_out_left=30), None),  # outbound only: manager_left and caller_left look the same
+    (_calls(n_in_right=10, n_in_left=5, n_out_left=20), None),  # mixed
+    (_calls(n_in_left=12, n_out_right=12), None),  # fits no layout
+    ([], None),
+])
+def test_suggest_layout_from_sure_calls(calls, layout):
+    from transcribe.roles import suggest_layout
+
+    s = suggest_layout(calls)
+    assert s.layout == layout, s.why
+    assert s.why
+
+
+def test_roles_a_person_swapped_count_even_when_flagged():
+    from transcribe.roles import suggest_layout
+
+    s = suggest_layout([("in", 1, True, True)] * 10 + [("out", 0, False, False)] * 10)
+    assert s.layout == "caller_left" and s.sides == {"in": (0, 10), "out": (10, 0)}

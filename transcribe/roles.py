@@ -321,3 +321,56 @@ def held_out_accuracy(folder: Path) -> float:
             correct += seg.speaker == t
             total += 1
     return correct / total if total else float("nan")
+
+
+# --- which layout a PBX writes, from the calls already processed ----------------------------
+
+LAYOUT_MIN_CALLS = 10      # sure calls of a direction before it says anything about the layout
+LAYOUT_MIN_SHARE = 0.95    # of them with the manager on the same side
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutSuggestion:
+    layout: str | None  # caller_left | manager_left | manager_right | None (not enough evidence)
+    why: str  # one line for people
+    sides: dict  # {direction or "?": (manager left, manager right)} over the sure calls
+
+
+def suggest_layout(calls: Iterable[tuple[str | None, int, bool, bool]]) -> LayoutSuggestion:
+    """The ``asr.stereo_layout`` the stored calls point to: ``(direction, manager channel,
+    unsure, set by a person)`` per true-stereo call (``store.role_turns.stereo_role_sides``).
+    Only sure calls count (not flagged ``roles_uncertain``, or roles a person set). The manager
+    on one side in ≥ 95 % of ≥ 10 sure calls of each direction seen: ``manager_left`` /
+    ``manager_right``; inbound calls on the right and outbound on the left (≥ 10 of each):
+    ``caller_left``. Otherwise no suggestion, with the reason."""
+    sides: dict[str, list[int]] = {}
+    for direction, channel, unsure, swapped in calls:
+        if unsure and not swapped:
+            continue
+        sides.setdefault(direction if direction in ("in", "out") else "?", [0, 0])[1 if channel else 0] += 1
+    counts = {k: tuple(v) for k, v in sorted(sides.items())}
+
+    def leaning(key: str) -> str | None:
+        left, right = counts.get(key, (0, 0))
+        n = left + right
+        if n < LAYOUT_MIN_CALLS:
+            return None
+        return "left" if left >= LAYOUT_MIN_SHARE * n else "right" if right >= LAYOUT_MIN_SHARE * n else "mixed"
+
+    lean = {k: leaning(k) for k in counts}
+    total = sum(sum(v) for v in counts.values())
+    told = {k: v for k, v in lean.items() if v is not None}
+    if not told:
+        return LayoutSuggestion(None, f"too few sure stereo calls ({total}; {LAYOUT_MIN_CALLS} of one direction needed)", counts)
+    if "mixed" in told.values():
+        return LayoutSuggestion(None, "the manager is sometimes left, sometimes right: keep auto and check the flagged calls", counts)
+    if told.get("in") == "right" and told.get("out") == "left":
+        return LayoutSuggestion("caller_left", "inbound calls have the manager right, outbound left: the caller's leg is left", counts)
+    if set(told.values()) == {"left"} or set(told.values()) == {"right"}:
+        side = next(iter(told.values()))
+        if "in" in told and "out" in told or "?" in told:
+            return LayoutSuggestion(f"manager_{side}", f"the manager is always {side}", counts)
+        only = next(iter(told))
+        return LayoutSuggestion(None, f"only {'inbound' if only == 'in' else 'outbound'} calls so far: a fixed side and "
+                                      "the caller's leg look the same on them", counts)
+    return LayoutSuggestion(None, "the directions disagree with every layout: keep auto", counts)
