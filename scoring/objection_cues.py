@@ -278,7 +278,7 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
         if not_now_but_later(sw):
             return "think_later", "не до того сейчас, позже"
         return "no_time", "нет времени"
-    if (vocab & THINK_LEMMAS or pairs & set(THINK_PAIRS)) and not thought_before(sw):
+    if (vocab & THINK_LEMMAS or pairs & set(THINK_PAIRS)) and not thought_before(sw) and not choosing_between(sw):
         return "think_later", "подумаю"  # not «про перчатки я не подумал»
     return None
 
@@ -331,10 +331,26 @@ def trigger_stands(kind: str, sw: SegmentWords) -> bool:
     if kind == "send_offer":
         return asks_to_send(sw)
     if kind == "think_later":
-        return not thought_before(sw)
+        return not thought_before(sw) and not choosing_between(sw)
     if kind == "need_consult":
         return not decides_self(sw)
     return True
+
+
+def choosing_between(sw: SegmentWords) -> bool:
+    """«мне понравился с лимонами или просто белый матовый, я ещё не решила»: undecided between
+    options the client names («… или …» in the few words before «не решил»), which is choosing
+    what to buy, not putting the decision off; «брать или нет — не решил» still is."""
+    surface = [w.replace("ё", "е") for w in sw.surface]
+    for i in range(1, len(surface)):
+        if surface[i - 1] != "не" or _reading(surface[i])[0] not in DECIDE_LEMMAS:
+            continue
+        before = surface[max(0, i - 9):i - 1]
+        if "или" in before:
+            k = len(before) - 1 - before[::-1].index("или")
+            if before[k + 1:k + 2] not in (["нет"], ["не"]):
+                return True
+    return False
 
 
 def decides_self(sw: SegmentWords) -> bool:

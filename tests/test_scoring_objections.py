@@ -578,6 +578,11 @@ def test_words_of_an_objection_said_of_something_else_are_no_cue(text):
     assert _cue(text) is None
 
 
+def test_undecided_between_named_options_is_no_cue():
+    assert _cue("понравился с лимонами или просто белый матовый я еще не решила") is None
+    assert _cue("Брать или нет — ещё не решили.") == "think_later"
+
+
 def test_the_pension_set_against_a_price_and_a_dearer_price_stay_objections():
     assert _cue("Тысяча двести за мешок? У меня пенсия четырнадцать тыщ.") == "price"
     assert _cue("Это ж полпенсии.") == "price"
@@ -598,6 +603,10 @@ def test_giving_the_time_asked_for_is_no_no_time():
     ("Ну, я ещё посмотрю, подумаю.", True),
     ("Мне подумать надо, короче.", True),
     ("Давайте я ещё посмотрю и перезвоню.", True),
+    # choosing between options she names is choosing what to buy, not putting it off
+    ("мне очень понравился с лимонами или просто белый матовый я еще не решила", False),
+    ("Брать или нет, я ещё не решила.", True),
+    ("Я ещё не решила, честно.", True),
 ])
 def test_think_later_needs_the_client_putting_it_off_himself(text, stands):
     from scoring.objection_cues import trigger_stands
