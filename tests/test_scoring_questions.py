@@ -74,6 +74,9 @@ def test_open_questions_in_every_form(text, n):
     "Пуговицы — смотря какие выберете, от сорока рублей.",
     "Плитку вскроем только там, где короб.",  # a relative clause
     "Хорошо. Как получу фото — в пятницу до обеда скину вам два варианта.",
+    "Хорошо, пришлю. Почта какая?",  # contact data, the word order turned
+    # a count proposed in a statement, not asked
+    "Если посчитать, сколько яйца у вас пропадает и сколько времени зять тратит, покупной выйдет дешевле.",
 ])
 def test_questions_that_are_not_about_the_need_do_not_count(text):
     assert _open(text) == 0
