@@ -654,11 +654,25 @@ def concrete_time(sw: SegmentWords) -> str:
     return next(_times(sw.words), ("", -1))[0]
 
 
+OPEN_HOURS_VERBS = frozenset({"работать", "открытый", "принимать"})
+
+
+def _opening_hours(ws: tuple[str, ...], i: int) -> bool:
+    """«работаем с девяти до шести, в субботу до трёх»: a day or an hour of the firm's opening
+    hours (a «с / до» hour near it, «работаем / открыты / принимаем» just before), no date."""
+    if not OPEN_HOURS_VERBS.intersection(ws[max(0, i - 8):i]):
+        return False
+    return any(ws[j] in ("с", "до") and ws[j + 1].startswith(NUM_PREFIX)
+               for j in range(max(0, i - 1), min(len(ws) - 1, i + 3)))
+
+
 def _times(ws: tuple[str, ...]):
     """Every concrete day or time of the words, with its position."""
     for i, w in enumerate(ws):
         prev = ws[i - 1] if i else ""
         nxt = ws[i + 1] if i + 1 < len(ws) else ""
+        if (w in WEEKDAYS or w.startswith(NUM_PREFIX)) and _opening_hours(ws, i):
+            continue
         if w in WEEKDAYS and prev == "до":
             continue  # «бронь до пятницы держим», «подумаю до пятницы»: a deadline, not a date
         if any(ws[j] == "по" and ws[j + 1] in SCHEDULE_DAYS for j in range(max(0, i - 6), i)) or (
