@@ -833,7 +833,7 @@ def _client_step(words: Sequence[SegmentWords], client: Sequence[SegmentWords]) 
     manager's next turn does not refuse it."""
     for sw in list(reversed(client))[:CLIENT_STEP_TURNS]:
         when = concrete_time(sw)
-        if not when or _refuses(sw) or put_off_after(words, sw):
+        if not when or _refuses(sw) or put_off_after(words, sw) or _tentative(sw):
             continue
         asked = _previous_manager_turn(words, sw)  # «К какому времени привезти?» — «К семи»
         answers_a_step = (asked is not None and asked.question and bool(set(asked.words) & WHEN_WORDS)
@@ -844,6 +844,17 @@ def _client_step(words: Sequence[SegmentWords], client: Sequence[SegmentWords]) 
         if after and not _refuses(after[0]):
             return Detection(after[0], f"следующий шаг: клиент {when}", 0.7)
     return None
+
+
+def _tentative(sw: SegmentWords) -> bool:
+    """A client's time said as a maybe: «может, сегодня привезу, если успею снять. Или завтра» —
+    two times put as alternatives («… или завтра»), or «может / наверное» with a condition
+    («если успею»)."""
+    surface = [w.replace("ё", "е") for w in sw.surface]
+    times = list(_times(sw.words))
+    if len(times) >= 2 and "или" in sw.words[times[0][1]:times[-1][1]]:
+        return True
+    return bool({"может", "наверное", "наверно"} & set(surface)) and "если" in surface
 
 
 def _only_sending_is_timed(sw: SegmentWords) -> bool:
