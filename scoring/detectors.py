@@ -424,7 +424,7 @@ def client_name(words: Sequence[SegmentWords], manager: Sequence[SegmentWords],
 VOCATIVE_BEFORE = frozenset("""
 ну а да так вот хорошо отлично спасибо понял поняла понятно ага ок окей ой слушайте смотрите
 здравствуйте свидания доброго хорошего всего добрый день вечер утро приятно очень тогда значит
-что и извините простите благодарю давайте давай все
+что и извините простите благодарю давайте давай все алло ало алле
 """.split())
 # words that follow a name the listener is called by in unpunctuated speech («андрей смотрите»)
 VOCATIVE_AFTER = frozenset("""
