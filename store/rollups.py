@@ -196,18 +196,20 @@ def _add_codes(con: duckdb.DuckDBPyConnection, where_r: str, params: dict) -> No
                              + row_number() OVER (ORDER BY criterion_id)::INTEGER
         FROM (SELECT DISTINCT r.criterion_id FROM current_verdicts r{where_r})
         WHERE criterion_id NOT IN (SELECT criterion_id FROM criterion_positions)""", params)
-    known = ", ".join(f"'{letter}'" for letter in VERDICT_LETTERS.values())
-    con.execute(f"""INSERT INTO verdict_letters
-        SELECT verdict, chr(64 + (SELECT count(*) FROM verdict_letters WHERE letter NOT IN ({known}))::INTEGER
-                            + row_number() OVER (ORDER BY verdict)::INTEGER)
-        FROM (SELECT DISTINCT r.verdict FROM current_verdicts r{where_r})
-        WHERE verdict NOT IN (SELECT verdict FROM verdict_letters)""", params)
-    known = ", ".join(f"'{letter}'" for letter in HANDLING_LETTERS.values())
-    con.execute(f"""INSERT INTO handling_letters
-        SELECT handling, chr(64 + (SELECT count(*) FROM handling_letters WHERE letter NOT IN ({known}))::INTEGER
-                             + row_number() OVER (ORDER BY handling)::INTEGER)
-        FROM (SELECT DISTINCT r.handling FROM current_objections r{where_r})
-        WHERE handling NOT IN (SELECT handling FROM handling_letters)""", params)
+    _add_letters(con, "verdict_letters", "verdict", VERDICT_LETTERS, f"current_verdicts r{where_r}", params)
+    _add_letters(con, "handling_letters", "handling", HANDLING_LETTERS, f"current_objections r{where_r}", params)
+
+
+def _add_letters(con: duckdb.DuckDBPyConnection, table: str, column: str, fixed: dict, source: str,
+                 params: dict) -> None:
+    """Letters A, B, … (after the ``fixed`` ones) for the values of ``column`` in ``source``
+    that ``table`` does not know yet."""
+    known = ", ".join(f"'{letter}'" for letter in fixed.values())
+    con.execute(f"""INSERT INTO {table}
+        SELECT {column}, chr(64 + (SELECT count(*) FROM {table} WHERE letter NOT IN ({known}))::INTEGER
+                             + row_number() OVER (ORDER BY {column})::INTEGER)
+        FROM (SELECT DISTINCT r.{column} FROM {source})
+        WHERE {column} NOT IN (SELECT {column} FROM {table})""", params)
 
 
 def _call_verdicts_sql(scope: str | None, started: tuple[str, str] | None) -> str:

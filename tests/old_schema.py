@@ -19,3 +19,20 @@ def store_at_schema(path: Path, version: int) -> duckdb.DuckDBPyConnection:
             con.execute(entry.read_text("utf-8"))
             con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [int(entry.name[:3]), entry.name])
     return con
+
+
+def add_two_scored_versions(con: duckdb.DuckDBPyConnection, t) -> None:
+    """Calls a (scored by rubric versions v1 and v2, v2 current), b (v1 only) and c (no
+    results), started an hour apart from ``t``, with a greeting verdict per scored version."""
+    from datetime import timedelta
+
+    con.execute("INSERT INTO rubric_versions (rubric_id, version, yaml, is_current) VALUES"
+                " ('default', 'v1', '', FALSE), ('default', 'v2', '', TRUE)")
+    con.execute("INSERT INTO calls (call_id, started_at, manager_id, source) VALUES ('a', ?, 'm1', 'import'),"
+                " ('b', ?, 'm2', 'import'), ('c', ?, 'm2', 'import')", [t, t + timedelta(hours=1), t + timedelta(hours=2)])
+    con.execute("INSERT INTO call_scores (call_id, rubric_id, rubric_version, started_at) VALUES"
+                " ('a', 'default', 'v1', ?), ('a', 'default', 'v2', ?), ('b', 'default', 'v1', ?)",
+                [t, t, t + timedelta(hours=1)])
+    con.execute("INSERT INTO criterion_results (call_id, rubric_version, criterion_id, verdict, started_at) VALUES"
+                " ('a', 'v1', 'greeting', 'pass', ?), ('a', 'v2', 'greeting', 'fail', ?),"
+                " ('b', 'v1', 'greeting', 'pass', ?)", [t, t, t + timedelta(hours=1)])

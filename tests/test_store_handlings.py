@@ -16,7 +16,7 @@ from core.types import HANDLINGS, NOT_OBJECTION
 from store import db, review, rollups, writes
 from store import owner_queries as q
 from store.effective import current_scores, latest_labels, reviews_cte
-from tests.old_schema import store_at_schema
+from tests.old_schema import add_two_scored_versions, store_at_schema
 from tests.owner_data import MON
 from tests.test_store_rollups import ROLLUP_SQL, _migrate, call, score
 from tests.ui_data import user
@@ -129,16 +129,7 @@ def test_migration_builds_the_handling_strings_of_an_existing_store(tmp_path, sc
     path = tmp_path / "old.duckdb"
     con = store_at_schema(path, 9)
     t = datetime(2026, 11, 16, 9)
-    con.execute("INSERT INTO rubric_versions (rubric_id, version, yaml, is_current) VALUES"
-                " ('default', 'v1', '', FALSE), ('default', 'v2', '', TRUE)")
-    con.execute("INSERT INTO calls (call_id, started_at, manager_id, source) VALUES ('a', ?, 'm1', 'import'),"
-                " ('b', ?, 'm2', 'import'), ('c', ?, 'm2', 'import')", [t, t + timedelta(hours=1), t + timedelta(hours=2)])
-    con.execute("INSERT INTO call_scores (call_id, rubric_id, rubric_version, started_at) VALUES"
-                " ('a', 'default', 'v1', ?), ('a', 'default', 'v2', ?), ('b', 'default', 'v1', ?)",
-                [t, t, t + timedelta(hours=1)])
-    con.execute("INSERT INTO criterion_results (call_id, rubric_version, criterion_id, verdict, started_at) VALUES"
-                " ('a', 'v1', 'greeting', 'pass', ?), ('a', 'v2', 'greeting', 'fail', ?),"
-                " ('b', 'v1', 'greeting', 'pass', ?)", [t, t, t + timedelta(hours=1)])
+    add_two_scored_versions(con, t)
     con.execute("INSERT INTO objections (call_id, rubric_version, n, kind, segment_idx, handling, started_at) VALUES"
                 " ('a', 'v1', 0, 'price', 1, 'value', ?), ('a', 'v2', 0, 'price', 4, 'discount', ?),"
                 " ('a', 'v2', 1, 'time', 6, NULL, ?), ('b', 'v1', 0, 'price', 2, 'later', ?)",

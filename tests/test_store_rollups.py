@@ -19,7 +19,7 @@ from core.types import (
 )
 from store import db, review, rollups, writes
 from store.review_history import replace_review_history
-from tests.old_schema import store_at_schema
+from tests.old_schema import add_two_scored_versions, store_at_schema
 from tests.owner_data import MON
 from tests.ui_data import user
 
@@ -177,16 +177,7 @@ def test_migrations_build_the_rollups_of_an_existing_store(tmp_path, schema):
     path = tmp_path / "old.duckdb"
     con = store_at_schema(path, 9)
     t = datetime(2026, 11, 16, 9)
-    con.execute("INSERT INTO rubric_versions (rubric_id, version, yaml, is_current) VALUES"
-                " ('default', 'v1', '', FALSE), ('default', 'v2', '', TRUE)")
-    con.execute("INSERT INTO calls (call_id, started_at, manager_id, source) VALUES ('a', ?, 'm1', 'import'),"
-                " ('b', ?, 'm2', 'import'), ('c', ?, 'm2', 'import')", [t, t + timedelta(hours=1), t + timedelta(hours=2)])
-    con.execute("INSERT INTO call_scores (call_id, rubric_id, rubric_version, started_at) VALUES"
-                " ('a', 'default', 'v1', ?), ('a', 'default', 'v2', ?), ('b', 'default', 'v1', ?)",
-                [t, t, t + timedelta(hours=1)])
-    con.execute("INSERT INTO criterion_results (call_id, rubric_version, criterion_id, verdict, started_at) VALUES"
-                " ('a', 'v1', 'greeting', 'pass', ?), ('a', 'v2', 'greeting', 'fail', ?),"
-                " ('b', 'v1', 'greeting', 'pass', ?)", [t, t, t + timedelta(hours=1)])
+    add_two_scored_versions(con, t)
     con.execute("INSERT INTO objections (call_id, rubric_version, n, kind, started_at) VALUES ('b', 'v1', 0, 'price', ?)",
                 [t + timedelta(hours=1)])
     con.execute("INSERT INTO review_events (username, call_id, kind, played_s) VALUES ('rop', 'b', 'opened', NULL),"
