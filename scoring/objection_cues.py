@@ -278,7 +278,7 @@ def cue_kind(sw: SegmentWords) -> tuple[str, str] | None:
         if not_now_but_later(sw):
             return "think_later", "не до того сейчас, позже"
         return "no_time", "нет времени"
-    if (vocab & THINK_LEMMAS or pairs & set(THINK_PAIRS)) and not thought_before(sw) and not choosing_between(sw):
+    if (vocab & THINK_LEMMAS or pairs & set(THINK_PAIRS)) and puts_off_himself(sw):
         return "think_later", "подумаю"  # not «про перчатки я не подумал»
     return None
 
@@ -331,10 +331,16 @@ def trigger_stands(kind: str, sw: SegmentWords) -> bool:
     if kind == "send_offer":
         return asks_to_send(sw)
     if kind == "think_later":
-        return not thought_before(sw) and not choosing_between(sw)
+        return puts_off_himself(sw)
     if kind == "need_consult":
         return not decides_self(sw)
     return True
+
+
+def puts_off_himself(sw: SegmentWords) -> bool:
+    """Words of putting off that are the client's own putting off: not a thought told
+    (:func:`thought_before`), not choosing between options (:func:`choosing_between`)."""
+    return not thought_before(sw) and not choosing_between(sw)
 
 
 def choosing_between(sw: SegmentWords) -> bool:

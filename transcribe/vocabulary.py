@@ -31,6 +31,7 @@ class _Term:
     written: str  # as in the vocabulary
     words: int  # how many words it has
     forms: tuple[tuple[str, str], ...]  # (key: lower case, no spaces/hyphens/ё; the form to write)
+    sounds: tuple[str, ...]  # each form's key as it sounds (:func:`_sound`), in the same order
 
 
 def correct(text: str, vocabulary: tuple[str, ...]) -> str:
@@ -85,10 +86,10 @@ def _match(window: list[str], term: _Term) -> str | None:
             return None if " ".join(window) == form else form  # the term, only spelt apart/together
     for as_sound in (False, True):  # the nearest form by letters first: «скитку» → «скидку»
         heard = _sound(key) if as_sound else key
-        for form_key, form in term.forms:
+        for (form_key, form), sound in zip(term.forms, term.sounds, strict=True):
             edits = max_edits(len(form_key))
             if edits and abs(len(key) - len(form_key)) <= edits and \
-                    _distance(heard, _sound(form_key) if as_sound else form_key) <= edits:
+                    _distance(heard, sound if as_sound else form_key) <= edits:
                 return form
     return None
 
@@ -117,7 +118,7 @@ def _terms(vocabulary: tuple[str, ...]) -> tuple[_Term, ...]:
         if len(words) == 1 and "-" not in term:
             for form in _inflections(term):
                 forms.setdefault(_key(form), form)
-        out.append(_Term(term, len(words), tuple(forms.items())))
+        out.append(_Term(term, len(words), tuple(forms.items()), tuple(_sound(k) for k in forms)))
     return tuple(out)
 
 
